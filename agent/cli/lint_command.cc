@@ -1,0 +1,24 @@
+#include "agent/cli/commands.h"
+#include "agent/fs/disk_file_tree.h"
+#include "diff/check/lint.h"
+#include "diff/model/loader.h"
+
+namespace warren::cli {
+
+int RunLint(const LintArgs& args, std::ostream& out, std::ostream& err) {
+  LoadOptions options;
+  options.decode.record_positions = true;
+  options.default_namespace = args.default_namespace;
+  DiskFileTree tree;
+  auto objects = LoadManifests(tree, args.paths, options);
+  if (!objects.ok()) {
+    err << "warren lint: " << objects.status().message() << "\n";
+    return kExitError;
+  }
+  check::Findings findings = check::Lint(objects.value());
+  if (args.output == "json") out << check::ToJson(findings).dump(2) << "\n";
+  else out << check::RenderText(findings);
+  return check::HasErrors(findings) ? kExitFindings : kExitClean;
+}
+
+}  // namespace warren::cli

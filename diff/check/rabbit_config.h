@@ -1,0 +1,28 @@
+// What a RabbitMQ pod is configured with: its rabbitmq.conf settings and enabled plugins, read
+// from the ConfigMaps its volumes mount, and whether it uses Kubernetes peer discovery.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "diff/check/manifest_index.h"
+
+namespace warren::check {
+
+struct RabbitConfig {
+  std::map<std::string, std::string> settings;  // rabbitmq.conf (sysctl format) key -> value
+  std::string plugins;                          // enabled_plugins text, all files joined
+  std::vector<const Object*> config_maps;       // the ConfigMaps mounted by the pod
+};
+
+// Parses rabbitmq.conf's "key = value" lines; comments and blank lines are skipped.
+std::map<std::string, std::string> ParseRabbitConf(const std::string& text);
+
+RabbitConfig ReadRabbitConfig(const ManifestIndex& index, const PodTemplate& pod);
+
+// Non-empty (a sentence naming the evidence) when the pod clusters through the Kubernetes API:
+// the old autocluster plugin (AUTOCLUSTER_TYPE=k8s) or rabbit_peer_discovery_k8s.
+std::string K8sPeerDiscoveryEvidence(const PodTemplate& pod, const RabbitConfig& config);
+
+}  // namespace warren::check

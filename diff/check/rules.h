@@ -1,0 +1,22 @@
+// The lint rules. Each appends its findings; lint.cc runs them all and owns the rule table.
+#pragma once
+
+#include "diff/check/finding.h"
+#include "diff/check/manifest_index.h"
+
+namespace warren::check {
+
+void CheckRemovedApiVersions(const ManifestIndex& index, Findings* out);
+void CheckRoleRefs(const ManifestIndex& index, Findings* out);
+void CheckServiceAccounts(const ManifestIndex& index, Findings* out);
+void CheckPeerDiscoveryRbac(const ManifestIndex& index, Findings* out);
+void CheckSecretAndConfigMapRefs(const ManifestIndex& index, Findings* out);
+void CheckStatefulSets(const ManifestIndex& index, Findings* out);
+void CheckNodeNaming(const ManifestIndex& index, Findings* out);
+void CheckLiteralCredentials(const ManifestIndex& index, Findings* out);
+void CheckMemorySettings(const ManifestIndex& index, Findings* out);
+void CheckRabbitTopology(const ManifestIndex& index, Findings* out);
+void CheckManagementExposure(const ManifestIndex& index, Findings* out);
+void CheckStringValues(const ManifestIndex& index, Findings* out);
+
+}  // namespace warren::check

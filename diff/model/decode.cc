@@ -1,0 +1,396 @@
+// The only file that includes yaml-cpp. It drives yaml-cpp's event parser and builds JSON values
+// directly (the node API is about 2.5x slower and hides alias sharing, which we must count).
+#include "diff/model/decode.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <unordered_map>
+
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/parser.h>
+
+#include <sstream>
+
+namespace warren {
+namespace {
+
+__extension__ typedef unsigned __int128 Uint128;  // GCC/Clang builtin; overflow-safe accumulation
+__extension__ typedef __int128 Int128;
+
+constexpr const char* kTagPrefix = "tag:yaml.org,2002:";
+
+// Thrown from inside the event handler to abandon a parse; caught in DecodeYaml.
+struct DecodeAbort {
+  Status status;
+};
+
+std::string Where(const std::string& file, const YAML::Mark& m) {
+  return SourceLocation{file, m.line + 1, m.column + 1}.ToString();
+}
+
+// RFC 6901: "~" -> "~0", "/" -> "~1".
+std::string EscapePointerToken(const std::string& token) {
+  std::string out;
+  out.reserve(token.size());
+  for (char c : token) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
+  return out;
+}
+
+// Parses an integer the way Go's strconv.ParseInt(s, 0, 64) does after go-yaml removed "_":
+// optional sign, then 0x / 0o / 0b prefixes, a leading 0 for octal, else decimal.
+bool ParseYamlInt(const std::string& s, Json* out) {
+  size_t i = 0;
+  bool negative = false;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
+  if (i >= s.size()) return false;
+  int base = 10;
+  if (s.size() - i > 2 && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X')) base = 16, i += 2;
+  else if (s.size() - i > 2 && s[i] == '0' && (s[i + 1] == 'o' || s[i + 1] == 'O')) base = 8, i += 2;
+  else if (s.size() - i > 2 && s[i] == '0' && (s[i + 1] == 'b' || s[i + 1] == 'B')) base = 2, i += 2;
+  else if (s.size() - i > 1 && s[i] == '0') base = 8, i += 1;
+  Uint128 v = 0;
+  for (; i < s.size(); ++i) {
+    int d;
+    char c = s[i];
+    if (c >= '0' && c <= '9') d = c - '0';
+    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+    else return false;
+    if (d >= base) return false;
+    v = v * base + d;
+    if (v > (static_cast<Uint128>(UINT64_MAX))) return false;
+  }
+  if (negative) {
+    if (v > static_cast<Uint128>(INT64_MAX) + 1) return false;
+    *out = static_cast<int64_t>(-static_cast<Int128>(v));
+  } else if (v <= INT64_MAX) {
+    *out = static_cast<int64_t>(v);
+  } else {
+    *out = static_cast<uint64_t>(v);
+  }
+  return true;
+}
+
+// go-yaml v2's yamlStyleFloat: ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$
+bool ParseYamlFloat(const std::string& s, Json* out) {
+  size_t i = 0;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+  size_t int_digits = 0, frac_digits = 0;
+  while (i < s.size() && isdigit(static_cast<unsigned char>(s[i]))) ++i, ++int_digits;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    while (i < s.size() && isdigit(static_cast<unsigned char>(s[i]))) ++i, ++frac_digits;
+  }
+  if (int_digits == 0 && frac_digits == 0) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    size_t exp_digits = 0;
+    while (i < s.size() && isdigit(static_cast<unsigned char>(s[i]))) ++i, ++exp_digits;
+    if (exp_digits == 0) return false;
+  }
+  if (i != s.size()) return false;
+  *out = std::strtod(s.c_str(), nullptr);
+  return true;
+}
+
+// YYYY-MM-DD: go-yaml v2 reads it as a timestamp and sigs.k8s.io/yaml writes it back as RFC 3339.
+bool ParseYamlDate(const std::string& s, Json* out) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (!isdigit(static_cast<unsigned char>(s[i]))) return false;
+  *out = s + "T00:00:00Z";
+  return true;
+}
+
+// Builds one JSON value per document from parser events.
+class JsonBuilder : public YAML::EventHandler {
+ public:
+  JsonBuilder(const std::string& file, const DecodeOptions& options)
+      : file_(file), options_(options) {}
+
+  // Resets per-document state; returns the finished document.
+  Document TakeDocument() {
+    Document d{std::move(root_), start_, nullptr};
+    if (options_.record_positions) d.positions = std::make_shared<PositionIndex>(std::move(positions_));
+    root_ = Json();
+    positions_.clear();
+    anchors_.clear();
+    nodes_ = 0;
+    return d;
+  }
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    start_ = SourceLocation{file_, mark.line + 1, mark.column + 1};
+  }
+  void OnDocumentEnd() override {}
+
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    Emit(Json(nullptr), mark, anchor, 1, false);
+  }
+
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    auto it = anchors_.find(anchor);
+    if (it == anchors_.end()) Fail(mark, "alias to an unknown anchor");
+    Count(mark, it->second.nodes);
+    Emit(it->second.value, mark, YAML::NullAnchor, it->second.nodes, false);
+  }
+
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& value) override {
+    Count(mark, 1);
+    Json v = Resolve(mark, tag, value);
+    bool plain_merge = (tag == "?" && value == "<<");
+    Emit(std::move(v), mark, anchor, 1, plain_merge);
+  }
+
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    Push(mark, anchor, Json::array());
+  }
+  void OnSequenceEnd() override { Pop(); }
+
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    Push(mark, anchor, Json::object());
+  }
+  void OnMapEnd() override {
+    Frame& f = stack_.back();
+    // Merge keys: explicit keys win over merged ones; earlier merges win over later ones.
+    for (const Json& m : f.merges)
+      for (auto it = m.begin(); it != m.end(); ++it)
+        if (!f.value.contains(it.key())) f.value[it.key()] = it.value();
+    Pop();
+  }
+
+ private:
+  struct Frame {
+    Json value;
+    YAML::Mark mark;
+    YAML::anchor_t anchor = YAML::NullAnchor;
+    size_t nodes = 1;
+    bool have_key = false;
+    bool key_is_merge = false;
+    std::string key;
+    std::string pointer;  // only with record_positions
+    std::vector<Json> merges;
+  };
+  struct Anchored {
+    Json value;
+    size_t nodes;
+  };
+
+  [[noreturn]] void Fail(const YAML::Mark& mark, const std::string& what) {
+    throw DecodeAbort{Status::Invalid(Where(file_, mark) + ": " + what)};
+  }
+
+  void Count(const YAML::Mark& mark, size_t n) {
+    nodes_ += n;
+    if (nodes_ > options_.max_nodes) {
+      throw DecodeAbort{Status::Limit(
+          Where(file_, mark) + ": document expands to more than " +
+          std::to_string(options_.max_nodes) + " nodes (alias expansion bomb?)")};
+    }
+  }
+
+  Json Resolve(const YAML::Mark& mark, const std::string& tag, const std::string& value) {
+    if (tag == "!") return value;  // quoted or block scalar: always a string
+    Json v;
+    if (tag == "?") {
+      v = ResolvePlainScalar(value);
+    } else if (tag.rfind(kTagPrefix, 0) == 0) {
+      std::string t = tag.substr(std::char_traits<char>::length(kTagPrefix));
+      if (t == "str" || t == "binary" || t == "timestamp") return value;
+      v = ResolvePlainScalar(value);
+      bool fits = (t == "int" && v.is_number_integer()) ||
+                  (t == "float" && v.is_number()) || (t == "bool" && v.is_boolean()) ||
+                  (t == "null" && v.is_null());
+      if (!fits) Fail(mark, "cannot decode \"" + value + "\" as !!" + t);
+    } else {
+      v = ResolvePlainScalar(value);  // local tags (!foo) carry no meaning for Kubernetes
+    }
+    if (v.is_number_float() && !std::isfinite(v.get<double>()))
+      Fail(mark, "\"" + value + "\" (infinity or NaN) has no JSON form");
+    return v;
+  }
+
+  void Push(const YAML::Mark& mark, YAML::anchor_t anchor, Json empty) {
+    Count(mark, 1);
+    if (static_cast<int>(stack_.size()) >= options_.max_depth)
+      Fail(mark, "nesting deeper than " + std::to_string(options_.max_depth) + " levels");
+    Frame f;
+    f.value = std::move(empty);
+    f.mark = mark;
+    f.anchor = anchor;
+    if (options_.record_positions) f.pointer = ChildPointer();
+    stack_.push_back(std::move(f));
+  }
+
+  void Pop() {
+    Frame f = std::move(stack_.back());
+    stack_.pop_back();
+    Emit(std::move(f.value), f.mark, f.anchor, f.nodes, false, /*pointer_known=*/true,
+         f.pointer);
+  }
+
+  // The pointer of the node about to be attached to the top frame.
+  std::string ChildPointer() const {
+    if (stack_.empty()) return "";
+    const Frame& top = stack_.back();
+    if (top.value.is_array()) return top.pointer + "/" + std::to_string(top.value.size());
+    if (top.have_key) return top.pointer + "/" + EscapePointerToken(top.key);
+    return top.pointer;  // a key itself: recorded under its map
+  }
+
+  static std::string KeyString(const Json& k) {
+    if (k.is_string()) return k.get<std::string>();
+    if (k.is_null()) return "null";
+    if (k.is_boolean()) return k.get<bool>() ? "true" : "false";
+    return k.dump();  // numbers: Go formats ints and shortest floats the same way
+  }
+
+  void Emit(Json v, const YAML::Mark& mark, YAML::anchor_t anchor, size_t nodes,
+            bool plain_merge, bool pointer_known = false, const std::string& known = "") {
+    if (anchor != YAML::NullAnchor) anchors_[anchor] = Anchored{v, nodes};
+    if (options_.record_positions) {
+      std::string p = pointer_known ? known : ChildPointer();
+      bool is_key = !stack_.empty() && stack_.back().value.is_object() && !stack_.back().have_key;
+      if (!is_key) positions_.emplace(p, SourceLocation{file_, mark.line + 1, mark.column + 1});
+    }
+    if (stack_.empty()) {
+      root_ = std::move(v);
+      return;
+    }
+    Frame& top = stack_.back();
+    top.nodes += nodes;
+    if (top.value.is_array()) {
+      top.value.push_back(std::move(v));
+      return;
+    }
+    if (!top.have_key) {
+      if (v.is_object() || v.is_array()) Fail(mark, "a mapping key must be a scalar");
+      top.key = KeyString(v);
+      top.key_is_merge = plain_merge;
+      top.have_key = true;
+      if (!top.key_is_merge && top.value.contains(top.key))
+        Fail(mark, "duplicate key \"" + top.key + "\" in the mapping that starts at line " +
+                       std::to_string(top.mark.line + 1));
+      return;
+    }
+    top.have_key = false;
+    if (top.key_is_merge) {
+      if (v.is_object()) {
+        top.merges.push_back(std::move(v));
+      } else if (v.is_array() && std::all_of(v.begin(), v.end(), [](const Json& e) { return e.is_object(); })) {
+        for (auto& e : v) top.merges.push_back(std::move(e));
+      } else {
+        Fail(mark, "a merge key (<<) needs a mapping or a list of mappings");
+      }
+      return;
+    }
+    top.value.emplace(std::move(top.key), std::move(v));
+  }
+
+  const std::string& file_;
+  const DecodeOptions& options_;
+  std::vector<Frame> stack_;
+  std::unordered_map<YAML::anchor_t, Anchored> anchors_;
+  PositionIndex positions_;
+  Json root_;
+  SourceLocation start_;
+  size_t nodes_ = 0;
+};
+
+std::string TooLarge(const std::string& file, size_t size, size_t limit) {
+  return file + ": " + std::to_string(size) + " bytes is more than the limit of " +
+         std::to_string(limit) + " bytes";
+}
+
+}  // namespace
+
+Json ResolvePlainScalar(const std::string& s) {
+  static const std::unordered_map<std::string, Json> kWords = [] {
+    std::unordered_map<std::string, Json> m;
+    for (const char* w : {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"})
+      m.emplace(w, true);
+    for (const char* w : {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"})
+      m.emplace(w, false);
+    for (const char* w : {"", "~", "null", "Null", "NULL"}) m.emplace(w, nullptr);
+    for (const char* w : {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"})
+      m.emplace(w, HUGE_VAL);
+    for (const char* w : {"-.inf", "-.Inf", "-.INF"}) m.emplace(w, -HUGE_VAL);
+    for (const char* w : {".nan", ".NaN", ".NAN"}) m.emplace(w, NAN);
+    return m;
+  }();
+  if (auto it = kWords.find(s); it != kWords.end()) return it->second;
+  char c = s[0];
+  if (!(isdigit(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.')) return s;
+  Json out;
+  if (ParseYamlDate(s, &out)) return out;
+  std::string plain;
+  plain.reserve(s.size());
+  for (char ch : s)
+    if (ch != '_') plain += ch;
+  if (ParseYamlInt(plain, &out)) return out;
+  if (ParseYamlFloat(plain, &out)) return out;
+  return s;
+}
+
+Result<std::vector<Document>> DecodeYaml(std::string_view text, const std::string& file,
+                                         const DecodeOptions& options) {
+  if (text.size() > options.max_bytes)
+    return Status::Limit(TooLarge(file, text.size(), options.max_bytes));
+  std::istringstream in{std::string(text)};
+  std::vector<Document> docs;
+  JsonBuilder builder(file, options);
+  try {
+    YAML::Parser parser(in);
+    while (parser.HandleNextDocument(builder)) docs.push_back(builder.TakeDocument());
+  } catch (const DecodeAbort& abort) {
+    return abort.status;
+  } catch (const YAML::Exception& e) {
+    std::string msg = e.msg;
+    // yaml-cpp's own recursion guard reports "bad file"; say what it means.
+    if (msg == "bad file") msg = "nesting too deep for the YAML parser";
+    return Status::Invalid(Where(file, e.mark) + ": " + msg);
+  }
+  return docs;
+}
+
+Result<Document> DecodeJson(std::string_view text, const std::string& file,
+                            const DecodeOptions& options) {
+  if (text.size() > options.max_bytes)
+    return Status::Limit(TooLarge(file, text.size(), options.max_bytes));
+  bool too_deep = false;
+  auto depth_guard = [&](int depth, Json::parse_event_t, Json&) {
+    if (depth > options.max_depth) too_deep = true;
+    return !too_deep;
+  };
+  try {
+    Json v = Json::parse(text.begin(), text.end(), depth_guard);
+    if (too_deep)
+      return Status::Limit(file + ": nesting deeper than " + std::to_string(options.max_depth) +
+                           " levels");
+    return Document{std::move(v), SourceLocation{file, 1, 1}, nullptr};
+  } catch (const Json::parse_error& e) {
+    // Turn the byte offset into line and column.
+    size_t end = std::min(e.byte, text.size());
+    int line = 1, col = 1;
+    for (size_t i = 0; i + 1 < end; ++i) {
+      if (text[i] == '\n') ++line, col = 1;
+      else ++col;
+    }
+    std::string what = e.what();
+    auto pos = what.find("syntax error");
+    if (pos != std::string::npos) what = what.substr(pos);
+    return Status::Invalid(SourceLocation{file, line, col}.ToString() + ": invalid JSON: " + what);
+  }
+}
+
+}  // namespace warren

@@ -1,0 +1,50 @@
+// Decoding YAML and JSON text into JSON values, the way Kubernetes reads manifests.
+//
+// YAML is read as sigs.k8s.io/yaml (go-yaml v2) reads it: YAML 1.1 plain scalars, so an unquoted
+// `yes`, `on` or `n` is a boolean and `0644` is the octal number 420; merge keys (`<<`) work;
+// non-string mapping keys become strings. Anything that cannot become JSON is an error naming
+// file, line and column. Limits stop hostile input early: a file larger than max_bytes is refused
+// before it is read, nesting deeper than max_depth and alias expansion beyond max_nodes are errors,
+// never an out-of-memory.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "diff/model/object.h"
+#include "diff/model/status.h"
+
+namespace warren {
+
+struct DecodeOptions {
+  // Largest input accepted, in bytes. Default: 32 MiB (the API server takes at most 3 MiB per object).
+  size_t max_bytes = 32u << 20;
+  // Deepest nesting of mappings and sequences. Default: 100 (real objects stay under 30).
+  int max_depth = 100;
+  // Most JSON nodes one document may expand to, counting every copy an alias makes. Default: 2M.
+  size_t max_nodes = 2'000'000;
+  // Record the line and column of every node (for lint findings). Default: off.
+  bool record_positions = false;
+};
+
+struct Document {
+  Json value;                                   // null for an empty document
+  SourceLocation where;                         // where the document starts
+  std::shared_ptr<const PositionIndex> positions;  // set when record_positions
+};
+
+// Splits a YAML stream into documents. `file` is used in locations and messages only.
+Result<std::vector<Document>> DecodeYaml(std::string_view text, const std::string& file,
+                                         const DecodeOptions& options = {});
+
+// Parses one JSON value (an object, or a List of objects). Errors name the line and column.
+Result<Document> DecodeJson(std::string_view text, const std::string& file,
+                            const DecodeOptions& options = {});
+
+// Resolves a plain (unquoted, untagged) YAML 1.1 scalar as go-yaml v2 does. Exposed for tests
+// and for the lint rule that explains surprising booleans.
+Json ResolvePlainScalar(const std::string& text);
+
+}  // namespace warren

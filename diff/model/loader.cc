@@ -1,0 +1,172 @@
+#include "diff/model/loader.h"
+
+#include <map>
+
+namespace warren {
+namespace {
+
+bool HasManifestExtension(const std::string& f) {
+  for (const char* ext : {".yaml", ".yml", ".json"}) {
+    std::string e = ext;
+    if (f.size() >= e.size() && f.compare(f.size() - e.size(), e.size(), e) == 0) return true;
+  }
+  return false;
+}
+
+bool LooksLikeJson(const std::string& file, const std::string& text) {
+  if (file.size() >= 5 && file.compare(file.size() - 5, 5, ".json") == 0) return true;
+  if (HasManifestExtension(file)) return false;
+  for (char c : text) {
+    if (isspace(static_cast<unsigned char>(c))) continue;
+    return c == '{' || c == '[';
+  }
+  return false;
+}
+
+bool HiddenComponent(const std::string& path) {
+  size_t start = 0;
+  while (start < path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    if (end > start && path[start] == '.' && !(end - start == 1)) {
+      std::string part = path.substr(start, end - start);
+      if (part != "..") return true;
+    }
+    start = end + 1;
+  }
+  return false;
+}
+
+const char* TypeName(const Json& v) {
+  if (v.is_array()) return "a sequence";
+  if (v.is_string()) return "a string";
+  if (v.is_number()) return "a number";
+  if (v.is_boolean()) return "a boolean";
+  return "a scalar";
+}
+
+// Checks the fields every object needs and names the first one missing.
+Status CheckObject(const Json& v, const SourceLocation& where) {
+  if (!v.is_object())
+    return Status::Invalid(where.ToString() + ": document is " + TypeName(v) +
+                           ", not a Kubernetes object");
+  for (const char* field : {"apiVersion", "kind"}) {
+    auto it = v.find(field);
+    if (it == v.end() || !it->is_string() || it->get_ref<const std::string&>().empty())
+      return Status::Invalid(where.ToString() + ": object has no " + field);
+  }
+  auto meta = v.find("metadata");
+  const std::string& kind = v["kind"].get_ref<const std::string&>();
+  if (meta == v.end() || !meta->is_object())
+    return Status::Invalid(where.ToString() + ": " + kind + " has no metadata");
+  if (StringField(*meta, "name").empty())
+    return Status::Invalid(where.ToString() + ": " + kind + " has no metadata.name");
+  auto ns = meta->find("namespace");
+  if (ns != meta->end() && !ns->is_string())
+    return Status::Invalid(where.ToString() + ": " + kind + " metadata.namespace is not a string");
+  return Status::Ok();
+}
+
+bool IsList(const Json& v) {
+  if (!v.is_object()) return false;
+  const std::string& kind = StringField(v, "kind");
+  auto items = v.find("items");
+  return kind.size() >= 4 && kind.compare(kind.size() - 4, 4, "List") == 0 &&
+         items != v.end() && (items->is_array() || items->is_null());
+}
+
+// Appends the objects of one document, flattening a List (whose items may lack kind and
+// apiVersion, as the API server returns them).
+Status AppendDocument(Document doc, const LoadOptions& options, std::vector<Object>* out) {
+  if (doc.value.is_null()) return Status::Ok();  // empty document or only comments
+  auto add = [&](Json v, SourceLocation where, const std::string& base) -> Status {
+    WARREN_RETURN_IF_ERROR(CheckObject(v, where));
+    Object obj(std::move(v), std::move(where));
+    if (doc.positions) obj.set_positions(doc.positions, base);
+    if (obj.ns().empty() && !IsClusterScoped(obj.group(), obj.kind()))
+      obj.mutable_doc()["metadata"]["namespace"] = options.default_namespace;
+    out->push_back(std::move(obj));
+    return Status::Ok();
+  };
+  if (!IsList(doc.value)) return add(std::move(doc.value), doc.where, "");
+
+  std::string list_kind = StringField(doc.value, "kind");
+  std::string item_kind = list_kind == "List" ? "" : list_kind.substr(0, list_kind.size() - 4);
+  std::string api_version = StringField(doc.value, "apiVersion");
+  Json& items = doc.value["items"];
+  if (items.is_null()) return Status::Ok();
+  for (size_t i = 0; i < items.size(); ++i) {
+    Json& item = items[i];
+    if (item.is_object() && !item_kind.empty()) {
+      if (!item.contains("kind")) item["kind"] = item_kind;
+      if (!item.contains("apiVersion")) item["apiVersion"] = api_version;
+    }
+    SourceLocation where = doc.where;
+    std::string base = "/items/" + std::to_string(i);
+    if (doc.positions) {
+      auto it = doc.positions->find(base);
+      if (it != doc.positions->end()) where = it->second;
+    } else {
+      where.item = static_cast<int>(i);
+    }
+    WARREN_RETURN_IF_ERROR(add(std::move(item), where, base));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::vector<Object>> ObjectsFromText(const std::string& text, const std::string& file,
+                                            const LoadOptions& options) {
+  std::vector<Object> out;
+  if (LooksLikeJson(file, text)) {
+    auto doc = DecodeJson(text, file, options.decode);
+    if (!doc.ok()) return doc.status();
+    WARREN_RETURN_IF_ERROR(AppendDocument(std::move(doc).value(), options, &out));
+    return out;
+  }
+  auto docs = DecodeYaml(text, file, options.decode);
+  if (!docs.ok()) return docs.status();
+  for (Document& d : docs.value()) WARREN_RETURN_IF_ERROR(AppendDocument(std::move(d), options, &out));
+  return out;
+}
+
+Result<std::vector<Object>> LoadManifests(const FileTree& tree, const std::vector<std::string>& paths,
+                                          const LoadOptions& options) {
+  std::vector<Object> all;
+  for (const std::string& path : paths) {
+    auto files = tree.ListFiles(path);
+    if (!files.ok()) return files.status();
+    for (const std::string& file : files.value()) {
+      bool named = file == path;
+      if (!named && (!HasManifestExtension(file) || HiddenComponent(file.substr(path.size()))))
+        continue;
+      auto size = tree.Size(file);
+      if (!size.ok()) return size.status();
+      if (size.value() > options.decode.max_bytes)
+        return Status::Limit(file + ": " + std::to_string(size.value()) +
+                             " bytes is more than the limit of " +
+                             std::to_string(options.decode.max_bytes) + " bytes");
+      auto text = tree.Read(file);
+      if (!text.ok()) return text.status();
+      auto objects = ObjectsFromText(text.value(), file, options);
+      if (!objects.ok()) return objects.status();
+      for (Object& o : objects.value()) all.push_back(std::move(o));
+    }
+  }
+  WARREN_RETURN_IF_ERROR(CheckUniqueIdentities(all));
+  return all;
+}
+
+Status CheckUniqueIdentities(const std::vector<Object>& objects) {
+  std::map<ResourceKey, const Object*> seen;
+  for (const Object& o : objects) {
+    auto [it, inserted] = seen.emplace(o.key(), &o);
+    if (!inserted)
+      return Status::Invalid(o.where().ToString() + ": " + o.key().ToString() +
+                             " is defined twice (first at " + it->second->where().ToString() + ")");
+  }
+  return Status::Ok();
+}
+
+}  // namespace warren

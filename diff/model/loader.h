@@ -1,0 +1,35 @@
+// Loading manifests: files and directories (recursively: .yaml, .yml, .json), multi-document YAML,
+// `kind: List` and `*List` flattened, empty documents skipped. Every object must have apiVersion,
+// kind and metadata.name; two objects with the same identity are an error naming both places.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "diff/model/decode.h"
+#include "diff/model/file_tree.h"
+#include "diff/model/object.h"
+
+namespace warren {
+
+struct LoadOptions {
+  DecodeOptions decode;
+  // Namespace given to namespaced objects that name none (what `kubectl apply -n` does).
+  // Default: "default".
+  std::string default_namespace = "default";
+};
+
+// Reads every manifest at or below each of `paths` in `tree`. Explicitly named files are read
+// whatever their extension; files found by walking a directory only when .yaml/.yml/.json.
+Result<std::vector<Object>> LoadManifests(const FileTree& tree, const std::vector<std::string>& paths,
+                                          const LoadOptions& options = {});
+
+// Decodes one text (YAML or JSON, by `file`'s extension, or by content when it has none) into
+// objects, flattening Lists. Used for manifests and for captured live state alike.
+Result<std::vector<Object>> ObjectsFromText(const std::string& text, const std::string& file,
+                                            const LoadOptions& options = {});
+
+// Fails with both locations when two objects share a ResourceKey.
+Status CheckUniqueIdentities(const std::vector<Object>& objects);
+
+}  // namespace warren

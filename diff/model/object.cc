@@ -1,0 +1,71 @@
+#include "diff/model/object.h"
+
+#include <array>
+#include <string_view>
+
+namespace warren {
+
+std::pair<std::string, std::string> SplitApiVersion(const std::string& api_version) {
+  auto slash = api_version.find('/');
+  if (slash == std::string::npos) return {"", api_version};
+  return {api_version.substr(0, slash), api_version.substr(slash + 1)};
+}
+
+std::string ResourceKey::ToString() const {
+  if (ns.empty()) return kind + " " + name;
+  return kind + " " + ns + "/" + name;
+}
+
+const std::string& StringField(const Json& obj, const char* key) {
+  static const std::string kEmpty;
+  if (!obj.is_object()) return kEmpty;
+  auto it = obj.find(key);
+  if (it == obj.end() || !it->is_string()) return kEmpty;
+  return it->get_ref<const std::string&>();
+}
+
+std::string Object::StringAt(const char* field) const { return StringField(doc_, field); }
+
+std::string Object::name() const {
+  auto it = doc_.find("metadata");
+  return it == doc_.end() ? "" : StringField(*it, "name");
+}
+
+std::string Object::ns() const {
+  auto it = doc_.find("metadata");
+  return it == doc_.end() ? "" : StringField(*it, "namespace");
+}
+
+SourceLocation Object::LocationOf(const std::string& pointer) const {
+  if (!positions_) return where_;
+  std::string p = positions_base_ + pointer;
+  while (true) {
+    auto it = positions_->find(p);
+    if (it != positions_->end()) return it->second;
+    if (p.empty()) return where_;
+    auto slash = p.rfind('/');
+    p = slash == std::string::npos ? "" : p.substr(0, slash);
+  }
+}
+
+bool IsClusterScoped(const std::string& group, const std::string& kind) {
+  struct GK { std::string_view group, kind; };
+  static constexpr std::array<GK, 16> kClusterScoped = {{
+      {"", "Namespace"}, {"", "Node"}, {"", "PersistentVolume"}, {"", "ComponentStatus"},
+      {"rbac.authorization.k8s.io", "ClusterRole"},
+      {"rbac.authorization.k8s.io", "ClusterRoleBinding"},
+      {"storage.k8s.io", "StorageClass"}, {"storage.k8s.io", "CSIDriver"},
+      {"storage.k8s.io", "VolumeAttachment"},
+      {"apiextensions.k8s.io", "CustomResourceDefinition"},
+      {"admissionregistration.k8s.io", "MutatingWebhookConfiguration"},
+      {"admissionregistration.k8s.io", "ValidatingWebhookConfiguration"},
+      {"scheduling.k8s.io", "PriorityClass"}, {"networking.k8s.io", "IngressClass"},
+      {"apiregistration.k8s.io", "APIService"},
+      {"certificates.k8s.io", "CertificateSigningRequest"},
+  }};
+  for (const auto& gk : kClusterScoped)
+    if (gk.group == group && gk.kind == kind) return true;
+  return false;
+}
+
+}  // namespace warren

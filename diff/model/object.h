@@ -1,0 +1,81 @@
+// Object: one Kubernetes or RabbitMQ document as parsed JSON, with where it came from.
+//
+// Identity follows the API server: group, version, kind, namespace and name. Pairing ignores the
+// version (an object written as apps/v1beta1 is the same object as the live apps/v1 one), so
+// ResourceKey leaves it out.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <tuple>
+
+#include <nlohmann/json.hpp>
+
+#include "diff/model/source_location.h"
+
+namespace warren {
+
+using Json = nlohmann::json;
+
+// Splits "apps/v1" into {"apps","v1"} and "v1" into {"","v1"}.
+std::pair<std::string, std::string> SplitApiVersion(const std::string& api_version);
+
+struct ResourceKey {
+  std::string group;
+  std::string kind;
+  std::string ns;  // empty for cluster-scoped kinds
+  std::string name;
+
+  auto operator<=>(const ResourceKey&) const = default;
+  // "Kind ns/name", or "Kind name" when cluster-scoped: the one format used in all output.
+  std::string ToString() const;
+};
+
+// Line and column of every node of a YAML document, by JSON Pointer. Recorded only when the
+// loader is asked to (lint needs it; the diff of 10,000 objects does not).
+using PositionIndex = std::map<std::string, SourceLocation, std::less<>>;
+
+class Object {
+ public:
+  Object() = default;
+  Object(Json doc, SourceLocation where) : doc_(std::move(doc)), where_(std::move(where)) {}
+
+  const Json& doc() const { return doc_; }
+  Json& mutable_doc() { return doc_; }
+  const SourceLocation& where() const { return where_; }
+
+  std::string api_version() const { return StringAt("apiVersion"); }
+  std::string kind() const { return StringAt("kind"); }
+  std::string group() const { return SplitApiVersion(api_version()).first; }
+  std::string version() const { return SplitApiVersion(api_version()).second; }
+  std::string name() const;
+  std::string ns() const;  // metadata.namespace, possibly empty
+
+  ResourceKey key() const { return {group(), kind(), ns(), name()}; }
+
+  // Where the node at `pointer` was written; the nearest recorded ancestor when it was not
+  // recorded (or the object's own location without a PositionIndex).
+  SourceLocation LocationOf(const std::string& pointer) const;
+  // `base` is the pointer of this object inside the document (e.g. "/items/3" for a List item).
+  void set_positions(std::shared_ptr<const PositionIndex> p, std::string base = "") {
+    positions_ = std::move(p);
+    positions_base_ = std::move(base);
+  }
+
+ private:
+  std::string StringAt(const char* field) const;
+
+  Json doc_;
+  SourceLocation where_;
+  std::shared_ptr<const PositionIndex> positions_;
+  std::string positions_base_;
+};
+
+// True for the kinds the API server keeps outside namespaces (Namespace, ClusterRole, ...).
+bool IsClusterScoped(const std::string& group, const std::string& kind);
+
+// Returns the string at obj[key] or "" when absent or not a string. Safe on non-objects.
+const std::string& StringField(const Json& obj, const char* key);
+
+}  // namespace warren

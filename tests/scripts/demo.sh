@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The main job on the embedded default: installs what is missing, builds warren, then checks the
+# reference desired state (manifests/) and the seed article's broken deployment.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+tests/scripts/install-deps.sh || exit 2
+tests/scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo || exit 2
+warren=build/agent/warren
+
+step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; "${@:2}"; echo "(exit $?)"; }
+
+step "The reference manifests pass lint" $warren lint manifests
+step "The seed article's manifests: every classic mistake named, with its fix" \
+  $warren lint tests/fixtures/seed

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Every test: installs what is missing, builds warren twice (optimised, then with AddressSanitizer
+# and UndefinedBehaviorSanitizer) and runs the whole ctest suite in each build.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+tests/scripts/install-deps.sh
+
+tests/scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+ctest --test-dir build --output-on-failure -j2
+
+tests/scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DWARREN_SANITIZE=ON
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j2

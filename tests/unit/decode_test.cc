@@ -1,0 +1,135 @@
+#include "diff/model/decode.h"
+
+#include <gtest/gtest.h>
+
+namespace warren {
+namespace {
+
+Json DecodeOne(const std::string& yaml) {
+  auto docs = DecodeYaml(yaml, "t.yaml");
+  EXPECT_TRUE(docs.ok()) << docs.status().message();
+  if (!docs.ok() || docs.value().empty()) return Json();
+  return docs.value()[0].value;
+}
+
+TEST(ResolvePlainScalar, Yaml11AsKubernetesReadsIt) {
+  struct Case { const char* text; Json want; } cases[] = {
+      {"yes", true}, {"Yes", true}, {"on", true}, {"ON", true}, {"y", true}, {"true", true},
+      {"no", false}, {"off", false}, {"n", false}, {"False", false},
+      {"~", nullptr}, {"null", nullptr}, {"", nullptr},
+      {"42", 42}, {"-7", -7}, {"+3", 3}, {"0644", 420}, {"0o17", 15}, {"0x1F", 31}, {"0b101", 5},
+      {"1_000", 1000}, {"1.5", 1.5}, {".5", 0.5}, {"1e3", 1000.0}, {"08", 8.0},
+      {"2024-01-31", "2024-01-31T00:00:00Z"},
+      {"1.2.3", "1.2.3"}, {"-", "-"}, {"rabbit", "rabbit"}, {"0x", "0x"}, {"512Mi", "512Mi"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(ResolvePlainScalar(c.text), c.want) << c.text;
+}
+
+TEST(DecodeYaml, QuotedAndBlockScalarsStayStrings) {
+  Json v = DecodeOne("a: 'yes'\nb: \"10\"\nc: |\n  on\nd: >\n  42\ne: !!str true\n");
+  EXPECT_EQ(v["a"], "yes");
+  EXPECT_EQ(v["b"], "10");
+  EXPECT_EQ(v["c"], "on\n");
+  EXPECT_EQ(v["d"], "42\n");
+  EXPECT_EQ(v["e"], "true");
+}
+
+TEST(DecodeYaml, NonStringKeysBecomeStrings) {
+  Json v = DecodeOne("on: push\n1: one\n");
+  EXPECT_EQ(v["true"], "push");
+  EXPECT_EQ(v["1"], "one");
+}
+
+TEST(DecodeYaml, MergeKeysAndAliases) {
+  Json v = DecodeOne("base: &b {x: 1, z: 2}\nderived:\n  <<: *b\n  z: 3\nlist: [*b, *b]\n");
+  EXPECT_EQ(v["derived"], Json({{"x", 1}, {"z", 3}}));
+  // go-yaml v2 resolves a plain `y` as a boolean, even as a key.
+  EXPECT_EQ(DecodeOne("y: 1\n"), Json({{"true", 1}}));
+  EXPECT_EQ(v["list"][1]["x"], 1);
+}
+
+TEST(DecodeYaml, MultipleDocumentsWithLocations) {
+  auto docs = DecodeYaml("# c\na: 1\n---\n---\nb: 2\n", "m.yaml");
+  ASSERT_TRUE(docs.ok());
+  ASSERT_EQ(docs.value().size(), 3u);
+  EXPECT_TRUE(docs.value()[1].value.is_null());
+  EXPECT_EQ(docs.value()[2].where.line, 4);  // its "---" marker
+}
+
+TEST(DecodeYaml, RecordsPositionsByPointer) {
+  DecodeOptions o;
+  o.record_positions = true;
+  auto docs = DecodeYaml("spec:\n  list:\n  - name: a\n    value: b\n", "p.yaml", o);
+  ASSERT_TRUE(docs.ok());
+  const PositionIndex& pos = *docs.value()[0].positions;
+  EXPECT_EQ(pos.at("/spec/list/0/value").line, 4);
+  EXPECT_EQ(pos.at("/spec/list/0/value").column, 12);
+}
+
+TEST(DecodeYaml, BadInputNamesFileLineAndColumn) {
+  struct Case { const char* yaml; const char* want; } cases[] = {
+      {"a: [1, 2\n", "bad.yaml:"},
+      {"a: 1\na: 2\n", "bad.yaml:2:1: duplicate key \"a\""},
+      {"a: *nope\n", "bad.yaml:1:4:"},
+      {"a: .inf\n", "has no JSON form"},
+      {"? [a, b]\n: c\n", "a mapping key must be a scalar"},
+      {"a: !!int abc\n", "cannot decode \"abc\" as !!int"},
+      {"<<: 5\n", "merge key"},
+      {"a:\n  - b\n - c\n", "bad.yaml:"},
+  };
+  for (const auto& c : cases) {
+    auto r = DecodeYaml(c.yaml, "bad.yaml");
+    ASSERT_FALSE(r.ok()) << c.yaml;
+    EXPECT_NE(r.status().message().find(c.want), std::string::npos) << r.status().message();
+  }
+}
+
+TEST(DecodeYaml, AliasBombFailsFastWithLimitError) {
+  // Build a proper billion-laughs: each level lists the previous anchor nine times.
+  std::string bomb = "a: &a [x,x,x,x,x,x,x,x,x]\n";
+  char prev = 'a';
+  for (char c = 'b'; c <= 'j'; ++c) {
+    std::string refs;
+    for (int i = 0; i < 9; ++i) refs += std::string(i ? "," : "") + "*" + prev;
+    bomb += std::string(1, c) + ": &" + c + " [" + refs + "]\n";
+    prev = c;
+  }
+  auto r = DecodeYaml(bomb, "bomb.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kLimitExceeded);
+  EXPECT_NE(r.status().message().find("alias"), std::string::npos) << r.status().message();
+}
+
+TEST(DecodeYaml, DeepNestingIsRefused) {
+  std::string deep;
+  for (int i = 0; i < 5000; ++i) deep += "[";
+  auto r = DecodeYaml(deep, "deep.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("deep.yaml:1:"), std::string::npos) << r.status().message();
+  std::string block;
+  for (int i = 0; i < 150; ++i) block += std::string(i * 2, ' ') + "k:\n";
+  r = DecodeYaml(block, "deep.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("nesting deeper than 100"), std::string::npos);
+}
+
+TEST(DecodeYaml, OversizedInputIsRefusedBeforeParsing) {
+  DecodeOptions o;
+  o.max_bytes = 10;
+  auto r = DecodeYaml("a: 0123456789\n", "big.yaml", o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kLimitExceeded);
+}
+
+TEST(DecodeJson, ErrorsCarryLineAndColumn) {
+  auto r = DecodeJson("{\n  \"a\": 1,\n  \"b\": ]\n}", "x.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("x.json:3:"), std::string::npos) << r.status().message();
+  std::string deep(1000, '[');
+  r = DecodeJson(deep + std::string(1000, ']'), "d.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kLimitExceeded);
+}
+
+}  // namespace
+}  // namespace warren

@@ -1,0 +1,103 @@
+#include "diff/model/loader.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "agent/fs/disk_file_tree.h"
+
+namespace warren {
+namespace {
+
+const char* kSts = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: rabbitmq\n";
+
+TEST(Loader, WalksDirectoriesAndSkipsOtherFiles) {
+  InMemoryFileTree tree;
+  tree.Add("m/a.yaml", std::string(kSts) + "---\n# only a comment\n---\n");
+  tree.Add("m/sub/b.json", R"({"apiVersion":"v1","kind":"Secret","metadata":{"name":"s","namespace":"x"}})");
+  tree.Add("m/README.md", "not: [yaml");
+  tree.Add("m/.hidden/c.yaml", "not: [yaml");
+  auto r = LoadManifests(tree, {"m"});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r.value().size(), 2u);
+  EXPECT_EQ(r.value()[0].ns(), "default");  // defaulted, as kubectl apply does
+  EXPECT_EQ(r.value()[1].key().ToString(), "Secret x/s");
+}
+
+TEST(Loader, FlattensListsAndFillsItemKinds) {
+  const char* list = R"({"apiVersion":"v1","kind":"ServiceList","items":[
+      {"metadata":{"name":"a","namespace":"dev"},"spec":{}},
+      {"metadata":{"name":"b","namespace":"dev"},"spec":{}}]})";
+  auto r = ObjectsFromText(list, "live.json");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r.value().size(), 2u);
+  EXPECT_EQ(r.value()[1].kind(), "Service");
+  EXPECT_EQ(r.value()[1].where().ToString(), "live.json:1:1 (items[1])");
+  auto yaml = ObjectsFromText("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: c}\n", "l.yaml");
+  ASSERT_TRUE(yaml.ok());
+  EXPECT_EQ(yaml.value()[0].kind(), "ConfigMap");
+  EXPECT_TRUE(IsClusterScoped("", "Namespace"));
+}
+
+TEST(Loader, BadDocumentsNameTheirLocation) {
+  struct Case { const char* text; const char* want; } cases[] = {
+      {"- a\n- b\n", "f.yaml:1:1: document is a sequence, not a Kubernetes object"},
+      {"just a string\n", "document is a string"},
+      {"apiVersion: v1\nmetadata: {name: x}\n", "object has no kind"},
+      {"kind: Service\nmetadata: {name: x}\n", "object has no apiVersion"},
+      {"apiVersion: v1\nkind: Service\n", "Service has no metadata"},
+      {"apiVersion: v1\nkind: Service\nmetadata: {namespace: x}\n", "Service has no metadata.name"},
+      {"a: 1\n---\napiVersion: v1\nkind: Service\nmetadata: {name: x}\n", "f.yaml:1:1: object has no apiVersion"},
+  };
+  for (const auto& c : cases) {
+    auto r = ObjectsFromText(c.text, "f.yaml");
+    ASSERT_FALSE(r.ok()) << c.text;
+    EXPECT_NE(r.status().message().find(c.want), std::string::npos) << r.status().message();
+  }
+}
+
+TEST(Loader, DuplicateIdentityNamesBothPlaces) {
+  InMemoryFileTree tree;
+  tree.Add("a.yaml", kSts);
+  tree.Add("b.yaml", std::string("# x\n") + kSts);
+  auto r = LoadManifests(tree, {"a.yaml", "b.yaml"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "b.yaml:2:1: StatefulSet default/rabbitmq is defined twice (first at a.yaml:1:1)");
+}
+
+TEST(Loader, MissingPathIsNotFound) {
+  DiskFileTree tree;
+  auto r = LoadManifests(tree, {"/nonexistent/warren"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
+}
+
+// A 1 GB file is refused by its size, before a byte is read (the file is sparse: no disk used).
+TEST(Loader, GigabyteFileIsRefusedQuickly) {
+  std::string path = std::filesystem::temp_directory_path() / ("warren-huge-" + std::to_string(getpid()) + ".yaml");
+  { std::ofstream f(path); }
+  std::filesystem::resize_file(path, 1ull << 30);
+  DiskFileTree tree;
+  auto r = LoadManifests(tree, {path});
+  std::remove(path.c_str());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kLimitExceeded);
+  EXPECT_NE(r.status().message().find("1073741824 bytes is more than the limit"), std::string::npos);
+}
+
+TEST(Loader, LocationOfFallsBackToNearestAncestor) {
+  LoadOptions o;
+  o.decode.record_positions = true;
+  auto r = ObjectsFromText(std::string(kSts) + "spec:\n  replicas: 3\n", "s.yaml", o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value()[0].LocationOf("/spec/replicas").line, 6);
+  EXPECT_EQ(r.value()[0].LocationOf("/spec/replicas/nothing/here").line, 6);
+}
+
+}  // namespace
+}  // namespace warren
