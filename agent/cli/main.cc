@@ -19,12 +19,21 @@ int main(int argc, char** argv) {
   lint_cmd->add_option("-o,--output", lint.output, "text or json")->check(CLI::IsMember({"text", "json"}));
   lint_cmd->add_option("-n,--namespace", lint.default_namespace, "Namespace for objects that name none");
 
+  warren::cli::DiffArgs diff;
+  auto* diff_cmd = app.add_subcommand("diff", "Show how the live state differs from the manifests");
+  diff_cmd->add_option("paths", diff.paths, "Files or directories of manifests")->required();
+  diff_cmd->add_option("--live-file", diff.live_file, "Live state as `kubectl get -o json|yaml` prints it")->required();
+  diff_cmd->add_option("-o,--output", diff.output, "text or json")->check(CLI::IsMember({"text", "json"}));
+  diff_cmd->add_option("--ignore-config", diff.ignore_config, "YAML file of ignoreDifferences rules");
+  diff_cmd->add_option("-n,--namespace", diff.default_namespace, "Namespace for objects that name none");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : warren::cli::kExitError;
   }
-  (void)lint_cmd;
-  return warren::cli::RunLint(lint, std::cout, std::cerr);
+  if (*lint_cmd) return warren::cli::RunLint(lint, std::cout, std::cerr);
+  diff.color = isatty(STDOUT_FILENO) && diff.output == "text";
+  return warren::cli::RunDiff(diff, std::cout, std::cerr);
 }

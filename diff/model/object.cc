@@ -16,6 +16,13 @@ std::string ResourceKey::ToString() const {
   return kind + " " + ns + "/" + name;
 }
 
+const Json& Field(const Json& obj, const char* key) {
+  static const Json kNull;
+  if (!obj.is_object()) return kNull;
+  auto it = obj.find(key);
+  return it == obj.end() ? kNull : *it;
+}
+
 const std::string& StringField(const Json& obj, const char* key) {
   static const std::string kEmpty;
   if (!obj.is_object()) return kEmpty;

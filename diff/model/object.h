@@ -75,6 +75,10 @@ class Object {
 // True for the kinds the API server keeps outside namespaces (Namespace, ClusterRole, ...).
 bool IsClusterScoped(const std::string& group, const std::string& kind);
 
+// Returns obj[key] without copying, or a null value when absent. Safe on non-objects. Prefer it
+// to Json::value(), which copies the whole subtree.
+const Json& Field(const Json& obj, const char* key);
+
 // Returns the string at obj[key] or "" when absent or not a string. Safe on non-objects.
 const std::string& StringField(const Json& obj, const char* key);
 

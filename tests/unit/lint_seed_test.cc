@@ -1,6 +1,4 @@
 // The seed article's manifests and the reference manifests, through the real `warren` binary.
-#include <sys/wait.h>
-
 #include <array>
 #include <cstdio>
 #include <memory>
@@ -8,25 +6,14 @@
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include "run_warren.h"
 #include <nlohmann/json.hpp>
 
 namespace {
 
-struct RunResult {
-  int exit_code;
-  std::string out;
-};
-
-RunResult Warren(const std::string& args) {
-  std::string cmd = std::string(WARREN_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using warren::testing::RunResult;
+using warren::testing::Warren;
 
 const std::string kSeed = std::string(WARREN_SOURCE_DIR) + "/tests/fixtures/seed";
 

@@ -1,0 +1,148 @@
+#include "diff/engine/diff.h"
+
+#include <map>
+
+#include "diff/engine/compare.h"
+#include "diff/engine/immutable.h"
+#include "diff/engine/normalize.h"
+
+namespace warren::diff {
+namespace {
+
+bool IsSecret(const ResourceKey& k) { return k.group.empty() && k.kind == "Secret"; }
+
+bool IsSecretValuePath(const std::string& path) {
+  for (const char* f : {"/data", "/stringData", "/binaryData"}) {
+    std::string p = f;
+    if (path == p || path.rfind(p + "/", 0) == 0) return true;
+  }
+  return false;
+}
+
+// A Secret's whole data map added or removed becomes one change per key, then every value is
+// dropped: the report says which keys changed, never to what.
+std::vector<Change> MaskSecret(std::vector<Change> changes) {
+  std::vector<Change> out;
+  for (Change& c : changes) {
+    if (!IsSecretValuePath(c.path)) {
+      out.push_back(std::move(c));
+      continue;
+    }
+    const Json& whole = c.op == Op::kRemove ? c.from : c.to;
+    if (c.path == "/data" && whole.is_object()) {
+      for (auto it = whole.begin(); it != whole.end(); ++it) {
+        Change k;
+        k.path = "/data/" + EscapeToken(it.key());
+        k.field = ".data." + it.key();
+        k.op = c.op;
+        k.masked = true;
+        out.push_back(std::move(k));
+      }
+      continue;
+    }
+    c.from = Json();
+    c.to = Json();
+    c.masked = true;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+bool ManagedByWarren(const Object& o) {
+  const Json& labels = Field(Field(o.doc(), "metadata"), "labels");
+  return StringField(labels, kManagedByLabel) == "warren";
+}
+
+}  // namespace
+
+ObjectDiff DiffObject(const Object& desired, const Object* live, const DiffOptions& options) {
+  ObjectDiff out;
+  out.key = desired.key();
+  out.api_version = desired.api_version();
+  if (!live) {
+    out.action = Action::kCreate;
+    return out;
+  }
+  const std::string group = out.key.group, kind = out.key.kind;
+  Json d = desired.doc();
+  Json l = live->doc();
+  Normalize(group, kind, Side::kDesired, d);
+  Normalize(group, kind, Side::kLive, l);
+
+  std::vector<Change> changes;
+  CompareObjects(d, l, &changes);
+  CompareOwnedRemovals(d, l, live->doc(), options.field_manager, &changes);
+
+  IgnoreSet ignore = IgnoresFor(out.key, desired.doc(), options.ignore);
+  for (const std::string& manager : ignore.managers)
+    for (std::string& p : OwnedPointers(live->doc(), manager)) ignore.pointers.push_back(std::move(p));
+  std::erase_if(changes, [&](const Change& c) { return ignore.Covers(c.path); });
+
+  if (IsSecret(out.key)) changes = MaskSecret(std::move(changes));
+  out.changes = std::move(changes);
+  if (out.changes.empty()) {
+    out.action = Action::kUnchanged;
+    return out;
+  }
+  out.reason = RecreateReason(out.key, l, out.changes);
+  out.action = out.reason.empty() ? Action::kUpdate : Action::kRecreate;
+  return out;
+}
+
+DiffReport Diff(const std::vector<Object>& desired, const std::vector<Object>& live,
+                const DiffOptions& options) {
+  std::map<ResourceKey, const Object*> live_by_key;
+  for (const Object& o : live) live_by_key.emplace(o.key(), &o);
+  DiffReport report;
+  report.objects.reserve(desired.size());
+  for (const Object& d : desired) {
+    auto it = live_by_key.find(d.key());
+    const Object* l = it == live_by_key.end() ? nullptr : it->second;
+    report.objects.push_back(DiffObject(d, l, options));
+    if (l) live_by_key.erase(it);
+  }
+  for (const auto& [key, l] : live_by_key) {
+    if (!ManagedByWarren(*l)) continue;  // never touch what warren did not create
+    ObjectDiff prune;
+    prune.key = key;
+    prune.api_version = l->api_version();
+    prune.action = Action::kPrune;
+    prune.reason = "labelled " + std::string(kManagedByLabel) + "=warren and no longer in the desired state";
+    report.objects.push_back(std::move(prune));
+  }
+  return report;
+}
+
+const char* ActionName(Action a) {
+  switch (a) {
+    case Action::kCreate: return "create";
+    case Action::kUpdate: return "update";
+    case Action::kRecreate: return "recreate";
+    case Action::kPrune: return "prune";
+    case Action::kUnchanged: return "unchanged";
+  }
+  return "?";
+}
+
+const char* OpName(Op op) {
+  switch (op) {
+    case Op::kAdd: return "add";
+    case Op::kRemove: return "remove";
+    case Op::kReplace: return "replace";
+  }
+  return "?";
+}
+
+bool DiffReport::HasDrift() const {
+  for (const ObjectDiff& o : objects)
+    if (o.action != Action::kUnchanged) return true;
+  return false;
+}
+
+size_t DiffReport::Count(Action a) const {
+  size_t n = 0;
+  for (const ObjectDiff& o : objects) n += o.action == a;
+  return n;
+}
+
+}  // namespace warren::diff

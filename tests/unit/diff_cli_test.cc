@@ -1,0 +1,58 @@
+// `warren diff` through the real binary: exit codes and bad input.
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "run_warren.h"
+
+namespace {
+
+using warren::testing::RunResult;
+using warren::testing::Warren;
+
+const std::string kGolden = std::string(WARREN_SOURCE_DIR) + "/tests/golden/";
+
+std::string TempFile(const std::string& name, const std::string& text) {
+  auto p = std::filesystem::temp_directory_path() / ("warren-diff-" + name);
+  std::ofstream(p) << text;
+  return p.string();
+}
+
+TEST(DiffCli, ExitCodesFollowDrift) {
+  RunResult clean = Warren("diff " + kGolden + "statefulset-in-sync.desired.yaml --live-file " + kGolden +
+                           "statefulset-in-sync.live.yaml");
+  EXPECT_EQ(clean.exit_code, 0) << clean.out;
+  RunResult drift = Warren("diff " + kGolden + "statefulset-changed.desired.yaml --live-file " + kGolden +
+                           "statefulset-changed.live.yaml");
+  EXPECT_EQ(drift.exit_code, 1) << drift.out;
+  EXPECT_NE(drift.out.find("~ StatefulSet dev/rabbitmq  (update)"), std::string::npos) << drift.out;
+  EXPECT_NE(drift.out.find(".spec.replicas: 3 → 5"), std::string::npos) << drift.out;
+}
+
+TEST(DiffCli, BadInputExitsTwoWithAClearMessage) {
+  std::string desired = kGolden + "statefulset-in-sync.desired.yaml";
+  struct Case { std::string live; std::string want; } cases[] = {
+      {TempFile("array.json", "[1, 2]"), "document is a sequence, not a Kubernetes object"},
+      {TempFile("scalar.yaml", "hello\n"), "document is a string"},
+      {TempFile("nokind.yaml", "apiVersion: v1\nmetadata: {name: x}\n"), "nokind.yaml:1:1: object has no kind"},
+      {TempFile("noname.json", R"({"apiVersion":"v1","kind":"List","items":[{"kind":"Secret","apiVersion":"v1","metadata":{}}]})"),
+       "Secret has no metadata.name"},
+      {TempFile("broken.yaml", "a: [\n"), "broken.yaml:"},
+      {"/nonexistent/live.json", "/nonexistent/live.json"},
+  };
+  for (const auto& c : cases) {
+    RunResult r = Warren("diff " + desired + " --live-file " + c.live);
+    EXPECT_EQ(r.exit_code, 2) << c.live << "\n" << r.out;
+    EXPECT_NE(r.out.find(c.want), std::string::npos) << r.out;
+  }
+  RunResult r = Warren("diff " + desired + " --live-file " + kGolden + "statefulset-in-sync.live.yaml --ignore-config " +
+                       TempFile("ignore.yaml", "ignoreDifferences:\n- jsonPointers: [spec/replicas]\n"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("is not a JSON Pointer"), std::string::npos) << r.out;
+}
+
+}  // namespace
