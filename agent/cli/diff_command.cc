@@ -7,18 +7,6 @@
 namespace warren::cli {
 namespace {
 
-Result<std::vector<Object>> LoadLive(const DiskFileTree& tree, const std::string& file,
-                                     const LoadOptions& options) {
-  auto size = tree.Size(file);
-  if (!size.ok()) return size.status();
-  if (size.value() > options.decode.max_bytes)
-    return Status::Limit(file + ": " + std::to_string(size.value()) + " bytes is more than the limit of " +
-                         std::to_string(options.decode.max_bytes) + " bytes");
-  auto text = tree.Read(file);
-  if (!text.ok()) return text.status();
-  return ObjectsFromText(text.value(), file, options);
-}
-
 Result<diff::IgnoreConfig> LoadIgnoreConfig(const DiskFileTree& tree, const std::string& file) {
   auto text = tree.Read(file);
   if (!text.ok()) return text.status();
@@ -39,11 +27,8 @@ int RunDiff(const DiffArgs& args, std::ostream& out, std::ostream& err) {
     err << "warren diff: " << desired.status().message() << "\n";
     return kExitError;
   }
-  auto live = LoadLive(tree, args.live_file, options);
-  if (live.ok()) {
-    Status unique = CheckUniqueIdentities(live.value());
-    if (!unique.ok()) live = unique;
-  }
+  // Same loader as the manifests: size limit, any extension, Lists, duplicate identities.
+  auto live = LoadManifests(tree, {args.live_file}, options);
   if (!live.ok()) {
     err << "warren diff: live state: " << live.status().message() << "\n";
     return kExitError;

@@ -18,7 +18,7 @@ struct Path {
 };
 
 Path Child(const Path& p, const std::string& key) {
-  return {p.pointer + "/" + EscapeToken(key), p.field + "." + key};
+  return {p.pointer + "/" + EscapePointerToken(key), p.field + "." + key};
 }
 
 Path Item(const Path& p, size_t index, const std::string& key) {
@@ -171,20 +171,10 @@ const Json* ManagerEntry(const Json& live_raw, const std::string& manager, bool 
 
 }  // namespace
 
-std::string EscapeToken(const std::string& token) {
-  std::string out;
-  for (char c : token) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
-  }
-  return out;
-}
-
 void CompareObjects(const Json& desired, const Json& live, std::vector<Change>* out) {
   for (auto it = desired.begin(); it != desired.end(); ++it) {
     if (it.key() == "apiVersion" || it.key() == "kind") continue;  // pairing already matched them
-    Path p{"/" + EscapeToken(it.key()), "." + it.key()};
+    Path p{"/" + EscapePointerToken(it.key()), "." + it.key()};
     auto li = live.find(it.key());
     if (li == live.end() || li->is_null()) {
       if (!IsEmpty(it.value())) Add(out, p, Op::kAdd, nullptr, &it.value());

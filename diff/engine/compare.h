@@ -28,7 +28,4 @@ void CompareOwnedRemovals(const Json& desired, const Json& live, const Json& liv
 // The JSON Pointers (against `live_raw`) of every leaf that `manager` owns in managedFields.
 std::vector<std::string> OwnedPointers(const Json& live_raw, const std::string& manager);
 
-// RFC 6901 escaping of one pointer token.
-std::string EscapeToken(const std::string& token);
-
 }  // namespace warren::diff

@@ -12,10 +12,8 @@ namespace {
 bool IsSecret(const ResourceKey& k) { return k.group.empty() && k.kind == "Secret"; }
 
 bool IsSecretValuePath(const std::string& path) {
-  for (const char* f : {"/data", "/stringData", "/binaryData"}) {
-    std::string p = f;
-    if (path == p || path.rfind(p + "/", 0) == 0) return true;
-  }
+  for (const char* f : {"/data", "/stringData", "/binaryData"})
+    if (PointerUnder(path, f)) return true;
   return false;
 }
 
@@ -32,7 +30,7 @@ std::vector<Change> MaskSecret(std::vector<Change> changes) {
     if (c.path == "/data" && whole.is_object()) {
       for (auto it = whole.begin(); it != whole.end(); ++it) {
         Change k;
-        k.path = "/data/" + EscapeToken(it.key());
+        k.path = "/data/" + EscapePointerToken(it.key());
         k.field = ".data." + it.key();
         k.op = c.op;
         k.masked = true;

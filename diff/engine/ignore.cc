@@ -54,8 +54,7 @@ Result<IgnoreConfig> ParseIgnoreConfig(const Json& doc, const std::string& file)
 
 bool IgnoreSet::Covers(const std::string& path) const {
   for (const std::string& p : pointers)
-    if (path == p || (path.size() > p.size() && path.compare(0, p.size(), p) == 0 && path[p.size()] == '/'))
-      return true;
+    if (PointerUnder(path, p)) return true;
   return false;
 }
 

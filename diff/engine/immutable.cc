@@ -5,11 +5,6 @@
 namespace warren::diff {
 namespace {
 
-bool Under(const std::string& path, const std::string& prefix) {
-  return path == prefix || (path.size() > prefix.size() && path.compare(0, prefix.size(), prefix) == 0 &&
-                            path[prefix.size()] == '/');
-}
-
 // "/spec/volumeClaimTemplates/0/spec" -> "spec.volumeClaimTemplates"
 std::string TopField(const std::string& path, int depth) {
   std::string out;
@@ -28,9 +23,9 @@ std::string StatefulSetReason(const std::vector<Change>& changes) {
       "/spec/replicas", "/spec/ordinals", "/spec/template", "/spec/updateStrategy",
       "/spec/persistentVolumeClaimRetentionPolicy", "/spec/minReadySeconds"};
   for (const Change& c : changes) {
-    if (!Under(c.path, "/spec")) continue;
+    if (!PointerUnder(c.path, "/spec")) continue;
     bool is_mutable = false;
-    for (const char* m : kMutable) is_mutable = is_mutable || Under(c.path, m);
+    for (const char* m : kMutable) is_mutable = is_mutable || PointerUnder(c.path, m);
     if (!is_mutable)
       return TopField(c.path, 2) +
              " is immutable: a StatefulSet's spec cannot change outside replicas, ordinals, template, "
@@ -45,17 +40,17 @@ std::string RecreateReason(const ResourceKey& key, const Json& live, const std::
   if (key.group == "apps" && key.kind == "StatefulSet") return StatefulSetReason(changes);
   if (key.group == "rbac.authorization.k8s.io" && (key.kind == "RoleBinding" || key.kind == "ClusterRoleBinding")) {
     for (const Change& c : changes)
-      if (Under(c.path, "/roleRef")) return "roleRef is immutable: a binding cannot change the role it grants";
+      if (PointerUnder(c.path, "/roleRef")) return "roleRef is immutable: a binding cannot change the role it grants";
   }
   if (key.group.empty() && key.kind == "Service") {
     for (const Change& c : changes)
-      if (Under(c.path, "/spec/clusterIP") || Under(c.path, "/spec/clusterIPs"))
+      if (PointerUnder(c.path, "/spec/clusterIP") || PointerUnder(c.path, "/spec/clusterIPs"))
         return "spec.clusterIP is immutable once allocated";
   }
   if (key.group.empty() && (key.kind == "Secret" || key.kind == "ConfigMap") && Field(live, "immutable") == true) {
     for (const Change& c : changes)
       for (const char* f : {"/data", "/stringData", "/binaryData", "/type"})
-        if (Under(c.path, f))
+        if (PointerUnder(c.path, f))
           return key.kind + " is marked immutable: " + TopField(c.path, 1) + " cannot change in place";
   }
   return "";

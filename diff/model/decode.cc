@@ -30,18 +30,6 @@ std::string Where(const std::string& file, const YAML::Mark& m) {
   return SourceLocation{file, m.line + 1, m.column + 1}.ToString();
 }
 
-// RFC 6901: "~" -> "~0", "/" -> "~1".
-std::string EscapePointerToken(const std::string& token) {
-  std::string out;
-  out.reserve(token.size());
-  for (char c : token) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
-  }
-  return out;
-}
-
 // Parses an integer the way Go's strconv.ParseInt(s, 0, 64) does after go-yaml removed "_":
 // optional sign, then 0x / 0o / 0b prefixes, a leading 0 for octal, else decimal.
 bool ParseYamlInt(const std::string& s, Json* out) {

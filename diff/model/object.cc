@@ -16,6 +16,22 @@ std::string ResourceKey::ToString() const {
   return kind + " " + ns + "/" + name;
 }
 
+std::string EscapePointerToken(const std::string& token) {
+  std::string out;
+  out.reserve(token.size());
+  for (char c : token) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
+  return out;
+}
+
+bool PointerUnder(const std::string& path, const std::string& prefix) {
+  return path.size() >= prefix.size() && path.compare(0, prefix.size(), prefix) == 0 &&
+         (path.size() == prefix.size() || path[prefix.size()] == '/');
+}
+
 const Json& Field(const Json& obj, const char* key) {
   static const Json kNull;
   if (!obj.is_object()) return kNull;

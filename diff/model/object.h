@@ -75,6 +75,12 @@ class Object {
 // True for the kinds the API server keeps outside namespaces (Namespace, ClusterRole, ...).
 bool IsClusterScoped(const std::string& group, const std::string& kind);
 
+// RFC 6901 escaping of one JSON Pointer token: "~" -> "~0", "/" -> "~1".
+std::string EscapePointerToken(const std::string& token);
+
+// True when JSON Pointer `path` is `prefix` or below it ("/spec/x" is under "/spec", "/specs" is not).
+bool PointerUnder(const std::string& path, const std::string& prefix);
+
 // Returns obj[key] without copying, or a null value when absent. Safe on non-objects. Prefer it
 // to Json::value(), which copies the whole subtree.
 const Json& Field(const Json& obj, const char* key);

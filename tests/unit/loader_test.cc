@@ -101,3 +101,17 @@ TEST(Loader, LocationOfFallsBackToNearestAncestor) {
 
 }  // namespace
 }  // namespace warren
+
+namespace warren {
+namespace {
+
+TEST(JsonPointer, UnderAndEscape) {
+  EXPECT_TRUE(PointerUnder("/spec", "/spec"));
+  EXPECT_TRUE(PointerUnder("/spec/replicas", "/spec"));
+  EXPECT_FALSE(PointerUnder("/specs", "/spec"));
+  EXPECT_FALSE(PointerUnder("/sp", "/spec"));
+  EXPECT_EQ(EscapePointerToken("app.kubernetes.io/name~x"), "app.kubernetes.io~1name~0x");
+}
+
+}  // namespace
+}  // namespace warren
