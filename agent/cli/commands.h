@@ -17,14 +17,47 @@ struct LintArgs {
 };
 int RunLint(const LintArgs& args, std::ostream& out, std::ostream& err);
 
+// Where the RabbitMQ management API is and how to log in. Credentials come from a file (or a
+// mounted Secret directory) or the environment, never from the command line.
+struct RabbitArgs {
+  std::vector<std::string> urls;  // --rabbitmq-url, repeatable or comma-separated; failover in order
+  std::string credentials_file;
+  std::string ca_file;
+  long timeout_ms = 10000;
+  std::string inventory = "warren-inventory";  // global parameter recording what warren created
+  bool enabled() const { return !urls.empty(); }
+};
+
 struct DiffArgs {
   std::vector<std::string> paths;
-  std::string live_file;
+  std::string live_file;  // Kubernetes live state captured with kubectl get -o json|yaml
+  RabbitArgs rabbit;      // RabbitMQ topology compared with the broker, when set
   std::string output = "text";  // text | json
   std::string ignore_config;
   std::string default_namespace = "default";
   bool color = false;
 };
 int RunDiff(const DiffArgs& args, std::ostream& out, std::ostream& err);
+
+struct SyncArgs {
+  std::vector<std::string> paths;
+  RabbitArgs rabbit;
+  std::string output = "text";
+  std::string default_namespace = "default";
+  bool dry_run = false;
+  bool prune = false;
+  bool recreate_empty_queues = false;
+};
+// Exit 0 in sync after the run, 1 something could not be corrected, 2 error.
+int RunSync(const SyncArgs& args, std::ostream& out, std::ostream& err);
+
+struct StatusArgs {
+  std::vector<std::string> paths;  // optional: the StatefulSet's replicas give the expected node count
+  RabbitArgs rabbit;
+  int expected_nodes = 0;
+  std::string output = "text";
+};
+// Exit 0 healthy, 1 degraded, 2 error.
+int RunStatus(const StatusArgs& args, std::ostream& out, std::ostream& err);
 
 }  // namespace warren::cli

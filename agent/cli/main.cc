@@ -8,6 +8,22 @@
 
 #include "agent/cli/commands.h"
 
+namespace {
+
+void AddRabbitFlags(CLI::App* cmd, warren::cli::RabbitArgs* r) {
+  cmd->add_option("--rabbitmq-url", r->urls,
+                  "RabbitMQ management URL (repeat or comma-separate for failover), e.g. http://127.0.0.1:15672");
+  cmd->add_option("--rabbitmq-credentials-file", r->credentials_file,
+                  "File with username:password, or a mounted Secret directory (username, password); "
+                  "default: RABBITMQ_USERNAME/RABBITMQ_PASSWORD");
+  cmd->add_option("--rabbitmq-ca-file", r->ca_file, "CA bundle for https management URLs");
+  cmd->add_option("--rabbitmq-timeout-ms", r->timeout_ms, "Timeout of each management API request");
+  cmd->add_option("--rabbitmq-inventory", r->inventory,
+                  "Global parameter where warren records what it created (one per source sharing a cluster)");
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"warren: GitOps for RabbitMQ on Kubernetes"};
   app.require_subcommand(1);
@@ -22,10 +38,29 @@ int main(int argc, char** argv) {
   warren::cli::DiffArgs diff;
   auto* diff_cmd = app.add_subcommand("diff", "Show how the live state differs from the manifests");
   diff_cmd->add_option("paths", diff.paths, "Files or directories of manifests")->required();
-  diff_cmd->add_option("--live-file", diff.live_file, "Live state as `kubectl get -o json|yaml` prints it")->required();
+  diff_cmd->add_option("--live-file", diff.live_file, "Live Kubernetes state as `kubectl get -o json|yaml` prints it");
+  AddRabbitFlags(diff_cmd, &diff.rabbit);
   diff_cmd->add_option("-o,--output", diff.output, "text or json")->check(CLI::IsMember({"text", "json"}));
   diff_cmd->add_option("--ignore-config", diff.ignore_config, "YAML file of ignoreDifferences rules");
   diff_cmd->add_option("-n,--namespace", diff.default_namespace, "Namespace for objects that name none");
+
+  warren::cli::SyncArgs sync;
+  auto* sync_cmd = app.add_subcommand("sync", "Apply the manifests' RabbitMQ topology and policies to the broker");
+  sync_cmd->add_option("paths", sync.paths, "Files or directories of manifests")->required();
+  AddRabbitFlags(sync_cmd, &sync.rabbit);
+  sync_cmd->add_flag("--dry-run", sync.dry_run, "Compute and report, write nothing");
+  sync_cmd->add_flag("--prune", sync.prune, "Delete what warren created and git no longer has");
+  sync_cmd->add_flag("--recreate-empty-queues", sync.recreate_empty_queues,
+                     "Recreate queues whose immutable properties changed, only while they are empty");
+  sync_cmd->add_option("-o,--output", sync.output, "text or json")->check(CLI::IsMember({"text", "json"}));
+  sync_cmd->add_option("-n,--namespace", sync.default_namespace, "Namespace for objects that name none");
+
+  warren::cli::StatusArgs status;
+  auto* status_cmd = app.add_subcommand("status", "RabbitMQ cluster health and queue mirror status");
+  status_cmd->add_option("paths", status.paths, "Manifests: the RabbitMQ StatefulSet's replicas are the expected nodes");
+  AddRabbitFlags(status_cmd, &status.rabbit);
+  status_cmd->add_option("--expected-nodes", status.expected_nodes, "Nodes the cluster should have");
+  status_cmd->add_option("-o,--output", status.output, "text or json")->check(CLI::IsMember({"text", "json"}));
 
   try {
     app.parse(argc, argv);
@@ -34,6 +69,14 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : warren::cli::kExitError;
   }
   if (*lint_cmd) return warren::cli::RunLint(lint, std::cout, std::cerr);
+  if (*sync_cmd) return warren::cli::RunSync(sync, std::cout, std::cerr);
+  if (*status_cmd) {
+    if (!status.rabbit.enabled()) {
+      std::cerr << "warren status: give --rabbitmq-url\n";
+      return warren::cli::kExitError;
+    }
+    return warren::cli::RunStatus(status, std::cout, std::cerr);
+  }
   diff.color = isatty(STDOUT_FILENO) && diff.output == "text";
   return warren::cli::RunDiff(diff, std::cout, std::cerr);
 }

@@ -118,6 +118,7 @@ const char* ActionName(Action a) {
     case Action::kRecreate: return "recreate";
     case Action::kPrune: return "prune";
     case Action::kUnchanged: return "unchanged";
+    case Action::kExtra: return "extra";
   }
   return "?";
 }
@@ -133,8 +134,18 @@ const char* OpName(Op op) {
 
 bool DiffReport::HasDrift() const {
   for (const ObjectDiff& o : objects)
-    if (o.action != Action::kUnchanged) return true;
+    if (o.action != Action::kUnchanged && o.action != Action::kExtra) return true;
   return false;
+}
+
+void DiffReport::Append(DiffReport other) {
+  for (ObjectDiff& o : other.objects) objects.push_back(std::move(o));
+}
+
+std::string ObjectDiff::DisplayName() const {
+  if (!in_broker) return key.ToString();
+  if (key.ns.empty()) return key.kind + " " + key.name;
+  return key.kind + " " + key.name + " (vhost " + key.ns + ")";
 }
 
 size_t DiffReport::Count(Action a) const {

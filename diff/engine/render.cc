@@ -10,6 +10,7 @@ const char* Sigil(Action a) {
     case Action::kRecreate: return "!";
     case Action::kPrune: return "-";
     case Action::kUnchanged: return "=";
+    case Action::kExtra: return "?";
   }
   return "?";
 }
@@ -21,6 +22,7 @@ const char* Color(Action a) {
     case Action::kRecreate: return "\033[35m";
     case Action::kPrune: return "\033[31m";
     case Action::kUnchanged: return "";
+    case Action::kExtra: return "\033[36m";
   }
   return "";
 }
@@ -51,7 +53,7 @@ std::string RenderText(const DiffReport& report, bool color) {
   const char* reset = color ? "\033[0m" : "";
   for (const ObjectDiff& o : report.objects) {
     if (o.action == Action::kUnchanged) continue;
-    out += std::string(color ? Color(o.action) : "") + Sigil(o.action) + " " + o.key.ToString() + "  (" +
+    out += std::string(color ? Color(o.action) : "") + Sigil(o.action) + " " + o.DisplayName() + "  (" +
            ActionName(o.action) + (o.reason.empty() ? "" : ": " + o.reason) + ")" + reset + "\n";
     for (const Change& c : o.changes) out += "    " + ChangeLine(c) + "\n";
   }
@@ -59,14 +61,17 @@ std::string RenderText(const DiffReport& report, bool color) {
          std::to_string(report.Count(Action::kUpdate)) + " to update, " +
          std::to_string(report.Count(Action::kRecreate)) + " to recreate, " +
          std::to_string(report.Count(Action::kPrune)) + " to prune, " +
-         std::to_string(report.Count(Action::kUnchanged)) + " unchanged\n";
+         std::to_string(report.Count(Action::kUnchanged)) + " unchanged";
+  if (size_t extra = report.Count(Action::kExtra)) out += ", " + std::to_string(extra) + " extra (left alone)";
+  out += "\n";
   return out;
 }
 
 Json ToJson(const DiffReport& report) {
   Json objects = Json::array();
   for (const ObjectDiff& o : report.objects) {
-    Json j = {{"apiVersion", o.api_version}, {"kind", o.key.kind}, {"namespace", o.key.ns},
+    Json j = {{"target", o.in_broker ? "rabbitmq" : "kubernetes"}, {"apiVersion", o.api_version},
+              {"kind", o.key.kind}, {o.in_broker ? "vhost" : "namespace", o.key.ns},
               {"name", o.key.name}, {"action", ActionName(o.action)}};
     if (!o.reason.empty()) j["reason"] = o.reason;
     Json changes = Json::array();
@@ -83,7 +88,8 @@ Json ToJson(const DiffReport& report) {
     objects.push_back(std::move(j));
   }
   Json summary = Json::object();
-  for (Action a : {Action::kCreate, Action::kUpdate, Action::kRecreate, Action::kPrune, Action::kUnchanged})
+  for (Action a : {Action::kCreate, Action::kUpdate, Action::kRecreate, Action::kPrune, Action::kUnchanged,
+                   Action::kExtra})
     summary[ActionName(a)] = report.Count(a);
   return {{"objects", std::move(objects)}, {"summary", std::move(summary)}};
 }

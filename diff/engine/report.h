@@ -8,7 +8,9 @@
 
 namespace warren::diff {
 
-enum class Action { kCreate, kUpdate, kRecreate, kPrune, kUnchanged };
+// kExtra: present live, absent from the desired state and not created by warren (a queue someone
+// declared by hand): reported so people see it, never touched, and not drift.
+enum class Action { kCreate, kUpdate, kRecreate, kPrune, kUnchanged, kExtra };
 const char* ActionName(Action a);
 
 enum class Op { kAdd, kRemove, kReplace };
@@ -24,17 +26,20 @@ struct Change {
 };
 
 struct ObjectDiff {
-  ResourceKey key;
+  ResourceKey key;       // for a RabbitMQ object (in_broker): ns is its vhost
+  bool in_broker = false;  // compared with the RabbitMQ management API, not the Kubernetes API
   std::string api_version;
   Action action = Action::kUnchanged;
-  std::string reason;  // why recreate (the immutable field), or why skipped
+  std::string reason;  // why recreate (the immutable field), why prune, or why left alone
+  std::string DisplayName() const;  // "StatefulSet dev/rabbitmq", "Queue ha.orders (vhost orders)"
   std::vector<Change> changes;
 };
 
 struct DiffReport {
   std::vector<ObjectDiff> objects;  // in desired order, then prunes
-  bool HasDrift() const;
+  bool HasDrift() const;  // anything to create, update, recreate or prune
   size_t Count(Action a) const;
+  void Append(DiffReport other);
 };
 
 }  // namespace warren::diff

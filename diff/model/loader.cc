@@ -131,9 +131,25 @@ Result<std::vector<Object>> ObjectsFromText(const std::string& text, const std::
   return out;
 }
 
+bool IsRabbitDefinitions(const Json& doc) {
+  if (!doc.is_object() || doc.contains("kind") || doc.contains("apiVersion")) return false;
+  for (const char* key : {"rabbit_version", "rabbitmq_version", "vhosts", "queues", "exchanges", "bindings",
+                          "policies"})
+    if (doc.contains(key)) return true;
+  return false;
+}
+
 Result<std::vector<Object>> LoadManifests(const FileTree& tree, const std::vector<std::string>& paths,
                                           const LoadOptions& options) {
-  std::vector<Object> all;
+  auto loaded = LoadRepository(tree, paths, options);
+  if (!loaded.ok()) return loaded.status();
+  return std::move(loaded.value().objects);
+}
+
+Result<LoadedManifests> LoadRepository(const FileTree& tree, const std::vector<std::string>& paths,
+                                       const LoadOptions& options) {
+  LoadedManifests out;
+  std::vector<Object>& all = out.objects;
   for (const std::string& path : paths) {
     auto files = tree.ListFiles(path);
     if (!files.ok()) return files.status();
@@ -149,13 +165,21 @@ Result<std::vector<Object>> LoadManifests(const FileTree& tree, const std::vecto
                              std::to_string(options.decode.max_bytes) + " bytes");
       auto text = tree.Read(file);
       if (!text.ok()) return text.status();
+      if (LooksLikeJson(file, text.value())) {
+        // Definitions files are JSON; checking only JSON keeps YAML manifests on the fast path.
+        Json doc = Json::parse(text.value(), nullptr, false);
+        if (IsRabbitDefinitions(doc)) {
+          out.definitions.push_back({std::move(doc), file});
+          continue;
+        }
+      }
       auto objects = ObjectsFromText(text.value(), file, options);
       if (!objects.ok()) return objects.status();
       for (Object& o : objects.value()) all.push_back(std::move(o));
     }
   }
   WARREN_RETURN_IF_ERROR(CheckUniqueIdentities(all));
-  return all;
+  return out;
 }
 
 Status CheckUniqueIdentities(const std::vector<Object>& objects) {

@@ -19,7 +19,24 @@ struct LoadOptions {
   std::string default_namespace = "default";
 };
 
-// Reads every manifest at or below each of `paths` in `tree`. Explicitly named files are read
+// A RabbitMQ definitions file (what `rabbitmqctl export_definitions` writes) found among the
+// manifests: a document with no kind or apiVersion and one of the definitions' top-level keys.
+struct DefinitionsDocument {
+  Json doc;
+  std::string where;  // the file
+};
+bool IsRabbitDefinitions(const Json& doc);
+
+struct LoadedManifests {
+  std::vector<Object> objects;
+  std::vector<DefinitionsDocument> definitions;
+};
+
+// LoadManifests, keeping the RabbitMQ definitions files it meets apart from the objects.
+Result<LoadedManifests> LoadRepository(const FileTree& tree, const std::vector<std::string>& paths,
+                                       const LoadOptions& options = {});
+
+// Reads every manifest at or below each of `paths` in `tree` (definitions files are skipped). Explicitly named files are read
 // whatever their extension; files found by walking a directory only when .yaml/.yml/.json.
 Result<std::vector<Object>> LoadManifests(const FileTree& tree, const std::vector<std::string>& paths,
                                           const LoadOptions& options = {});

@@ -18,6 +18,7 @@ enum class StatusCode {
   kLimitExceeded,    // a size, depth or expansion limit was hit
   kIoError,
   kConflict,
+  kUnauthenticated,  // credentials missing or refused (HTTP 401)
   kForbidden,
   kUnavailable,
   kInternal,
@@ -34,6 +35,7 @@ class [[nodiscard]] Status {
   static Status Limit(std::string m) { return {StatusCode::kLimitExceeded, std::move(m)}; }
   static Status Io(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+  static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

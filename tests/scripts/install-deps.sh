@@ -9,7 +9,8 @@ packages=(
   libspdlog-dev libcli11-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-# Services the tests start themselves (extended as they land).
+# Services the tests start themselves: a 3-node RabbitMQ cluster (tests/scripts/rabbitmq-cluster.sh).
+packages+=(rabbitmq-server curl)
 packages+=(${WARREN_EXTRA_PACKAGES:-})
 
 missing=()

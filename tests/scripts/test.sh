@@ -5,6 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 tests/scripts/install-deps.sh
 
+# One RabbitMQ cluster for both test runs (the ctest fixture reuses it), stopped however we exit.
+tests/scripts/rabbitmq-cluster.sh start
+trap 'tests/scripts/rabbitmq-cluster.sh stop' EXIT
+
 tests/scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 ctest --test-dir build --output-on-failure -j2
 

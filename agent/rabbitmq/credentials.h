@@ -1,0 +1,20 @@
+// RabbitMQ credentials, from (in order) a file or directory given on the command line, or the
+// environment (RABBITMQ_USERNAME, RABBITMQ_PASSWORD). Never from arguments, never logged.
+//
+// A file holds "username:password" on its first line. A directory is a mounted Kubernetes
+// Secret: its `username` and `password` files (the keys of a basic-auth Secret).
+#pragma once
+
+#include <string>
+
+#include "diff/model/status.h"
+
+namespace warren::rabbitmq {
+
+struct Credentials {
+  std::string username, password;
+};
+
+Result<Credentials> LoadCredentials(const std::string& path);
+
+}  // namespace warren::rabbitmq

@@ -1,0 +1,34 @@
+#include "agent/rabbitmq/live_topology.h"
+
+#include "diff/rabbit/definitions.h"
+
+namespace warren::rabbitmq {
+
+Result<LiveTopology> ReadLiveTopology(ManagementClient& client, const std::string& inventory_name) {
+  auto defs = client.Get("/api/definitions");
+  if (!defs.ok()) return defs.status().WithContext("read RabbitMQ definitions");
+  auto state = rabbit::StateFromDefinitions(defs.value(), "GET /api/definitions");
+  if (!state.ok()) return state.status();
+  auto vhosts = client.Get("/api/vhosts");
+  if (!vhosts.ok()) return vhosts.status().WithContext("read RabbitMQ vhosts");
+  LiveTopology live{std::move(state).value(), {}, inventory_name};
+  WARREN_RETURN_IF_ERROR(rabbit::MergeVhostDetails(vhosts.value(), &live.state));
+  rabbit::Normalize(&live.state);
+
+  // The inventory travels in the definitions: no extra request.
+  for (const Json& p : defs.value().value("global_parameters", Json::array())) {
+    if (!p.is_object() || StringField(p, "name") != inventory_name) continue;
+    auto inventory = rabbit::InventoryFromJson(p.value("value", Json()));
+    if (!inventory.ok()) return inventory.status();
+    live.inventory = std::move(inventory).value();
+  }
+  return live;
+}
+
+Status WriteInventory(ManagementClient& client, const std::string& inventory_name, const rabbit::Inventory& inventory) {
+  Json body = {{"name", inventory_name}, {"value", rabbit::InventoryToJson(inventory)}};
+  return client.Put("/api/global-parameters/" + net::EscapePathSegment(inventory_name), body)
+      .WithContext("record warren's inventory");
+}
+
+}  // namespace warren::rabbitmq

@@ -1,0 +1,263 @@
+#include "agent/rabbitmq/topology_apply.h"
+
+#include <functional>
+#include <map>
+
+namespace warren::rabbitmq {
+namespace {
+
+using diff::Action;
+using diff::Outcome;
+using rabbit::Binding;
+using rabbit::Exchange;
+using rabbit::Policy;
+using rabbit::Queue;
+using rabbit::Vhost;
+
+template <typename T>
+std::map<ResourceKey, const T*> Index(const std::vector<T>& items) {
+  std::map<ResourceKey, const T*> out;
+  for (const T& i : items) out.emplace(rabbit::KeyOf(i), &i);
+  return out;
+}
+
+std::string BindingsPath(const Binding& b) {
+  return ApiPath("bindings", b.vhost) + "/e/" + net::EscapePathSegment(b.source) + "/" +
+         (b.destination_type == "queue" ? "q" : "e") + "/" + net::EscapePathSegment(b.destination);
+}
+
+Status PutVhost(ManagementClient& c, const Vhost& v) {
+  std::string tags;
+  for (const Json& t : v.tags) tags += (tags.empty() ? "" : ",") + t.get<std::string>();
+  Json body = {{"tracing", v.tracing}, {"tags", tags}};
+  if (!v.default_queue_type.empty()) body["defaultqueuetype"] = v.default_queue_type;  // the 3.10 spelling
+  return c.Put(ApiPath("vhosts", v.name), body);
+}
+
+Status PutPolicy(ManagementClient& c, const Policy& p) {
+  return c.Put(ApiPath("policies", p.vhost, p.name),
+               {{"pattern", p.pattern}, {"definition", p.definition}, {"priority", p.priority}, {"apply-to", p.apply_to}});
+}
+
+Status PutExchange(ManagementClient& c, const Exchange& e) {
+  return c.Put(ApiPath("exchanges", e.vhost, e.name), {{"type", e.type},
+                                                        {"durable", e.durable},
+                                                        {"auto_delete", e.auto_delete},
+                                                        {"internal", false},
+                                                        {"arguments", e.arguments}});
+}
+
+Status PutQueue(ManagementClient& c, const Queue& q) {
+  Json args = q.arguments;
+  if (q.type != "classic") args["x-queue-type"] = q.type;
+  return c.Put(ApiPath("queues", q.vhost, q.name), {{"durable", q.durable}, {"auto_delete", q.auto_delete}, {"arguments", args}});
+}
+
+Status PostBinding(ManagementClient& c, const Binding& b) {
+  return c.Post(BindingsPath(b), {{"routing_key", b.routing_key}, {"arguments", b.arguments}});
+}
+
+// A binding is deleted by its properties_key, which only the server knows: look it up first.
+Status DeleteBinding(ManagementClient& c, const Binding& b) {
+  auto list = c.Get(BindingsPath(b));
+  if (!list.ok()) return list.status();
+  for (const Json& item : list.value()) {
+    if (StringField(item, "routing_key") != b.routing_key) continue;
+    Json args = item.value("arguments", Json::object());
+    if (args != b.arguments) continue;
+    return c.Delete(BindingsPath(b) + "/" + net::EscapePathSegment(StringField(item, "properties_key")));
+  }
+  return Status::Ok();  // already gone
+}
+
+// Bindings that disappear with an exchange or a queue and must come back after re-declaring it.
+std::vector<Binding> BindingsTouching(const std::vector<Binding>& live, const std::string& vhost,
+                                      const std::string& name, bool exchange) {
+  std::vector<Binding> out;
+  for (const Binding& b : live) {
+    if (b.vhost != vhost || rabbit::IsBuiltIn(b)) continue;
+    bool dest = b.destination == name && b.destination_type == (exchange ? "exchange" : "queue");
+    if (dest || (exchange && b.source == name)) out.push_back(b);
+  }
+  return out;
+}
+
+Status RestoreBindings(ManagementClient& c, const std::vector<Binding>& bindings) {
+  for (const Binding& b : bindings)
+    WARREN_RETURN_IF_ERROR(PostBinding(c, b).WithContext("restore binding " + rabbit::BindingName(b)));
+  return Status::Ok();
+}
+
+class Applier {
+ public:
+  Applier(ManagementClient& c, const rabbit::TopologyState& desired, const LiveTopology& live,
+          const TopologyApplyOptions& o)
+      : c_(c), live_(live), o_(o), inventory_(live.inventory), vhosts_(Index(desired.vhosts)),
+        exchanges_(Index(desired.exchanges)), queues_(Index(desired.queues)), bindings_(Index(desired.bindings)),
+        policies_(Index(desired.policies)) {
+    for (const Binding& b : live.state.bindings) live_bindings_.emplace(rabbit::KeyOf(b), &b);
+  }
+
+  diff::ApplyResult Apply(const diff::ObjectDiff& d) {
+    diff::ApplyResult r{d};
+    switch (d.action) {
+      case Action::kCreate:
+      case Action::kUpdate: Upsert(d, &r); break;
+      case Action::kRecreate: Recreate(d, &r); break;
+      case Action::kPrune: Prune(d, &r); break;
+      case Action::kUnchanged:
+      case Action::kExtra: break;
+    }
+    return r;
+  }
+
+  // Drops inventory entries for objects that exist neither live nor in git any more.
+  void ForgetVanished(const std::set<ResourceKey>& live_keys, const std::set<ResourceKey>& touched) {
+    std::erase_if(inventory_.keys, [&](const ResourceKey& k) { return !live_keys.count(k) && !touched.count(k); });
+  }
+
+  const rabbit::Inventory& inventory() const { return inventory_; }
+
+ private:
+  // Runs a write unless this is a dry run; records the outcome.
+  void Do(diff::ApplyResult* r, Outcome success, const std::function<Status()>& write) {
+    Status s = o_.dry_run ? Status::Ok() : write();
+    if (s.ok()) {
+      r->outcome = success;
+    } else {
+      r->outcome = Outcome::kFailed;
+      r->message = s.message();
+    }
+  }
+
+  void Upsert(const diff::ObjectDiff& d, diff::ApplyResult* r) {
+    Outcome success = d.action == Action::kCreate ? Outcome::kCreated : Outcome::kConfigured;
+    const ResourceKey& k = d.key;
+    if (k.kind == "Vhost") Do(r, success, [&] { return PutVhost(c_, *vhosts_.at(k)); });
+    else if (k.kind == "Policy") Do(r, success, [&] { return PutPolicy(c_, *policies_.at(k)); });
+    else if (k.kind == "Exchange") Do(r, success, [&] { return PutExchange(c_, *exchanges_.at(k)); });
+    else if (k.kind == "Queue") Do(r, success, [&] { return PutQueue(c_, *queues_.at(k)); });
+    else if (k.kind == "Binding") Do(r, success, [&] { return PostBinding(c_, *bindings_.at(k)); });
+    if (r->outcome == Outcome::kCreated) inventory_.keys.insert(k);
+  }
+
+  void Recreate(const diff::ObjectDiff& d, diff::ApplyResult* r) {
+    const ResourceKey& k = d.key;
+    if (k.kind == "Exchange") {
+      const Exchange& e = *exchanges_.at(k);
+      std::vector<Binding> keep = BindingsTouching(live_.state.bindings, e.vhost, e.name, /*exchange=*/true);
+      Do(r, Outcome::kRecreated, [&] {
+        WARREN_RETURN_IF_ERROR(c_.Delete(ApiPath("exchanges", e.vhost, e.name)));
+        WARREN_RETURN_IF_ERROR(PutExchange(c_, e));
+        return RestoreBindings(c_, keep);
+      });
+      if (r->outcome == Outcome::kRecreated) r->message = std::to_string(keep.size()) + " binding(s) restored";
+      return;
+    }
+    // A queue.
+    if (!o_.recreate_empty_queues) {
+      r->outcome = Outcome::kSkipped;
+      r->message = "needs action: " + d.reason;
+      return;
+    }
+    const Queue& q = *queues_.at(k);
+    std::vector<Binding> keep = BindingsTouching(live_.state.bindings, q.vhost, q.name, /*exchange=*/false);
+    Do(r, Outcome::kRecreated, [&] {
+      // if-empty: the server refuses to delete a queue that holds messages, atomically.
+      Status del = c_.Delete(ApiPath("queues", q.vhost, q.name) + "?if-empty=true");
+      if (!del.ok())
+        return Status(del.code(), "not recreated, the queue is not empty or not deletable: " + del.message());
+      WARREN_RETURN_IF_ERROR(PutQueue(c_, q));
+      return RestoreBindings(c_, keep);
+    });
+    if (r->outcome == Outcome::kRecreated) {
+      inventory_.keys.insert(k);
+      r->message = "was empty; " + std::to_string(keep.size()) + " binding(s) restored";
+    }
+  }
+
+  void Prune(const diff::ObjectDiff& d, diff::ApplyResult* r) {
+    if (!o_.prune) {
+      r->outcome = Outcome::kSkipped;
+      r->message = "prune not requested (--prune)";
+      return;
+    }
+    const ResourceKey& k = d.key;
+    if (k.kind == "Binding") {
+      const Binding* b = live_bindings_.at(k);
+      Do(r, Outcome::kPruned, [&] { return DeleteBinding(c_, *b); });
+    } else if (k.kind == "Queue") {
+      Do(r, Outcome::kPruned, [&] {
+        Status s = c_.Delete(ApiPath("queues", k.ns, k.name) + "?if-empty=true");
+        return s.ok() ? s : Status(s.code(), "kept, the queue still holds messages or cannot be deleted: " + s.message());
+      });
+    } else if (k.kind == "Exchange") {
+      Do(r, Outcome::kPruned, [&] { return c_.Delete(ApiPath("exchanges", k.ns, k.name)); });
+    } else if (k.kind == "Policy") {
+      Do(r, Outcome::kPruned, [&] { return c_.Delete(ApiPath("policies", k.ns, k.name)); });
+    } else if (k.kind == "Vhost") {
+      size_t queues = 0;
+      for (const Queue& q : live_.state.queues) queues += q.vhost == k.name && !rabbit::IsBuiltIn(q);
+      if (queues > 0) {
+        r->outcome = Outcome::kFailed;
+        r->message = "kept, the vhost still holds " + std::to_string(queues) + " queue(s) warren did not prune";
+        return;
+      }
+      Do(r, Outcome::kPruned, [&] { return c_.Delete(ApiPath("vhosts", k.name)); });
+    }
+    if (r->outcome == Outcome::kPruned) inventory_.keys.erase(k);
+  }
+
+  ManagementClient& c_;
+  const LiveTopology& live_;
+  const TopologyApplyOptions& o_;
+  rabbit::Inventory inventory_;
+  std::map<ResourceKey, const Vhost*> vhosts_;
+  std::map<ResourceKey, const Exchange*> exchanges_;
+  std::map<ResourceKey, const Queue*> queues_;
+  std::map<ResourceKey, const Binding*> bindings_;
+  std::map<ResourceKey, const Policy*> policies_;
+  std::map<ResourceKey, const Binding*> live_bindings_;
+};
+
+std::set<ResourceKey> LiveKeys(const rabbit::TopologyState& s) {
+  std::set<ResourceKey> out;
+  for (const Vhost& v : s.vhosts) out.insert(rabbit::KeyOf(v));
+  for (const Exchange& e : s.exchanges) out.insert(rabbit::KeyOf(e));
+  for (const Queue& q : s.queues) out.insert(rabbit::KeyOf(q));
+  for (const Binding& b : s.bindings) out.insert(rabbit::KeyOf(b));
+  for (const Policy& p : s.policies) out.insert(rabbit::KeyOf(p));
+  return out;
+}
+
+}  // namespace
+
+diff::ApplyReport ApplyTopology(ManagementClient& client, const rabbit::TopologyState& desired,
+                                const LiveTopology& live, const diff::DiffReport& plan,
+                                const TopologyApplyOptions& options) {
+  diff::ApplyReport report;
+  report.dry_run = options.dry_run;
+  Applier applier(client, desired, live, options);
+  std::set<ResourceKey> touched;
+  for (const diff::ObjectDiff& d : plan.objects) {
+    if (d.action == Action::kUnchanged) ++report.unchanged;
+    if (d.action == Action::kUnchanged || d.action == Action::kExtra) continue;
+    touched.insert(d.key);
+    report.results.push_back(applier.Apply(d));
+  }
+  applier.ForgetVanished(LiveKeys(live.state), touched);
+  if (!options.dry_run && !(applier.inventory() == live.inventory)) {
+    Status s = WriteInventory(client, live.inventory_name, applier.inventory());
+    if (!s.ok()) {
+      diff::ApplyResult r;
+      r.object.key = ResourceKey{rabbit::kGroup, "Inventory", "", live.inventory_name};
+      r.object.in_broker = true;
+      r.outcome = Outcome::kFailed;
+      r.message = s.message();
+      report.results.push_back(std::move(r));
+    }
+  }
+  return report;
+}
+
+}  // namespace warren::rabbitmq

@@ -1,0 +1,287 @@
+#include "diff/rabbit/cluster_health.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace warren::rabbit {
+namespace {
+
+std::vector<std::string> Strings(const Json& v) {
+  std::vector<std::string> out;
+  if (!v.is_array()) return out;
+  for (const Json& s : v)
+    if (s.is_string()) out.push_back(s.get<std::string>());
+  return out;
+}
+
+std::string Str(const Json& obj, const char* key) {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool Flag(const Json& obj, const char* key) {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_boolean() && it->get<bool>();
+}
+
+std::string Join(const std::vector<std::string>& v, const char* sep = ", ") {
+  std::string out;
+  for (const std::string& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+std::string QueueName(const std::string& vhost, const std::string& name) {
+  return "queue " + name + " (vhost " + vhost + ")";
+}
+
+// Expected mirrors of a classic queue under ha-mode; -1 when the definition is not mirroring.
+int ExpectedMirrors(const Json& def, int cluster_size, const std::set<std::string>& members) {
+  std::string mode = Str(def, "ha-mode");
+  auto params = def.find("ha-params");
+  if (mode == "all") return std::max(0, cluster_size - 1);
+  if (mode == "exactly" && params != def.end()) {
+    long long n = params->is_number_integer() ? params->get<long long>()
+                  : params->is_string()       ? std::atoll(params->get<std::string>().c_str())
+                                              : 0;
+    return static_cast<int>(std::max(0LL, std::min<long long>(n, cluster_size) - 1));
+  }
+  if (mode == "nodes" && params != def.end()) {
+    int listed = 0;
+    for (const std::string& n : Strings(*params)) listed += members.empty() || members.count(n) ? 1 : 0;
+    return std::max(0, listed - 1);
+  }
+  return -1;
+}
+
+// A mirror or member on a node /api/nodes says is down is not in sync, whatever the queue listing
+// (which lags node loss by seconds) still claims.
+using DownNodes = std::set<std::string>;
+
+MirrorState ClassicState(const QueueSample& q, const std::string& mode, int expected, const DownNodes& down) {
+  MirrorState m{q.vhost, q.name, "classic", q.policy, mode, expected};
+  std::set<std::string> synced(q.synchronised_slave_nodes.begin(), q.synchronised_slave_nodes.end());
+  for (const std::string& s : q.slave_nodes)
+    (synced.count(s) && !down.count(s) ? m.in_sync : m.not_in_sync).push_back(s);
+  std::sort(m.in_sync.begin(), m.in_sync.end());
+  std::sort(m.not_in_sync.begin(), m.not_in_sync.end());
+  int have = static_cast<int>(m.in_sync.size());
+  if (have < expected) {
+    m.healthy = false;
+    m.problem = QueueName(q.vhost, q.name) + ": " + std::to_string(have) + "/" + std::to_string(expected) +
+                " mirrors synchronised (policy " + q.policy + ", ha-mode " + mode + ")";
+    if (!m.not_in_sync.empty()) m.problem += "; unsynchronised: " + Join(m.not_in_sync);
+    int missing = expected - static_cast<int>(m.in_sync.size() + m.not_in_sync.size());
+    if (missing > 0) m.problem += "; " + std::to_string(missing) + " mirror" + (missing > 1 ? "s" : "") + " missing";
+  }
+  return m;
+}
+
+MirrorState QuorumState(const QueueSample& q, const DownNodes& down) {
+  MirrorState m{q.vhost, q.name, "quorum", "", "", static_cast<int>(q.members.size())};
+  std::set<std::string> online(q.online.begin(), q.online.end());
+  for (const std::string& s : q.members)
+    (online.count(s) && !down.count(s) ? m.in_sync : m.not_in_sync).push_back(s);
+  std::sort(m.in_sync.begin(), m.in_sync.end());
+  std::sort(m.not_in_sync.begin(), m.not_in_sync.end());
+  m.leader = q.leader;
+  if (!m.not_in_sync.empty() || m.leader.empty()) {
+    m.healthy = false;
+    m.problem = QueueName(q.vhost, q.name) + ": " + std::to_string(m.in_sync.size()) + "/" +
+                std::to_string(m.expected) + " members online";
+    if (!m.not_in_sync.empty()) m.problem += "; offline: " + Join(m.not_in_sync);
+    if (m.leader.empty()) m.problem += "; no leader";
+  }
+  return m;
+}
+
+}  // namespace
+
+QueueSample SampleFrom(Json& q) {
+  QueueSample s;
+  s.vhost = Str(q, "vhost");
+  s.name = Str(q, "name");
+  s.type = Str(q, "type");
+  s.policy = Str(q, "policy");
+  s.node = Str(q, "node");
+  s.leader = Str(q, "leader");
+  s.state = Str(q, "state");
+  s.slave_nodes = Strings(q.value("slave_nodes", Json()));
+  s.synchronised_slave_nodes = Strings(q.value("synchronised_slave_nodes", Json()));
+  s.members = Strings(q.value("members", Json()));
+  s.online = Strings(q.value("online", Json()));
+  auto messages = q.find("messages");
+  if (messages != q.end() && messages->is_number_integer()) s.messages = messages->get<long long>();
+  return s;
+}
+
+Result<std::vector<QueueSample>> ParseQueueListing(std::string_view text) {
+  static const std::set<std::string, std::less<>> kKeep = {
+      "vhost", "name", "type", "policy", "node", "leader", "state", "slave_nodes", "synchronised_slave_nodes",
+      "members", "online", "messages"};
+  std::vector<QueueSample> out;
+  bool top_is_array = false;
+  // Streams: unwanted keys are dropped as they are read, and each queue object becomes a
+  // QueueSample and is discarded as soon as it closes, so memory follows the samples only.
+  Json::parser_callback_t sample = [&](int depth, Json::parse_event_t event, Json& parsed) {
+    if (event == Json::parse_event_t::array_start && depth == 0) top_is_array = true;
+    if (event == Json::parse_event_t::key && depth == 2) return kKeep.count(parsed.get_ref<const std::string&>()) > 0;
+    if (event == Json::parse_event_t::object_end && depth == 1 && top_is_array) {
+      out.push_back(SampleFrom(parsed));
+      return false;
+    }
+    return true;
+  };
+  Json doc = Json::parse(text.begin(), text.end(), sample, /*allow_exceptions=*/false);
+  if (doc.is_discarded() && !top_is_array) return Status::Invalid("queue listing: not valid JSON");
+  if (!top_is_array || !doc.is_array()) return Status::Invalid("queue listing: expected a JSON list of queues");
+  return out;
+}
+
+ClusterHealth AssessHealth(const HealthInputs& in) {
+  ClusterHealth h;
+  std::set<std::string> members;
+  std::set<std::string> alarms;
+  for (const Json& n : in.nodes) {
+    if (!n.is_object()) continue;
+    NodeState s;
+    s.name = Str(n, "name");
+    auto running = n.find("running");
+    if (running != n.end() && running->is_boolean()) s.running = running->get<bool>();
+    s.mem_alarm = Flag(n, "mem_alarm");
+    s.disk_alarm = Flag(n, "disk_free_alarm");
+    s.partitions = Strings(n.value("partitions", Json()));
+    members.insert(s.name);
+    if (s.running.value_or(false)) ++h.running_nodes;
+    if (s.mem_alarm) alarms.insert(s.name + ": memory");
+    if (s.disk_alarm) alarms.insert(s.name + ": disk space");
+    h.nodes.push_back(std::move(s));
+  }
+  h.expected_nodes = in.expected_nodes > 0 ? in.expected_nodes : static_cast<int>(h.nodes.size());
+
+  std::vector<std::string> down;
+  DownNodes down_nodes;
+  for (const NodeState& n : h.nodes) {
+    if (n.running.value_or(false)) continue;
+    down.push_back(n.name + (n.running ? " is not running" : " is in an unknown state"));
+    down_nodes.insert(n.name);
+  }
+  if (h.running_nodes < h.expected_nodes) {
+    std::string p = std::to_string(h.running_nodes) + "/" + std::to_string(h.expected_nodes) + " nodes running";
+    if (!down.empty()) p += ": " + Join(down);
+    if (static_cast<int>(h.nodes.size()) < h.expected_nodes)
+      p += (down.empty() ? ": " : "; ") + std::to_string(h.expected_nodes - static_cast<int>(h.nodes.size())) +
+           " expected node(s) never joined the cluster";
+    h.problems.push_back(p);
+  }
+  for (const NodeState& n : h.nodes)
+    if (!n.partitions.empty()) h.problems.push_back(n.name + " is partitioned from " + Join(n.partitions));
+
+  std::map<std::pair<std::string, std::string>, const Json*> policies;
+  for (const Json& p : in.policies)
+    if (p.is_object()) policies[{Str(p, "vhost"), Str(p, "name")}] = &p;
+
+  for (const QueueSample& q : in.queues) {
+    if (q.type == "quorum") {
+      h.quorum.push_back(QuorumState(q, down_nodes));
+      continue;
+    }
+    if (q.policy.empty() || q.type == "stream") continue;
+    auto it = policies.find({q.vhost, q.policy});
+    if (it == policies.end()) continue;
+    const Json& def = it->second->contains("definition") ? (*it->second)["definition"] : Json::object();
+    int expected = ExpectedMirrors(def, h.expected_nodes, members);
+    if (expected < 0) continue;
+    h.mirrored.push_back(ClassicState(q, Str(def, "ha-mode"), expected, down_nodes));
+  }
+  for (const auto* list : {&h.mirrored, &h.quorum})
+    for (const MirrorState& m : *list)
+      if (!m.healthy) h.problems.push_back(m.problem);
+
+  for (const HealthCheckResult& c : in.checks) {
+    if (c.check == "alarms" || c.check == "local-alarms")
+      for (const std::string& a : c.items) alarms.insert(a);
+    if (!c.reachable || c.ok) continue;  // unreachable nodes are already counted as not running
+    std::string p = c.node + ": " + c.check + " failed: " + c.reason;
+    if (!c.items.empty()) p += " (" + Join(c.items) + ")";
+    h.problems.push_back(p);
+  }
+  h.alarms.assign(alarms.begin(), alarms.end());
+  if (!h.alarms.empty() && std::none_of(in.checks.begin(), in.checks.end(), [](const HealthCheckResult& c) {
+        return c.check == "alarms" && !c.ok;
+      }))
+    h.problems.push_back("alarms in effect: " + Join(h.alarms));
+  h.checks = in.checks;
+  return h;
+}
+
+std::vector<size_t> QueuesToConfirm(const HealthInputs& in) {
+  std::set<std::pair<std::string, std::string>> unhealthy;
+  for (const MirrorState& m : AssessHealth(in).mirrored)
+    if (!m.healthy) unhealthy.insert({m.vhost, m.name});
+  std::vector<size_t> out;
+  for (size_t i = 0; i < in.queues.size() && !unhealthy.empty(); ++i)
+    if (in.queues[i].type != "quorum" && unhealthy.count({in.queues[i].vhost, in.queues[i].name})) out.push_back(i);
+  return out;
+}
+
+std::string HealthSummary(const ClusterHealth& h) {
+  auto count_ok = [](const std::vector<MirrorState>& v) {
+    return std::count_if(v.begin(), v.end(), [](const MirrorState& m) { return m.healthy; });
+  };
+  return std::to_string(h.running_nodes) + "/" + std::to_string(h.expected_nodes) + " nodes, " +
+         std::to_string(count_ok(h.mirrored)) + "/" + std::to_string(h.mirrored.size()) +
+         " mirrored queues synchronised, " + std::to_string(count_ok(h.quorum)) + "/" +
+         std::to_string(h.quorum.size()) + " quorum queues fully online, " + std::to_string(h.alarms.size()) +
+         " alarm" + (h.alarms.size() == 1 ? "" : "s");
+}
+
+std::string RenderHealthText(const ClusterHealth& h) {
+  std::string out = (h.healthy() ? "healthy: " : "degraded: ") + HealthSummary(h) + "\n";
+  for (const std::string& p : h.problems) out += "  - " + p + "\n";
+  return out;
+}
+
+Json HealthToJson(const ClusterHealth& h) {
+  Json nodes = Json::array();
+  for (const NodeState& n : h.nodes)
+    nodes.push_back({{"name", n.name}, {"running", n.running ? Json(*n.running) : Json()},
+                     {"memAlarm", n.mem_alarm}, {"diskAlarm", n.disk_alarm}, {"partitions", n.partitions}});
+  auto queues = [](const std::vector<MirrorState>& v) {
+    Json out = Json::array();
+    for (const MirrorState& m : v) {
+      Json j = {{"vhost", m.vhost}, {"name", m.name}, {"type", m.type}, {"healthy", m.healthy}};
+      if (m.type == "quorum") {
+        j["members"] = m.expected;
+        j["online"] = m.in_sync;
+        j["offline"] = m.not_in_sync;
+        j["leader"] = m.leader.empty() ? Json() : Json(m.leader);
+      } else {
+        j["policy"] = m.policy;
+        j["haMode"] = m.mode;
+        j["expectedMirrors"] = m.expected;
+        j["synchronisedMirrors"] = m.in_sync;
+        j["unsynchronisedMirrors"] = m.not_in_sync;
+      }
+      out.push_back(std::move(j));
+    }
+    return out;
+  };
+  Json checks = Json::array();
+  for (const HealthCheckResult& c : h.checks) {
+    Json j = {{"node", c.node}, {"check", c.check}, {"reachable", c.reachable}, {"ok", c.ok}};
+    if (!c.reason.empty()) j["reason"] = c.reason;
+    if (!c.items.empty()) j["items"] = c.items;
+    checks.push_back(std::move(j));
+  }
+  return {{"healthy", h.healthy()},
+          {"summary", HealthSummary(h)},
+          {"nodes", {{"expected", h.expected_nodes}, {"running", h.running_nodes}, {"items", nodes}}},
+          {"mirroredQueues", queues(h.mirrored)},
+          {"quorumQueues", queues(h.quorum)},
+          {"alarms", h.alarms},
+          {"checks", checks},
+          {"problems", h.problems}};
+}
+
+}  // namespace warren::rabbit
