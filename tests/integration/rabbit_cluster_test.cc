@@ -176,6 +176,16 @@ TEST_F(RabbitCluster, ImmutableQueueChangeIsRefusedUntilOptInAndEmpty) {
   EXPECT_EQ(recreated.exit_code, 0) << recreated.out;
   EXPECT_TRUE(Has(recreated.out, "Queue q1 (vhost imm): recreated: was empty; 1 binding(s) restored")) << recreated.out;
   EXPECT_EQ(W("diff " + v2, "it-imm").exit_code, 0);
+
+  // An exchange's type cannot change in place either: it is re-declared, its bindings restored.
+  std::string topic = kImmVhost;
+  topic.replace(topic.find("type: direct"), 12, "type: fanout");
+  std::string v3 = ManifestDir("imm-v3", {{"topology.yaml", topic}, {"queue.yaml", ImmQueue(false)}});
+  RunResult exchange = W("sync " + v3, "it-imm");
+  EXPECT_EQ(exchange.exit_code, 0) << exchange.out;
+  EXPECT_TRUE(Has(exchange.out, "Exchange ex (vhost imm): recreated: 1 binding(s) restored")) << exchange.out;
+  EXPECT_EQ(Admin().Get("/api/exchanges/imm/ex").value()["type"], "fanout");
+  EXPECT_EQ(W("diff " + v3, "it-imm").exit_code, 0);
 }
 
 const char* kPrnVhost = "apiVersion: rabbitmq.com/v1beta1\nkind: Vhost\nmetadata: {name: prn}\nspec: {name: prn}\n";

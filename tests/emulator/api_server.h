@@ -1,0 +1,86 @@
+// The Kubernetes API emulator: an HTTPS server that answers as a 1.32 kube-apiserver does for the
+// resources warren uses, with authentication (bearer tokens, client certificates), RBAC from the
+// stored Roles and bindings, defaulting, validation, server-side apply with managedFields and
+// conflicts, watch, and a StatefulSet controller. Admin endpoints under /emulator/ give tests a
+// request log and fault injection.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/emulator/authz.h"
+#include "tests/emulator/store.h"
+#include "tests/emulator/tls.h"
+
+namespace httplib {
+class SSLServer;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace emulator {
+
+struct Options {
+  int port = 0;        // 0: any free port
+  int tick_ms = 200;   // StatefulSet controller period
+  std::map<std::string, UserInfo> tokens;  // bearer token → user
+};
+
+struct Fault {
+  std::string method;       // "" = any
+  std::string path_prefix;  // "" = any
+  int status = 0;           // 0: no status, only latency
+  int retry_after_seconds = 0;
+  int latency_ms = 0;
+  int times = 1;            // how many requests it hits; -1 = until cleared
+};
+
+class ApiServer {
+ public:
+  ApiServer(Pki pki, Options options);
+  ~ApiServer();
+  int Start();  // returns the port
+  void Stop();
+
+  void Handle(const httplib::Request& req, httplib::Response& res);
+
+  struct Call;  // one request on its way through; defined in call.h
+
+ private:
+  bool Authenticate(const httplib::Request& req, UserInfo* user);
+  bool InjectFault(const httplib::Request& req, httplib::Response& res);
+  void Route(Call& c);
+  void Admin(Call& c);
+  void Discovery(Call& c);
+  void ResourceRequest(Call& c);
+  void GetOrList(Call& c);
+  void Watch(Call& c);
+  void Create(Call& c);
+  void Update(Call& c);
+  void Patch(Call& c);
+  void Delete(Call& c);
+  void AccessReview(Call& c);
+  void ControllerLoop();
+  void ReconcileStatefulSet(const Json& sts);
+  void ReconcileEndpoints();
+  ListFn RbacLister();
+  std::string AllocateClusterIp();
+  int AllocateNodePort();
+
+  Pki pki_;
+  Options options_;
+  Store store_;
+  std::unique_ptr<httplib::SSLServer> server_;
+  std::thread server_thread_, controller_thread_;
+  std::atomic<bool> stopping_{false};
+  std::mutex log_mu_;
+  Json request_log_ = Json::array();
+  std::vector<Fault> faults_;
+  int next_ip_ = 10, next_node_port_ = 30000;
+};
+
+}  // namespace emulator
