@@ -28,9 +28,20 @@ struct RabbitArgs {
   bool enabled() const { return !urls.empty(); }
 };
 
+// Where the Kubernetes API is, as kubectl finds it: --kubeconfig, KUBECONFIG, ~/.kube/config,
+// --context; or --in-cluster (the pod's service account).
+struct KubeArgs {
+  std::string kubeconfig, context;
+  bool in_cluster = false;
+  long timeout_ms = 15000;
+};
+
 struct DiffArgs {
   std::vector<std::string> paths;
   std::string live_file;  // Kubernetes live state captured with kubectl get -o json|yaml
+  KubeArgs kube;          // otherwise the live state comes from the cluster
+  bool server_dry_run = false;  // compare with the server's prediction of the apply
+  bool namespace_given = false;  // -n was given (else the kubeconfig context's namespace)
   RabbitArgs rabbit;      // RabbitMQ topology compared with the broker, when set
   std::string output = "text";  // text | json
   std::string ignore_config;

@@ -1,6 +1,8 @@
 #include "agent/cli/commands.h"
+#include "agent/cli/kube_connect.h"
 #include "agent/cli/rabbit_connect.h"
 #include "agent/fs/disk_file_tree.h"
+#include "agent/kube/live_state.h"
 #include "agent/rabbitmq/live_topology.h"
 #include "diff/engine/diff.h"
 #include "diff/engine/render.h"
@@ -20,11 +22,39 @@ Result<diff::IgnoreConfig> LoadIgnoreConfig(const DiskFileTree& tree, const std:
   return diff::ParseIgnoreConfig(docs.value()[0].value, file);
 }
 
+// Server-side fields a dry-run answer carries that are not part of the intent.
+Object StripServerFields(Object o) {
+  Json& meta = o.mutable_doc()["metadata"];
+  for (const char* f : {"uid", "resourceVersion", "generation", "creationTimestamp", "managedFields"}) meta.erase(f);
+  o.mutable_doc().erase("status");
+  return o;
+}
+
+Result<std::vector<Object>> LiveFromCluster(const DiffArgs& args, std::vector<Object>* desired) {
+  auto client = ConnectKube(args.kube);
+  if (!client.ok()) return client.status();
+  auto live = kube::FetchLive(*client.value(), *desired);
+  if (!live.ok()) return live.status();
+  if (args.server_dry_run) {
+    auto predicted = kube::PredictApply(*client.value(), *desired);
+    if (!predicted.ok()) return predicted.status();
+    desired->clear();
+    for (Object& o : predicted.value()) desired->push_back(StripServerFields(std::move(o)));
+  }
+  return live;
+}
+
 Result<diff::DiffReport> DiffKubernetes(const DiskFileTree& tree, const DiffArgs& args,
-                                        const std::vector<Object>& desired, const LoadOptions& options) {
-  // Same loader as the manifests: size limit, any extension, Lists, duplicate identities.
-  auto live = LoadManifests(tree, {args.live_file}, options);
-  if (!live.ok()) return live.status().WithContext("live state");
+                                        std::vector<Object> desired, const LoadOptions& options) {
+  Result<std::vector<Object>> live = std::vector<Object>{};
+  if (!args.live_file.empty()) {
+    // Same loader as the manifests: size limit, any extension, Lists, duplicate identities.
+    live = LoadManifests(tree, {args.live_file}, options);
+    if (!live.ok()) return live.status().WithContext("live state");
+  } else {
+    live = LiveFromCluster(args, &desired);
+    if (!live.ok()) return live.status();
+  }
   diff::DiffOptions diff_options;
   if (!args.ignore_config.empty()) {
     auto ignore = LoadIgnoreConfig(tree, args.ignore_config);
@@ -47,26 +77,30 @@ Result<diff::DiffReport> DiffRabbit(const RabbitArgs& args, const LoadedManifest
 }  // namespace
 
 int RunDiff(const DiffArgs& args, std::ostream& out, std::ostream& err) {
-  if (args.live_file.empty() && !args.rabbit.enabled()) {
-    err << "warren diff: nothing to compare with: give --live-file (Kubernetes) and/or --rabbitmq-url\n";
-    return kExitError;
-  }
+  // Kubernetes live state from a captured file, or else from the cluster unless only RabbitMQ was asked.
+  bool kube = !args.live_file.empty() || !args.rabbit.enabled() || !args.kube.kubeconfig.empty() ||
+              !args.kube.context.empty() || args.kube.in_cluster;
   DiskFileTree tree;
   LoadOptions options;
   options.default_namespace = args.default_namespace;
+  if (kube && args.live_file.empty() && !args.namespace_given && !args.kube.in_cluster) {
+    // Objects that name no namespace get the context's, as kubectl gives them.
+    auto config = kube::LoadKubeconfig({args.kube.kubeconfig, args.kube.context, ""});
+    if (config.ok()) options.default_namespace = config.value().namespace_;
+  }
   auto repo = LoadRepository(tree, args.paths, options);
   if (!repo.ok()) {
     err << "warren diff: " << repo.status().message() << "\n";
     return kExitError;
   }
   diff::DiffReport report;
-  if (!args.live_file.empty()) {
+  if (kube) {
     // With a broker to compare against, the topology documents are RabbitMQ's business, not the
     // API server's.
-    std::vector<Object> kube;
+    std::vector<Object> kube_objects;
     for (const Object& o : repo.value().objects)
-      if (!args.rabbit.enabled() || !rabbit::IsTopologyObject(o)) kube.push_back(o);
-    auto k = DiffKubernetes(tree, args, kube, options);
+      if (!args.rabbit.enabled() || !rabbit::IsTopologyObject(o)) kube_objects.push_back(o);
+    auto k = DiffKubernetes(tree, args, std::move(kube_objects), options);
     if (!k.ok()) {
       err << "warren diff: " << k.status().message() << "\n";
       return kExitError;

@@ -38,11 +38,18 @@ int main(int argc, char** argv) {
   warren::cli::DiffArgs diff;
   auto* diff_cmd = app.add_subcommand("diff", "Show how the live state differs from the manifests");
   diff_cmd->add_option("paths", diff.paths, "Files or directories of manifests")->required();
-  diff_cmd->add_option("--live-file", diff.live_file, "Live Kubernetes state as `kubectl get -o json|yaml` prints it");
+  diff_cmd->add_option("--live-file", diff.live_file,
+                       "Live Kubernetes state as `kubectl get -o json|yaml` prints it (default: read the cluster)");
+  diff_cmd->add_option("--kubeconfig", diff.kube.kubeconfig, "Kubeconfig file (default: KUBECONFIG, ~/.kube/config)");
+  diff_cmd->add_option("--context", diff.kube.context, "Kubeconfig context");
+  diff_cmd->add_flag("--in-cluster", diff.kube.in_cluster, "Use the pod's service account");
+  diff_cmd->add_option("--request-timeout-ms", diff.kube.timeout_ms, "Timeout of each Kubernetes API request");
+  diff_cmd->add_flag("--server-dry-run", diff.server_dry_run,
+                     "Compare with the API server's own prediction of the apply (server-side apply, dryRun=All)");
   AddRabbitFlags(diff_cmd, &diff.rabbit);
   diff_cmd->add_option("-o,--output", diff.output, "text or json")->check(CLI::IsMember({"text", "json"}));
   diff_cmd->add_option("--ignore-config", diff.ignore_config, "YAML file of ignoreDifferences rules");
-  diff_cmd->add_option("-n,--namespace", diff.default_namespace, "Namespace for objects that name none");
+  auto* diff_ns = diff_cmd->add_option("-n,--namespace", diff.default_namespace, "Namespace for objects that name none");
 
   warren::cli::SyncArgs sync;
   auto* sync_cmd = app.add_subcommand("sync", "Apply the manifests' RabbitMQ topology and policies to the broker");
@@ -78,5 +85,6 @@ int main(int argc, char** argv) {
     return warren::cli::RunStatus(status, std::cout, std::cerr);
   }
   diff.color = isatty(STDOUT_FILENO) && diff.output == "text";
+  diff.namespace_given = diff_ns->count() > 0;
   return warren::cli::RunDiff(diff, std::cout, std::cerr);
 }

@@ -3,9 +3,11 @@
 // as options, never put in URLs, so no error message can contain them.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "diff/model/status.h"
 
@@ -28,8 +30,13 @@ struct HttpClientOptions {
   long timeout_ms = 10000;
   long connect_timeout_ms = 3000;
   std::string ca_file;      // verify the server against this CA bundle (default: the system's)
+  std::string ca_pem;       // or against these PEM certificates (kubeconfig certificate-authority-data)
   bool insecure_skip_verify = false;
   std::string username, password;  // HTTP basic auth, when username is set
+  std::string client_cert_pem, client_key_pem;  // TLS client certificate
+  // Verify the server certificate for this name instead of the URL's host (kubeconfig
+  // tls-server-name): the request goes to the URL's address, TLS checks this name.
+  std::string tls_server_name;
 };
 
 class HttpClient {
@@ -43,7 +50,13 @@ class HttpClient {
   // status, 4xx and 5xx included, is a response.
   Result<HttpResponse> Send(const HttpRequest& request);
 
+  // Streams the body to `on_data` as it arrives (watch); `on_data` returns false to stop. The
+  // response's status and headers are filled; its body stays empty unless the status is not 2xx.
+  Result<HttpResponse> Stream(const HttpRequest& request, const std::function<bool(std::string_view)>& on_data);
+
  private:
+  Result<HttpResponse> Perform(const HttpRequest& request, const std::function<bool(std::string_view)>* on_data);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -18,6 +18,7 @@ enum class StatusCode {
   kLimitExceeded,    // a size, depth or expansion limit was hit
   kIoError,
   kConflict,
+  kExpired,          // a resourceVersion or continue token too old (HTTP 410): relist
   kUnauthenticated,  // credentials missing or refused (HTTP 401)
   kForbidden,
   kUnavailable,

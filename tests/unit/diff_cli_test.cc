@@ -33,6 +33,15 @@ TEST(DiffCli, ExitCodesFollowDrift) {
   EXPECT_NE(drift.out.find(".spec.replicas: 3 → 5"), std::string::npos) << drift.out;
 }
 
+// The reference manifests against a live capture of themselves (server defaults, status, an
+// allocated clusterIP): no drift.
+TEST(DiffCli, ReferenceManifestsAreCleanAgainstTheirLiveCapture) {
+  RunResult r = Warren("diff " + std::string(WARREN_SOURCE_DIR) + "/manifests --live-file " + std::string(WARREN_SOURCE_DIR) +
+                       "/tests/fixtures/live/manifests-dev.live.yaml");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("13 unchanged"), std::string::npos) << r.out;
+}
+
 TEST(DiffCli, BadInputExitsTwoWithAClearMessage) {
   std::string desired = kGolden + "statefulset-in-sync.desired.yaml";
   struct Case { std::string live; std::string want; } cases[] = {

@@ -1,0 +1,19 @@
+#include "agent/cli/kube_connect.h"
+
+#include <iostream>
+
+namespace warren::cli {
+
+Result<std::unique_ptr<kube::KubeClient>> ConnectKube(const KubeArgs& args, const std::string& namespace_override) {
+  Result<kube::ClusterConfig> config =
+      args.in_cluster ? kube::LoadInCluster() : kube::LoadKubeconfig({args.kubeconfig, args.context, namespace_override});
+  if (!config.ok()) return config.status();
+  if (config.value().insecure_skip_verify)
+    std::cerr << "warning: insecure-skip-tls-verify is set for " << config.value().server
+              << ": the server's certificate is not checked\n";
+  kube::ClientOptions options;
+  options.timeout_ms = args.timeout_ms;
+  return kube::KubeClient::Create(std::move(config).value(), options);
+}
+
+}  // namespace warren::cli

@@ -1,0 +1,294 @@
+#include "agent/kube/client.h"
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+namespace warren::kube {
+namespace {
+
+StatusCode CodeFor(long code) {
+  switch (code) {
+    case 400: return StatusCode::kInvalidArgument;
+    case 401: return StatusCode::kUnauthenticated;
+    case 403: return StatusCode::kForbidden;
+    case 404: return StatusCode::kNotFound;
+    case 409: return StatusCode::kConflict;
+    case 410: return StatusCode::kExpired;
+    case 422: return StatusCode::kInvalidArgument;
+    default: return code == 429 || code >= 500 ? StatusCode::kUnavailable : StatusCode::kInternal;
+  }
+}
+
+bool Retryable(long code) { return code == 429 || code == 500 || code == 502 || code == 503 || code == 504; }
+
+std::string Segment(const std::string& s) { return net::EscapePathSegment(s); }
+
+}  // namespace
+
+Status ErrorFromResponse(long code, const std::string& body) {
+  Json s = Json::parse(body, nullptr, false);
+  std::string message;
+  if (s.is_object() && s.value("kind", "") == "Status") {
+    message = std::to_string(code) + " " + s.value("reason", "") + ": " + s.value("message", "");
+    // Apply conflicts put every path in the message already; Invalid lists causes there too.
+  } else if (code == 404) {
+    message = "404 NotFound: the server could not find the requested resource";
+  } else {
+    std::string text = body.size() > 200 ? body.substr(0, 200) + "..." : body;
+    while (!text.empty() && isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+    message = std::to_string(code) + (text.empty() ? "" : ": " + text);
+  }
+  return Status(CodeFor(code), message);
+}
+
+Result<std::unique_ptr<KubeClient>> KubeClient::Create(ClusterConfig config, ClientOptions options) {
+  if (config.server.rfind("https://", 0) != 0 && config.server.rfind("http://", 0) != 0)
+    return Status::Invalid("Kubernetes server must be an http(s) URL: " + config.server);
+  return std::unique_ptr<KubeClient>(new KubeClient(std::move(config), std::move(options)));
+}
+
+KubeClient::KubeClient(ClusterConfig config, ClientOptions options)
+    : config_(std::move(config)), options_(std::move(options)), credentials_(config_) {}
+
+Result<net::HttpResponse> KubeClient::Call(const std::string& method, const std::string& path, const std::string& body,
+                                           const std::string& content_type) {
+  static thread_local std::mt19937 rng{std::random_device{}()};
+  bool reauthenticated = false;
+  Status last;
+  for (int attempt = 0; attempt <= options_.retries; ++attempt) {
+    auto cred = credentials_.Get();
+    if (!cred.ok()) return cred.status();
+    // The TLS client certificate is part of the connection: rebuild when it changes.
+    if (!http_ || http_cert_ != cred.value().client_cert_pem) {
+      net::HttpClientOptions o;
+      o.timeout_ms = options_.timeout_ms;
+      o.connect_timeout_ms = std::min(options_.timeout_ms, 5000L);
+      o.ca_file = config_.ca_file;
+      o.ca_pem = config_.ca_pem;
+      o.insecure_skip_verify = config_.insecure_skip_verify;
+      o.tls_server_name = config_.tls_server_name;
+      o.client_cert_pem = cred.value().client_cert_pem;
+      o.client_key_pem = cred.value().client_key_pem;
+      http_ = std::make_unique<net::HttpClient>(o);
+      http_cert_ = o.client_cert_pem;
+    }
+    net::HttpRequest req{method, config_.server + path, {{"Accept", "application/json"}, {"User-Agent", "warren/0.1"}}, body};
+    if (!content_type.empty()) req.headers["Content-Type"] = content_type;
+    if (!cred.value().token.empty()) req.headers["Authorization"] = "Bearer " + cred.value().token;
+    ++requests_;
+    auto reply = http_->Send(req);
+    long wait_ms = options_.backoff_ms << attempt;
+    wait_ms += std::uniform_int_distribution<long>(0, wait_ms / 2)(rng);
+    if (!reply.ok()) {
+      last = Status(StatusCode::kUnavailable, "cannot reach the Kubernetes API at " + config_.server + ": " +
+                                                  reply.status().message().substr(reply.status().message().rfind(": ") + 2));
+    } else if (reply.value().status == 401 && !reauthenticated) {
+      credentials_.Invalidate();  // a rotated token: read it again, once
+      reauthenticated = true;
+      --attempt;
+      continue;
+    } else if (Retryable(reply.value().status) && attempt < options_.retries) {
+      auto ra = reply.value().headers.find("retry-after");
+      if (reply.value().status == 429 && ra != reply.value().headers.end())
+        wait_ms = std::min(options_.max_retry_after_ms, std::atol(ra->second.c_str()) * 1000);
+      last = ErrorFromResponse(reply.value().status, reply.value().body);
+    } else {
+      return reply;
+    }
+    if (attempt < options_.retries) std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+  }
+  return last;
+}
+
+Status KubeClient::Discover() {
+  if (discovered_) return Status::Ok();
+  auto add = [&](const std::string& group_version, const Json& list) {
+    std::string group = group_version.find('/') == std::string::npos ? "" : group_version.substr(0, group_version.find('/'));
+    std::string version = group_version.substr(group_version.find('/') + 1);
+    for (const Json& r : list.value("resources", Json::array())) {
+      std::string name = r.value("name", "");
+      if (name.find('/') != std::string::npos) continue;  // subresources
+      ResourceInfo info{group, version, name, r.value("kind", ""), r.value("namespaced", true)};
+      kinds_.emplace(std::make_pair(group, info.kind), info);
+    }
+  };
+  auto core = Call("GET", "/api/v1");
+  if (!core.ok()) return core.status().WithContext("discovery");
+  if (core.value().status != 200) return ErrorFromResponse(core.value().status, core.value().body).WithContext("discovery GET /api/v1");
+  add("v1", Json::parse(core.value().body, nullptr, false));
+  auto groups = Call("GET", "/apis");
+  if (!groups.ok()) return groups.status().WithContext("discovery");
+  if (groups.value().status != 200) return ErrorFromResponse(groups.value().status, groups.value().body).WithContext("discovery GET /apis");
+  for (const Json& g : Json::parse(groups.value().body, nullptr, false).value("groups", Json::array())) {
+    std::string gv = g.value("preferredVersion", Json::object()).value("groupVersion", "");
+    if (gv.empty()) continue;
+    auto list = Call("GET", "/apis/" + gv);
+    if (!list.ok()) return list.status().WithContext("discovery");
+    if (list.value().status != 200) continue;  // an unavailable aggregated API does not stop warren
+    add(gv, Json::parse(list.value().body, nullptr, false));
+  }
+  discovered_ = true;
+  return Status::Ok();
+}
+
+Result<ResourceInfo> KubeClient::Resolve(const std::string& api_version, const std::string& kind) {
+  WARREN_RETURN_IF_ERROR(Discover());
+  auto [group, version] = SplitApiVersion(api_version);
+  auto it = kinds_.find({group, kind});
+  if (it == kinds_.end())
+    return Status::NotFound("the cluster does not serve kind " + kind + " in " + (group.empty() ? "the core group" : "group " + group) +
+                            " (is its CRD installed?)");
+  if (it->second.version != version)
+    return Status::NotFound(kind + " " + api_version + " is not served by this cluster; it serves " + it->second.GroupVersion());
+  return it->second;
+}
+
+std::string KubeClient::Path(const ResourceInfo& r, const std::string& ns, const std::string& name) const {
+  std::string p = r.group.empty() ? "/api/" + r.version : "/apis/" + r.group + "/" + r.version;
+  if (r.namespaced && !ns.empty()) p += "/namespaces/" + Segment(ns);
+  p += "/" + r.resource;
+  if (!name.empty()) p += "/" + Segment(name);
+  return p;
+}
+
+Result<std::optional<Json>> KubeClient::Get(const ResourceInfo& r, const std::string& ns, const std::string& name) {
+  auto reply = Call("GET", Path(r, ns, name));
+  if (!reply.ok()) return reply.status();
+  if (reply.value().status == 404) return std::optional<Json>();
+  if (reply.value().status != 200) return ErrorFromResponse(reply.value().status, reply.value().body);
+  Json obj = Json::parse(reply.value().body, nullptr, false);
+  if (!obj.is_object()) return Status::Invalid("GET " + Path(r, ns, name) + ": the answer is not a JSON object");
+  return std::optional<Json>(std::move(obj));
+}
+
+Result<std::vector<Json>> KubeClient::List(const ResourceInfo& r, const std::string& ns, const std::string& label_selector) {
+  std::vector<Json> out;
+  std::string cont;
+  do {
+    std::string q = "?limit=500";
+    if (!label_selector.empty()) q += "&labelSelector=" + Segment(label_selector);
+    if (!cont.empty()) q += "&continue=" + Segment(cont);
+    auto reply = Call("GET", Path(r, ns) + q);
+    if (!reply.ok()) return reply.status();
+    if (reply.value().status == 410) {  // the continue token expired: start over
+      out.clear();
+      cont.clear();
+      continue;
+    }
+    if (reply.value().status != 200) return ErrorFromResponse(reply.value().status, reply.value().body);
+    Json list = Json::parse(reply.value().body, nullptr, false);
+    if (!list.is_object()) return Status::Invalid("LIST " + Path(r, ns) + ": the answer is not a JSON object");
+    for (Json& item : list["items"]) {
+      item["apiVersion"] = r.GroupVersion();
+      item["kind"] = r.kind;
+      out.push_back(std::move(item));
+    }
+    cont = list["metadata"].value("continue", "");
+  } while (!cont.empty());
+  return out;
+}
+
+Result<Json> KubeClient::Apply(const Json& obj, const ApplyOptions& options) {
+  std::string api_version = obj.value("apiVersion", ""), kind = obj.value("kind", "");
+  auto r = Resolve(api_version, kind);
+  if (!r.ok()) return r.status();
+  const Json meta = obj.value("metadata", Json::object());
+  std::string path = Path(r.value(), meta.value("namespace", ""), meta.value("name", "")) +
+                     "?fieldManager=" + Segment(options_.field_manager) + (options.force ? "&force=true" : "&force=false") +
+                     (options.dry_run ? "&dryRun=All" : "");
+  auto reply = Call("PATCH", path, obj.dump(), "application/apply-patch+yaml");
+  if (!reply.ok()) return reply.status();
+  if (reply.value().status != 200 && reply.value().status != 201)
+    return ErrorFromResponse(reply.value().status, reply.value().body);
+  Json out = Json::parse(reply.value().body, nullptr, false);
+  if (!out.is_object()) return Status::Invalid("PATCH " + path + ": the answer is not a JSON object");
+  return out;
+}
+
+Status KubeClient::Delete(const ResourceInfo& r, const std::string& ns, const std::string& name, const std::string& propagation,
+                          const std::string& uid_precondition) {
+  Json options = {{"kind", "DeleteOptions"}, {"apiVersion", "v1"}, {"propagationPolicy", propagation}};
+  if (!uid_precondition.empty()) options["preconditions"] = {{"uid", uid_precondition}};
+  auto reply = Call("DELETE", Path(r, ns, name), options.dump(), "application/json");
+  if (!reply.ok()) return reply.status();
+  if (reply.value().status / 100 != 2) return ErrorFromResponse(reply.value().status, reply.value().body);
+  return Status::Ok();
+}
+
+Result<bool> KubeClient::CanI(const std::string& verb, const std::string& group, const std::string& resource,
+                              const std::string& ns, const std::string& name) {
+  Json attrs = {{"verb", verb}, {"group", group}, {"resource", resource}};
+  if (!ns.empty()) attrs["namespace"] = ns;
+  if (!name.empty()) attrs["name"] = name;
+  Json review = {{"apiVersion", "authorization.k8s.io/v1"}, {"kind", "SelfSubjectAccessReview"},
+                 {"spec", {{"resourceAttributes", attrs}}}};
+  auto reply = Call("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", review.dump(), "application/json");
+  if (!reply.ok()) return reply.status();
+  if (reply.value().status != 201 && reply.value().status != 200) return ErrorFromResponse(reply.value().status, reply.value().body);
+  Json out = Json::parse(reply.value().body, nullptr, false);
+  return out.is_object() && out.value("status", Json::object()).value("allowed", false);
+}
+
+Status KubeClient::Watch(const ResourceInfo& r, const std::string& ns, std::string resource_version, int timeout_seconds,
+                         const std::function<bool(const std::string&, const Json&)>& on_event) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  bool stop = false;
+  while (!stop && std::chrono::steady_clock::now() < deadline) {
+    if (resource_version.empty()) {  // (re)list: the current state as ADDED events
+      auto list = List(r, ns);
+      if (!list.ok()) return list.status();
+      for (const Json& o : list.value())
+        if (!on_event("ADDED", o)) return Status::Ok();
+      // The list's own resourceVersion is what to watch from; the newest item's is close enough
+      // only when there are items, so ask the collection for it.
+      auto reply = Call("GET", Path(r, ns) + "?limit=1");
+      if (!reply.ok()) return reply.status();
+      resource_version = Json::parse(reply.value().body, nullptr, false)["metadata"].value("resourceVersion", "");
+    }
+    long left = std::chrono::duration_cast<std::chrono::seconds>(deadline - std::chrono::steady_clock::now()).count();
+    std::string path = Path(r, ns) + "?watch=true&allowWatchBookmarks=true&resourceVersion=" + Segment(resource_version) +
+                       "&timeoutSeconds=" + std::to_string(std::max(1L, left));
+    auto cred = credentials_.Get();
+    if (!cred.ok()) return cred.status();
+    if (!http_) {  // the connection settings come from Call
+      auto probe = Call("GET", Path(r, ns) + "?limit=1");
+      if (!probe.ok()) return probe.status();
+    }
+    net::HttpRequest req{"GET", config_.server + path, {{"Accept", "application/json"}, {"User-Agent", "warren/0.1"}}, ""};
+    if (!cred.value().token.empty()) req.headers["Authorization"] = "Bearer " + cred.value().token;
+    std::string buffer;
+    bool expired = false;
+    ++requests_;
+    auto reply = http_->Stream(req, [&](std::string_view chunk) {
+      buffer.append(chunk);
+      for (size_t nl; (nl = buffer.find('\n')) != std::string::npos;) {
+        Json event = Json::parse(buffer.substr(0, nl), nullptr, false);
+        buffer.erase(0, nl + 1);
+        if (!event.is_object()) continue;
+        std::string type = event.value("type", "");
+        const Json& obj = event["object"];
+        if (type == "ERROR") {
+          expired = obj.value("code", 0) == 410;
+          return false;
+        }
+        resource_version = obj["metadata"].value("resourceVersion", resource_version);
+        if (type == "BOOKMARK") continue;
+        if (!on_event(type, obj)) {
+          stop = true;
+          return false;
+        }
+      }
+      return true;
+    });
+    if (!reply.ok()) return reply.status();
+    if (reply.value().status == 410 || expired) {
+      resource_version.clear();  // too old: relist
+      continue;
+    }
+    if (reply.value().status != 200) return ErrorFromResponse(reply.value().status, reply.value().body);
+  }
+  return Status::Ok();
+}
+
+}  // namespace warren::kube
