@@ -2,6 +2,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <ctime>
@@ -92,8 +93,9 @@ Result<Credential> CredentialSource::RunExec() {
     return Status(StatusCode::kUnauthenticated, "exec credential plugin " + p.command + " returned neither a token nor a certificate");
   expires_ = Clock::time_point::max();
   if (st.contains("expirationTimestamp") && st["expirationTimestamp"].is_string()) {
+    // Renew 10 s early; far-future expiries are capped at a day (and kept clear of clock overflow).
     auto left = SecondsUntil(st["expirationTimestamp"].get<std::string>());
-    expires_ = Clock::now() + std::chrono::seconds(left ? std::max(0L, *left - 10) : 0);
+    expires_ = Clock::now() + std::chrono::seconds(left ? std::clamp(*left - 10, 0L, 86400L) : 0);
   }
   return c;
 }

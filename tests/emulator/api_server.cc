@@ -51,6 +51,8 @@ int ApiServer::Start() {
     return ok;
   });
   server_->new_task_queue = [] { return new httplib::ThreadPool(48); };
+  server_->set_tcp_nodelay(true);  // else delayed ACKs add ~40 ms to every response
+  server_->set_keep_alive_max_count(10000);  // clients reuse connections, as with a real server
   server_->set_read_timeout(300);
   server_->set_write_timeout(300);
   auto handler = [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); };
@@ -196,6 +198,13 @@ void ApiServer::Discovery(Call& c) {
   if (p == "/api") return Reply(c.res, 200, CoreVersions());
   if (p == "/apis") return Reply(c.res, 200, GroupList());
   if (p == "/openapi/v3") return Reply(c.res, 200, OpenApiIndex());
+  if (p == "/openapi/v2") {
+    // kubectl's client-side validation reads v2 as protobuf for kinds v3 does not describe; an
+    // empty message is a valid, empty document, so it goes on to report the unknown kind itself.
+    c.res.status = 200;
+    c.res.set_content("", "application/com.github.proto-openapi.spec.v2.v1.0+protobuf");
+    return;
+  }
   if (p.rfind("/openapi/v3/", 0) == 0) {
     std::string key = p.substr(12);
     std::string gv = key.rfind("api/", 0) == 0 ? key.substr(4) : key.rfind("apis/", 0) == 0 ? key.substr(5) : "";

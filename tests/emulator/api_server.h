@@ -27,6 +27,7 @@ namespace emulator {
 struct Options {
   int port = 0;        // 0: any free port
   int tick_ms = 200;   // StatefulSet controller period
+  size_t history = 5000;  // change events kept for watches; older resourceVersions get 410
   std::map<std::string, UserInfo> tokens;  // bearer token → user
 };
 
@@ -73,7 +74,7 @@ class ApiServer {
 
   Pki pki_;
   Options options_;
-  Store store_;
+  Store store_{options_.history};
   std::unique_ptr<httplib::SSLServer> server_;
   std::thread server_thread_, controller_thread_;
   std::atomic<bool> stopping_{false};

@@ -1,6 +1,6 @@
 // warren-emulator: a Kubernetes API server stand-in for tests and the demo.
 //
-//   warren-emulator --state-dir DIR [--port N] [--tick-ms N] [--token TOKEN=USER[:GROUP,...]]...
+//   warren-emulator --state-dir DIR [--port N] [--tick-ms N] [--history N] [--token TOKEN=USER[:GROUP,...]]...
 //
 // Writes DIR/ca.crt, DIR/kubeconfig (context "admin": a system:masters token; "admin-cert": a
 // client certificate; one context per --token, named after its user), DIR/admin.crt|key, and
@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
     if (a == "--state-dir") dir = next();
     else if (a == "--port") options.port = std::stoi(next());
     else if (a == "--tick-ms") options.tick_ms = std::stoi(next());
+    else if (a == "--history") options.history = std::stoul(next());
     else if (a == "--token") {
       std::string spec = next();
       size_t eq = spec.find('=');

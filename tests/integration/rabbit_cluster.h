@@ -21,16 +21,6 @@ namespace warren::testing {
 
 inline const std::string kClusterScript = std::string(WARREN_SOURCE_DIR) + "/tests/scripts/rabbitmq-cluster.sh";
 
-inline RunResult Shell(const std::string& cmd) {
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
 inline std::string ClusterUrls() {
   if (const char* env = std::getenv("WARREN_RMQ_URLS")) return env;
   std::string urls = Shell("bash " + kClusterScript + " urls").out;

@@ -14,9 +14,9 @@ struct RunResult {
   std::string out;  // stdout and stderr together
 };
 
-inline RunResult Warren(const std::string& args) {
-  std::string cmd = std::string(WARREN_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
+// Runs a shell command; stdout and stderr together.
+inline RunResult Shell(const std::string& cmd) {
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
   std::string out;
   std::array<char, 4096> buf;
   size_t n;
@@ -24,5 +24,7 @@ inline RunResult Warren(const std::string& args) {
   int status = pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
+
+inline RunResult Warren(const std::string& args) { return Shell(std::string(WARREN_BINARY) + " " + args); }
 
 }  // namespace warren::testing

@@ -1,0 +1,104 @@
+// Runs the warren-emulator binary for a test suite: a fresh state directory, a port chosen by the
+// kernel, an RBAC-limited token for the service account dev/warren, stopped with SIGTERM. Gives
+// kubectl (with its own discovery cache) and the admin endpoints to the tests.
+#pragma once
+
+#include <signal.h>
+#include <unistd.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "agent/net/http_client.h"
+#include "diff/model/object.h"
+#include "tests/unit/run_warren.h"
+
+extern char** environ;
+
+namespace warren::testing {
+
+inline const char* kLimitedToken = "limited-token-for-dev-warren";
+
+class EmulatorProcess {
+ public:
+  explicit EmulatorProcess(const std::string& name, std::vector<std::string> extra = {}) {
+    // One directory per process: ctest runs each test case as its own process, two at a time.
+    dir_ = (std::filesystem::temp_directory_path() / ("warren-emulator-" + name + "-" + std::to_string(getpid()))).string();
+    std::filesystem::remove_all(dir_);
+    std::vector<std::string> args = {WARREN_EMULATOR, "--state-dir", dir_, "--tick-ms", "100",
+                                     "--token", std::string(kLimitedToken) + "=system:serviceaccount:dev:warren"};
+    for (auto& e : extra) args.push_back(e);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) != 0) pid_ = 0;
+    for (int i = 0; i < 100 && !std::filesystem::exists(dir_ + "/port"); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::ifstream(dir_ + "/port") >> port_;
+    std::ifstream kc(dir_ + "/kubeconfig");
+    for (std::string line; std::getline(kc, line);)
+      if (line.find("token: ") != std::string::npos && admin_token_.empty()) admin_token_ = line.substr(line.find("token: ") + 7);
+  }
+  ~EmulatorProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      int status;
+      waitpid(pid_, &status, 0);
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  bool ok() const { return pid_ > 0 && port_ > 0; }
+  const std::string& dir() const { return dir_; }
+  std::string kubeconfig() const { return dir_ + "/kubeconfig"; }
+  std::string server() const { return "https://127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
+
+  // kubectl against this emulator; stdout and stderr together.
+  RunResult Kubectl(const std::string& args) const {
+    return Shell("kubectl --kubeconfig " + kubeconfig() + " --cache-dir " + dir_ + "/cache " + args);
+  }
+  // warren with KUBECONFIG pointing here.
+  RunResult Warren(const std::string& args) const {
+    return Shell("KUBECONFIG=" + kubeconfig() + " " + std::string(WARREN_BINARY) + " " + args);
+  }
+
+  // The admin endpoints: the request log and fault injection.
+  Json Admin(const std::string& method, const std::string& path, const std::string& body = "") const {
+    net::HttpClientOptions o;
+    o.ca_file = dir_ + "/ca.crt";
+    net::HttpClient http(o);
+    auto r = http.Send({method, server() + path, {{"Authorization", "Bearer " + admin_token_}, {"Content-Type", "application/json"}}, body});
+    return r.ok() ? Json::parse(r.value().body, nullptr, false) : Json();
+  }
+  void ClearLog() const { Admin("DELETE", "/emulator/requests"); }
+  Json Log() const { return Admin("GET", "/emulator/requests")["requests"]; }
+
+  static RunResult Shell(const std::string& cmd) { return warren::testing::Shell(cmd); }
+
+ private:
+  std::string dir_;
+  pid_t pid_ = 0;
+  int port_ = 0;
+  std::string admin_token_;
+};
+
+inline std::string WriteTemp(const std::string& name, const std::string& text) {
+  auto p = std::filesystem::temp_directory_path() / ("warren-it-" + name);
+  std::filesystem::create_directories(p.parent_path());
+  std::ofstream(p) << text;
+  return p.string();
+}
+
+inline bool Has(const std::string& out, const std::string& what) { return out.find(what) != std::string::npos; }
+
+}  // namespace warren::testing

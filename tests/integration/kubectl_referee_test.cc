@@ -1,0 +1,168 @@
+// The real kubectl (1.32) against the API emulator: if kubectl disagrees, the emulator is wrong.
+// Each case is something kubectl does against a real cluster: server-side apply and its conflicts,
+// diff --server-side exit codes, delete, auth can-i for an RBAC-limited token, get -w, and the
+// errors a real server gives for removed API versions and immutable fields.
+#include <gtest/gtest.h>
+
+#include "tests/integration/emulator_process.h"
+
+namespace warren::testing {
+namespace {
+
+const std::string kManifests = std::string(WARREN_SOURCE_DIR) + "/manifests";
+
+class KubectlReferee : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    emu_ = new EmulatorProcess("referee");
+    ASSERT_TRUE(emu_->ok()) << "the emulator did not start";
+    std::string ns = WriteTemp("ns-dev.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n");
+    RunResult r = emu_->Kubectl("apply --server-side -f " + ns);
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    applied_ = emu_->Kubectl("apply --server-side -R -f " + kManifests);
+    ASSERT_EQ(applied_.exit_code, 0) << applied_.out;
+  }
+  static void TearDownTestSuite() { delete emu_; }
+  static EmulatorProcess* emu_;
+  static RunResult applied_;  // kubectl apply --server-side -R -f manifests/
+};
+EmulatorProcess* KubectlReferee::emu_ = nullptr;
+RunResult KubectlReferee::applied_;
+
+TEST_F(KubectlReferee, ServerSideApplyCreatesWithDefaultsThenIsANoOp) {
+  const RunResult& first = applied_;
+  EXPECT_TRUE(Has(first.out, "statefulset.apps/rabbitmq serverside-applied")) << first.out;
+  EXPECT_TRUE(Has(first.out, "policy.rabbitmq.com/ha-all serverside-applied")) << first.out;
+  RunResult sts = emu_->Kubectl("get statefulset rabbitmq -n dev -o json --show-managed-fields");
+  ASSERT_EQ(sts.exit_code, 0) << sts.out;
+  Json obj = Json::parse(sts.out);
+  EXPECT_EQ(obj["spec"]["revisionHistoryLimit"], 10);
+  EXPECT_EQ(obj["spec"]["template"]["spec"]["dnsPolicy"], "ClusterFirst");
+  EXPECT_EQ(obj["spec"]["template"]["spec"]["serviceAccount"], "rabbitmq");
+  EXPECT_EQ(obj["spec"]["volumeClaimTemplates"][0]["apiVersion"], "v1");
+  EXPECT_EQ(obj["spec"]["volumeClaimTemplates"][0]["spec"]["volumeMode"], "Filesystem");
+  EXPECT_EQ(obj["metadata"]["managedFields"][0]["manager"], "kubectl");
+  EXPECT_EQ(obj["metadata"]["managedFields"][0]["operation"], "Apply");
+  EXPECT_EQ(obj["metadata"]["generation"], 1);
+  std::string rv = obj["metadata"]["resourceVersion"];
+
+  RunResult again = emu_->Kubectl("apply --server-side -f " + kManifests + "/kubernetes/statefulset.yaml");
+  EXPECT_EQ(again.exit_code, 0) << again.out;
+  Json after = Json::parse(emu_->Kubectl("get statefulset rabbitmq -n dev -o json").out);
+  EXPECT_EQ(after["metadata"]["generation"], 1) << "an identical apply changes no spec";
+}
+
+TEST_F(KubectlReferee, DiffServerSideExitCodesAndConflicts) {
+  RunResult clean = emu_->Kubectl("diff --server-side -f " + kManifests + "/kubernetes/statefulset.yaml");
+  EXPECT_EQ(clean.exit_code, 0) << clean.out;
+
+  ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=5").exit_code, 0);
+  RunResult conflict = emu_->Kubectl("apply --server-side -f " + kManifests + "/kubernetes/statefulset.yaml");
+  EXPECT_EQ(conflict.exit_code, 1) << conflict.out;
+  EXPECT_TRUE(Has(conflict.out, "Apply failed with 1 conflict: conflict with \"kubectl\" with subresource \"scale\" using apps/v1: .spec.replicas"))
+      << conflict.out;
+
+  RunResult drift = emu_->Kubectl("diff --server-side --force-conflicts -f " + kManifests + "/kubernetes/statefulset.yaml");
+  EXPECT_EQ(drift.exit_code, 1) << drift.out;
+  EXPECT_TRUE(Has(drift.out, "-  replicas: 5")) << drift.out;
+  EXPECT_TRUE(Has(drift.out, "+  replicas: 3")) << drift.out;
+
+  RunResult forced = emu_->Kubectl("apply --server-side --force-conflicts -f " + kManifests + "/kubernetes/statefulset.yaml");
+  EXPECT_EQ(forced.exit_code, 0) << forced.out;
+  EXPECT_EQ(Json::parse(emu_->Kubectl("get statefulset rabbitmq -n dev -o json").out)["spec"]["replicas"], 3);
+}
+
+TEST_F(KubectlReferee, DeleteThenNotFound) {
+  std::string cm = WriteTemp("cm-gone.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: gone, namespace: dev}\ndata: {a: b}\n");
+  ASSERT_EQ(emu_->Kubectl("apply --server-side -f " + cm).exit_code, 0);
+  RunResult del = emu_->Kubectl("delete configmap gone -n dev");
+  EXPECT_EQ(del.exit_code, 0) << del.out;
+  EXPECT_TRUE(Has(del.out, "configmap \"gone\" deleted")) << del.out;
+  RunResult get = emu_->Kubectl("get configmap gone -n dev");
+  EXPECT_EQ(get.exit_code, 1);
+  EXPECT_TRUE(Has(get.out, "Error from server (NotFound): configmaps \"gone\" not found")) << get.out;
+}
+
+TEST_F(KubectlReferee, AuthCanIFollowsStoredRbac) {
+  std::string limited = std::string("--token ") + kLimitedToken;
+  RunResult no = emu_->Kubectl("auth can-i get statefulsets -n dev " + limited);
+  EXPECT_EQ(no.exit_code, 1) << no.out;
+  EXPECT_TRUE(Has(no.out, "no")) << no.out;
+  RunResult denied = emu_->Kubectl("get statefulsets -n dev " + limited);
+  EXPECT_TRUE(Has(denied.out, "User \"system:serviceaccount:dev:warren\" cannot list resource \"statefulsets\" in API group \"apps\" in the namespace \"dev\""))
+      << denied.out;
+
+  // The seed's mistake: a RoleBinding naming a Role that does not exist grants nothing.
+  std::string broken = WriteTemp("rb-broken.yaml", R"(apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: warren-reader, namespace: dev}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: dev}
+subjects: [{kind: ServiceAccount, name: warren, namespace: dev}]
+)");
+  ASSERT_EQ(emu_->Kubectl("apply --server-side -f " + broken).exit_code, 0);
+  EXPECT_EQ(emu_->Kubectl("auth can-i get statefulsets -n dev " + limited).exit_code, 1);
+
+  std::string role = WriteTemp("role-dev.yaml", R"(apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: dev, namespace: dev}
+rules: [{apiGroups: [apps], resources: [statefulsets], verbs: [get, list]}]
+)");
+  ASSERT_EQ(emu_->Kubectl("apply --server-side -f " + role).exit_code, 0);
+  RunResult yes = emu_->Kubectl("auth can-i get statefulsets -n dev " + limited);
+  EXPECT_EQ(yes.exit_code, 0) << yes.out;
+  EXPECT_EQ(emu_->Kubectl("auth can-i delete statefulsets -n dev " + limited).exit_code, 1);
+  // Impersonation by an admin gives the same answers (kubectl sends the review as protobuf).
+  EXPECT_EQ(emu_->Kubectl("auth can-i list statefulsets -n dev --as system:serviceaccount:dev:warren").exit_code, 0);
+  EXPECT_EQ(emu_->Kubectl("auth can-i list secrets -n dev --as system:serviceaccount:dev:warren").exit_code, 1);
+}
+
+TEST_F(KubectlReferee, GetWatchPrintsChanges) {
+  std::string out = emu_->dir() + "/watch.txt";
+  std::string cmd = "timeout 4 kubectl --kubeconfig " + emu_->kubeconfig() + " --cache-dir " + emu_->dir() +
+                    "/cache get configmaps -n dev -w --output-watch-events > " + out + " 2>&1 &";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  std::string cm = WriteTemp("cm-watched.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: watched, namespace: dev}\n");
+  ASSERT_EQ(emu_->Kubectl("apply --server-side -f " + cm).exit_code, 0);
+  ASSERT_EQ(emu_->Kubectl("delete configmap watched -n dev").exit_code, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(3000));
+  std::ifstream in(out);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(Has(text, "ADDED      watched")) << text;
+  EXPECT_TRUE(Has(text, "DELETED    watched")) << text;
+}
+
+TEST_F(KubectlReferee, RemovedVersionsAndImmutableFieldsFailAsOnARealServer) {
+  RunResult raw = emu_->Kubectl("get --raw /apis/apps/v1beta1");
+  EXPECT_NE(raw.exit_code, 0);
+  EXPECT_TRUE(Has(raw.out, "the server could not find the requested resource")) << raw.out;
+  RunResult old = emu_->Kubectl("apply --server-side -f " + std::string(WARREN_SOURCE_DIR) + "/tests/fixtures/seed/rabbitmq.statefulset.yaml");
+  EXPECT_NE(old.exit_code, 0);
+  EXPECT_TRUE(Has(old.out, "no matches for kind \"StatefulSet\" in version \"apps/v1beta1\"")) << old.out;
+
+  // A bigger volumeClaimTemplate: the StatefulSet spec is immutable outside a few fields.
+  std::ifstream in(kManifests + "/kubernetes/statefulset.yaml");
+  std::string sts((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t at = sts.find("storage: ");
+  ASSERT_NE(at, std::string::npos);
+  sts.replace(at, sts.find('\n', at) - at, "storage: 50Gi");
+  RunResult vct = emu_->Kubectl("apply --server-side --force-conflicts -f " + WriteTemp("sts-vct.yaml", sts));
+  EXPECT_NE(vct.exit_code, 0);
+  // (kubectl rewords the Status message of an Invalid error as "The StatefulSet ... is invalid".)
+  EXPECT_TRUE(Has(vct.out, "\"rabbitmq\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than "
+                           "'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"))
+      << vct.out;
+
+  std::ifstream rin(kManifests + "/kubernetes/rbac.yaml");
+  std::string rbac((std::istreambuf_iterator<char>(rin)), std::istreambuf_iterator<char>());
+  std::string moved = rbac;
+  at = moved.find("name: rabbitmq-peer-discovery", moved.find("roleRef"));
+  ASSERT_NE(at, std::string::npos);
+  moved.replace(at, std::string("name: rabbitmq-peer-discovery").size(), "name: other-role");
+  RunResult roleref = emu_->Kubectl("apply --server-side --force-conflicts -f " + WriteTemp("rb-moved.yaml", moved));
+  EXPECT_NE(roleref.exit_code, 0);
+  EXPECT_TRUE(Has(roleref.out, "cannot change roleRef")) << roleref.out;
+}
+
+}  // namespace
+}  // namespace warren::testing
