@@ -2,6 +2,8 @@
 // directly (the node API is about 2.5x slower and hides alias sharing, which we must count).
 #include "diff/model/decode.h"
 
+#include "diff/model/fast_yaml.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -334,6 +336,14 @@ Result<std::vector<Document>> DecodeYaml(std::string_view text, const std::strin
                                          const DecodeOptions& options) {
   if (text.size() > options.max_bytes)
     return Status::Limit(TooLarge(file, text.size(), options.max_bytes));
+  // Most manifests are in the subset the fast reader knows; it gives up on anything else.
+  if (!options.record_positions && !options.disable_fast_path) {
+    if (auto fast = FastDecodeYaml(text, options.max_depth)) {
+      std::vector<Document> docs;
+      for (FastDocument& d : *fast) docs.push_back({std::move(d.value), SourceLocation{file, d.line, d.column}, nullptr});
+      return docs;
+    }
+  }
   std::istringstream in{std::string(text)};
   std::vector<Document> docs;
   JsonBuilder builder(file, options);

@@ -27,6 +27,8 @@ struct DecodeOptions {
   size_t max_nodes = 2'000'000;
   // Record the line and column of every node (for lint findings). Default: off.
   bool record_positions = false;
+  // Always use yaml-cpp, never the fast reader for the common subset (tests compare the two).
+  bool disable_fast_path = false;
 };
 
 struct Document {

@@ -1,10 +1,11 @@
 // Mirror status over a large cluster: parse a /api/queues?disable_stats=true listing of N queues
 // (as 3.10.8 returns them: classic mirrored, quorum and plain queues) and judge every queue.
 // Reports queues/s and the process's peak RSS while it works (input included, its generation not). Target: 20,000 queues under 1 s and 100 MB.
-#include <fstream>
 #include <string>
 
 #include <benchmark/benchmark.h>
+
+#include "tests/bench/peak_rss.h"
 
 #include "diff/rabbit/cluster_health.h"
 
@@ -40,22 +41,11 @@ std::string Listing(int n) {
   return out + "]";
 }
 
-// Peak RSS (VmHWM) in MB; ResetPeak() starts a new peak at the current size, so a measurement
-// excludes the memory the benchmark spent generating its input (the input itself stays counted).
-double PeakMB() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-  return 0;
-}
-void ResetPeak() { std::ofstream("/proc/self/clear_refs") << "5"; }
-
 void BM_MirrorStatus(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   std::string listing = Listing(n);
   listing.shrink_to_fit();
-  ResetPeak();
+  warren::bench::ResetPeakRss();
   warren::Json nodes = warren::Json::array();
   for (const char* name : kNodes) nodes.push_back({{"name", name}, {"running", true}, {"partitions", warren::Json::array()}});
   warren::Json policies = warren::Json::parse(
@@ -80,7 +70,7 @@ void BM_MirrorStatus(benchmark::State& state) {
   for (int i = 0; i < n; ++i) want += i % 97 == 0 && i % 10 != 0;
   if (unhealthy != want) state.SkipWithError("unexpected number of unsynchronised queues");
   state.SetItemsProcessed(state.iterations() * n);
-  state.counters["peak_rss_MB"] = PeakMB();
+  state.counters["peak_rss_MB"] = warren::bench::PeakRssMB();
   state.counters["input_MB"] = static_cast<double>(listing.size()) / 1e6;
 }
 

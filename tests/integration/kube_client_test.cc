@@ -9,6 +9,7 @@
 
 #include "agent/kube/client.h"
 #include "agent/kube/kubeconfig.h"
+#include "diff/model/decode.h"
 #include "tests/integration/emulator_process.h"
 
 namespace warren::testing {
@@ -177,6 +178,62 @@ TEST_F(KubeClientTest, ApplyConflictAndNotFoundAreValuesCallersBranchOn) {
   auto removed = client->Resolve("apps/v1beta1", "StatefulSet");
   ASSERT_FALSE(removed.ok());
   EXPECT_EQ(removed.status().message(), "StatefulSet apps/v1beta1 is not served by this cluster; it serves apps/v1");
+}
+
+// The emulator's StatefulSet controller, through warren's client: claims and ordered pods, status
+// moving over time, and a delete with propagationPolicy Orphan that leaves pods and claims for the
+// next StatefulSet of that name to adopt (what sync relies on to change immutable fields).
+TEST_F(KubeClientTest, StatefulSetControllerAndOrphanDelete) {
+  auto client = Admin();
+  std::ifstream in(std::string(WARREN_SOURCE_DIR) + "/manifests/kubernetes/statefulset.yaml");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto docs = DecodeYaml(text, "statefulset.yaml");
+  ASSERT_TRUE(docs.ok());
+  Json sts = docs.value()[0].value;
+  ASSERT_TRUE(client->Apply(sts, {}).ok());
+  auto r = client->Resolve("apps/v1", "StatefulSet").value();
+  Json live;
+  for (int i = 0; i < 100; ++i) {
+    live = *client->Get(r, "dev", "rabbitmq").value();
+    if (live["status"].value("readyReplicas", 0) == 3) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(live["status"]["readyReplicas"], 3) << live["status"].dump();
+  EXPECT_EQ(live["status"]["observedGeneration"], live["metadata"]["generation"]);
+  EXPECT_EQ(live["status"]["currentRevision"], live["status"]["updateRevision"]);
+  auto pods_r = client->Resolve("v1", "Pod").value();
+  auto pvcs_r = client->Resolve("v1", "PersistentVolumeClaim").value();
+  auto pods = client->List(pods_r, "dev", "app.kubernetes.io/name=rabbitmq").value();
+  auto pvcs = client->List(pvcs_r, "dev").value();
+  ASSERT_EQ(pods.size(), 3u);
+  ASSERT_EQ(pvcs.size(), 3u);
+  EXPECT_EQ(pvcs[0]["status"]["phase"], "Bound");
+  std::set<std::string> pod_uids, pvc_uids;
+  for (const Json& p : pods) pod_uids.insert(p["metadata"]["uid"]);
+  for (const Json& p : pvcs) pvc_uids.insert(p["metadata"]["uid"]);
+
+  ASSERT_TRUE(client->Delete(r, "dev", "rabbitmq", "Orphan", live["metadata"]["uid"]).ok());
+  EXPECT_FALSE(client->Get(r, "dev", "rabbitmq").value().has_value());
+  auto orphans = client->List(pods_r, "dev", "app.kubernetes.io/name=rabbitmq").value();
+  ASSERT_EQ(orphans.size(), 3u);
+  EXPECT_FALSE(orphans[0]["metadata"].contains("ownerReferences"));
+
+  ASSERT_TRUE(client->Apply(sts, {}).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::set<std::string> after_pods, after_pvcs;
+  std::vector<Json> adopted = client->List(pods_r, "dev", "app.kubernetes.io/name=rabbitmq").value();
+  for (const Json& p : adopted) {
+    after_pods.insert(p["metadata"]["uid"]);
+    EXPECT_TRUE(p["metadata"].contains("ownerReferences")) << "adopted by the new StatefulSet";
+  }
+  std::vector<Json> claims = client->List(pvcs_r, "dev").value();
+  for (const Json& p : claims) after_pvcs.insert(p["metadata"]["uid"]);
+  EXPECT_EQ(after_pods, pod_uids);
+  EXPECT_EQ(after_pvcs, pvc_uids);
+
+  // A stale uid precondition is refused.
+  Status stale = client->Delete(r, "dev", "rabbitmq", "Orphan", "00000000-0000-4000-8000-000000000000");
+  EXPECT_EQ(stale.code(), StatusCode::kConflict) << stale.message();
 }
 
 TEST_F(KubeClientTest, WatchResumesAndRelistsAfterExpired) {

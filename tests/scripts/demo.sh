@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: installs what is missing, builds warren, checks the
-# reference desired state (manifests/) and the seed article's broken deployment, then starts a
-# local 3-node RabbitMQ cluster and keeps its topology equal to manifests/ (stopped at the end).
+# reference desired state (manifests/) and the seed article's broken deployment, diffs it against
+# the Kubernetes API emulator after kubectl applied it, then starts a local 3-node RabbitMQ
+# cluster and keeps its topology equal to manifests/ (everything is stopped at the end).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 tests/scripts/install-deps.sh || exit 2
@@ -20,8 +21,24 @@ step "A larger volumeClaimTemplate cannot be applied in place: recreate" \
 step "Secret keys are reported, their values never" \
   $warren diff tests/golden/secret-keys.desired.yaml --live-file tests/golden/secret-keys.live.yaml
 
+# Kubernetes: the emulator stands in for an API server; the real kubectl applies the manifests.
+emu_dir=$(mktemp -d)
+build/tests/emulator/warren-emulator --state-dir "$emu_dir" \
+  --token "demo-limited-token=system:serviceaccount:dev:warren" > "$emu_dir/log" 2>&1 &
+emu_pid=$!
+trap 'kill $emu_pid 2>/dev/null; tests/scripts/rabbitmq-cluster.sh stop >/dev/null 2>&1' EXIT
+for _ in $(seq 100); do [ -f "$emu_dir/port" ] && break; sleep 0.05; done
+export KUBECONFIG=$emu_dir/kubeconfig
+kubectl="kubectl --cache-dir $emu_dir/cache"
+printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n' | $kubectl apply --server-side -f - > /dev/null
+step "Kubernetes: kubectl applies the reference manifests (server-side)" $kubectl apply --server-side -R -f manifests
+step "Kubernetes: warren diff against the cluster: in sync" $warren diff manifests
+$kubectl scale statefulset rabbitmq -n dev --replicas=5 > /dev/null
+$kubectl set env statefulset/rabbitmq -n dev RABBITMQ_USE_LONGNAME=false > /dev/null
+step "Kubernetes: after kubectl scale and set env" $warren diff manifests
+step "Kubernetes: an RBAC-limited token gets a clear 403" $warren diff manifests --context dev-warren
+
 tests/scripts/rabbitmq-cluster.sh start || exit 2
-trap 'tests/scripts/rabbitmq-cluster.sh stop >/dev/null' EXIT
 creds=$(mktemp)
 echo 'guest:guest' > "$creds"  # guest works on loopback only
 rmq=(--rabbitmq-url "$(tests/scripts/rabbitmq-cluster.sh urls)" --rabbitmq-credentials-file "$creds")

@@ -1,0 +1,438 @@
+#include "diff/model/fast_yaml.h"
+
+#include <cstring>
+
+#include "diff/model/decode.h"
+
+namespace warren {
+namespace {
+
+// Thrown inside the reader to give up; never escapes FastDecodeYaml.
+struct Unsupported {};
+
+[[noreturn]] void GiveUp() { throw Unsupported{}; }
+
+struct Line {
+  int indent;
+  std::string_view content;  // comment and trailing spaces removed; never empty
+  int number;                // 1-based
+};
+
+bool IsSpace(char c) { return c == ' ' || c == '\t'; }
+
+// Where a comment starts (" #" or a leading "#"), skipping quoted and flow text; npos if none.
+size_t CommentStart(std::string_view s) {
+  char quote = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (quote) {
+      if (c == quote) {
+        if (quote == '\'' && i + 1 < s.size() && s[i + 1] == '\'') ++i;  // '' inside '...'
+        else quote = 0;
+      } else if (quote == '"' && c == '\\') {
+        ++i;
+      }
+      continue;
+    }
+    if ((c == '"' || c == '\'') && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '[' || s[i - 1] == '{' || s[i - 1] == ','))
+      quote = c;
+    else if (c == '#' && (i == 0 || IsSpace(s[i - 1])))
+      return i;
+  }
+  return std::string_view::npos;
+}
+
+std::string_view TrimRight(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+// Appends the UTF-8 encoding of a code point.
+void Utf8(std::string& out, unsigned long cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x110000) {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    GiveUp();
+  }
+}
+
+// A quoted scalar starting at s[i]; advances i past the closing quote.
+std::string Quoted(std::string_view s, size_t& i) {
+  char q = s[i++];
+  std::string out;
+  while (i < s.size()) {
+    char c = s[i++];
+    if (c == q) {
+      if (q == '\'' && i < s.size() && s[i] == '\'') {
+        out += '\'';
+        ++i;
+        continue;
+      }
+      return out;
+    }
+    if (q == '"' && c == '\\') {
+      if (i >= s.size()) GiveUp();
+      char e = s[i++];
+      switch (e) {
+        case '"': out += '"'; break;
+        case '\\': out += '\\'; break;
+        case '/': out += '/'; break;
+        case 'n': out += '\n'; break;
+        case 't': out += '\t'; break;
+        case 'r': out += '\r'; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case '0': out += '\0'; break;
+        case ' ': out += ' '; break;
+        case 'x':
+        case 'u':
+        case 'U': {
+          size_t n = e == 'x' ? 2 : e == 'u' ? 4 : 8;
+          if (i + n > s.size()) GiveUp();
+          unsigned long cp = 0;
+          for (size_t k = 0; k < n; ++k) {
+            char h = s[i + k];
+            cp <<= 4;
+            if (h >= '0' && h <= '9') cp |= h - '0';
+            else if (h >= 'a' && h <= 'f') cp |= h - 'a' + 10;
+            else if (h >= 'A' && h <= 'F') cp |= h - 'A' + 10;
+            else GiveUp();
+          }
+          i += n;
+          Utf8(out, cp);
+          break;
+        }
+        default: GiveUp();  // rarer escapes: yaml-cpp knows them
+      }
+      continue;
+    }
+    out += c;
+  }
+  GiveUp();  // unterminated on this line: a multi-line scalar
+}
+
+// The first character of a plain scalar must not be one of YAML's indicators.
+void CheckPlainStart(std::string_view s) {
+  if (s.empty()) return;
+  if (std::strchr("&*!|>%@`?#,[]{}'\"", s[0])) GiveUp();
+  if ((s[0] == '-' || s[0] == ':') && (s.size() == 1 || s[1] == ' ')) GiveUp();
+}
+
+std::string KeyString(const Json& k) {
+  if (k.is_string()) return k.get<std::string>();
+  if (k.is_null()) return "null";
+  if (k.is_boolean()) return k.get<bool>() ? "true" : "false";
+  return k.dump();
+}
+
+Json PlainValue(std::string_view s) {
+  CheckPlainStart(s);
+  if (s.find(": ") != std::string_view::npos) GiveUp();
+  Json v = ResolvePlainScalar(std::string(s));
+  if (v.is_number_float() && !std::isfinite(v.get<double>())) GiveUp();  // the slow path explains
+  return v;
+}
+
+class FlowReader {
+ public:
+  FlowReader(std::string_view s, int depth, int max_depth) : s_(s), depth_(depth), max_depth_(max_depth) {}
+
+  Json ReadAll() {
+    Json v = Value();
+    Skip();
+    if (i_ != s_.size()) GiveUp();
+    return v;
+  }
+
+ private:
+  void Skip() {
+    while (i_ < s_.size() && s_[i_] == ' ') ++i_;
+  }
+
+  Json Value() {
+    Skip();
+    if (i_ >= s_.size()) GiveUp();
+    char c = s_[i_];
+    if (c == '{' || c == '[') {
+      if (++depth_ > max_depth_) GiveUp();
+      Json v = c == '{' ? Map() : Seq();
+      --depth_;
+      return v;
+    }
+    if (c == '"' || c == '\'') return Quoted(s_, i_);
+    size_t start = i_;
+    while (i_ < s_.size()) {
+      char d = s_[i_];
+      if (d == ',' || d == ']' || d == '}') break;
+      if (d == ':' && (i_ + 1 >= s_.size() || s_[i_ + 1] == ' ' || s_[i_ + 1] == ',' || s_[i_ + 1] == '}' || s_[i_ + 1] == ']'))
+        break;
+      if (d == '#' && i_ > start && s_[i_ - 1] == ' ') GiveUp();
+      ++i_;
+    }
+    std::string_view plain = TrimRight(s_.substr(start, i_ - start));
+    if (plain.empty()) GiveUp();
+    CheckPlainStart(plain);
+    Json v = ResolvePlainScalar(std::string(plain));
+    if (v.is_number_float() && !std::isfinite(v.get<double>())) GiveUp();
+    return v;
+  }
+
+  Json Map() {
+    ++i_;  // {
+    Json out = Json::object();
+    Skip();
+    if (i_ < s_.size() && s_[i_] == '}') {
+      ++i_;
+      return out;
+    }
+    while (true) {
+      Json key = Value();
+      if (key.is_object() || key.is_array()) GiveUp();
+      Skip();
+      Json value;  // `{a}` and `{a: }` are null values
+      if (i_ < s_.size() && s_[i_] == ':') {
+        ++i_;
+        Skip();
+        if (i_ < s_.size() && s_[i_] != ',' && s_[i_] != '}') value = Value();
+      }
+      std::string k = KeyString(key);
+      if (k == "<<" || out.contains(k)) GiveUp();
+      out.emplace(std::move(k), std::move(value));
+      Skip();
+      if (i_ >= s_.size()) GiveUp();
+      if (s_[i_] == '}') {
+        ++i_;
+        return out;
+      }
+      if (s_[i_] != ',') GiveUp();
+      ++i_;
+      Skip();
+      if (i_ < s_.size() && s_[i_] == '}') GiveUp();  // trailing comma: leave it to yaml-cpp
+    }
+  }
+
+  Json Seq() {
+    ++i_;  // [
+    Json out = Json::array();
+    Skip();
+    if (i_ < s_.size() && s_[i_] == ']') {
+      ++i_;
+      return out;
+    }
+    while (true) {
+      out.push_back(Value());
+      Skip();
+      if (i_ >= s_.size()) GiveUp();
+      if (s_[i_] == ':') GiveUp();  // [a: b] single-pair mappings
+      if (s_[i_] == ']') {
+        ++i_;
+        return out;
+      }
+      if (s_[i_] != ',') GiveUp();
+      ++i_;
+      Skip();
+      if (i_ < s_.size() && s_[i_] == ']') GiveUp();
+    }
+  }
+
+  std::string_view s_;
+  size_t i_ = 0;
+  int depth_;
+  int max_depth_;
+};
+
+class BlockReader {
+ public:
+  BlockReader(std::vector<Line> lines, int max_depth) : lines_(std::move(lines)), max_depth_(max_depth) {}
+
+  Json Document() {
+    if (lines_.empty()) return Json();
+    Json v = Node(lines_[0].indent, 0);
+    if (pos_ != lines_.size()) GiveUp();  // something left over: not the shape we read
+    return v;
+  }
+
+ private:
+  // Where "key:" ends in a block line: the index of the ':' separating key and value, or npos.
+  static size_t KeyColon(std::string_view s) {
+    size_t i = 0;
+    if (s[0] == '"' || s[0] == '\'') {
+      Quoted(s, i);  // the key
+      if (i < s.size() && s[i] == ':' && (i + 1 == s.size() || s[i + 1] == ' ')) return i;
+      return std::string_view::npos;
+    }
+    if (s[0] == '[' || s[0] == '{') return std::string_view::npos;
+    for (; i < s.size(); ++i)
+      if (s[i] == ':' && (i + 1 == s.size() || s[i + 1] == ' ')) return i;
+    return std::string_view::npos;
+  }
+
+  static bool IsSeqItem(std::string_view s) { return s[0] == '-' && (s.size() == 1 || s[1] == ' '); }
+
+  Json Node(int indent, int depth) {
+    if (depth > max_depth_) GiveUp();
+    const Line& l = lines_[pos_];
+    if (l.indent != indent) GiveUp();
+    if (IsSeqItem(l.content)) return Sequence(indent, depth);
+    if (KeyColon(l.content) != std::string_view::npos) return Mapping(indent, depth);
+    // A lone scalar or flow collection as the whole node.
+    ++pos_;
+    return Scalar(l.content, depth);
+  }
+
+  Json Scalar(std::string_view s, int depth) {
+    if (s[0] == '[' || s[0] == '{') return FlowReader(s, depth, max_depth_).ReadAll();
+    if (s[0] == '"' || s[0] == '\'') {
+      size_t i = 0;
+      std::string v = Quoted(s, i);
+      if (i != s.size()) GiveUp();
+      return v;
+    }
+    return PlainValue(s);
+  }
+
+  // The value after "key:" or "- ": inline, or the block on the following lines, or null.
+  Json ValueAfter(std::string_view rest, int indent, int depth, bool in_sequence) {
+    if (!rest.empty()) {
+      Json v = Scalar(rest, depth + 1);
+      // A more indented line after an inline scalar would continue it (a multi-line scalar).
+      if (pos_ < lines_.size() && lines_[pos_].indent > indent) GiveUp();
+      return v;
+    }
+    if (pos_ >= lines_.size()) return Json();
+    const Line& next = lines_[pos_];
+    if (next.indent > indent) return Node(next.indent, depth + 1);
+    // "key:" followed by "- item" at the key's own indent is a sequence value.
+    if (!in_sequence && next.indent == indent && IsSeqItem(next.content)) return Sequence(indent, depth + 1);
+    return Json();
+  }
+
+  Json Mapping(int indent, int depth) {
+    Json out = Json::object();
+    while (pos_ < lines_.size() && lines_[pos_].indent == indent && !IsSeqItem(lines_[pos_].content)) {
+      std::string_view s = lines_[pos_].content;
+      size_t colon = KeyColon(s);
+      if (colon == std::string_view::npos) GiveUp();
+      std::string_view raw_key = TrimRight(s.substr(0, colon));
+      Json key;
+      if (raw_key[0] == '"' || raw_key[0] == '\'') {
+        size_t i = 0;
+        key = Quoted(raw_key, i);
+        if (i != raw_key.size()) GiveUp();
+      } else {
+        if (raw_key == "<<") GiveUp();
+        key = PlainValue(raw_key);
+      }
+      std::string k = KeyString(key);
+      if (out.contains(k)) GiveUp();  // duplicate keys: yaml-cpp's path reports them
+      std::string_view rest = colon + 1 < s.size() ? s.substr(colon + 1) : std::string_view();
+      while (!rest.empty() && rest[0] == ' ') rest.remove_prefix(1);
+      ++pos_;
+      out.emplace(std::move(k), ValueAfter(rest, indent, depth, false));
+    }
+    if (pos_ < lines_.size() && lines_[pos_].indent > indent) GiveUp();
+    return out;
+  }
+
+  Json Sequence(int indent, int depth) {
+    Json out = Json::array();
+    while (pos_ < lines_.size() && lines_[pos_].indent == indent && IsSeqItem(lines_[pos_].content)) {
+      Line& l = lines_[pos_];
+      std::string_view rest = l.content.substr(1);
+      size_t spaces = 0;
+      while (spaces < rest.size() && rest[spaces] == ' ') ++spaces;
+      rest.remove_prefix(spaces);
+      if (!rest.empty() && (IsSeqItem(rest) || KeyColon(rest) != std::string_view::npos)) {
+        if (IsSeqItem(rest)) GiveUp();  // "- - x"
+        // "- key: value": a mapping whose first line shares the dash's line.
+        l.indent = indent + 1 + static_cast<int>(spaces);
+        l.content = rest;
+        out.push_back(Mapping(l.indent, depth + 1));
+        continue;
+      }
+      ++pos_;
+      out.push_back(ValueAfter(rest, indent, depth, true));
+    }
+    if (pos_ < lines_.size() && lines_[pos_].indent > indent) GiveUp();
+    return out;
+  }
+
+  std::vector<Line> lines_;
+  size_t pos_ = 0;
+  int max_depth_;
+};
+
+}  // namespace
+
+std::optional<std::vector<FastDocument>> FastDecodeYaml(std::string_view text, int max_depth) {
+  try {
+    std::vector<FastDocument> docs;
+    std::vector<Line> lines;
+    bool open = false;  // a document has begun (content, or an explicit ---)
+    int marker_line = 0;  // the line of the --- that began it, which is where yaml-cpp starts it
+    auto finish = [&] {
+      FastDocument d;
+      if (marker_line > 0) {
+        d.line = marker_line;
+        d.column = 1;
+      } else if (!lines.empty()) {
+        d.line = lines[0].number;
+        d.column = lines[0].indent + 1;
+      }
+      marker_line = 0;
+      d.value = BlockReader(std::move(lines), max_depth).Document();
+      lines.clear();
+      docs.push_back(std::move(d));
+    };
+    int number = 0;
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t end = text.find('\n', start);
+      if (end == std::string_view::npos) end = text.size();
+      std::string_view raw = text.substr(start, end - start);
+      start = end + 1;
+      ++number;
+      if (raw.rfind("---", 0) == 0 && (raw.size() == 3 || raw[3] == ' ' || raw[3] == '\r')) {
+        std::string_view after = TrimRight(raw.substr(3));
+        while (!after.empty() && after[0] == ' ') after.remove_prefix(1);
+        if (!after.empty() && after[0] != '#') GiveUp();  // content on the --- line
+        if (open) finish();
+        open = true;
+        marker_line = number;
+        continue;
+      }
+      if (raw.rfind("...", 0) == 0 || raw.rfind("%", 0) == 0) GiveUp();
+      int indent = 0;
+      while (static_cast<size_t>(indent) < raw.size() && raw[indent] == ' ') ++indent;
+      std::string_view content = raw.substr(indent);
+      if (!content.empty() && content[0] == '\t') GiveUp();
+      size_t comment = CommentStart(content);
+      if (comment != std::string_view::npos) content = content.substr(0, comment);
+      content = TrimRight(content);
+      if (content.empty()) continue;
+      if (content.find('\t') != std::string_view::npos) GiveUp();
+      open = true;
+      lines.push_back({indent, content, number});
+    }
+    if (open) finish();
+    return docs;
+  } catch (const Unsupported&) {
+    return std::nullopt;
+  } catch (const Json::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace warren

@@ -1,0 +1,116 @@
+// The fast YAML reader against yaml-cpp: on every YAML file in the repository and the shared live
+// fixtures, and on tricky snippets, it either gives up or produces exactly what the yaml-cpp path
+// produces (values and document locations).
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "diff/model/decode.h"
+#include "diff/model/fast_yaml.h"
+
+namespace warren {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Returns true when the fast reader handled `text`; fails the test if it disagrees with yaml-cpp.
+bool SameAsYamlCpp(const std::string& text, const std::string& name) {
+  DecodeOptions slow_options;
+  slow_options.disable_fast_path = true;
+  auto slow = DecodeYaml(text, name, slow_options);
+  auto fast = FastDecodeYaml(text, slow_options.max_depth);
+  if (!fast) return false;
+  EXPECT_TRUE(slow.ok()) << name << ": the fast reader accepted what yaml-cpp rejects: " << slow.status().message();
+  if (!slow.ok()) return true;
+  EXPECT_EQ(fast->size(), slow.value().size()) << name;
+  for (size_t i = 0; i < std::min(fast->size(), slow.value().size()); ++i) {
+    EXPECT_EQ((*fast)[i].value, slow.value()[i].value) << name << " document " << i;
+    if (!slow.value()[i].value.is_null()) {
+      EXPECT_EQ((*fast)[i].line, slow.value()[i].where.line) << name << " document " << i;
+      EXPECT_EQ((*fast)[i].column, slow.value()[i].where.column) << name << " document " << i;
+    }
+  }
+  return true;
+}
+
+TEST(FastYaml, AgreesWithYamlCppOnEveryRepositoryFile) {
+  int handled = 0, total = 0;
+  for (const char* root : {"/manifests", "/tests", "/deploy"}) {
+    fs::path dir = fs::path(WARREN_SOURCE_DIR) / std::string(root).substr(1);
+    if (!fs::exists(dir)) continue;
+    for (const auto& e : fs::recursive_directory_iterator(dir)) {
+      std::string ext = e.path().extension().string();
+      if (ext != ".yaml" && ext != ".yml") continue;
+      std::ifstream in(e.path());
+      std::stringstream s;
+      s << in.rdbuf();
+      ++total;
+      handled += SameAsYamlCpp(s.str(), e.path().string());
+    }
+  }
+  fs::path fixtures = fs::path(WARREN_SHARED_DIR) / "reference/live-fixtures";
+  for (const auto& e : fs::directory_iterator(fixtures)) {
+    if (e.path().extension() != ".yaml") continue;
+    std::ifstream in(e.path());
+    std::stringstream s;
+    s << in.rdbuf();
+    ++total;
+    handled += SameAsYamlCpp(s.str(), e.path().string());
+  }
+  EXPECT_GT(total, 30);
+  EXPECT_GT(handled * 2, total) << "the fast reader should take most manifests (" << handled << " of " << total << ")";
+}
+
+TEST(FastYaml, AgreesOnTheSubsetItReads) {
+  const char* cases[] = {
+      "a: 1\nb: two\nc: 3.5\nd: true\ne: null\nf: ~\ng:\n",
+      "flags: [y, n, on, off, yes, No, TRUE]\nmode: 0644\nhex: 0x1F\ndate: 2024-01-02\n",
+      "k: 'it''s'\nq: \"tab\\there \\u00e9 \\\"x\\\"\"\nempty: ''\nhash: \"a # not a comment\"\n",
+      "url: http://x:8080/a  # a comment\nport: \"5672\"\n\"quoted key\": 1\n'single': 2\n",
+      "m: {a: 1, b: [x, y], c: {d: e}, url: http://h:1/p, empty: {}, none: []}\n",
+      "# leading comment\n---\napiVersion: v1\nkind: List\nitems:\n- a: 1\n  b:\n  - x\n  - y\n- c: 2\n---\n- 1\n- 2\n",
+      "root:\n  list:\n  - name: a\n    ports:\n    - {containerPort: 5672, name: amqp}\n    - containerPort: 15672\n  after: 1\n",
+      "---\n---\na: 1\n",
+      "a: 1\n---\n",
+      "  indented: 1\n  also: 2\n",
+      "seq:\n-   spaced: 1\n    next: 2\n- plain\n-\n  nested: 3\n",
+      "k8s: {app.kubernetes.io/name: rabbitmq, 'x': \"y\"}\nn: -1\nf: -2.5e3\nu: 1_000\n",
+      "1: one\ntrue: yes\nnull: nothing\n",
+  };
+  for (const char* c : cases) EXPECT_TRUE(SameAsYamlCpp(c, c)) << "expected the fast reader to take:\n" << c;
+}
+
+TEST(FastYaml, GivesUpOnWhatItDoesNotRead) {
+  const char* cases[] = {
+      "a: &x 1\nb: *x\n",                 // anchors and aliases
+      "a: !!str 1\n",                     // tags
+      "base: {a: 1}\nm:\n  <<: {b: 2}\n",  // merge keys
+      "data: |\n  line 1\n  line 2\n",    // block scalars
+      "a: first line\n  continued\n",     // multi-line plain scalar
+      "a: 1\na: 2\n",                     // duplicate keys (yaml-cpp's path reports them)
+      "a:\n\t- 1\n",                      // tabs
+      "%YAML 1.1\n---\na: 1\n",           // directives
+      "? complex\n: key\n",               // complex keys
+      "a: [1, 2,\n  3]\n",                // multi-line flow
+      "- - nested\n",                     // compact nested sequence
+      "a: b: c\n",                        // not YAML
+      "a: .inf\n",                        // no JSON form: the slow path explains
+      "a: \"\\N\"\n",                     // rarer escapes
+      "a: 1\n...\n",                      // document end marker
+  };
+  for (const char* c : cases) EXPECT_FALSE(FastDecodeYaml(c, 100).has_value()) << c;
+}
+
+TEST(FastYaml, DecodeYamlUsesItAndStillReportsErrorsPrecisely) {
+  auto docs = DecodeYaml("a: 1\na: 2\n", "dup.yaml");
+  ASSERT_FALSE(docs.ok());
+  EXPECT_NE(docs.status().message().find("dup.yaml:2:1: duplicate key \"a\""), std::string::npos) << docs.status().message();
+  auto ok = DecodeYaml("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n", "cm.yaml");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok.value()[0].where.ToString(), "cm.yaml:1:1");
+}
+
+}  // namespace
+}  // namespace warren
