@@ -36,8 +36,18 @@ struct KubeArgs {
   long timeout_ms = 15000;
 };
 
+// Where the manifests come from when not the local disk: a git repository (issue: git source).
+struct SourceArgs {
+  std::string repo, ref = "main", path, cache_dir;
+  std::string auth_file, ssh_key, known_hosts, ca_file;
+  std::string allowed_signers;
+  bool require_signed = false;
+  bool enabled() const { return !repo.empty(); }
+};
+
 struct DiffArgs {
   std::vector<std::string> paths;
+  SourceArgs source;      // --repo: the manifests come from a commit instead of PATHs
   std::string live_file;  // Kubernetes live state captured with kubectl get -o json|yaml
   KubeArgs kube;          // otherwise the live state comes from the cluster
   bool server_dry_run = false;  // compare with the server's prediction of the apply

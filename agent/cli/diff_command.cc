@@ -2,6 +2,7 @@
 #include "agent/cli/kube_connect.h"
 #include "agent/cli/rabbit_connect.h"
 #include "agent/fs/disk_file_tree.h"
+#include "agent/git/git_source.h"
 #include "agent/kube/live_state.h"
 #include "agent/rabbitmq/live_topology.h"
 #include "diff/engine/diff.h"
@@ -88,7 +89,29 @@ int RunDiff(const DiffArgs& args, std::ostream& out, std::ostream& err) {
     auto config = kube::LoadKubeconfig({args.kube.kubeconfig, args.kube.context, ""});
     if (config.ok()) options.default_namespace = config.value().namespace_;
   }
-  auto repo = LoadRepository(tree, args.paths, options);
+  // The desired state: a commit's tree, or the local PATHs.
+  std::unique_ptr<FileTree> git_tree;
+  std::string commit;
+  std::vector<std::string> paths = args.paths;
+  if (args.source.enabled()) {
+    const SourceArgs& a = args.source;
+    auto checkout = git::SyncSource({a.repo, a.ref, a.path, a.cache_dir, a.auth_file, a.ssh_key, a.known_hosts, a.ca_file,
+                                     a.allowed_signers, a.require_signed});
+    if (!checkout.ok()) {
+      err << "warren diff: " << checkout.status().message() << "\n";
+      return kExitError;
+    }
+    commit = checkout.value().commit;
+    paths = {checkout.value().root};
+    git_tree = std::move(checkout.value().tree);
+    err << "source: " << a.repo << " " << a.ref << " at commit " << commit
+        << (checkout.value().signed_by.empty() ? "" : ", signed by " + checkout.value().signed_by) << "\n";
+  } else if (paths.empty()) {
+    err << "warren diff: give PATHs or --repo\n";
+    return kExitError;
+  }
+  const FileTree& desired_tree = git_tree ? *git_tree : static_cast<const FileTree&>(tree);
+  auto repo = LoadRepository(desired_tree, paths, options);
   if (!repo.ok()) {
     err << "warren diff: " << repo.status().message() << "\n";
     return kExitError;
@@ -115,8 +138,14 @@ int RunDiff(const DiffArgs& args, std::ostream& out, std::ostream& err) {
     }
     report.Append(std::move(r).value());
   }
-  if (args.output == "json") out << diff::ToJson(report).dump(2) << "\n";
-  else out << diff::RenderText(report, args.color);
+  if (args.output == "json") {
+    Json j = diff::ToJson(report);
+    if (!commit.empty()) j["source"] = {{"repo", args.source.repo}, {"ref", args.source.ref}, {"commit", commit}};
+    out << j.dump(2) << "\n";
+  } else {
+    if (!commit.empty()) out << "commit " << commit << "\n";
+    out << diff::RenderText(report, args.color);
+  }
   return report.HasDrift() ? kExitFindings : kExitClean;
 }
 

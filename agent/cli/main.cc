@@ -10,6 +10,19 @@
 
 namespace {
 
+void AddSourceFlags(CLI::App* cmd, warren::cli::SourceArgs* g) {
+  cmd->add_option("--repo", g->repo, "Git repository URL (file://, https://, ssh://) instead of local PATHs");
+  cmd->add_option("--ref", g->ref, "Branch, tag or full commit id (default: main)");
+  cmd->add_option("--path", g->path, "Directory of the manifests inside the repository");
+  cmd->add_option("--cache-dir", g->cache_dir, "Where the repository is cached (default: ~/.cache/warren/repos/...)");
+  cmd->add_option("--auth-file", g->auth_file, "https: file with username:password, or a token");
+  cmd->add_option("--ssh-key", g->ssh_key, "ssh: private key file");
+  cmd->add_option("--known-hosts", g->known_hosts, "ssh: known_hosts file the server's key must be in");
+  cmd->add_option("--ca-file", g->ca_file, "https: CA bundle");
+  cmd->add_option("--allowed-signers", g->allowed_signers, "git allowed_signers file for SSH commit signatures");
+  cmd->add_flag("--require-signed", g->require_signed, "Refuse commits (and tags) not signed by an allowed signer");
+}
+
 void AddRabbitFlags(CLI::App* cmd, warren::cli::RabbitArgs* r) {
   cmd->add_option("--rabbitmq-url", r->urls,
                   "RabbitMQ management URL (repeat or comma-separate for failover), e.g. http://127.0.0.1:15672");
@@ -37,7 +50,8 @@ int main(int argc, char** argv) {
 
   warren::cli::DiffArgs diff;
   auto* diff_cmd = app.add_subcommand("diff", "Show how the live state differs from the manifests");
-  diff_cmd->add_option("paths", diff.paths, "Files or directories of manifests")->required();
+  diff_cmd->add_option("paths", diff.paths, "Files or directories of manifests (or --repo)");
+  AddSourceFlags(diff_cmd, &diff.source);
   diff_cmd->add_option("--live-file", diff.live_file,
                        "Live Kubernetes state as `kubectl get -o json|yaml` prints it (default: read the cluster)");
   diff_cmd->add_option("--kubeconfig", diff.kube.kubeconfig, "Kubeconfig file (default: KUBECONFIG, ~/.kube/config)");
