@@ -11,6 +11,8 @@ packages=(
 )
 # Services the tests start themselves: a 3-node RabbitMQ cluster (tests/scripts/rabbitmq-cluster.sh).
 packages+=(rabbitmq-server curl)
+# Real git servers for the git source tests (tests/scripts/git-servers.sh): HTTPS and SSH.
+packages+=(openssl lighttpd lighttpd-mod-openssl openssh-server openssh-client)
 packages+=(${WARREN_EXTRA_PACKAGES:-})
 
 missing=()
