@@ -62,6 +62,7 @@ int RunDiff(const DiffArgs& args, std::ostream& out, std::ostream& err);
 
 struct SyncArgs {
   std::vector<std::string> paths;
+  SourceArgs source;
   RabbitArgs rabbit;
   std::string output = "text";
   std::string default_namespace = "default";

@@ -2,7 +2,7 @@
 #include "agent/cli/kube_connect.h"
 #include "agent/cli/rabbit_connect.h"
 #include "agent/fs/disk_file_tree.h"
-#include "agent/git/git_source.h"
+#include "agent/cli/desired_source.h"
 #include "agent/kube/live_state.h"
 #include "agent/rabbitmq/live_topology.h"
 #include "diff/engine/diff.h"
@@ -89,39 +89,19 @@ int RunDiff(const DiffArgs& args, std::ostream& out, std::ostream& err) {
     auto config = kube::LoadKubeconfig({args.kube.kubeconfig, args.kube.context, ""});
     if (config.ok()) options.default_namespace = config.value().namespace_;
   }
-  // The desired state: a commit's tree, or the local PATHs.
-  std::unique_ptr<FileTree> git_tree;
-  std::string commit;
-  std::vector<std::string> paths = args.paths;
-  if (args.source.enabled()) {
-    const SourceArgs& a = args.source;
-    auto checkout = git::SyncSource({a.repo, a.ref, a.path, a.cache_dir, a.auth_file, a.ssh_key, a.known_hosts, a.ca_file,
-                                     a.allowed_signers, a.require_signed});
-    if (!checkout.ok()) {
-      err << "warren diff: " << checkout.status().message() << "\n";
-      return kExitError;
-    }
-    commit = checkout.value().commit;
-    paths = {checkout.value().root};
-    git_tree = std::move(checkout.value().tree);
-    err << "source: " << a.repo << " " << a.ref << " at commit " << commit
-        << (checkout.value().signed_by.empty() ? "" : ", signed by " + checkout.value().signed_by) << "\n";
-  } else if (paths.empty()) {
-    err << "warren diff: give PATHs or --repo\n";
+  auto desired = LoadDesired(args.paths, args.source, options.default_namespace, err);
+  if (!desired.ok()) {
+    err << "warren diff: " << desired.status().message() << "\n";
     return kExitError;
   }
-  const FileTree& desired_tree = git_tree ? *git_tree : static_cast<const FileTree&>(tree);
-  auto repo = LoadRepository(desired_tree, paths, options);
-  if (!repo.ok()) {
-    err << "warren diff: " << repo.status().message() << "\n";
-    return kExitError;
-  }
+  const std::string& commit = desired.value().commit;
+  const LoadedManifests& repo = desired.value().manifests;
   diff::DiffReport report;
   if (kube) {
     // With a broker to compare against, the topology documents are RabbitMQ's business, not the
     // API server's.
     std::vector<Object> kube_objects;
-    for (const Object& o : repo.value().objects)
+    for (const Object& o : repo.objects)
       if (!args.rabbit.enabled() || !rabbit::IsTopologyObject(o)) kube_objects.push_back(o);
     auto k = DiffKubernetes(tree, args, std::move(kube_objects), options);
     if (!k.ok()) {
@@ -131,7 +111,7 @@ int RunDiff(const DiffArgs& args, std::ostream& out, std::ostream& err) {
     report.Append(std::move(k).value());
   }
   if (args.rabbit.enabled()) {
-    auto r = DiffRabbit(args.rabbit, repo.value());
+    auto r = DiffRabbit(args.rabbit, repo);
     if (!r.ok()) {
       err << "warren diff: " << r.status().message() << "\n";
       return kExitError;

@@ -67,7 +67,8 @@ int main(int argc, char** argv) {
 
   warren::cli::SyncArgs sync;
   auto* sync_cmd = app.add_subcommand("sync", "Apply the manifests' RabbitMQ topology and policies to the broker");
-  sync_cmd->add_option("paths", sync.paths, "Files or directories of manifests")->required();
+  sync_cmd->add_option("paths", sync.paths, "Files or directories of manifests (or --repo)");
+  AddSourceFlags(sync_cmd, &sync.source);
   AddRabbitFlags(sync_cmd, &sync.rabbit);
   sync_cmd->add_flag("--dry-run", sync.dry_run, "Compute and report, write nothing");
   sync_cmd->add_flag("--prune", sync.prune, "Delete what warren created and git no longer has");

@@ -1,6 +1,5 @@
 #include "agent/cli/rabbit_connect.h"
 
-#include "agent/fs/disk_file_tree.h"
 #include "agent/rabbitmq/credentials.h"
 
 namespace warren::cli {
@@ -23,13 +22,6 @@ Result<std::unique_ptr<rabbitmq::ManagementClient>> ConnectRabbit(const RabbitAr
   config.ca_file = args.ca_file;
   config.timeout_ms = args.timeout_ms;
   return rabbitmq::ManagementClient::Create(std::move(config));
-}
-
-Result<LoadedManifests> LoadFromDisk(const std::vector<std::string>& paths, const std::string& default_namespace) {
-  DiskFileTree tree;
-  LoadOptions options;
-  options.default_namespace = default_namespace;
-  return LoadRepository(tree, paths, options);
 }
 
 }  // namespace warren::cli

@@ -1,4 +1,5 @@
 #include "agent/cli/commands.h"
+#include "agent/cli/desired_source.h"
 #include "agent/cli/rabbit_connect.h"
 #include "agent/rabbitmq/live_topology.h"
 #include "agent/rabbitmq/topology_apply.h"
@@ -13,12 +14,13 @@ int RunSync(const SyncArgs& args, std::ostream& out, std::ostream& err) {
     err << "warren sync: no target: give --rabbitmq-url (Kubernetes targets are not supported yet)\n";
     return kExitError;
   }
-  auto repo = LoadFromDisk(args.paths, args.default_namespace);
-  if (!repo.ok()) {
-    err << "warren sync: " << repo.status().message() << "\n";
+  auto loaded = LoadDesired(args.paths, args.source, args.default_namespace, err);
+  if (!loaded.ok()) {
+    err << "warren sync: " << loaded.status().message() << "\n";
     return kExitError;
   }
-  auto desired = rabbit::DesiredTopology(repo.value().objects, repo.value().definitions);
+  const LoadedManifests& repo = loaded.value().manifests;
+  auto desired = rabbit::DesiredTopology(repo.objects, repo.definitions);
   if (!desired.ok()) {
     err << "warren sync: " << desired.status().message() << "\n";
     return kExitError;
@@ -41,12 +43,14 @@ int RunSync(const SyncArgs& args, std::ostream& out, std::ostream& err) {
   diff::ApplyReport report = rabbitmq::ApplyTopology(*client.value(), desired.value(), live.value(), plan, apply);
 
   size_t kube = 0;
-  for (const Object& o : repo.value().objects) kube += !rabbit::IsTopologyObject(o);
+  for (const Object& o : repo.objects) kube += !rabbit::IsTopologyObject(o);
   if (args.output == "json") {
     Json j = diff::ApplyToJson(report);
     j["kubernetesObjectsNotSynced"] = kube;
+    if (!loaded.value().commit.empty()) j["source"] = {{"repo", args.source.repo}, {"ref", args.source.ref}, {"commit", loaded.value().commit}};
     out << j.dump(2) << "\n";
   } else {
+    if (!loaded.value().commit.empty()) out << "commit " << loaded.value().commit << "\n";
     out << diff::RenderApplyText(report);
     if (kube > 0) out << "note: " << kube << " Kubernetes object(s) not synced: no Kubernetes target\n";
   }
