@@ -63,6 +63,11 @@ int RunDiff(const DiffArgs& args, std::ostream& out, std::ostream& err);
 struct SyncArgs {
   std::vector<std::string> paths;
   SourceArgs source;
+  KubeArgs kube;   // Kubernetes target when given (or KUBECONFIG is set, or --in-cluster)
+  bool force_conflicts = false;
+  bool continue_on_error = false;
+  int timeout_seconds = 300;
+  bool namespace_given = false;
   RabbitArgs rabbit;
   std::string output = "text";
   std::string default_namespace = "default";

@@ -69,13 +69,20 @@ int main(int argc, char** argv) {
   auto* sync_cmd = app.add_subcommand("sync", "Apply the manifests' RabbitMQ topology and policies to the broker");
   sync_cmd->add_option("paths", sync.paths, "Files or directories of manifests (or --repo)");
   AddSourceFlags(sync_cmd, &sync.source);
+  sync_cmd->add_option("--kubeconfig", sync.kube.kubeconfig, "Kubeconfig file (a Kubernetes target; also KUBECONFIG)");
+  sync_cmd->add_option("--context", sync.kube.context, "Kubeconfig context");
+  sync_cmd->add_flag("--in-cluster", sync.kube.in_cluster, "Use the pod's service account");
+  sync_cmd->add_flag("--force-conflicts", sync.force_conflicts, "Take over fields other managers own");
+  sync_cmd->add_flag("--continue-on-error", sync.continue_on_error, "Go on after a failing stage");
+  sync_cmd->add_option("--timeout", sync.timeout_seconds, "Seconds to wait for readiness and for the broker");
   AddRabbitFlags(sync_cmd, &sync.rabbit);
   sync_cmd->add_flag("--dry-run", sync.dry_run, "Compute and report, write nothing");
   sync_cmd->add_flag("--prune", sync.prune, "Delete what warren created and git no longer has");
   sync_cmd->add_flag("--recreate-empty-queues", sync.recreate_empty_queues,
                      "Recreate queues whose immutable properties changed, only while they are empty");
   sync_cmd->add_option("-o,--output", sync.output, "text or json")->check(CLI::IsMember({"text", "json"}));
-  sync_cmd->add_option("-n,--namespace", sync.default_namespace, "Namespace for objects that name none");
+  auto* sync_ns = sync_cmd->add_option("-n,--namespace", sync.default_namespace,
+                                       "Namespace for objects that name none, and of warren's inventory");
 
   warren::cli::StatusArgs status;
   auto* status_cmd = app.add_subcommand("status", "RabbitMQ cluster health and queue mirror status");
@@ -101,5 +108,6 @@ int main(int argc, char** argv) {
   }
   diff.color = isatty(STDOUT_FILENO) && diff.output == "text";
   diff.namespace_given = diff_ns->count() > 0;
+  sync.namespace_given = sync_ns->count() > 0;
   return warren::cli::RunDiff(diff, std::cout, std::cerr);
 }

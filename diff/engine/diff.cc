@@ -46,6 +46,25 @@ std::vector<Change> MaskSecret(std::vector<Change> changes) {
   return out;
 }
 
+// warren's bookkeeping labels, put on by sync: never drift in themselves (a manifest need not
+// carry them, and removing them would hide objects from prune).
+bool IsOwnershipLabel(const std::string& key) { return key == kManagedByLabel || key == kSourceLabel; }
+
+void DropOwnershipLabelRemovals(std::vector<Change>* changes) {
+  static const std::string kLabels = "/metadata/labels";
+  std::erase_if(*changes, [](Change& c) {
+    if (c.op != Op::kRemove) return false;
+    if (c.path == kLabels && c.from.is_object()) {
+      for (auto it = c.from.begin(); it != c.from.end();)
+        it = IsOwnershipLabel(it.key()) ? c.from.erase(it) : std::next(it);
+      return c.from.empty();
+    }
+    if (c.path.rfind(kLabels + "/", 0) != 0) return false;
+    std::string token = c.path.substr(kLabels.size() + 1);
+    return token == EscapePointerToken(kManagedByLabel) || token == EscapePointerToken(kSourceLabel);
+  });
+}
+
 bool ManagedByWarren(const Object& o) {
   const Json& labels = Field(Field(o.doc(), "metadata"), "labels");
   return StringField(labels, kManagedByLabel) == "warren";
@@ -76,6 +95,7 @@ ObjectDiff DiffObject(const Object& desired, const Object* live, const DiffOptio
     for (std::string& p : OwnedPointers(live->doc(), manager)) ignore.pointers.push_back(std::move(p));
   std::erase_if(changes, [&](const Change& c) { return ignore.Covers(c.path); });
 
+  DropOwnershipLabelRemovals(&changes);
   if (IsSecret(out.key)) changes = MaskSecret(std::move(changes));
   out.changes = std::move(changes);
   if (out.changes.empty()) {

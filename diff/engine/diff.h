@@ -17,6 +17,7 @@
 namespace warren::diff {
 
 inline constexpr const char* kManagedByLabel = "app.kubernetes.io/managed-by";
+inline constexpr const char* kSourceLabel = "warren.io/source";  // which source applied it
 
 struct DiffOptions {
   // The field manager whose managedFields entry tells which fields warren applied. Default: warren.

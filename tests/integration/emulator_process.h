@@ -32,7 +32,9 @@ class EmulatorProcess {
  public:
   explicit EmulatorProcess(const std::string& name, std::vector<std::string> extra = {}) {
     // One directory per process: ctest runs each test case as its own process, two at a time.
-    dir_ = (std::filesystem::temp_directory_path() / ("warren-emulator-" + name + "-" + std::to_string(getpid()))).string();
+    static int instances = 0;
+    dir_ = (std::filesystem::temp_directory_path() /
+            ("warren-emulator-" + name + "-" + std::to_string(getpid()) + "-" + std::to_string(++instances))).string();
     std::filesystem::remove_all(dir_);
     std::vector<std::string> args = {WARREN_EMULATOR, "--state-dir", dir_, "--tick-ms", "100",
                                      "--token", std::string(kLimitedToken) + "=system:serviceaccount:dev:warren"};
@@ -41,7 +43,7 @@ class EmulatorProcess {
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     if (posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) != 0) pid_ = 0;
-    for (int i = 0; i < 100 && !std::filesystem::exists(dir_ + "/port"); ++i)
+    for (int i = 0; i < 600 && !std::filesystem::exists(dir_ + "/port"); ++i)  // 30 s on a busy machine
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     std::ifstream(dir_ + "/port") >> port_;
     std::ifstream kc(dir_ + "/kubeconfig");

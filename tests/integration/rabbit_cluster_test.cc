@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/integration/emulator_process.h"
 #include "tests/integration/rabbit_cluster.h"
 
 namespace warren::testing {
@@ -375,6 +376,32 @@ TEST_F(RabbitCluster, StatusFollowsNodeLossAndResynchronisation) {
   ASSERT_TRUE(Admin().Post("/api/queues/hs/man.q/actions", {{"action", "sync"}}).ok());
   RunResult synced;
   EXPECT_TRUE(Eventually([&] { return (synced = W(status)).exit_code == 0; })) << synced.out;
+}
+
+// One run reconciles both: the Kubernetes objects (on the API emulator) in order and ready, then
+// the broker's topology; a policy changed by hand is restored by the next run.
+TEST_F(RabbitCluster, OneSyncForKubernetesAndTheBroker) {
+  Reset("orders", "it-both");
+  EmulatorProcess emu("rabbit-sync");
+  ASSERT_TRUE(emu.ok());
+  std::string dir = ManifestDir("both", {{"namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n"}});
+  std::filesystem::copy(kManifests, dir, std::filesystem::copy_options::recursive);
+  std::string flags = " --rabbitmq-url " + ClusterUrls() + " --rabbitmq-credentials-file " + creds_ + " --rabbitmq-inventory it-both -n dev --timeout 60";
+  std::string sync = "KUBECONFIG=" + emu.kubeconfig() + " " + std::string(WARREN_BINARY) + " sync " + dir + flags;
+  RunResult first = Shell(sync);
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  EXPECT_TRUE(Has(first.out, "StatefulSet dev/rabbitmq: created")) << first.out;
+  EXPECT_TRUE(Has(first.out, "Policy ha-all (vhost orders): created")) << first.out;
+  EXPECT_FALSE(Has(first.out, kPassword));
+  GrantGuest("orders");
+
+  ASSERT_EQ(Ctl(1, R"(set_policy -p orders ha-all '^ha\.' '{"ha-mode":"exactly","ha-params":2}' --apply-to queues)").exit_code, 0);
+  RunResult second = Shell(sync);
+  EXPECT_EQ(second.exit_code, 0) << second.out;
+  EXPECT_TRUE(Has(second.out, "Policy ha-all (vhost orders): configured")) << second.out;
+  EXPECT_EQ(Admin().Get("/api/policies/orders/ha-all").value()["definition"]["ha-mode"], "all");
+  RunResult diff = Shell("KUBECONFIG=" + emu.kubeconfig() + " " + std::string(WARREN_BINARY) + " diff " + dir + flags.substr(0, flags.find(" --timeout")));
+  EXPECT_EQ(diff.exit_code, 0) << diff.out;
 }
 
 }  // namespace

@@ -21,36 +21,36 @@ step "A larger volumeClaimTemplate cannot be applied in place: recreate" \
 step "Secret keys are reported, their values never" \
   $warren diff tests/golden/secret-keys.desired.yaml --live-file tests/golden/secret-keys.live.yaml
 
-# Kubernetes: the emulator stands in for an API server; the real kubectl applies the manifests.
+# The embedded default: the Kubernetes API emulator stands in for an API server, next to a real
+# local 3-node RabbitMQ cluster.
 emu_dir=$(mktemp -d)
 build/tests/emulator/warren-emulator --state-dir "$emu_dir" \
   --token "demo-limited-token=system:serviceaccount:dev:warren" > "$emu_dir/log" 2>&1 &
 emu_pid=$!
-trap 'kill $emu_pid 2>/dev/null; tests/scripts/rabbitmq-cluster.sh stop >/dev/null 2>&1' EXIT
+trap 'kill $emu_pid 2>/dev/null; tests/scripts/rabbitmq-cluster.sh stop >/dev/null 2>&1; rm -rf "$emu_dir"' EXIT
 for _ in $(seq 100); do [ -f "$emu_dir/port" ] && break; sleep 0.05; done
 export KUBECONFIG=$emu_dir/kubeconfig
 kubectl="kubectl --cache-dir $emu_dir/cache"
-printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n' | $kubectl apply --server-side -f - > /dev/null
-step "Kubernetes: kubectl applies the reference manifests (server-side)" $kubectl apply --server-side -R -f manifests
-step "Kubernetes: warren diff against the cluster: in sync" $warren diff manifests
+tests/scripts/rabbitmq-cluster.sh start || exit 2
+echo 'guest:guest' > "$emu_dir/rabbitmq-credentials"  # guest works on loopback only
+rmq=(--rabbitmq-url "$(tests/scripts/rabbitmq-cluster.sh urls)" --rabbitmq-credentials-file "$emu_dir/rabbitmq-credentials")
+# The reference manifests plus the namespace they live in.
+desired=$emu_dir/desired
+mkdir -p "$desired" && cp -r manifests/* "$desired/"
+printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n' > "$desired/namespace.yaml"
+
+step "Sync: Kubernetes objects in order, waited for, then the RabbitMQ topology" $warren sync "$desired" -n dev "${rmq[@]}"
+step "Diff: in sync, Kubernetes and RabbitMQ" $warren diff "$desired" -n dev "${rmq[@]}"
 $kubectl scale statefulset rabbitmq -n dev --replicas=5 > /dev/null
 $kubectl set env statefulset/rabbitmq -n dev RABBITMQ_USE_LONGNAME=false > /dev/null
-step "Kubernetes: after kubectl scale and set env" $warren diff manifests
-step "Kubernetes: an RBAC-limited token gets a clear 403" $warren diff manifests --context dev-warren
-
-tests/scripts/rabbitmq-cluster.sh start || exit 2
-creds=$(mktemp)
-echo 'guest:guest' > "$creds"  # guest works on loopback only
-rmq=(--rabbitmq-url "$(tests/scripts/rabbitmq-cluster.sh urls)" --rabbitmq-credentials-file "$creds")
-step "RabbitMQ: what manifests/ would create in an empty cluster" $warren diff manifests "${rmq[@]}"
-step "RabbitMQ: sync the vhost, ha-all policy, exchange, queues and binding" $warren sync manifests "${rmq[@]}"
-step "RabbitMQ: in sync" $warren diff manifests "${rmq[@]}"
 tests/scripts/rabbitmq-cluster.sh ctl 1 set_policy -p orders ha-all '^ha\.' '{"ha-mode":"exactly","ha-params":2}' >/dev/null
-step "RabbitMQ: someone changed the policy with rabbitmqctl" $warren diff manifests "${rmq[@]}"
-step "RabbitMQ: restored" $warren sync manifests "${rmq[@]}"
-step "RabbitMQ: cluster health and mirror status" $warren status manifests "${rmq[@]}"
+step "Drift: kubectl scale and set env, rabbitmqctl set_policy" $warren diff "$desired" -n dev "${rmq[@]}"
+step "Sync without --force-conflicts: kubectl owns those fields now" $warren sync "$desired" -n dev "${rmq[@]}"
+step "Sync with --force-conflicts" $warren sync "$desired" -n dev --force-conflicts "${rmq[@]}"
+step "Diff: in sync again" $warren diff "$desired" -n dev "${rmq[@]}"
+step "An RBAC-limited token gets a clear 403" $warren diff "$desired" -n dev --context dev-warren
+step "RabbitMQ: cluster health and mirror status" $warren status "$desired" "${rmq[@]}"
 tests/scripts/rabbitmq-cluster.sh stop-app 3 >/dev/null
-step "RabbitMQ: node 3 stopped" $warren status manifests "${rmq[@]}"
+step "RabbitMQ: node 3 stopped" $warren status "$desired" "${rmq[@]}"
 tests/scripts/rabbitmq-cluster.sh start-app 3 >/dev/null
-rm -f "$creds"
 exit 0

@@ -1,0 +1,356 @@
+#include "agent/sync/kube_sync.h"
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "agent/kube/live_state.h"
+#include "diff/engine/apply_order.h"
+#include "diff/engine/diff.h"
+#include "diff/engine/readiness.h"
+#include "diff/model/quantity.h"
+
+namespace warren::sync {
+namespace {
+
+using diff::Action;
+using diff::ApplyResult;
+using diff::Outcome;
+
+constexpr const char* kInventoryName = "warren-inventory";
+
+std::string Annotation(const Object& o, const char* key) { return StringField(Field(Field(o.doc(), "metadata"), "annotations"), key); }
+
+// The desired object as warren applies it: with its ownership labels.
+Object Owned(const Object& o, const std::string& source) {
+  Object out = o;
+  Json& labels = out.mutable_doc()["metadata"]["labels"];
+  if (!labels.is_object()) labels = Json::object();
+  labels[diff::kManagedByLabel] = "warren";
+  labels[diff::kSourceLabel] = source;
+  return out;
+}
+
+Json InventoryEntry(const ResourceKey& k, const std::string& api_version) {
+  return {{"apiVersion", api_version}, {"kind", k.kind}, {"namespace", k.ns}, {"name", k.name}};
+}
+
+std::string Hint(const Status& s) {
+  if (s.code() == StatusCode::kConflict && s.message().find("Apply failed") != std::string::npos)
+    return " (another manager owns these fields: --force-conflicts, or the annotation warren.io/force-conflicts: \"true\", "
+           "takes them over)";
+  return "";
+}
+
+class Syncer {
+ public:
+  Syncer(kube::KubeClient& client, const KubeSyncOptions& o) : c_(client), o_(o) { report_.dry_run = o.dry_run; }
+
+  diff::ApplyReport Run(const std::vector<Object>& desired_in) {
+    std::vector<Object> desired;
+    for (const Object& o : desired_in) desired.push_back(Owned(o, o_.source));
+    auto live = kube::FetchLive(c_, desired);
+    if (!live.ok()) return Fatal(live.status());
+    diff::DiffReport plan = diff::Diff(desired, live.value());
+    std::map<ResourceKey, const diff::ObjectDiff*> by_key;
+    for (const auto& d : plan.objects) by_key[d.key] = &d;
+    std::map<ResourceKey, const Object*> live_by_key;
+    for (const Object& l : live.value()) live_by_key[l.key()] = &l;
+
+    LoadInventory();
+    bool stopped = false;
+    int failed_rank = -1;
+    std::vector<const Object*> applied;
+    for (const Object* o : diff::InApplyOrder(desired)) {
+      const diff::ObjectDiff& d = *by_key.at(o->key());
+      int rank = diff::ApplyRank(o->group(), o->kind());
+      if (stopped && rank != failed_rank) {
+        Record(d, Outcome::kSkipped, "not applied: an earlier stage failed");
+        continue;
+      }
+      if (Annotation(*o, "warren.io/reconcile") == "disabled") {
+        if (d.action != Action::kUnchanged) Record(d, Outcome::kSkipped, "warren.io/reconcile: disabled");
+        continue;
+      }
+      // Applied (or already right): the object is warren's from now on.
+      inventory_[o->key()] = o->api_version();
+      if (d.action == Action::kUnchanged) {
+        ++report_.unchanged;
+        applied.push_back(o);
+        continue;
+      }
+      auto it = live_by_key.find(o->key());
+      bool ok = d.action == Action::kRecreate ? Recreate(*o, d, it == live_by_key.end() ? nullptr : it->second)
+                                              : Apply(*o, d);
+      if (ok) {
+        applied.push_back(o);
+      } else {
+        if (d.action == Action::kCreate) inventory_.erase(o->key());  // nothing was created
+        if (!o_.continue_on_error && !stopped) {
+          stopped = true;
+          failed_rank = rank;
+        }
+      }
+    }
+    if (!o_.dry_run && !stopped) WaitReady(applied);
+    Prune(desired);
+    SaveInventory();
+    return std::move(report_);
+  }
+
+ private:
+  diff::ApplyReport Fatal(const Status& s) {
+    ApplyResult r;
+    r.object.key = ResourceKey{"", "Cluster", "", c_.config().server};
+    r.outcome = Outcome::kFailed;
+    r.message = s.message();
+    report_.results.push_back(std::move(r));
+    return std::move(report_);
+  }
+
+  void Record(const diff::ObjectDiff& d, Outcome outcome, std::string message = "") {
+    report_.results.push_back(ApplyResult{d, outcome, std::move(message)});
+  }
+
+  bool Force(const Object& o) const { return o_.force_conflicts || Annotation(o, "warren.io/force-conflicts") == "true"; }
+
+  bool Apply(const Object& o, const diff::ObjectDiff& d) {
+    auto r = c_.Apply(o.doc(), {Force(o), o_.dry_run});
+    if (!r.ok()) {
+      Record(d, Outcome::kFailed, "apply " + o.key().ToString() + ": " + r.status().message() + Hint(r.status()));
+      return false;
+    }
+    Record(d, d.action == Action::kCreate ? Outcome::kCreated : Outcome::kConfigured);
+    return true;
+  }
+
+  // Deletes and waits until the object is gone (or the timeout passes).
+  Status DeleteAndWait(const Object& live, const std::string& propagation) {
+    auto r = c_.Resolve(live.api_version(), live.kind());
+    if (!r.ok()) return r.status();
+    std::string uid = StringField(Field(live.doc(), "metadata"), "uid");
+    WARREN_RETURN_IF_ERROR(c_.Delete(r.value(), live.ns(), live.name(), propagation, uid));
+    for (int i = 0; i < o_.timeout_seconds * 10; ++i) {
+      auto got = c_.Get(r.value(), live.ns(), live.name());
+      if (!got.ok()) return got.status();
+      if (!got.value()) return Status::Ok();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return Status::Unavailable(live.key().ToString() + " is still there " + std::to_string(o_.timeout_seconds) + " s after its deletion");
+  }
+
+  // Larger storage in a volumeClaimTemplate: every existing claim of that template asks for it too.
+  Status ExpandClaims(const Object& desired, const Object& live, int* expanded) {
+    auto pvc = c_.Resolve("v1", "PersistentVolumeClaim");
+    if (!pvc.ok()) return pvc.status();
+    const Json& templates = Field(Field(desired.doc(), "spec"), "volumeClaimTemplates");
+    const Json& live_templates = Field(Field(live.doc(), "spec"), "volumeClaimTemplates");
+    if (!templates.is_array()) return Status::Ok();
+    for (const Json& t : templates) {
+      std::string name = StringField(Field(t, "metadata"), "name");
+      const Json& want_q = Field(Field(Field(Field(t, "spec"), "resources"), "requests"), "storage");
+      auto want = ParseQuantity(want_q);
+      if (!want) continue;
+      for (const Json& lt : live_templates.is_array() ? live_templates : Json::array()) {
+        if (StringField(Field(lt, "metadata"), "name") != name) continue;
+        auto had = ParseQuantity(Field(Field(Field(Field(lt, "spec"), "resources"), "requests"), "storage"));
+        if (!had || *want <= *had) continue;
+        auto claims = c_.List(pvc.value(), desired.ns());
+        if (!claims.ok()) return claims.status();
+        for (const Json& claim : claims.value()) {
+          std::string claim_name = StringField(Field(claim, "metadata"), "name");
+          if (claim_name.rfind(name + "-" + desired.name() + "-", 0) != 0) continue;
+          Json patch = {{"apiVersion", "v1"}, {"kind", "PersistentVolumeClaim"},
+                        {"metadata", {{"name", claim_name}, {"namespace", desired.ns()}}},
+                        {"spec", {{"resources", {{"requests", {{"storage", want_q}}}}}}}};
+          auto r = c_.Apply(patch, {/*force=*/true, o_.dry_run});
+          if (!r.ok()) return r.status().WithContext("expand claim " + claim_name);
+          ++*expanded;
+        }
+      }
+    }
+    return Status::Ok();
+  }
+
+  bool Recreate(const Object& o, const diff::ObjectDiff& d, const Object* live) {
+    bool sts = o.group() == "apps" && o.kind() == "StatefulSet";
+    bool binding = o.group() == "rbac.authorization.k8s.io" && (o.kind() == "RoleBinding" || o.kind() == "ClusterRoleBinding");
+    if (!sts && !binding && Annotation(o, "warren.io/recreate") != "true") {
+      Record(d, Outcome::kSkipped, "needs action: " + d.reason + " (annotate warren.io/recreate: \"true\" to allow delete and re-create)");
+      return false;
+    }
+    if (!live) return Apply(o, d);
+    int expanded = 0;
+    if (sts) {
+      Status s = ExpandClaims(o, *live, &expanded);
+      if (!s.ok()) {
+        Record(d, Outcome::kFailed, s.message());
+        return false;
+      }
+    }
+    if (o_.dry_run) {
+      auto r = c_.Apply(o.doc(), {Force(o), /*dry_run=*/true});
+      (void)r;  // the server refuses the immutable change in a dry run; the plan stands
+      Record(d, Outcome::kRecreated, sts ? "would orphan its pods and claims, re-create, and adopt them" : "would delete and re-create");
+      return true;
+    }
+    Status del = DeleteAndWait(*live, sts ? "Orphan" : "Background");
+    if (!del.ok()) {
+      Record(d, Outcome::kFailed, "delete " + o.key().ToString() + " to re-create it: " + del.message());
+      return false;
+    }
+    auto r = c_.Apply(o.doc(), {Force(o), false});
+    if (!r.ok()) {
+      Record(d, Outcome::kFailed, "re-create " + o.key().ToString() + " (deleted; pods and claims kept): " + r.status().message());
+      return false;
+    }
+    std::string msg = sts ? "pods and claims kept and adopted" + (expanded ? "; " + std::to_string(expanded) + " claim(s) expanded" : std::string())
+                          : d.reason;
+    Record(d, Outcome::kRecreated, msg);
+    return true;
+  }
+
+  void WaitReady(const std::vector<const Object*>& objects) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o_.timeout_seconds);
+    auto endpoints = c_.Resolve("v1", "Endpoints");
+    for (const Object* o : objects) {
+      if (o->kind() != "StatefulSet" && o->kind() != "PersistentVolumeClaim" && o->kind() != "Service") continue;
+      auto r = c_.Resolve(o->api_version(), o->kind());
+      if (!r.ok()) continue;
+      diff::Readiness last;
+      while (true) {
+        auto got = c_.Get(r.value(), o->ns(), o->name());
+        if (!got.ok() || !got.value()) break;
+        std::optional<Json> ep;
+        if (o->kind() == "Service" && endpoints.ok()) {
+          auto e = c_.Get(endpoints.value(), o->ns(), o->name());
+          if (e.ok()) ep = e.value();
+        }
+        last = diff::JudgeReadiness(*got.value(), ep ? &*ep : nullptr);
+        if (last.ready) break;
+        if (std::chrono::steady_clock::now() > deadline) {
+          ApplyResult res;
+          res.object.key = o->key();
+          res.object.api_version = o->api_version();
+          res.object.action = Action::kUpdate;
+          res.outcome = Outcome::kFailed;
+          res.message = "not ready after " + std::to_string(o_.timeout_seconds) + " s: " + last.waiting_for;
+          report_.results.push_back(std::move(res));
+          break;
+        }
+        if (o_.progress) *o_.progress << "waiting for " << o->key().ToString() << ": " << last.waiting_for << "\n";
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      }
+    }
+  }
+
+  void LoadInventory() {
+    auto cm = c_.Resolve("v1", "ConfigMap");
+    if (!cm.ok()) return;
+    auto got = c_.Get(cm.value(), o_.inventory_namespace, kInventoryName);
+    if (!got.ok() || !got.value()) return;
+    Json objects = Json::parse(StringField(Field(*got.value(), "data"), "objects"), nullptr, false);
+    if (!objects.is_array()) return;
+    for (const Json& e : objects) {
+      auto [group, version] = SplitApiVersion(StringField(e, "apiVersion"));
+      ResourceKey k{group, StringField(e, "kind"), StringField(e, "namespace"), StringField(e, "name")};
+      old_inventory_[k] = StringField(e, "apiVersion");
+    }
+  }
+
+  void Prune(const std::vector<Object>& desired) {
+    std::set<ResourceKey> wanted;
+    for (const Object& o : desired) wanted.insert(o.key());
+    std::vector<std::pair<ResourceKey, std::string>> gone;
+    for (const auto& [k, v] : old_inventory_)
+      if (!wanted.count(k)) gone.emplace_back(k, v);
+    // Reverse apply order: StatefulSets before the Services and RBAC they use.
+    std::stable_sort(gone.begin(), gone.end(), [](const auto& a, const auto& b) {
+      return diff::ApplyRank(a.first.group, a.first.kind) > diff::ApplyRank(b.first.group, b.first.kind);
+    });
+    for (const auto& [k, api_version] : gone) {
+      diff::ObjectDiff d;
+      d.key = k;
+      d.api_version = api_version;
+      d.action = Action::kPrune;
+      if (diff::NeverDeleted(k.group, k.kind)) {
+        Record(d, Outcome::kSkipped, "left in place: warren never deletes " + k.kind + "s");
+        continue;  // and forgotten: it is no longer warren's
+      }
+      if (!o_.prune) {
+        Record(d, Outcome::kSkipped, "prune not requested (--prune)");
+        inventory_[k] = api_version;
+        continue;
+      }
+      auto r = c_.Resolve(api_version, k.kind);
+      if (!r.ok()) {
+        Record(d, Outcome::kFailed, r.status().message());
+        inventory_[k] = api_version;
+        continue;
+      }
+      auto live = c_.Get(r.value(), k.ns, k.name);
+      if (!live.ok()) {
+        Record(d, Outcome::kFailed, live.status().message());
+        inventory_[k] = api_version;
+        continue;
+      }
+      if (!live.value()) continue;  // already gone
+      Object l(*live.value(), SourceLocation{"(live)"});
+      if (StringField(Field(Field(l.doc(), "metadata"), "labels"), diff::kManagedByLabel) != "warren") {
+        Record(d, Outcome::kSkipped, "not pruned: it no longer carries " + std::string(diff::kManagedByLabel) + "=warren");
+        continue;
+      }
+      if (Annotation(l, "warren.io/prune") == "disabled") {
+        Record(d, Outcome::kSkipped, "not pruned: warren.io/prune: disabled");
+        continue;
+      }
+      if (o_.dry_run) {
+        Record(d, Outcome::kPruned);
+        inventory_[k] = api_version;
+        continue;
+      }
+      Status s = c_.Delete(r.value(), k.ns, k.name, "Background", StringField(Field(l.doc(), "metadata"), "uid"));
+      if (s.ok()) {
+        Record(d, Outcome::kPruned);
+      } else {
+        Record(d, Outcome::kFailed, "prune " + k.ToString() + ": " + s.message() + " (kept in the inventory, retried next time)");
+        inventory_[k] = api_version;
+      }
+    }
+  }
+
+  void SaveInventory() {
+    if (o_.dry_run) return;
+    std::map<ResourceKey, std::string> merged = inventory_;
+    bool same = merged == old_inventory_;
+    if (same && !old_inventory_.empty()) return;
+    Json objects = Json::array();
+    for (const auto& [k, v] : merged) objects.push_back(InventoryEntry(k, v));
+    Json cm = {{"apiVersion", "v1"}, {"kind", "ConfigMap"},
+               {"metadata", {{"name", kInventoryName}, {"namespace", o_.inventory_namespace},
+                             {"labels", {{diff::kManagedByLabel, "warren"}, {diff::kSourceLabel, o_.source}}}}},
+               {"data", {{"objects", objects.dump()}}}};
+    auto r = c_.Apply(cm, {/*force=*/true, false});
+    if (!r.ok()) {
+      ApplyResult res;
+      res.object.key = ResourceKey{"", "ConfigMap", o_.inventory_namespace, kInventoryName};
+      res.outcome = Outcome::kFailed;
+      res.message = "record the inventory: " + r.status().message();
+      report_.results.push_back(std::move(res));
+    }
+  }
+
+  kube::KubeClient& c_;
+  const KubeSyncOptions& o_;
+  diff::ApplyReport report_;
+  std::map<ResourceKey, std::string> inventory_, old_inventory_;  // key → apiVersion
+};
+
+}  // namespace
+
+diff::ApplyReport SyncKubernetes(kube::KubeClient& client, const std::vector<Object>& desired, const KubeSyncOptions& options) {
+  return Syncer(client, options).Run(desired);
+}
+
+}  // namespace warren::sync

@@ -1,0 +1,185 @@
+// warren sync against the API emulator, through the real binary: an empty cluster filled in order
+// and waited for, a second run that writes nothing, drift corrected only with --force-conflicts,
+// prune only with --prune and only of warren's objects, a bigger volumeClaimTemplate done without
+// losing pods or claims, a roleRef change, a rejected update leaving the inventory intact, and
+// dry runs that write nothing.
+#include <gtest/gtest.h>
+
+#include "tests/integration/emulator_process.h"
+
+namespace warren::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+class KubeSync : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    emu_ = std::make_unique<EmulatorProcess>("sync");
+    ASSERT_TRUE(emu_->ok());
+    dir_ = emu_->dir() + "/desired";
+    fs::create_directories(dir_);
+    fs::copy(std::string(WARREN_SOURCE_DIR) + "/manifests/kubernetes", dir_, fs::copy_options::recursive);
+    Write("namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n");
+  }
+  void TearDown() override { emu_.reset(); }
+  void Write(const std::string& file, const std::string& text) { std::ofstream(dir_ + "/" + file) << text; }
+  void Edit(const std::string& file, const std::string& from, const std::string& to) {
+    std::string text = ReadAll(dir_ + "/" + file);
+    size_t at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+    Write(file, text);
+  }
+  RunResult Sync(const std::string& flags = "") { return emu_->Warren("sync " + dir_ + " -n dev --timeout 30 " + flags); }
+  int Writes() {
+    int n = 0;
+    for (const Json& r : emu_->Log()) n += r["write"].get<bool>();
+    return n;
+  }
+  Json Get(const std::string& what) {
+    RunResult r = emu_->Kubectl("get " + what + " -n dev -o json");
+    return r.exit_code == 0 ? Json::parse(r.out) : Json();
+  }
+  std::set<std::string> Uids(const std::string& kind) {
+    std::set<std::string> out;
+    Json list = Get(kind);  // (a range-for over Get(kind)["items"] would outlive the temporary)
+    for (const Json& i : list["items"]) out.insert(i["metadata"]["uid"].get<std::string>());
+    return out;
+  }
+
+  std::unique_ptr<EmulatorProcess> emu_;
+  std::string dir_;
+};
+
+TEST_F(KubeSync, EmptyClusterInOrderReadyThenNothingToWrite) {
+  emu_->ClearLog();
+  RunResult first = Sync();
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  EXPECT_TRUE(Has(first.out, "8 created, 0 configured")) << first.out;
+  std::vector<std::string> order;
+  for (const Json& r : emu_->Log())
+    if (r["method"] == "PATCH" && r["write"].get<bool>()) {
+      std::string path = r["path"];
+      std::string kind = path.substr(0, path.rfind('/'));
+      order.push_back(kind.substr(kind.rfind('/') + 1));
+    }
+  std::vector<std::string> want = {"namespaces", "serviceaccounts", "configmaps", "roles", "rolebindings", "services", "services",
+                                   "statefulsets", "configmaps"};  // the last: warren's inventory
+  EXPECT_EQ(order, want);
+  Json sts = Get("statefulset rabbitmq");
+  EXPECT_EQ(sts["status"]["readyReplicas"], 3) << "sync waited for readiness";
+  EXPECT_EQ(sts["metadata"]["labels"]["app.kubernetes.io/managed-by"], "warren");
+
+  emu_->ClearLog();
+  RunResult second = Sync();
+  EXPECT_EQ(second.exit_code, 0) << second.out;
+  EXPECT_TRUE(Has(second.out, "0 created, 0 configured, 0 recreated, 0 pruned, 0 skipped, 0 failed, 8 unchanged")) << second.out;
+  EXPECT_EQ(Writes(), 0) << emu_->Log().dump(1);
+  RunResult diff = emu_->Warren("diff " + dir_ + " -n dev");
+  EXPECT_EQ(diff.exit_code, 0) << diff.out;
+}
+
+TEST_F(KubeSync, DriftIsCorrectedOnlyWhenConflictsMayBeTakenOver) {
+  ASSERT_EQ(Sync().exit_code, 0);
+  ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=5").exit_code, 0);
+  RunResult conflict = Sync();
+  EXPECT_EQ(conflict.exit_code, 1) << conflict.out;
+  EXPECT_TRUE(Has(conflict.out, "StatefulSet dev/rabbitmq: failed: apply StatefulSet dev/rabbitmq: 409 Conflict: Apply failed with 1 conflict"))
+      << conflict.out;
+  EXPECT_TRUE(Has(conflict.out, "--force-conflicts")) << conflict.out;
+
+  emu_->ClearLog();
+  RunResult dry = Sync("--force-conflicts --dry-run");
+  EXPECT_TRUE(Has(dry.out, "StatefulSet dev/rabbitmq: configured (dry run)")) << dry.out;
+  EXPECT_EQ(Writes(), 0);
+
+  RunResult forced = Sync("--force-conflicts");
+  EXPECT_EQ(forced.exit_code, 0) << forced.out;
+  EXPECT_TRUE(Has(forced.out, "StatefulSet dev/rabbitmq: configured")) << forced.out;
+  EXPECT_EQ(Get("statefulset rabbitmq")["spec"]["replicas"], 3);
+}
+
+TEST_F(KubeSync, PruneOnlyWithTheFlagAndOnlyWhatWarrenApplied) {
+  Write("extra.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: dev}\ndata: {a: b}\n");
+  ASSERT_EQ(Sync().exit_code, 0);
+  // Someone else's object, even with warren's label, is not in the inventory.
+  std::string theirs = WriteTemp("theirs.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: theirs, namespace: dev, labels: "
+                                                "{app.kubernetes.io/managed-by: warren}}\n");
+  ASSERT_EQ(emu_->Kubectl("apply --server-side -f " + theirs).exit_code, 0);
+  fs::remove(dir_ + "/extra.yaml");
+
+  RunResult no_flag = Sync();
+  EXPECT_EQ(no_flag.exit_code, 1);
+  EXPECT_TRUE(Has(no_flag.out, "ConfigMap dev/extra: skipped: prune not requested (--prune)")) << no_flag.out;
+  EXPECT_FALSE(Get("configmap extra").is_null());
+
+  emu_->ClearLog();
+  RunResult dry = Sync("--prune --dry-run");
+  EXPECT_TRUE(Has(dry.out, "ConfigMap dev/extra: pruned (dry run)")) << dry.out;
+  EXPECT_EQ(Writes(), 0);
+
+  RunResult pruned = Sync("--prune");
+  EXPECT_EQ(pruned.exit_code, 0) << pruned.out;
+  EXPECT_TRUE(Has(pruned.out, "ConfigMap dev/extra: pruned")) << pruned.out;
+  EXPECT_TRUE(Get("configmap extra").is_null());
+  EXPECT_FALSE(Get("configmap theirs").is_null()) << "not warren's: never pruned";
+  EXPECT_FALSE(Has(ReadAll("/dev/null") + emu_->Kubectl("get configmap warren-inventory -n dev -o jsonpath={.data.objects}").out, "extra"));
+}
+
+TEST_F(KubeSync, BiggerVolumeClaimTemplateKeepsPodsAndClaims) {
+  ASSERT_EQ(Sync().exit_code, 0);
+  std::set<std::string> pods = Uids("pods"), claims = Uids("pvc");
+  ASSERT_EQ(pods.size(), 3u);
+  ASSERT_EQ(claims.size(), 3u);
+  Edit("statefulset.yaml", "storage: 5Gi", "storage: 10Gi");
+
+  emu_->ClearLog();
+  RunResult dry = Sync("--dry-run");
+  EXPECT_TRUE(Has(dry.out, "StatefulSet dev/rabbitmq: recreated (dry run): would orphan its pods and claims")) << dry.out;
+  EXPECT_EQ(Writes(), 0);
+
+  RunResult r = Sync();
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_TRUE(Has(r.out, "StatefulSet dev/rabbitmq: recreated: pods and claims kept and adopted; 3 claim(s) expanded")) << r.out;
+  EXPECT_EQ(Uids("pods"), pods) << "the same pods, adopted";
+  EXPECT_EQ(Uids("pvc"), claims) << "the same claims";
+  Json claims_now = Get("pvc");
+  for (const Json& c : claims_now["items"]) EXPECT_EQ(c["spec"]["resources"]["requests"]["storage"], "10Gi");
+  EXPECT_EQ(Get("statefulset rabbitmq")["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"], "10Gi");
+  EXPECT_EQ(emu_->Warren("diff " + dir_ + " -n dev").exit_code, 0);
+}
+
+TEST_F(KubeSync, RoleRefChangeIsDeleteAndCreate) {
+  Write("role-b.yaml", "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: peer-discovery-b, namespace: dev}\n"
+                       "rules: [{apiGroups: [\"\"], resources: [endpoints], verbs: [get]}]\n");
+  ASSERT_EQ(Sync().exit_code, 0);
+  std::string rbac = ReadAll(dir_ + "/rbac.yaml");
+  size_t at = rbac.find("name: rabbitmq-peer-discovery", rbac.find("roleRef"));
+  rbac.replace(at, std::string("name: rabbitmq-peer-discovery").size(), "name: peer-discovery-b");
+  Write("rbac.yaml", rbac);
+  RunResult r = Sync();
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_TRUE(Has(r.out, "RoleBinding dev/rabbitmq-peer-discovery: recreated")) << r.out;
+  EXPECT_EQ(Get("rolebinding rabbitmq-peer-discovery")["roleRef"]["name"], "peer-discovery-b");
+}
+
+TEST_F(KubeSync, RejectedUpdateLeavesTheInventoryIntact) {
+  ASSERT_EQ(Sync().exit_code, 0);
+  std::string before = emu_->Kubectl("get configmap warren-inventory -n dev -o jsonpath={.data.objects}").out;
+  // Template labels that no longer match the selector: the API server refuses the update.
+  Edit("statefulset.yaml", "      labels:\n        app.kubernetes.io/name: rabbitmq", "      labels:\n        app.kubernetes.io/name: other");
+  RunResult r = Sync();
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_TRUE(Has(r.out, "StatefulSet dev/rabbitmq: failed: apply StatefulSet dev/rabbitmq: 422 Invalid")) << r.out;
+  EXPECT_TRUE(Has(r.out, "`selector` does not match template `labels`")) << r.out;
+  EXPECT_EQ(emu_->Kubectl("get configmap warren-inventory -n dev -o jsonpath={.data.objects}").out, before);
+}
+
+}  // namespace
+}  // namespace warren::testing
