@@ -30,4 +30,19 @@ Result<Desired> LoadDesired(const std::vector<std::string>& paths, const SourceA
   return out;
 }
 
+int RabbitReplicas(const std::vector<Object>& objects) {
+  for (const Object& o : objects) {
+    if (o.kind() != "StatefulSet") continue;
+    const Json& spec = Field(o.doc(), "spec");
+    const Json& containers = Field(Field(Field(spec, "template"), "spec"), "containers");
+    if (!containers.is_array()) continue;
+    for (const Json& c : containers) {
+      if (StringField(c, "image").find("rabbitmq") == std::string::npos) continue;
+      const Json& replicas = Field(spec, "replicas");
+      return replicas.is_number_integer() ? replicas.get<int>() : 1;  // the API server's default
+    }
+  }
+  return 0;
+}
+
 }  // namespace warren::cli

@@ -19,4 +19,8 @@ struct Desired {
 Result<Desired> LoadDesired(const std::vector<std::string>& paths, const SourceArgs& source,
                             const std::string& default_namespace, std::ostream& err);
 
+// The node count the manifests ask for: replicas of the StatefulSet that runs a rabbitmq image
+// (0 when there is none).
+int RabbitReplicas(const std::vector<Object>& objects);
+
 }  // namespace warren::cli

@@ -1,29 +1,11 @@
 #include "agent/cli/commands.h"
+#include "agent/cli/desired_source.h"
 #include "agent/cli/rabbit_connect.h"
 #include "agent/fs/disk_file_tree.h"
 #include "agent/rabbitmq/cluster_probe.h"
 #include "diff/model/loader.h"
 
 namespace warren::cli {
-namespace {
-
-// The node count the manifests ask for: replicas of the StatefulSet that runs a rabbitmq image.
-int ReplicasFromManifests(const std::vector<Object>& objects) {
-  for (const Object& o : objects) {
-    if (o.kind() != "StatefulSet") continue;
-    const Json& spec = Field(o.doc(), "spec");
-    const Json& containers = Field(Field(Field(spec, "template"), "spec"), "containers");
-    if (!containers.is_array()) continue;
-    for (const Json& c : containers) {
-      if (StringField(c, "image").find("rabbitmq") == std::string::npos) continue;
-      const Json& replicas = Field(spec, "replicas");
-      return replicas.is_number_integer() ? replicas.get<int>() : 1;  // the API server's default
-    }
-  }
-  return 0;
-}
-
-}  // namespace
 
 int RunStatus(const StatusArgs& args, std::ostream& out, std::ostream& err) {
   int expected = args.expected_nodes;
@@ -34,7 +16,7 @@ int RunStatus(const StatusArgs& args, std::ostream& out, std::ostream& err) {
       err << "warren status: " << objects.status().message() << "\n";
       return kExitError;
     }
-    expected = ReplicasFromManifests(objects.value());
+    expected = RabbitReplicas(objects.value());
   }
   auto client = ConnectRabbit(args.rabbit);
   if (!client.ok()) {

@@ -1,5 +1,6 @@
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <thread>
@@ -25,13 +26,23 @@ bool KubeTarget(const SyncArgs& a) {
   return !a.kube.kubeconfig.empty() || !a.kube.context.empty() || a.kube.in_cluster || (env && *env);
 }
 
-// The broker answers once its pods are up; wait for it like kubectl wait would.
-Status WaitForBroker(rabbitmq::ManagementClient& client, int timeout_seconds) {
+// The broker answers once its pods are up, and is whole once `expected` nodes run in its cluster.
+Status WaitForBroker(rabbitmq::ManagementClient& client, int expected, int timeout_seconds) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  std::string last;
   while (true) {
-    auto r = client.Get("/api/overview");
-    if (r.ok() || r.status().code() == StatusCode::kUnauthenticated) return r.status();
-    if (std::chrono::steady_clock::now() > deadline) return r.status().WithContext("RabbitMQ did not answer within " + std::to_string(timeout_seconds) + " s");
+    auto r = client.Get("/api/nodes");
+    if (!r.ok() && r.status().code() == StatusCode::kUnauthenticated) return r.status();
+    if (r.ok()) {
+      int running = 0;
+      for (const Json& n : r.value()) running += n.is_object() && n.value("running", false) == true;
+      if (running >= expected) return Status::Ok();
+      last = std::to_string(running) + "/" + std::to_string(expected) + " RabbitMQ nodes running";
+    } else {
+      last = r.status().message();
+    }
+    if (std::chrono::steady_clock::now() > deadline)
+      return Status::Unavailable("RabbitMQ not ready within " + std::to_string(timeout_seconds) + " s: " + last);
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
 }
@@ -94,7 +105,7 @@ int RunSync(const SyncArgs& args, std::ostream& out, std::ostream& err) {
       err << "warren sync: " << client.status().message() << "\n";
       return kExitError;
     }
-    Status up = kube ? WaitForBroker(*client.value(), args.timeout_seconds) : Status::Ok();
+    Status up = kube ? WaitForBroker(*client.value(), std::max(1, RabbitReplicas(repo.objects)), args.timeout_seconds) : Status::Ok();
     auto live = up.ok() ? rabbitmq::ReadLiveTopology(*client.value(), args.rabbit.inventory) : Result<rabbitmq::LiveTopology>(up);
     if (!live.ok()) {
       err << "warren sync: " << live.status().message() << "\n";
