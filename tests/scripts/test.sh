@@ -13,5 +13,8 @@ tests/scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 ctest --test-dir build --output-on-failure -j2
 
 tests/scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DWARREN_SANITIZE=ON
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+# Full stack unwinding on malloc, so that the few third-party leaks in tests/lsan.supp are
+# suppressed by function name (libgit2's own frames have no frame pointers).
+ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0 UBSAN_OPTIONS=print_stacktrace=1 \
+  LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp \
   ctest --test-dir build-asan --output-on-failure -j2
