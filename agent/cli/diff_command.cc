@@ -1,3 +1,5 @@
+#include <cstdlib>
+
 #include "agent/cli/commands.h"
 #include "agent/cli/kube_connect.h"
 #include "agent/cli/rabbit_connect.h"
@@ -78,9 +80,11 @@ Result<diff::DiffReport> DiffRabbit(const RabbitArgs& args, const LoadedManifest
 }  // namespace
 
 int RunDiff(const DiffArgs& args, std::ostream& out, std::ostream& err) {
-  // Kubernetes live state from a captured file, or else from the cluster unless only RabbitMQ was asked.
+  // Kubernetes live state from a captured file, or else from the cluster: always without
+  // --rabbitmq-url, and with it when a cluster is named (flags or KUBECONFIG), as for sync.
+  const char* kubeconfig_env = std::getenv("KUBECONFIG");
   bool kube = !args.live_file.empty() || !args.rabbit.enabled() || !args.kube.kubeconfig.empty() ||
-              !args.kube.context.empty() || args.kube.in_cluster;
+              !args.kube.context.empty() || args.kube.in_cluster || (kubeconfig_env && *kubeconfig_env);
   DiskFileTree tree;
   LoadOptions options;
   options.default_namespace = args.default_namespace;

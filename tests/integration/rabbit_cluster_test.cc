@@ -28,8 +28,9 @@ class RabbitCluster : public ::testing::Test {
   // Runs warren with the cluster flags; no output may ever contain the password.
   static RunResult W(const std::string& args, const std::string& inventory = "warren-inventory",
                      const std::string& urls = ClusterUrls()) {
-    RunResult r = Warren(args + " --rabbitmq-url " + urls + " --rabbitmq-credentials-file " + creds_ +
-                         " --rabbitmq-inventory " + inventory);
+    // Only the broker: a KUBECONFIG in the caller's environment must not add a Kubernetes target.
+    RunResult r = Shell("env -u KUBECONFIG " + std::string(WARREN_BINARY) + " " + args + " --rabbitmq-url " + urls +
+                        " --rabbitmq-credentials-file " + creds_ + " --rabbitmq-inventory " + inventory);
     EXPECT_EQ(r.out.find(kPassword), std::string::npos) << "password leaked by: warren " << args;
     return r;
   }
