@@ -97,6 +97,9 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : warren::cli::kExitError;
   }
+  // -n given or not: otherwise the kubeconfig context's namespace applies, as for kubectl.
+  diff.namespace_given = diff_ns->count() > 0;
+  sync.namespace_given = sync_ns->count() > 0;
   if (*lint_cmd) return warren::cli::RunLint(lint, std::cout, std::cerr);
   if (*sync_cmd) return warren::cli::RunSync(sync, std::cout, std::cerr);
   if (*status_cmd) {
@@ -107,7 +110,5 @@ int main(int argc, char** argv) {
     return warren::cli::RunStatus(status, std::cout, std::cerr);
   }
   diff.color = isatty(STDOUT_FILENO) && diff.output == "text";
-  diff.namespace_given = diff_ns->count() > 0;
-  sync.namespace_given = sync_ns->count() > 0;
   return warren::cli::RunDiff(diff, std::cout, std::cerr);
 }

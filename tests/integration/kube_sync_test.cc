@@ -129,7 +129,9 @@ TEST_F(KubeSync, PruneOnlyWithTheFlagAndOnlyWhatWarrenApplied) {
   EXPECT_TRUE(Has(pruned.out, "ConfigMap dev/extra: pruned")) << pruned.out;
   EXPECT_TRUE(Get("configmap extra").is_null());
   EXPECT_FALSE(Get("configmap theirs").is_null()) << "not warren's: never pruned";
-  EXPECT_FALSE(Has(ReadAll("/dev/null") + emu_->Kubectl("get configmap warren-inventory -n dev -o jsonpath={.data.objects}").out, "extra"));
+  std::string inventory = emu_->Kubectl("get configmap warren-inventory -n dev -o jsonpath={.data.objects}").out;
+  EXPECT_TRUE(Has(inventory, "rabbitmq-config")) << inventory;
+  EXPECT_FALSE(Has(inventory, "\"extra\"")) << "pruned, so forgotten: " << inventory;
 }
 
 TEST_F(KubeSync, BiggerVolumeClaimTemplateKeepsPodsAndClaims) {
@@ -172,6 +174,7 @@ TEST_F(KubeSync, RoleRefChangeIsDeleteAndCreate) {
 TEST_F(KubeSync, RejectedUpdateLeavesTheInventoryIntact) {
   ASSERT_EQ(Sync().exit_code, 0);
   std::string before = emu_->Kubectl("get configmap warren-inventory -n dev -o jsonpath={.data.objects}").out;
+  ASSERT_TRUE(Has(before, "StatefulSet")) << before;
   // Template labels that no longer match the selector: the API server refuses the update.
   Edit("statefulset.yaml", "      labels:\n        app.kubernetes.io/name: rabbitmq", "      labels:\n        app.kubernetes.io/name: other");
   RunResult r = Sync();
@@ -179,6 +182,35 @@ TEST_F(KubeSync, RejectedUpdateLeavesTheInventoryIntact) {
   EXPECT_TRUE(Has(r.out, "StatefulSet dev/rabbitmq: failed: apply StatefulSet dev/rabbitmq: 422 Invalid")) << r.out;
   EXPECT_TRUE(Has(r.out, "`selector` does not match template `labels`")) << r.out;
   EXPECT_EQ(emu_->Kubectl("get configmap warren-inventory -n dev -o jsonpath={.data.objects}").out, before);
+}
+
+// deploy/rbac.yaml is what warren's own ServiceAccount needs, no more: without it the sync is
+// refused naming the permission; with it a full sync and diff of the reference manifests work.
+TEST(KubeSyncRbac, WarrensServiceAccountNeedsDeployRbac) {
+  EmulatorProcess emu("deploy-rbac", {"--token", "warren-sa-token=system:serviceaccount:warren:warren"});
+  ASSERT_TRUE(emu.ok());
+  std::string dir = emu.dir() + "/desired";
+  fs::create_directories(dir);
+  fs::copy(std::string(WARREN_SOURCE_DIR) + "/manifests/kubernetes", dir, fs::copy_options::recursive);
+  std::ofstream(dir + "/namespace.yaml") << "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n";
+  std::string as_warren = " -n dev --timeout 30 --context warren-warren";
+
+  RunResult refused = emu.Warren("sync " + dir + as_warren);
+  EXPECT_EQ(refused.exit_code, 1) << refused.out;
+  EXPECT_TRUE(Has(refused.out, "403 Forbidden")) << refused.out;
+  EXPECT_TRUE(Has(refused.out, "(warren's RBAC needs \"")) << refused.out;
+  EXPECT_FALSE(Has(refused.out, "warren-sa-token"));
+
+  ASSERT_EQ(emu.Kubectl("create namespace dev").exit_code == 0 ||
+                emu.Kubectl("apply --server-side -f " + dir + "/namespace.yaml").exit_code == 0,
+            true);
+  RunResult rbac = emu.Kubectl("apply --server-side -f " + std::string(WARREN_SOURCE_DIR) + "/deploy/rbac.yaml");
+  ASSERT_EQ(rbac.exit_code, 0) << rbac.out;
+  RunResult sync = emu.Warren("sync " + dir + as_warren);
+  EXPECT_EQ(sync.exit_code, 0) << sync.out;
+  EXPECT_TRUE(Has(sync.out, "StatefulSet dev/rabbitmq: created")) << sync.out;
+  RunResult diff = emu.Warren("diff " + dir + " -n dev --context warren-warren");
+  EXPECT_EQ(diff.exit_code, 0) << diff.out;
 }
 
 }  // namespace
