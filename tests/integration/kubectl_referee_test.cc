@@ -21,6 +21,9 @@ class KubectlReferee : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.out;
     applied_ = emu_->Kubectl("apply --server-side -R -f " + kManifests);
     ASSERT_EQ(applied_.exit_code, 0) << applied_.out;
+    // Let the StatefulSet controller finish, or a diff races its status updates (as on a real cluster).
+    RunResult rollout = emu_->Kubectl("rollout status statefulset/rabbitmq -n dev --timeout=60s");
+    ASSERT_EQ(rollout.exit_code, 0) << rollout.out;
   }
   static void TearDownTestSuite() { delete emu_; }
   static EmulatorProcess* emu_;
