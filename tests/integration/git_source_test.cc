@@ -1,6 +1,9 @@
 // The git source against real git: repositories and signed commits made by the git binary (SSH
 // signing through git's own gpg.format=ssh), served over file://, smart HTTPS (git-http-backend
 // behind lighttpd, basic auth, a test CA) and SSH (sshd on a loopback port).
+#include <pwd.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "agent/git/git_source.h"
@@ -204,7 +207,8 @@ TEST_F(GitSource, HttpsWithBasicAuthAndATestCa) {
 }
 
 TEST_F(GitSource, SshWithAKeyAndARequiredKnownHostsFile) {
-  std::string url = "ssh://root@127.0.0.1:" + ssh_port_ + Bare();
+  // sshd accepts the key for the user it runs as (root in CI, anyone locally).
+  std::string url = "ssh://" + std::string(getpwuid(getuid())->pw_name) + "@127.0.0.1:" + ssh_port_ + Bare();
   std::string key = dir_ + "/srv/client_key";
   RunResult ok = Warren("--repo " + url + " --ssh-key " + key + " --known-hosts " + dir_ + "/srv/known_hosts --cache-dir " + dir_ + "/cache-ssh");
   EXPECT_NE(ok.exit_code, 2) << ok.out;

@@ -59,7 +59,7 @@ CONF
   chmod 600 "$dir/authorized_keys"
   ssh_port=$(free_port)
   printf '[127.0.0.1]:%s %s\n' "$ssh_port" "$(cut -d' ' -f1,2 "$dir/host_key.pub")" > "$dir/known_hosts"
-  mkdir -p /run/sshd
+  mkdir -p /run/sshd 2>/dev/null || true  # privilege separation directory (root only; unprivileged sshd skips it)
   cat > "$dir/sshd_config" <<CONF
 Port $ssh_port
 ListenAddress 127.0.0.1
