@@ -13,7 +13,7 @@
 #include <sstream>
 
 #include "agent/git/ssh_signature.h"
-#include "agent/kube/kubeconfig.h"  // DecodeBase64
+#include "diff/model/base64.h"
 
 namespace warren::git {
 namespace {
@@ -72,8 +72,8 @@ std::string KnownHostsName(const std::string& url) {
 bool HostMatches(const std::string& pattern, const std::string& host) {
   if (pattern.rfind("|1|", 0) == 0) {  // hashed: |1|base64(salt)|base64(HMAC-SHA1(salt, host))
     size_t bar = pattern.find('|', 3);
-    auto salt = kube::DecodeBase64(pattern.substr(3, bar - 3));
-    auto hash = kube::DecodeBase64(pattern.substr(bar + 1));
+    auto salt = Base64Decode(pattern.substr(3, bar - 3));
+    auto hash = Base64Decode(pattern.substr(bar + 1));
     if (!salt || !hash) return false;
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
@@ -111,7 +111,7 @@ int CheckHostKey(git_cert* cert, int, const char* host, void* payload) {
     if (hosts.empty() || hosts[0] == '#' || hosts[0] == '@') continue;  // markers are not honoured
     fields >> type >> b64;
     if (!HostMatches(hosts, name)) continue;
-    auto blob = kube::DecodeBase64(b64);
+    auto blob = Base64Decode(b64);
     if (blob && *blob == raw) return 0;
   }
   s->host_error = "the SSH host key of " + name + " (" + (host ? host : "") + ") is not in " + s->o->known_hosts;

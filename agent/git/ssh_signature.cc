@@ -8,7 +8,7 @@
 #include <memory>
 #include <sstream>
 
-#include "agent/kube/kubeconfig.h"  // DecodeBase64
+#include "diff/model/base64.h"
 
 namespace warren::git {
 namespace {
@@ -63,20 +63,9 @@ std::string Digest(const EVP_MD* md, const std::string& data) {
   return std::string(reinterpret_cast<char*>(out), n);
 }
 
+// "SHA256:" + unpadded base64 of the key's hash, as ssh-keygen -l prints it.
 std::string Fingerprint(const std::string& key_blob) {
-  std::string d = Digest(EVP_sha256(), key_blob);
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (size_t i = 0; i < d.size(); i += 3) {
-    unsigned n = static_cast<unsigned char>(d[i]) << 16;
-    if (i + 1 < d.size()) n |= static_cast<unsigned char>(d[i + 1]) << 8;
-    if (i + 2 < d.size()) n |= static_cast<unsigned char>(d[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    if (i + 1 < d.size()) out += kAlphabet[(n >> 6) & 63];
-    if (i + 2 < d.size()) out += kAlphabet[n & 63];
-  }
-  return "SHA256:" + out;
+  return "SHA256:" + Base64Encode(Digest(EVP_sha256(), key_blob), /*pad=*/false);
 }
 
 using Pkey = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
@@ -184,7 +173,7 @@ Result<std::vector<AllowedSigner>> ParseAllowedSigners(const std::string& text, 
     }
     if (k + 1 >= t.size()) return Status::Invalid(where + ": no key after the options");
     s.key_type = t[k];
-    auto blob = kube::DecodeBase64(t[k + 1]);
+    auto blob = Base64Decode(t[k + 1]);
     if (!blob) return Status::Invalid(where + ": the key is not base64");
     s.key_blob = *blob;
     out.push_back(std::move(s));
@@ -198,7 +187,7 @@ Result<VerifiedSignature> VerifySshSignature(const std::string& armored, const s
   size_t b = armored.find(kBegin), e = armored.find(kEnd);
   if (b == std::string::npos || e == std::string::npos || e < b)
     return Status::Invalid("not an SSH signature (gpg.format=ssh); PGP and X.509 signatures are not accepted");
-  auto blob = kube::DecodeBase64(armored.substr(b + kBegin.size(), e - b - kBegin.size()));
+  auto blob = Base64Decode(armored.substr(b + kBegin.size(), e - b - kBegin.size()));
   if (!blob) return Status::Invalid("the SSH signature is not valid base64");
   Reader r(*blob);
   std::string magic, pubkey, ns, reserved, hash_alg, signature;

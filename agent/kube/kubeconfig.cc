@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "diff/model/base64.h"
 #include "diff/model/decode.h"
 
 namespace warren::kube {
@@ -50,7 +51,7 @@ Status ReadPemField(const Json& obj, const char* file_key, const char* data_key,
                     std::string* out_file, std::string* out_pem) {
   std::string data = Str(obj, data_key);
   if (!data.empty()) {
-    auto pem = DecodeBase64(data);
+    auto pem = Base64Decode(data);
     if (!pem) return Status::Invalid(file + ": " + data_key + " is not valid base64");
     *out_pem = *pem;
     return Status::Ok();
@@ -68,28 +69,6 @@ Status ReadPemField(const Json& obj, const char* file_key, const char* data_key,
 }
 
 }  // namespace
-
-std::optional<std::string> DecodeBase64(const std::string& in) {
-  std::string out;
-  int val = 0, bits = -8;
-  for (char ch : in) {
-    if (ch == '=' || ch == '\n' || ch == '\r' || ch == ' ') continue;
-    int d;
-    if (ch >= 'A' && ch <= 'Z') d = ch - 'A';
-    else if (ch >= 'a' && ch <= 'z') d = ch - 'a' + 26;
-    else if (ch >= '0' && ch <= '9') d = ch - '0' + 52;
-    else if (ch == '+' || ch == '-') d = 62;
-    else if (ch == '/' || ch == '_') d = 63;
-    else return std::nullopt;
-    val = (val << 6) | d;
-    bits += 6;
-    if (bits >= 0) {
-      out += static_cast<char>((val >> bits) & 0xff);
-      bits -= 8;
-    }
-  }
-  return out;
-}
 
 Result<ClusterConfig> LoadKubeconfig(const KubeconfigOptions& options) {
   std::vector<std::string> files;

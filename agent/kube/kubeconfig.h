@@ -46,7 +46,4 @@ Result<ClusterConfig> LoadKubeconfig(const KubeconfigOptions& options);
 // and namespace files under `sa_dir` (normally /var/run/secrets/kubernetes.io/serviceaccount).
 Result<ClusterConfig> LoadInCluster(const std::string& sa_dir = "/var/run/secrets/kubernetes.io/serviceaccount");
 
-// Standard base64 (certificate-authority-data and friends).
-std::optional<std::string> DecodeBase64(const std::string& in);
-
 }  // namespace warren::kube

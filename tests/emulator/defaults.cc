@@ -1,5 +1,6 @@
 #include "tests/emulator/defaults.h"
 
+#include "diff/model/base64.h"
 #include "diff/model/quantity.h"
 
 namespace emulator {
@@ -178,18 +179,7 @@ void DefaultSecret(Json& obj) {
     if (!data.is_object()) data = Json::object();
     for (auto& [k, v] : obj["stringData"].items()) {
       // Base64 of the UTF-8 bytes: the write-only stringData becomes data.
-      static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-      std::string in = v.is_string() ? v.get<std::string>() : v.dump(), out;
-      for (size_t i = 0; i < in.size(); i += 3) {
-        unsigned n = static_cast<unsigned char>(in[i]) << 16;
-        if (i + 1 < in.size()) n |= static_cast<unsigned char>(in[i + 1]) << 8;
-        if (i + 2 < in.size()) n |= static_cast<unsigned char>(in[i + 2]);
-        out += kAlphabet[(n >> 18) & 63];
-        out += kAlphabet[(n >> 12) & 63];
-        out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
-        out += i + 2 < in.size() ? kAlphabet[n & 63] : '=';
-      }
-      data[k] = out;
+      data[k] = warren::Base64Encode(v.is_string() ? v.get<std::string>() : v.dump());
     }
     obj.erase("stringData");
   }

@@ -2,33 +2,9 @@
 // base64 data. Values are only ever compared, never shown.
 
 #include "diff/engine/normalize.h"
+#include "diff/model/base64.h"
 
 namespace warren::diff {
-namespace {
-
-std::string Base64(const std::string& in) {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                 (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
-    for (int s : {18, 12, 6, 0}) out += kAlphabet[(v >> s) & 63];
-  }
-  if (i + 1 == in.size()) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
-    for (int s : {18, 12, 6}) out += kAlphabet[(v >> s) & 63];
-    out += "=";
-  }
-  return out;
-}
-
-}  // namespace
 
 void NormalizeSecret(Side side, Json& doc) {
   if (side == Side::kDesired) {
@@ -37,7 +13,7 @@ void NormalizeSecret(Side side, Json& doc) {
       Json& data = doc["data"];
       if (!data.is_object()) data = Json::object();
       for (auto& [k, v] : sd->items())
-        data[k] = Base64(v.is_string() ? v.get<std::string>() : v.dump());
+        data[k] = Base64Encode(v.is_string() ? v.get<std::string>() : v.dump());
     }
     doc.erase("stringData");
   }
