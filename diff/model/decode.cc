@@ -238,13 +238,6 @@ class JsonBuilder : public YAML::EventHandler {
     return top.pointer;  // a key itself: recorded under its map
   }
 
-  static std::string KeyString(const Json& k) {
-    if (k.is_string()) return k.get<std::string>();
-    if (k.is_null()) return "null";
-    if (k.is_boolean()) return k.get<bool>() ? "true" : "false";
-    return k.dump();  // numbers: Go formats ints and shortest floats the same way
-  }
-
   void Emit(Json v, const YAML::Mark& mark, YAML::anchor_t anchor, size_t nodes,
             bool plain_merge, bool pointer_known = false, const std::string& known = "") {
     if (anchor != YAML::NullAnchor) anchors_[anchor] = Anchored{v, nodes};
@@ -265,7 +258,7 @@ class JsonBuilder : public YAML::EventHandler {
     }
     if (!top.have_key) {
       if (v.is_object() || v.is_array()) Fail(mark, "a mapping key must be a scalar");
-      top.key = KeyString(v);
+      top.key = MappingKeyString(v);
       top.key_is_merge = plain_merge;
       top.have_key = true;
       if (!top.key_is_merge && top.value.contains(top.key))
@@ -303,6 +296,13 @@ std::string TooLarge(const std::string& file, size_t size, size_t limit) {
 }
 
 }  // namespace
+
+std::string MappingKeyString(const Json& k) {
+  if (k.is_string()) return k.get<std::string>();
+  if (k.is_null()) return "null";
+  if (k.is_boolean()) return k.get<bool>() ? "true" : "false";
+  return k.dump();  // numbers: Go formats ints and shortest floats the same way
+}
 
 Json ResolvePlainScalar(const std::string& s) {
   static const std::unordered_map<std::string, Json> kWords = [] {

@@ -49,4 +49,8 @@ Result<Document> DecodeJson(std::string_view text, const std::string& file,
 // and for the lint rule that explains surprising booleans.
 Json ResolvePlainScalar(const std::string& text);
 
+// The string a resolved mapping key becomes (JSON keys are strings): `true: x` → "true",
+// `1: x` → "1", `null: x` → "null".
+std::string MappingKeyString(const Json& key);
+
 }  // namespace warren

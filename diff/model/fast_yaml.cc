@@ -130,13 +130,6 @@ void CheckPlainStart(std::string_view s) {
   if ((s[0] == '-' || s[0] == ':') && (s.size() == 1 || s[1] == ' ')) GiveUp();
 }
 
-std::string KeyString(const Json& k) {
-  if (k.is_string()) return k.get<std::string>();
-  if (k.is_null()) return "null";
-  if (k.is_boolean()) return k.get<bool>() ? "true" : "false";
-  return k.dump();
-}
-
 Json PlainValue(std::string_view s) {
   CheckPlainStart(s);
   if (s.find(": ") != std::string_view::npos) GiveUp();
@@ -207,7 +200,7 @@ class FlowReader {
         Skip();
         if (i_ < s_.size() && s_[i_] != ',' && s_[i_] != '}') value = Value();
       }
-      std::string k = KeyString(key);
+      std::string k = MappingKeyString(key);
       if (k == "<<" || out.contains(k)) GiveUp();
       out.emplace(std::move(k), std::move(value));
       Skip();
@@ -335,7 +328,7 @@ class BlockReader {
         if (raw_key == "<<") GiveUp();
         key = PlainValue(raw_key);
       }
-      std::string k = KeyString(key);
+      std::string k = MappingKeyString(key);
       if (out.contains(k)) GiveUp();  // duplicate keys: yaml-cpp's path reports them
       std::string_view rest = colon + 1 < s.size() ? s.substr(colon + 1) : std::string_view();
       while (!rest.empty() && rest[0] == ' ') rest.remove_prefix(1);
