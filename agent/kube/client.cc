@@ -7,19 +7,6 @@
 namespace warren::kube {
 namespace {
 
-StatusCode CodeFor(long code) {
-  switch (code) {
-    case 400: return StatusCode::kInvalidArgument;
-    case 401: return StatusCode::kUnauthenticated;
-    case 403: return StatusCode::kForbidden;
-    case 404: return StatusCode::kNotFound;
-    case 409: return StatusCode::kConflict;
-    case 410: return StatusCode::kExpired;
-    case 422: return StatusCode::kInvalidArgument;
-    default: return code == 429 || code >= 500 ? StatusCode::kUnavailable : StatusCode::kInternal;
-  }
-}
-
 bool Retryable(long code) { return code == 429 || code == 500 || code == 502 || code == 503 || code == 504; }
 
 std::string Segment(const std::string& s) { return net::EscapePathSegment(s); }
@@ -39,7 +26,7 @@ Status ErrorFromResponse(long code, const std::string& body) {
     while (!text.empty() && isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
     message = std::to_string(code) + (text.empty() ? "" : ": " + text);
   }
-  return Status(CodeFor(code), message);
+  return Status(net::StatusCodeForHttp(code), message);
 }
 
 Result<std::unique_ptr<KubeClient>> KubeClient::Create(ClusterConfig config, ClientOptions options) {

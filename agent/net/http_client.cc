@@ -176,6 +176,19 @@ Result<HttpResponse> HttpClient::Perform(const HttpRequest& request, const std::
   return response;
 }
 
+StatusCode StatusCodeForHttp(long status) {
+  switch (status) {
+    case 400:
+    case 422: return StatusCode::kInvalidArgument;
+    case 401: return StatusCode::kUnauthenticated;
+    case 403: return StatusCode::kForbidden;
+    case 404: return StatusCode::kNotFound;
+    case 409: return StatusCode::kConflict;
+    case 410: return StatusCode::kExpired;
+    default: return status == 429 || status >= 500 ? StatusCode::kUnavailable : StatusCode::kInternal;
+  }
+}
+
 std::string EscapePathSegment(const std::string& s) {
   static const char* kHex = "0123456789ABCDEF";
   std::string out;

@@ -61,6 +61,11 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
+// The StatusCode an HTTP error status means, for every client: 400/422 kInvalidArgument, 401
+// kUnauthenticated, 403 kForbidden, 404 kNotFound, 409 kConflict, 410 kExpired, 429 and 5xx
+// kUnavailable, anything else kInternal.
+StatusCode StatusCodeForHttp(long status);
+
 // Percent-encodes one URL path segment: everything but unreserved characters ("/" → "%2F").
 std::string EscapePathSegment(const std::string& s);
 

@@ -30,17 +30,6 @@ std::string Unescape(std::string s) {
   return out;
 }
 
-StatusCode CodeFor(long status) {
-  switch (status) {
-    case 400: return StatusCode::kInvalidArgument;
-    case 401: return StatusCode::kUnauthenticated;
-    case 403: return StatusCode::kForbidden;
-    case 404: return StatusCode::kNotFound;
-    case 409: return StatusCode::kConflict;
-    default: return status >= 500 ? StatusCode::kUnavailable : StatusCode::kInternal;
-  }
-}
-
 bool Retryable(long status) { return status == 500 || status == 502 || status == 503 || status == 504; }
 
 }  // namespace
@@ -59,7 +48,7 @@ Status ErrorFromReply(const std::string& method, const std::string& path, long s
   }
   if (detail.empty() && status == 401) detail = "no or wrong credentials";
   std::string message = method + " " + path + ": " + std::to_string(status) + (detail.empty() ? "" : " " + detail);
-  return Status(CodeFor(status), message);
+  return Status(net::StatusCodeForHttp(status), message);
 }
 
 std::string ApiPath(const std::string& collection, const std::string& vhost, const std::string& name) {
