@@ -38,6 +38,31 @@ Result<std::unique_ptr<KubeClient>> KubeClient::Create(ClusterConfig config, Cli
 KubeClient::KubeClient(ClusterConfig config, ClientOptions options)
     : config_(std::move(config)), options_(std::move(options)), credentials_(config_) {}
 
+net::HttpClient& KubeClient::Http(const Credential& cred) {
+  // The TLS client certificate is part of the connection: rebuild when it changes.
+  if (!http_ || http_cert_ != cred.client_cert_pem) {
+    net::HttpClientOptions o;
+    o.timeout_ms = options_.timeout_ms;
+    o.connect_timeout_ms = std::min(options_.timeout_ms, 5000L);
+    o.ca_file = config_.ca_file;
+    o.ca_pem = config_.ca_pem;
+    o.insecure_skip_verify = config_.insecure_skip_verify;
+    o.tls_server_name = config_.tls_server_name;
+    o.client_cert_pem = cred.client_cert_pem;
+    o.client_key_pem = cred.client_key_pem;
+    http_ = std::make_unique<net::HttpClient>(o);
+    http_cert_ = o.client_cert_pem;
+  }
+  return *http_;
+}
+
+net::HttpRequest KubeClient::Request(const std::string& method, const std::string& path, const std::string& body,
+                                     const Credential& cred) const {
+  net::HttpRequest req{method, config_.server + path, {{"Accept", "application/json"}, {"User-Agent", "warren/0.1"}}, body};
+  if (!cred.token.empty()) req.headers["Authorization"] = "Bearer " + cred.token;
+  return req;
+}
+
 Result<net::HttpResponse> KubeClient::Call(const std::string& method, const std::string& path, const std::string& body,
                                            const std::string& content_type) {
   static thread_local std::mt19937 rng{std::random_device{}()};
@@ -46,25 +71,10 @@ Result<net::HttpResponse> KubeClient::Call(const std::string& method, const std:
   for (int attempt = 0; attempt <= options_.retries; ++attempt) {
     auto cred = credentials_.Get();
     if (!cred.ok()) return cred.status();
-    // The TLS client certificate is part of the connection: rebuild when it changes.
-    if (!http_ || http_cert_ != cred.value().client_cert_pem) {
-      net::HttpClientOptions o;
-      o.timeout_ms = options_.timeout_ms;
-      o.connect_timeout_ms = std::min(options_.timeout_ms, 5000L);
-      o.ca_file = config_.ca_file;
-      o.ca_pem = config_.ca_pem;
-      o.insecure_skip_verify = config_.insecure_skip_verify;
-      o.tls_server_name = config_.tls_server_name;
-      o.client_cert_pem = cred.value().client_cert_pem;
-      o.client_key_pem = cred.value().client_key_pem;
-      http_ = std::make_unique<net::HttpClient>(o);
-      http_cert_ = o.client_cert_pem;
-    }
-    net::HttpRequest req{method, config_.server + path, {{"Accept", "application/json"}, {"User-Agent", "warren/0.1"}}, body};
+    net::HttpRequest req = Request(method, path, body, cred.value());
     if (!content_type.empty()) req.headers["Content-Type"] = content_type;
-    if (!cred.value().token.empty()) req.headers["Authorization"] = "Bearer " + cred.value().token;
     ++requests_;
-    auto reply = http_->Send(req);
+    auto reply = Http(cred.value()).Send(req);
     long wait_ms = options_.backoff_ms << attempt;
     wait_ms += std::uniform_int_distribution<long>(0, wait_ms / 2)(rng);
     if (!reply.ok()) {
@@ -150,6 +160,11 @@ Result<std::optional<Json>> KubeClient::Get(const ResourceInfo& r, const std::st
 }
 
 Result<std::vector<Json>> KubeClient::List(const ResourceInfo& r, const std::string& ns, const std::string& label_selector) {
+  return ListAt(r, ns, label_selector, nullptr);
+}
+
+Result<std::vector<Json>> KubeClient::ListAt(const ResourceInfo& r, const std::string& ns, const std::string& label_selector,
+                                             std::string* resource_version) {
   std::vector<Json> out;
   std::string cont;
   do {
@@ -166,6 +181,7 @@ Result<std::vector<Json>> KubeClient::List(const ResourceInfo& r, const std::str
     if (reply.value().status != 200) return ErrorFromResponse(reply.value().status, reply.value().body);
     Json list = Json::parse(reply.value().body, nullptr, false);
     if (!list.is_object()) return Status::Invalid("LIST " + Path(r, ns) + ": the answer is not a JSON object");
+    if (resource_version && cont.empty()) *resource_version = list["metadata"].value("resourceVersion", "");
     for (Json& item : list["items"]) {
       item["apiVersion"] = r.GroupVersion();
       item["kind"] = r.kind;
@@ -223,31 +239,22 @@ Status KubeClient::Watch(const ResourceInfo& r, const std::string& ns, std::stri
   bool stop = false;
   while (!stop && std::chrono::steady_clock::now() < deadline) {
     if (resource_version.empty()) {  // (re)list: the current state as ADDED events
-      auto list = List(r, ns);
+      // Watched from the list's own resourceVersion, so nothing between the two is missed.
+      auto list = ListAt(r, ns, "", &resource_version);
       if (!list.ok()) return list.status();
       for (const Json& o : list.value())
         if (!on_event("ADDED", o)) return Status::Ok();
-      // The list's own resourceVersion is what to watch from; the newest item's is close enough
-      // only when there are items, so ask the collection for it.
-      auto reply = Call("GET", Path(r, ns) + "?limit=1");
-      if (!reply.ok()) return reply.status();
-      resource_version = Json::parse(reply.value().body, nullptr, false)["metadata"].value("resourceVersion", "");
     }
     long left = std::chrono::duration_cast<std::chrono::seconds>(deadline - std::chrono::steady_clock::now()).count();
     std::string path = Path(r, ns) + "?watch=true&allowWatchBookmarks=true&resourceVersion=" + Segment(resource_version) +
                        "&timeoutSeconds=" + std::to_string(std::max(1L, left));
     auto cred = credentials_.Get();
     if (!cred.ok()) return cred.status();
-    if (!http_) {  // the connection settings come from Call
-      auto probe = Call("GET", Path(r, ns) + "?limit=1");
-      if (!probe.ok()) return probe.status();
-    }
-    net::HttpRequest req{"GET", config_.server + path, {{"Accept", "application/json"}, {"User-Agent", "warren/0.1"}}, ""};
-    if (!cred.value().token.empty()) req.headers["Authorization"] = "Bearer " + cred.value().token;
+    net::HttpRequest req = Request("GET", path, "", cred.value());
     std::string buffer;
     bool expired = false;
     ++requests_;
-    auto reply = http_->Stream(req, [&](std::string_view chunk) {
+    auto reply = Http(cred.value()).Stream(req, [&](std::string_view chunk) {
       buffer.append(chunk);
       for (size_t nl; (nl = buffer.find('\n')) != std::string::npos;) {
         Json event = Json::parse(buffer.substr(0, nl), nullptr, false);

@@ -70,6 +70,13 @@ class KubeClient {
  private:
   KubeClient(ClusterConfig config, ClientOptions options);
   Status Discover();
+  // LIST with the collection's resourceVersion (of the first page) when asked for.
+  Result<std::vector<Json>> ListAt(const ResourceInfo& r, const std::string& ns, const std::string& label_selector,
+                                   std::string* resource_version);
+  // The connection for these credentials, and a request carrying them.
+  net::HttpClient& Http(const Credential& cred);
+  net::HttpRequest Request(const std::string& method, const std::string& path, const std::string& body,
+                           const Credential& cred) const;
   Result<net::HttpResponse> Call(const std::string& method, const std::string& path, const std::string& body = "",
                                  const std::string& content_type = "");
 
