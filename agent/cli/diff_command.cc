@@ -1,5 +1,3 @@
-#include <cstdlib>
-
 #include "agent/cli/commands.h"
 #include "agent/cli/kube_connect.h"
 #include "agent/cli/rabbit_connect.h"
@@ -81,18 +79,13 @@ Result<diff::DiffReport> DiffRabbit(const RabbitArgs& args, const LoadedManifest
 
 int RunDiff(const DiffArgs& args, std::ostream& out, std::ostream& err) {
   // Kubernetes live state from a captured file, or else from the cluster: always without
-  // --rabbitmq-url, and with it when a cluster is named (flags or KUBECONFIG), as for sync.
-  const char* kubeconfig_env = std::getenv("KUBECONFIG");
-  bool kube = !args.live_file.empty() || !args.rabbit.enabled() || !args.kube.kubeconfig.empty() ||
-              !args.kube.context.empty() || args.kube.in_cluster || (kubeconfig_env && *kubeconfig_env);
+  // --rabbitmq-url, and with it when a cluster is named, as for sync.
+  bool kube = !args.live_file.empty() || !args.rabbit.enabled() || ClusterNamed(args.kube);
   DiskFileTree tree;
   LoadOptions options;
-  options.default_namespace = args.default_namespace;
-  if (kube && args.live_file.empty() && !args.namespace_given && !args.kube.in_cluster) {
-    // Objects that name no namespace get the context's, as kubectl gives them.
-    auto config = kube::LoadKubeconfig({args.kube.kubeconfig, args.kube.context, ""});
-    if (config.ok()) options.default_namespace = config.value().namespace_;
-  }
+  options.default_namespace = kube && args.live_file.empty()
+                                  ? DefaultNamespace(args.kube, args.namespace_given, args.default_namespace)
+                                  : args.default_namespace;
   auto desired = LoadDesired(args.paths, args.source, options.default_namespace, err);
   if (!desired.ok()) {
     err << "warren diff: " << desired.status().message() << "\n";

@@ -1,5 +1,6 @@
 #include "agent/cli/kube_connect.h"
 
+#include <cstdlib>
 #include <iostream>
 
 namespace warren::cli {
@@ -14,6 +15,17 @@ Result<std::unique_ptr<kube::KubeClient>> ConnectKube(const KubeArgs& args, cons
   kube::ClientOptions options;
   options.timeout_ms = args.timeout_ms;
   return kube::KubeClient::Create(std::move(config).value(), options);
+}
+
+bool ClusterNamed(const KubeArgs& args) {
+  const char* env = std::getenv("KUBECONFIG");
+  return !args.kubeconfig.empty() || !args.context.empty() || args.in_cluster || (env && *env);
+}
+
+std::string DefaultNamespace(const KubeArgs& args, bool namespace_given, const std::string& given) {
+  if (namespace_given || args.in_cluster) return given;
+  auto config = kube::LoadKubeconfig({args.kubeconfig, args.context, ""});
+  return config.ok() ? config.value().namespace_ : given;
 }
 
 }  // namespace warren::cli

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <thread>
 
 #include "agent/cli/commands.h"
@@ -18,13 +17,6 @@
 
 namespace warren::cli {
 namespace {
-
-// Kubernetes is a target when asked for explicitly, or when KUBECONFIG points somewhere: a
-// command that writes does not pick up ~/.kube/config by accident.
-bool KubeTarget(const SyncArgs& a) {
-  const char* env = std::getenv("KUBECONFIG");
-  return !a.kube.kubeconfig.empty() || !a.kube.context.empty() || a.kube.in_cluster || (env && *env);
-}
 
 // The broker answers once its pods are up, and is whole once `expected` nodes run in its cluster.
 Status WaitForBroker(rabbitmq::ManagementClient& client, int expected, int timeout_seconds) {
@@ -50,16 +42,12 @@ Status WaitForBroker(rabbitmq::ManagementClient& client, int expected, int timeo
 }  // namespace
 
 int RunSync(const SyncArgs& args, std::ostream& out, std::ostream& err) {
-  bool kube = KubeTarget(args);
+  bool kube = ClusterNamed(args.kube);
   if (!kube && !args.rabbit.enabled()) {
     err << "warren sync: no target: give --kubeconfig/--context/--in-cluster (or set KUBECONFIG) and/or --rabbitmq-url\n";
     return kExitError;
   }
-  std::string ns = args.default_namespace;
-  if (kube && !args.namespace_given && !args.kube.in_cluster) {
-    auto config = kube::LoadKubeconfig({args.kube.kubeconfig, args.kube.context, ""});
-    if (config.ok()) ns = config.value().namespace_;
-  }
+  std::string ns = kube ? DefaultNamespace(args.kube, args.namespace_given, args.default_namespace) : args.default_namespace;
   auto loaded = LoadDesired(args.paths, args.source, ns, err);
   if (!loaded.ok()) {
     err << "warren sync: " << loaded.status().message() << "\n";
