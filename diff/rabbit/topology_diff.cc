@@ -12,44 +12,27 @@ using diff::Change;
 using diff::ObjectDiff;
 using diff::Op;
 
+// One change at the JSON Pointer `path`, shown as `field` (".definition.ha-mode").
+void Record(Op op, std::string path, std::string field, Json from, Json to, std::vector<Change>* out) {
+  out->push_back(Change{std::move(path), std::move(field), op, std::move(from), std::move(to)});
+}
+
+// A top-level property ("/durable"); its field is the same name with a dot.
 void CompareValue(const std::string& path, const Json& live, const Json& desired, std::vector<Change>* out) {
-  if (live == desired) return;
-  Change c;
-  c.path = path;
-  c.field = "." + path.substr(1);
-  c.op = Op::kReplace;
-  c.from = live;
-  c.to = desired;
-  out->push_back(std::move(c));
+  if (live != desired) Record(Op::kReplace, path, "." + path.substr(1), live, desired, out);
 }
 
 // Key by key, so a policy change reads "/definition/ha-mode: "all" → "exactly"".
 void CompareMap(const std::string& path, const Json& live, const Json& desired, std::vector<Change>* out) {
+  auto at = [&](const std::string& key) { return path + "/" + EscapePointerToken(key); };
+  auto field = [&](const std::string& key) { return "." + path.substr(1) + "." + key; };
   for (auto it = desired.begin(); it != desired.end(); ++it) {
-    std::string p = path + "/" + EscapePointerToken(it.key());
     auto l = live.find(it.key());
-    if (l == live.end()) {
-      Change c;
-      c.path = p;
-      c.field = "." + path.substr(1) + "." + it.key();
-      c.op = Op::kAdd;
-      c.to = it.value();
-      out->push_back(std::move(c));
-    } else {
-      size_t before = out->size();
-      CompareValue(p, *l, it.value(), out);
-      if (out->size() > before) out->back().field = "." + path.substr(1) + "." + it.key();
-    }
+    if (l == live.end()) Record(Op::kAdd, at(it.key()), field(it.key()), Json(), it.value(), out);
+    else if (*l != it.value()) Record(Op::kReplace, at(it.key()), field(it.key()), *l, it.value(), out);
   }
-  for (auto it = live.begin(); it != live.end(); ++it) {
-    if (desired.contains(it.key())) continue;
-    Change c;
-    c.path = path + "/" + EscapePointerToken(it.key());
-    c.field = "." + path.substr(1) + "." + it.key();
-    c.op = Op::kRemove;
-    c.from = it.value();
-    out->push_back(std::move(c));
-  }
+  for (auto it = live.begin(); it != live.end(); ++it)
+    if (!desired.contains(it.key())) Record(Op::kRemove, at(it.key()), field(it.key()), it.value(), Json(), out);
 }
 
 std::vector<Change> CompareItems(const Vhost& d, const Vhost& l) {

@@ -14,12 +14,15 @@ bool IsServerMetadata(const std::string& key) {
 
 std::string Join(const std::string& a, const std::string& b) { return a.empty() ? b : a + "." + b; }
 
-// "k:{...}" for an item: every schema key, with its default when the item leaves it out.
-std::string ItemElement(const ListSchema& s, const Json& item) {
+// An item's key: every schema key, with its default when the item leaves it out.
+Json ItemKey(const ListSchema& s, const Json& item) {
   Json key = Json::object();
   for (const std::string& k : s.keys) key[k] = KeyValue(item, k);
-  return "k:" + key.dump();
+  return key;
 }
+
+// Its field-set element, "k:{...}".
+std::string ItemElement(const ListSchema& s, const Json& item) { return "k:" + ItemKey(s, item).dump(); }
 
 bool ItemMatches(const ListSchema& s, const Json& item, const Json& key) {
   for (const std::string& k : s.keys)
@@ -111,7 +114,7 @@ Json MergeImpl(const std::string& kind, const Json& live, const Json& config, co
       }
       Json merged = *l;
       for (const Json& item : *it) {
-        Json key = Json::parse(ItemElement(s, item).substr(2));
+        Json key = ItemKey(s, item);
         auto m = std::find_if(merged.begin(), merged.end(), [&](const Json& x) { return ItemMatches(s, x, key); });
         if (m == merged.end()) merged.push_back(item);
         else *m = MergeImpl(kind, *m, item, child);
@@ -154,7 +157,7 @@ Json StrategicImpl(const std::string& kind, const Json& target, const Json& patc
       }
       Json merged = out[key];
       for (const Json& item : *it) {
-        Json k = Json::parse(ItemElement(s, item).substr(2));
+        Json k = ItemKey(s, item);
         auto m = std::find_if(merged.begin(), merged.end(), [&](const Json& x) { return ItemMatches(s, x, k); });
         bool del = item.contains("$patch") && item["$patch"] == "delete";
         if (del) {
