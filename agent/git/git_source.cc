@@ -308,7 +308,9 @@ Result<Checkout> SyncSource(const SourceOptions& o) {
       const git_remote_head** heads = nullptr;
       size_t n = 0;
       git_remote_ls(&heads, &n, remote.p);
-      bool moved = IsCommitId(o.ref);  // a pinned commit not yet here: fetch
+      // The remote ref the asked name is (a branch, a tag, or a full ref name), and whether its
+      // cached copy differs. A pinned commit not yet here is always fetched.
+      bool known = IsCommitId(o.ref), moved = IsCommitId(o.ref);
       for (size_t i = 0; i < n && !moved; ++i) {
         std::string name = heads[i]->name;
         std::string local;
@@ -316,13 +318,9 @@ Result<Checkout> SyncSource(const SourceOptions& o) {
         else if (name == "refs/tags/" + o.ref) local = "refs/tags/" + o.ref;
         else if (name == o.ref) local = name;
         else continue;
+        known = true;
         git_oid have;
         moved = git_reference_name_to_id(&have, repo, local.c_str()) != 0 || !git_oid_equal(&have, &heads[i]->oid);
-      }
-      bool known = IsCommitId(o.ref);
-      for (size_t i = 0; i < n && !known; ++i) {
-        std::string name = heads[i]->name;
-        known = name == "refs/heads/" + o.ref || name == "refs/tags/" + o.ref || name == o.ref;
       }
       git_remote_disconnect(remote.p);
       if (!known) {
