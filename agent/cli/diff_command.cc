@@ -2,7 +2,7 @@
 #include "agent/cli/kube_connect.h"
 #include "agent/cli/rabbit_connect.h"
 #include "agent/fs/disk_file_tree.h"
-#include "agent/cli/desired_source.h"
+#include "agent/cli/desired_args.h"
 #include "agent/kube/live_state.h"
 #include "agent/rabbitmq/live_topology.h"
 #include "diff/engine/diff.h"

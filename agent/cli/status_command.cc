@@ -1,5 +1,5 @@
 #include "agent/cli/commands.h"
-#include "agent/cli/desired_source.h"
+#include "agent/reconcile/reconcile.h"
 #include "agent/cli/rabbit_connect.h"
 #include "agent/fs/disk_file_tree.h"
 #include "agent/rabbitmq/cluster_probe.h"
@@ -16,7 +16,7 @@ int RunStatus(const StatusArgs& args, std::ostream& out, std::ostream& err) {
       err << "warren status: " << objects.status().message() << "\n";
       return kExitError;
     }
-    expected = RabbitReplicas(objects.value());
+    expected = reconcile::RabbitReplicas(objects.value());
   }
   auto client = ConnectRabbit(args.rabbit);
   if (!client.ok()) {

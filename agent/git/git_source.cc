@@ -58,6 +58,10 @@ struct Session {
   std::chrono::steady_clock::time_point deadline;
 };
 
+// Past the deadline, or stopped: libgit2 ends the operation when a callback answers non-zero.
+bool GiveUp(const Session* s) { return std::chrono::steady_clock::now() > s->deadline || s->o->stop.stop_requested(); }
+
+
 // "host" for port 22, "[host]:port" otherwise: how known_hosts names a server.
 std::string KnownHostsName(const std::string& url) {
   std::string rest = url.substr(url.find("://") + 3);
@@ -120,6 +124,7 @@ int CheckHostKey(git_cert* cert, int, const char* host, void* payload) {
 
 int Credentials(git_credential** out, const char*, const char* username_from_url, unsigned int allowed, void* payload) {
   auto* s = static_cast<Session*>(payload);
+  if (GiveUp(s)) return GIT_EUSER;
   if (++s->auth_attempts > 1) return GIT_EAUTH;  // refused once: do not loop
   if ((allowed & GIT_CREDENTIAL_SSH_KEY) && !s->o->ssh_key.empty()) {
     std::string pub = s->o->ssh_key + ".pub";
@@ -131,16 +136,16 @@ int Credentials(git_credential** out, const char*, const char* username_from_url
   return GIT_PASSTHROUGH;
 }
 
-int Progress(const git_indexer_progress*, void* payload) {
-  auto* s = static_cast<Session*>(payload);
-  return std::chrono::steady_clock::now() > s->deadline ? -1 : 0;
-}
+int Progress(const git_indexer_progress*, void* payload) { return GiveUp(static_cast<Session*>(payload)) ? -1 : 0; }
+
+int SidebandProgress(const char*, int, void* payload) { return GiveUp(static_cast<Session*>(payload)) ? -1 : 0; }
 
 git_remote_callbacks Callbacks(Session* s) {
   git_remote_callbacks cb = GIT_REMOTE_CALLBACKS_INIT;
   cb.credentials = Credentials;
   cb.certificate_check = CheckHostKey;
   cb.transfer_progress = Progress;
+  cb.sideband_progress = SidebandProgress;
   cb.payload = s;
   return cb;
 }
@@ -265,6 +270,7 @@ Result<Checkout> SyncSource(const SourceOptions& o) {
   out.ref = o.ref;
   git_repository* repo = nullptr;
   auto fail = [&](const Status& st) -> Status {
+    if (o.stop.stop_requested()) return Status::Cancelled("fetch " + o.url + ": stopped");
     if (!s.host_error.empty()) return Status(StatusCode::kForbidden, "fetch " + o.url + ": " + s.host_error);
     if (s.auth_attempts > 1) return Status(StatusCode::kUnauthenticated, "fetch " + o.url + ": the server refused the credentials");
     return st;

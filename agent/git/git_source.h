@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "agent/util/cancel.h"
 #include "diff/model/file_tree.h"
 
 namespace warren::git {
@@ -28,6 +29,9 @@ struct SourceOptions {
   std::string allowed_signers;
   bool require_signed = false;
   int timeout_seconds = 60;   // a transfer that stalls longer is abandoned
+  // Seen at every libgit2 callback (connection, credentials, host key, each transfer step):
+  // a stopped fetch ends there with kCancelled.
+  StopToken stop;
 };
 
 struct Checkout {

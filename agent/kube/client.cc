@@ -1,6 +1,8 @@
 #include "agent/kube/client.h"
 
+#include <atomic>
 #include <chrono>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -29,36 +31,84 @@ Status ErrorFromResponse(long code, const std::string& body) {
   return Status(net::StatusCodeForHttp(code), message);
 }
 
+// What every view of one client shares. The pool holds idle connections for the current client
+// certificate (exec plugins may rotate it: then the pool starts over).
+struct KubeClient::Shared {
+  explicit Shared(ClusterConfig c) : config(std::move(c)), credentials(config) {}
+  ClusterConfig config;
+  CredentialSource credentials;
+  std::atomic<size_t> requests{0};
+
+  std::mutex pool_mu;
+  std::vector<std::unique_ptr<net::HttpClient>> idle;
+  std::string pool_cert;
+
+  std::mutex discovery_mu;
+  bool discovered = false;
+  std::chrono::steady_clock::time_point discovered_at;
+  std::map<std::pair<std::string, std::string>, ResourceInfo> kinds;  // (group, kind)
+
+  // A connection for these credentials: an idle one, or a new one.
+  std::unique_ptr<net::HttpClient> Acquire(const Credential& cred, long timeout_ms) {
+    {
+      std::lock_guard<std::mutex> lock(pool_mu);
+      if (pool_cert != cred.client_cert_pem) {
+        idle.clear();
+        pool_cert = cred.client_cert_pem;
+      }
+      if (!idle.empty()) {
+        auto h = std::move(idle.back());
+        idle.pop_back();
+        return h;
+      }
+    }
+    net::HttpClientOptions o;
+    o.timeout_ms = timeout_ms;
+    o.connect_timeout_ms = std::min(timeout_ms, 5000L);
+    o.ca_file = config.ca_file;
+    o.ca_pem = config.ca_pem;
+    o.insecure_skip_verify = config.insecure_skip_verify;
+    o.tls_server_name = config.tls_server_name;
+    o.client_cert_pem = cred.client_cert_pem;
+    o.client_key_pem = cred.client_key_pem;
+    return std::make_unique<net::HttpClient>(o);
+  }
+  void Release(std::unique_ptr<net::HttpClient> h, const Credential& cred) {
+    std::lock_guard<std::mutex> lock(pool_mu);
+    if (pool_cert == cred.client_cert_pem && idle.size() < 8) idle.push_back(std::move(h));
+  }
+};
+
 Result<std::unique_ptr<KubeClient>> KubeClient::Create(ClusterConfig config, ClientOptions options) {
   if (config.server.rfind("https://", 0) != 0 && config.server.rfind("http://", 0) != 0)
     return Status::Invalid("Kubernetes server must be an http(s) URL: " + config.server);
-  return std::unique_ptr<KubeClient>(new KubeClient(std::move(config), std::move(options)));
+  return std::unique_ptr<KubeClient>(new KubeClient(std::make_shared<Shared>(std::move(config)), std::move(options)));
 }
 
-KubeClient::KubeClient(ClusterConfig config, ClientOptions options)
-    : config_(std::move(config)), options_(std::move(options)), credentials_(config_) {}
+KubeClient::KubeClient(std::shared_ptr<Shared> shared, ClientOptions options)
+    : shared_(std::move(shared)), options_(std::move(options)) {
+  if (!options_.clock) options_.clock = &Clock::Real();
+}
 
-net::HttpClient& KubeClient::Http(const Credential& cred) {
-  // The TLS client certificate is part of the connection: rebuild when it changes.
-  if (!http_ || http_cert_ != cred.client_cert_pem) {
-    net::HttpClientOptions o;
-    o.timeout_ms = options_.timeout_ms;
-    o.connect_timeout_ms = std::min(options_.timeout_ms, 5000L);
-    o.ca_file = config_.ca_file;
-    o.ca_pem = config_.ca_pem;
-    o.insecure_skip_verify = config_.insecure_skip_verify;
-    o.tls_server_name = config_.tls_server_name;
-    o.client_cert_pem = cred.client_cert_pem;
-    o.client_key_pem = cred.client_key_pem;
-    http_ = std::make_unique<net::HttpClient>(o);
-    http_cert_ = o.client_cert_pem;
-  }
-  return *http_;
+std::unique_ptr<KubeClient> KubeClient::WithStop(StopToken stop) const {
+  ClientOptions o = options_;
+  o.stop = std::move(stop);
+  return std::unique_ptr<KubeClient>(new KubeClient(shared_, std::move(o)));
+}
+
+const ClusterConfig& KubeClient::config() const { return shared_->config; }
+size_t KubeClient::requests_sent() const { return shared_->requests.load(); }
+
+Status KubeClient::Sleep(long ms) const {
+  if (!options_.clock->SleepFor(std::chrono::milliseconds(ms), options_.stop))
+    return Status::Cancelled("Kubernetes API request to " + shared_->config.server + ": stopped");
+  return Status::Ok();
 }
 
 net::HttpRequest KubeClient::Request(const std::string& method, const std::string& path, const std::string& body,
                                      const Credential& cred) const {
-  net::HttpRequest req{method, config_.server + path, {{"Accept", "application/json"}, {"User-Agent", "warren/0.1"}}, body};
+  net::HttpRequest req{method, shared_->config.server + path, {{"Accept", "application/json"}, {"User-Agent", "warren/0.1"}}, body,
+                       options_.stop};
   if (!cred.token.empty()) req.headers["Authorization"] = "Bearer " + cred.token;
   return req;
 }
@@ -69,19 +119,24 @@ Result<net::HttpResponse> KubeClient::Call(const std::string& method, const std:
   bool reauthenticated = false;
   Status last;
   for (int attempt = 0; attempt <= options_.retries; ++attempt) {
-    auto cred = credentials_.Get();
+    if (options_.stop.stop_requested()) return Status::Cancelled(method + " " + path + ": stopped");
+    auto cred = shared_->credentials.Get();
     if (!cred.ok()) return cred.status();
     net::HttpRequest req = Request(method, path, body, cred.value());
     if (!content_type.empty()) req.headers["Content-Type"] = content_type;
-    ++requests_;
-    auto reply = Http(cred.value()).Send(req);
+    ++shared_->requests;
+    auto http = shared_->Acquire(cred.value(), options_.timeout_ms);
+    auto reply = http->Send(req);
+    shared_->Release(std::move(http), cred.value());
     long wait_ms = options_.backoff_ms << attempt;
     wait_ms += std::uniform_int_distribution<long>(0, wait_ms / 2)(rng);
-    if (!reply.ok()) {
-      last = Status(StatusCode::kUnavailable, "cannot reach the Kubernetes API at " + config_.server + ": " +
+    if (!reply.ok() && reply.status().code() == StatusCode::kCancelled) {
+      return reply.status();
+    } else if (!reply.ok()) {
+      last = Status(StatusCode::kUnavailable, "cannot reach the Kubernetes API at " + shared_->config.server + ": " +
                                                   reply.status().message().substr(reply.status().message().rfind(": ") + 2));
     } else if (reply.value().status == 401 && !reauthenticated) {
-      credentials_.Invalidate();  // a rotated token: read it again, once
+      shared_->credentials.Invalidate();  // a rotated token: read it again, once
       reauthenticated = true;
       --attempt;
       continue;
@@ -93,13 +148,18 @@ Result<net::HttpResponse> KubeClient::Call(const std::string& method, const std:
     } else {
       return reply;
     }
-    if (attempt < options_.retries) std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+    if (attempt < options_.retries) WARREN_RETURN_IF_ERROR(Sleep(wait_ms));
   }
   return last;
 }
 
-Status KubeClient::Discover() {
-  if (discovered_) return Status::Ok();
+// Discovery is cached; `force` refreshes it (a kind not found may come from a CRD installed since),
+// at most once every few seconds so a kind that really is missing costs little.
+Status KubeClient::Discover(bool force) {
+  std::lock_guard<std::mutex> lock(shared_->discovery_mu);
+  auto now = std::chrono::steady_clock::now();
+  if (shared_->discovered && (!force || now - shared_->discovered_at < std::chrono::seconds(5))) return Status::Ok();
+  std::map<std::pair<std::string, std::string>, ResourceInfo> kinds;
   auto add = [&](const std::string& group_version, const Json& list) {
     std::string group = group_version.find('/') == std::string::npos ? "" : group_version.substr(0, group_version.find('/'));
     std::string version = group_version.substr(group_version.find('/') + 1);
@@ -107,7 +167,7 @@ Status KubeClient::Discover() {
       std::string name = r.value("name", "");
       if (name.find('/') != std::string::npos) continue;  // subresources
       ResourceInfo info{group, version, name, r.value("kind", ""), r.value("namespaced", true)};
-      kinds_.emplace(std::make_pair(group, info.kind), info);
+      kinds.emplace(std::make_pair(group, info.kind), info);
     }
   };
   auto core = Call("GET", "/api/v1");
@@ -125,20 +185,32 @@ Status KubeClient::Discover() {
     if (list.value().status != 200) continue;  // an unavailable aggregated API does not stop warren
     add(gv, Json::parse(list.value().body, nullptr, false));
   }
-  discovered_ = true;
+  shared_->kinds = std::move(kinds);
+  shared_->discovered = true;
+  shared_->discovered_at = now;
   return Status::Ok();
 }
 
 Result<ResourceInfo> KubeClient::Resolve(const std::string& api_version, const std::string& kind) {
-  WARREN_RETURN_IF_ERROR(Discover());
   auto [group, version] = SplitApiVersion(api_version);
-  auto it = kinds_.find({group, kind});
-  if (it == kinds_.end())
+  auto lookup = [&]() -> std::optional<ResourceInfo> {
+    std::lock_guard<std::mutex> lock(shared_->discovery_mu);
+    auto it = shared_->kinds.find({group, kind});
+    if (it == shared_->kinds.end()) return std::nullopt;
+    return it->second;
+  };
+  WARREN_RETURN_IF_ERROR(Discover(false));
+  auto found = lookup();
+  if (!found || found->version != version) {  // installed or upgraded since the last discovery?
+    WARREN_RETURN_IF_ERROR(Discover(true));
+    found = lookup();
+  }
+  if (!found)
     return Status::NotFound("the cluster does not serve kind " + kind + " in " + (group.empty() ? "the core group" : "group " + group) +
                             " (is its CRD installed?)");
-  if (it->second.version != version)
-    return Status::NotFound(kind + " " + api_version + " is not served by this cluster; it serves " + it->second.GroupVersion());
-  return it->second;
+  if (found->version != version)
+    return Status::NotFound(kind + " " + api_version + " is not served by this cluster; it serves " + found->GroupVersion());
+  return *found;
 }
 
 std::string KubeClient::Path(const ResourceInfo& r, const std::string& ns, const std::string& name) const {
@@ -209,6 +281,35 @@ Result<Json> KubeClient::Apply(const Json& obj, const ApplyOptions& options) {
   return out;
 }
 
+Result<Json> KubeClient::Write(const std::string& method, const std::string& path, const Json& obj) {
+  auto reply = Call(method, path, obj.dump(), "application/json");
+  if (!reply.ok()) return reply.status();
+  if (reply.value().status != 200 && reply.value().status != 201)
+    return ErrorFromResponse(reply.value().status, reply.value().body);
+  Json out = Json::parse(reply.value().body, nullptr, false);
+  if (!out.is_object()) return Status::Invalid(method + " " + path + ": the answer is not a JSON object");
+  return out;
+}
+
+Result<Json> KubeClient::Create(const ResourceInfo& r, const std::string& ns, const Json& obj) {
+  return Write("POST", Path(r, ns), obj);
+}
+
+Result<Json> KubeClient::Update(const ResourceInfo& r, const std::string& ns, const Json& obj) {
+  return Write("PUT", Path(r, ns, obj["metadata"].value("name", "")), obj);
+}
+
+Result<Json> KubeClient::JsonPatch(const ResourceInfo& r, const std::string& ns, const std::string& name, const Json& ops,
+                                  bool dry_run) {
+  std::string path = Path(r, ns, name) + "?fieldManager=" + Segment(options_.field_manager) + (dry_run ? "&dryRun=All" : "");
+  auto reply = Call("PATCH", path, ops.dump(), "application/json-patch+json");
+  if (!reply.ok()) return reply.status();
+  if (reply.value().status != 200) return ErrorFromResponse(reply.value().status, reply.value().body);
+  Json out = Json::parse(reply.value().body, nullptr, false);
+  if (!out.is_object()) return Status::Invalid("PATCH " + path + ": the answer is not a JSON object");
+  return out;
+}
+
 Status KubeClient::Delete(const ResourceInfo& r, const std::string& ns, const std::string& name, const std::string& propagation,
                           const std::string& uid_precondition) {
   Json options = {{"kind", "DeleteOptions"}, {"apiVersion", "v1"}, {"propagationPolicy", propagation}};
@@ -235,26 +336,42 @@ Result<bool> KubeClient::CanI(const std::string& verb, const std::string& group,
 
 Status KubeClient::Watch(const ResourceInfo& r, const std::string& ns, std::string resource_version, int timeout_seconds,
                          const std::function<bool(const std::string&, const Json&)>& on_event) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  WatchRequest w;
+  w.ns = ns;
+  w.resource_version = std::move(resource_version);
+  w.timeout_seconds = timeout_seconds;
+  return Watch(r, w, on_event);
+}
+
+Status KubeClient::Watch(const ResourceInfo& r, WatchRequest& w,
+                         const std::function<bool(const std::string&, const Json&)>& on_event) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(w.timeout_seconds);
+  std::string& resource_version = w.resource_version;
   bool stop = false;
   while (!stop && std::chrono::steady_clock::now() < deadline) {
+    if (options_.stop.stop_requested()) return Status::Cancelled("watch " + r.Qualified() + ": stopped");
     if (resource_version.empty()) {  // (re)list: the current state as ADDED events
       // Watched from the list's own resourceVersion, so nothing between the two is missed.
-      auto list = ListAt(r, ns, "", &resource_version);
+      auto list = ListAt(r, w.ns, w.label_selector, &resource_version);
       if (!list.ok()) return list.status();
+      if (w.on_relist) w.on_relist();
       for (const Json& o : list.value())
         if (!on_event("ADDED", o)) return Status::Ok();
+      if (w.on_synced) w.on_synced();
     }
     long left = std::chrono::duration_cast<std::chrono::seconds>(deadline - std::chrono::steady_clock::now()).count();
-    std::string path = Path(r, ns) + "?watch=true&allowWatchBookmarks=true&resourceVersion=" + Segment(resource_version) +
+    std::string path = Path(r, w.ns) + "?watch=true&allowWatchBookmarks=true&resourceVersion=" + Segment(resource_version) +
                        "&timeoutSeconds=" + std::to_string(std::max(1L, left));
-    auto cred = credentials_.Get();
+    if (!w.label_selector.empty()) path += "&labelSelector=" + Segment(w.label_selector);
+    auto cred = shared_->credentials.Get();
     if (!cred.ok()) return cred.status();
     net::HttpRequest req = Request("GET", path, "", cred.value());
     std::string buffer;
     bool expired = false;
-    ++requests_;
-    auto reply = Http(cred.value()).Stream(req, [&](std::string_view chunk) {
+    ++shared_->requests;
+    // A watch holds its connection for minutes: its own, not one from the pool.
+    auto http = shared_->Acquire(cred.value(), options_.timeout_ms);
+    auto reply = http->Stream(req, [&](std::string_view chunk) {
       buffer.append(chunk);
       for (size_t nl; (nl = buffer.find('\n')) != std::string::npos;) {
         Json event = Json::parse(buffer.substr(0, nl), nullptr, false);
@@ -275,6 +392,7 @@ Status KubeClient::Watch(const ResourceInfo& r, const std::string& ns, std::stri
       }
       return true;
     });
+    if (reply.ok()) shared_->Release(std::move(http), cred.value());
     if (!reply.ok()) return reply.status();
     if (reply.value().status == 410 || expired) {
       resource_version.clear();  // too old: relist

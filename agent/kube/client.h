@@ -1,8 +1,14 @@
 // A Kubernetes API client that behaves like a careful kubectl/client-go: discovery of kinds to
-// resources (cached), get, paged list, server-side apply, delete, watch (resume, bookmarks, relist
-// after 410) and SelfSubjectAccessReview. Every request has a timeout and reuses the connection;
-// 429 honours Retry-After, 5xx and connection failures are retried with backoff and jitter, a 401
-// re-reads the credentials once. Errors are Status values built from the server's Status body.
+// resources (cached, refreshed when a kind is not found), get, paged list, create, update,
+// server-side apply, delete, watch (resume, bookmarks, label selectors, relist after 410) and
+// SelfSubjectAccessReview. Every request has a timeout and reuses a pooled connection; 429 honours
+// Retry-After, 5xx and connection failures are retried with backoff and jitter, a 401 re-reads the
+// credentials once. Errors are Status values built from the server's Status body.
+//
+// Threads: a KubeClient may be used from several threads at once. Requests take a connection from
+// a pool (one per request in flight), discovery and credentials are guarded. WithStop() gives a
+// view that shares all of that but stops on another token: the agent's watches stop at shutdown,
+// a leadership term's writes stop when the Lease is lost.
 #pragma once
 
 #include <functional>
@@ -26,6 +32,8 @@ struct ResourceInfo {
 };
 
 struct ClientOptions {
+  StopToken stop;                   // aborts requests and retry waits: kCancelled
+  const Clock* clock = nullptr;     // retry waits (default: the real clock)
   long timeout_ms = 15000;
   int retries = 4;
   long backoff_ms = 200;
@@ -38,12 +46,23 @@ struct ApplyOptions {
   bool dry_run = false;
 };
 
+// What to watch and how: a namespace ("" = all), a label selector, where to resume, how long.
+struct WatchRequest {
+  std::string ns, label_selector, resource_version;
+  int timeout_seconds = 300;
+  // Around each (re)list: on_relist before its ADDED events (what was known may be gone), on_synced
+  // after them (the caller's copy is complete again).
+  std::function<void()> on_relist, on_synced;
+};
+
 class KubeClient {
  public:
   static Result<std::unique_ptr<KubeClient>> Create(ClusterConfig config, ClientOptions options = {});
+  // The same cluster, connections, credentials and discovery cache, stopped by `stop`.
+  std::unique_ptr<KubeClient> WithStop(StopToken stop) const;
 
-  const ClusterConfig& config() const { return config_; }
-  size_t requests_sent() const { return requests_; }
+  const ClusterConfig& config() const;
+  size_t requests_sent() const;
 
   // The resource serving `kind` in the group of `api_version`. A version the cluster no longer
   // serves is an error naming the one it does (apps/v1beta1 → "the cluster serves apps/v1").
@@ -54,6 +73,13 @@ class KubeClient {
   Result<std::vector<Json>> List(const ResourceInfo& r, const std::string& ns, const std::string& label_selector = "");
   // PATCH application/apply-patch+yaml with fieldManager; 201/200 → the server's object.
   Result<Json> Apply(const Json& obj, const ApplyOptions& options);
+  // POST (409 AlreadyExists is kConflict) and PUT (the object's resourceVersion is the
+  // precondition: a stale one is kConflict). The server's object back.
+  Result<Json> Create(const ResourceInfo& r, const std::string& ns, const Json& obj);
+  Result<Json> Update(const ResourceInfo& r, const std::string& ns, const Json& obj);
+  // PATCH with a JSON Patch (RFC 6902) as field manager warren: the object back.
+  Result<Json> JsonPatch(const ResourceInfo& r, const std::string& ns, const std::string& name, const Json& ops,
+                         bool dry_run = false);
   Status Delete(const ResourceInfo& r, const std::string& ns, const std::string& name,
                 const std::string& propagation = "Background", const std::string& uid_precondition = "");
   // SelfSubjectAccessReview: may this client do `verb` on `resource`?
@@ -64,30 +90,31 @@ class KubeClient {
   // not passed on. On 410 Expired it relists and continues from the new list (ADDED for each).
   Status Watch(const ResourceInfo& r, const std::string& ns, std::string resource_version, int timeout_seconds,
                const std::function<bool(const std::string& type, const Json& object)>& on_event);
+  // The same with a label selector and list callbacks. Ends when on_event returns false, the
+  // timeout passes (Ok), or the stop token fires (kCancelled). request.resource_version is kept
+  // current, so calling again with the same request resumes where this one ended.
+  Status Watch(const ResourceInfo& r, WatchRequest& request,
+               const std::function<bool(const std::string& type, const Json& object)>& on_event);
 
   std::string Path(const ResourceInfo& r, const std::string& ns, const std::string& name = "") const;
 
+  struct Shared;  // what views of one client share: configuration, credentials, pool, discovery
+
  private:
-  KubeClient(ClusterConfig config, ClientOptions options);
-  Status Discover();
+  KubeClient(std::shared_ptr<Shared> shared, ClientOptions options);
+  Status Discover(bool force);
   // LIST with the collection's resourceVersion (of the first page) when asked for.
   Result<std::vector<Json>> ListAt(const ResourceInfo& r, const std::string& ns, const std::string& label_selector,
                                    std::string* resource_version);
-  // The connection for these credentials, and a request carrying them.
-  net::HttpClient& Http(const Credential& cred);
   net::HttpRequest Request(const std::string& method, const std::string& path, const std::string& body,
                            const Credential& cred) const;
   Result<net::HttpResponse> Call(const std::string& method, const std::string& path, const std::string& body = "",
                                  const std::string& content_type = "");
+  Result<Json> Write(const std::string& method, const std::string& path, const Json& obj);
+  Status Sleep(long ms) const;
 
-  ClusterConfig config_;
+  std::shared_ptr<Shared> shared_;
   ClientOptions options_;
-  CredentialSource credentials_;
-  std::unique_ptr<net::HttpClient> http_;
-  std::string http_cert_;  // the client certificate http_ was built with (exec plugins may rotate it)
-  bool discovered_ = false;
-  std::map<std::pair<std::string, std::string>, ResourceInfo> kinds_;  // (group, kind)
-  size_t requests_ = 0;
 };
 
 // The Status for a non-2xx answer: the StatusCode from the HTTP code (403 kForbidden, 409

@@ -55,7 +55,13 @@ namespace {
 struct StreamState {
   HttpResponse* response;
   const std::function<bool(std::string_view)>* on_data;
+  const StopToken* stop;
 };
+
+// libcurl calls this about every 100 ms even while no byte moves: a non-zero answer aborts.
+int AbortWhenStopped(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const StopToken*>(user)->stop_requested() ? 1 : 0;
+}
 
 size_t WriteStream(char* data, size_t size, size_t n, void* user) {
   auto* s = static_cast<StreamState*>(user);
@@ -139,7 +145,10 @@ Result<HttpResponse> HttpClient::Perform(const HttpRequest& request, const std::
   for (const auto& [k, v] : request.headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
   headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip on PUT
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-  StreamState stream{&response, on_data};
+  StreamState stream{&response, on_data, &request.stop};
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, AbortWhenStopped);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &request.stop);
   if (on_data) {
     // A watch lasts as long as the server keeps it: no total timeout, but a stalled stream ends.
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 0L);
@@ -167,6 +176,8 @@ Result<HttpResponse> HttpClient::Perform(const HttpRequest& request, const std::
   curl_slist_free_all(headers);
   curl_slist_free_all(connect_to);
   if (on_data && rc == CURLE_WRITE_ERROR) rc = CURLE_OK;  // the caller stopped the stream
+  if (rc == CURLE_ABORTED_BY_CALLBACK)
+    return Status::Cancelled(request.method + " " + request.url + ": stopped");
   if (rc != CURLE_OK) {
     std::string what = rc == CURLE_OPERATION_TIMEDOUT ? "timed out after " + std::to_string(o.timeout_ms) + " ms"
                                                       : curl_easy_strerror(rc);

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "agent/util/cancel.h"
 #include "diff/model/status.h"
 
 namespace warren::net {
@@ -18,6 +19,7 @@ struct HttpRequest {
   std::string url;
   std::map<std::string, std::string> headers;
   std::string body;
+  StopToken stop;  // a stop aborts the transfer (a watch too) within ~100 ms: kCancelled
 };
 
 struct HttpResponse {
@@ -39,6 +41,8 @@ struct HttpClientOptions {
   std::string tls_server_name;
 };
 
+// One connection cache, so one request at a time: not safe to share between threads (each
+// thread, or a pool, gets its own).
 class HttpClient {
  public:
   explicit HttpClient(HttpClientOptions options);

@@ -72,6 +72,17 @@ Result<std::unique_ptr<ManagementClient>> ManagementClient::Create(ManagementCon
 }
 
 ManagementClient::ManagementClient(ManagementConfig config) : config_(std::move(config)) {
+  if (!config_.clock) config_.clock = &Clock::Real();
+  Connect();
+}
+
+size_t ManagementClient::requests_sent() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return requests_sent_;
+}
+
+void ManagementClient::Connect() {
+  nodes_.clear();
   net::HttpClientOptions o;
   o.timeout_ms = config_.timeout_ms;
   o.connect_timeout_ms = std::min(config_.timeout_ms, 3000L);
@@ -84,19 +95,36 @@ ManagementClient::ManagementClient(ManagementConfig config) : config_(std::move(
 Result<net::HttpResponse> ManagementClient::Send(const std::string& method, const std::string& path,
                                                  const std::string& body) {
   static thread_local std::mt19937 rng{std::random_device{}()};
+  std::lock_guard<std::mutex> lock(mu_);
   std::string failures;
   const size_t n = nodes_.size();
+  bool reloaded = false;
   for (int round = 0; round <= config_.retries; ++round) {
     if (round > 0) {
       long wait = config_.backoff_ms << (round - 1);
-      std::this_thread::sleep_for(std::chrono::milliseconds(wait + std::uniform_int_distribution<long>(0, wait / 2)(rng)));
+      wait += std::uniform_int_distribution<long>(0, wait / 2)(rng);
+      if (!config_.clock->SleepFor(std::chrono::milliseconds(wait), config_.stop))
+        return Status::Cancelled(method + " " + path + ": stopped");
     }
     for (size_t i = 0; i < n; ++i) {
       size_t node = (current_ + i) % n;
-      net::HttpRequest req{method, config_.urls[node] + path, {}, body};
+      net::HttpRequest req{method, config_.urls[node] + path, {}, body, config_.stop};
       if (!body.empty()) req.headers["content-type"] = "application/json";
       ++requests_sent_;
       auto reply = nodes_[node]->Send(req);
+      if (!reply.ok() && reply.status().code() == StatusCode::kCancelled) return reply.status();
+      if (reply.ok() && reply.value().status == 401 && !reloaded && config_.reload_credentials) {
+        // The Secret may have been rotated: read it again and ask the same node once more.
+        reloaded = true;
+        auto fresh = config_.reload_credentials();
+        if (fresh.ok()) {
+          config_.username = fresh.value().username;
+          config_.password = fresh.value().password;
+          Connect();
+          reply = nodes_[node]->Send(req);
+          ++requests_sent_;
+        }
+      }
       if (!reply.ok()) {
         failures = reply.status().message();
         continue;  // connection refused or timed out: the next node
@@ -139,9 +167,10 @@ Status ManagementClient::Post(const std::string& path, const Json& body) { retur
 Status ManagementClient::Delete(const std::string& path) { return Write("DELETE", path, ""); }
 
 Result<net::HttpResponse> ManagementClient::GetFromNode(size_t node, const std::string& path) {
+  std::lock_guard<std::mutex> lock(mu_);
   if (node >= nodes_.size()) return Status::Invalid("no management node " + std::to_string(node));
   ++requests_sent_;
-  return nodes_[node]->Send(net::HttpRequest{"GET", config_.urls[node] + path, {}, ""});
+  return nodes_[node]->Send(net::HttpRequest{"GET", config_.urls[node] + path, {}, "", config_.stop});
 }
 
 }  // namespace warren::rabbitmq

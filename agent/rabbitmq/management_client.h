@@ -4,13 +4,19 @@
 // kUnauthenticated, 403 kForbidden, 404 kNotFound, 5xx kUnavailable) and the message reads
 // "PUT /api/policies/orders/ha-all: 400 bad_request: Validation failed: ...", with the server's
 // HTML-escaped reason made readable. Callers branch on the code, never on the reason text.
+//
+// Threads: safe to share; requests are serialised on a mutex (one connection per node). A 401
+// re-reads the credentials once when the config says how (a rotated Secret), then retries.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "agent/net/http_client.h"
+#include "agent/rabbitmq/credentials.h"
 #include "diff/model/object.h"
 
 namespace warren::rabbitmq {
@@ -22,6 +28,10 @@ struct ManagementConfig {
   long timeout_ms = 10000;
   int retries = 2;        // extra rounds over all URLs after the first
   long backoff_ms = 200;  // doubled each round, plus jitter
+  StopToken stop;         // aborts requests and backoff waits: kCancelled
+  const Clock* clock = nullptr;  // backoff waits (default: the real clock)
+  // Where fresh credentials come from after a 401 (unset: a 401 is final).
+  std::function<Result<Credentials>()> reload_credentials;
 };
 
 class ManagementClient {
@@ -41,10 +51,11 @@ class ManagementClient {
   const std::vector<std::string>& urls() const { return config_.urls; }
 
   // How many HTTP requests were sent (tests count them).
-  size_t requests_sent() const { return requests_sent_; }
+  size_t requests_sent() const;
 
  private:
   explicit ManagementClient(ManagementConfig config);
+  void Connect();  // one connection cache per node, with the current credentials
   Result<net::HttpResponse> Send(const std::string& method, const std::string& path, const std::string& body);
   Status Write(const std::string& method, const std::string& path, const std::string& body);  // 2xx or error
 
@@ -52,6 +63,7 @@ class ManagementClient {
   std::vector<std::unique_ptr<net::HttpClient>> nodes_;  // one connection cache per node
   size_t current_ = 0;
   size_t requests_sent_ = 0;
+  mutable std::mutex mu_;
 };
 
 // The error for a non-2xx reply, as described above. Exposed for tests.

@@ -23,6 +23,7 @@ enum class StatusCode {
   kForbidden,
   kUnavailable,
   kInternal,
+  kCancelled,        // stopped on request (shutdown, lost leadership) before it finished
 };
 
 class [[nodiscard]] Status {
@@ -37,6 +38,7 @@ class [[nodiscard]] Status {
   static Status Io(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
+  static Status Cancelled(std::string m) { return {StatusCode::kCancelled, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

@@ -1,36 +1,22 @@
-#include "agent/sync/kube_sync.h"
+#include "agent/reconcile/kube_stage.h"
 
-#include <chrono>
+#include <algorithm>
 #include <map>
 #include <set>
-#include <thread>
 
-#include "agent/kube/live_state.h"
 #include "diff/engine/apply_order.h"
 #include "diff/engine/diff.h"
 #include "diff/engine/readiness.h"
 #include "diff/model/quantity.h"
 
-namespace warren::sync {
+namespace warren::reconcile {
 namespace {
 
 using diff::Action;
 using diff::ApplyResult;
 using diff::Outcome;
 
-constexpr const char* kInventoryName = "warren-inventory";
-
 std::string Annotation(const Object& o, const char* key) { return StringField(Field(Field(o.doc(), "metadata"), "annotations"), key); }
-
-// The desired object as warren applies it: with its ownership labels.
-Object Owned(const Object& o, const std::string& source) {
-  Object out = o;
-  Json& labels = out.mutable_doc()["metadata"]["labels"];
-  if (!labels.is_object()) labels = Json::object();
-  labels[diff::kManagedByLabel] = "warren";
-  labels[diff::kSourceLabel] = source;
-  return out;
-}
 
 Json InventoryEntry(const ResourceKey& k, const std::string& api_version) {
   return {{"apiVersion", api_version}, {"kind", k.kind}, {"namespace", k.ns}, {"name", k.name}};
@@ -38,27 +24,27 @@ Json InventoryEntry(const ResourceKey& k, const std::string& api_version) {
 
 std::string Hint(const Status& s) {
   if (s.code() == StatusCode::kConflict && s.message().find("Apply failed") != std::string::npos)
-    return " (another manager owns these fields: --force-conflicts, or the annotation warren.io/force-conflicts: \"true\", "
+    return " (another manager owns these fields: force-conflicts, or the annotation warren.io/force-conflicts: \"true\", "
            "takes them over)";
   return "";
 }
 
 class Syncer {
  public:
-  Syncer(kube::KubeClient& client, const KubeSyncOptions& o) : c_(client), o_(o) { report_.dry_run = o.dry_run; }
+  Syncer(kube::KubeClient& client, const KubeStageOptions& o, const StopToken& stop)
+      : c_(client), o_(o), stop_(stop), clock_(o.clock ? *o.clock : Clock::Real()) {
+    report_.dry_run = o.dry_run;
+  }
 
-  diff::ApplyReport Run(const std::vector<Object>& desired_in) {
-    std::vector<Object> desired;
-    for (const Object& o : desired_in) desired.push_back(Owned(o, o_.source));
-    auto live = kube::FetchLive(c_, desired);
-    if (!live.ok()) return Fatal(live.status());
-    diff::DiffReport plan = diff::Diff(desired, live.value());
+  diff::ApplyReport Run(const std::vector<Object>& desired, const std::vector<Object>& live, const diff::DiffReport& plan) {
+    // Before any write: an inventory that cannot be read stops the stage (see the header).
+    Status inventory = LoadInventory();
+    if (!inventory.ok()) return InventoryUnreadable(inventory);
     std::map<ResourceKey, const diff::ObjectDiff*> by_key;
     for (const auto& d : plan.objects) by_key[d.key] = &d;
     std::map<ResourceKey, const Object*> live_by_key;
-    for (const Object& l : live.value()) live_by_key[l.key()] = &l;
+    for (const Object& l : live) live_by_key[l.key()] = &l;
 
-    LoadInventory();
     bool stopped = false;
     int failed_rank = -1;
     std::vector<const Object*> applied;
@@ -94,17 +80,20 @@ class Syncer {
       }
     }
     if (!o_.dry_run && !stopped) WaitReady(applied);
-    Prune(desired);
+    if (!stop_.stop_requested()) Prune(desired);
     SaveInventory();
     return std::move(report_);
   }
 
  private:
-  diff::ApplyReport Fatal(const Status& s) {
+  ResourceKey InventoryKey() const { return ResourceKey{"", "ConfigMap", o_.inventory_namespace, o_.inventory_name}; }
+
+  diff::ApplyReport InventoryUnreadable(const Status& s) {
     ApplyResult r;
-    r.object.key = ResourceKey{"", "Cluster", "", c_.config().server};
+    r.object.key = InventoryKey();
+    r.object.api_version = "v1";
     r.outcome = Outcome::kFailed;
-    r.message = s.message();
+    r.message = "read warren's inventory: " + s.message() + " (nothing applied, pruned or recorded: retried next time)";
     report_.results.push_back(std::move(r));
     return std::move(report_);
   }
@@ -121,7 +110,52 @@ class Syncer {
       Record(d, Outcome::kFailed, "apply " + o.key().ToString() + ": " + r.status().message() + Hint(r.status()));
       return false;
     }
+    if (d.action == Action::kUpdate) return RemoveForeignItems(o, d, r.value());
     Record(d, d.action == Action::kCreate ? Outcome::kCreated : Outcome::kConfigured);
+    return true;
+  }
+
+  // Server-side apply removes only what warren owned. Items another manager added to a keyed list
+  // (`kubectl set env FOO=bar`) stay after the apply and are still drift: with force they are
+  // removed by a JSON Patch whose `test` ops make it fail rather than remove anything that moved;
+  // without force the object needs action, like any other conflict.
+  bool RemoveForeignItems(const Object& o, const diff::ObjectDiff& d, const Json& applied) {
+    if (o_.dry_run) {
+      Record(d, Outcome::kConfigured);
+      return true;
+    }
+    Object after(applied, SourceLocation{"(live)"});
+    diff::ObjectDiff left = diff::DiffObject(o, &after, {});
+    Json ops = Json::array();
+    std::vector<std::string> fields;
+    std::vector<const diff::Change*> removals;
+    for (const diff::Change& c : left.changes)
+      if (c.op == diff::Op::kRemove && !c.masked) removals.push_back(&c);
+    if (removals.empty()) {
+      Record(d, Outcome::kConfigured);
+      return true;
+    }
+    // Later array indexes first, so earlier removals do not shift the ones after them.
+    std::sort(removals.begin(), removals.end(), [](const diff::Change* a, const diff::Change* b) { return a->path > b->path; });
+    for (const diff::Change* c : removals) {
+      ops.push_back({{"op", "test"}, {"path", c->path}, {"value", c->from}});
+      ops.push_back({{"op", "remove"}, {"path", c->path}});
+      fields.push_back(c->field);
+    }
+    std::string list;
+    for (const auto& f : fields) list += (list.empty() ? "" : ", ") + f;
+    if (!Force(o)) {
+      Record(d, Outcome::kSkipped, "applied, but " + list + " was added by another manager; force-conflicts (or the annotation "
+                                   "warren.io/force-conflicts: \"true\") removes it");
+      return false;
+    }
+    auto r = c_.Resolve(o.api_version(), o.kind());
+    auto patched = r.ok() ? c_.JsonPatch(r.value(), o.ns(), o.name(), ops) : Result<Json>(r.status());
+    if (!patched.ok()) {
+      Record(d, Outcome::kFailed, "remove " + list + " from " + o.key().ToString() + ": " + patched.status().message());
+      return false;
+    }
+    Record(d, Outcome::kConfigured, "removed " + list + " (added by another manager)");
     return true;
   }
 
@@ -131,13 +165,14 @@ class Syncer {
     if (!r.ok()) return r.status();
     std::string uid = StringField(Field(live.doc(), "metadata"), "uid");
     WARREN_RETURN_IF_ERROR(c_.Delete(r.value(), live.ns(), live.name(), propagation, uid));
-    for (int i = 0; i < o_.timeout_seconds * 10; ++i) {
+    auto deadline = clock_.Now() + o_.timeout;
+    while (clock_.Now() < deadline) {
       auto got = c_.Get(r.value(), live.ns(), live.name());
       if (!got.ok()) return got.status();
       if (!got.value()) return Status::Ok();
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (!clock_.SleepFor(std::chrono::milliseconds(100), stop_)) return Status::Cancelled("stopped while waiting for the deletion");
     }
-    return Status::Unavailable(live.key().ToString() + " is still there " + std::to_string(o_.timeout_seconds) + " s after its deletion");
+    return Status::Unavailable(live.key().ToString() + " is still there " + std::to_string(o_.timeout.count()) + " s after its deletion");
   }
 
   // Larger storage in a volumeClaimTemplate: every existing claim of that template asks for it too.
@@ -212,7 +247,7 @@ class Syncer {
   }
 
   void WaitReady(const std::vector<const Object*>& objects) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o_.timeout_seconds);
+    auto deadline = clock_.Now() + o_.timeout;
     auto endpoints = c_.Resolve("v1", "Endpoints");
     for (const Object* o : objects) {
       if (o->kind() != "StatefulSet" && o->kind() != "PersistentVolumeClaim" && o->kind() != "Service") continue;
@@ -229,34 +264,41 @@ class Syncer {
         }
         last = diff::JudgeReadiness(*got.value(), ep ? &*ep : nullptr);
         if (last.ready) break;
-        if (std::chrono::steady_clock::now() > deadline) {
+        bool timed_out = clock_.Now() > deadline;
+        if (timed_out || stop_.stop_requested()) {
           ApplyResult res;
           res.object.key = o->key();
           res.object.api_version = o->api_version();
           res.object.action = Action::kUpdate;
           res.outcome = Outcome::kFailed;
-          res.message = "not ready after " + std::to_string(o_.timeout_seconds) + " s: " + last.waiting_for;
+          res.message = (timed_out ? "not ready after " + std::to_string(o_.timeout.count()) + " s: "
+                                   : std::string("stopped while waiting for readiness: ")) + last.waiting_for;
           report_.results.push_back(std::move(res));
+          if (!timed_out) return;
           break;
         }
-        if (o_.progress) *o_.progress << "waiting for " << o->key().ToString() << ": " << last.waiting_for << "\n";
-        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+        if (o_.progress) o_.progress("waiting for " + o->key().ToString() + ": " + last.waiting_for);
+        clock_.SleepFor(std::chrono::milliseconds(250), stop_);
       }
     }
   }
 
-  void LoadInventory() {
+  // Absent (a first run) is an empty inventory; anything else that is not a readable list is an error.
+  Status LoadInventory() {
     auto cm = c_.Resolve("v1", "ConfigMap");
-    if (!cm.ok()) return;
-    auto got = c_.Get(cm.value(), o_.inventory_namespace, kInventoryName);
-    if (!got.ok() || !got.value()) return;
+    if (!cm.ok()) return cm.status();
+    auto got = c_.Get(cm.value(), o_.inventory_namespace, o_.inventory_name);
+    if (!got.ok()) return got.status().WithContext("GET ConfigMap " + o_.inventory_namespace + "/" + o_.inventory_name);
+    if (!got.value()) return Status::Ok();
     Json objects = Json::parse(StringField(Field(*got.value(), "data"), "objects"), nullptr, false);
-    if (!objects.is_array()) return;
+    if (!objects.is_array())
+      return Status::Invalid("ConfigMap " + o_.inventory_namespace + "/" + o_.inventory_name + ": data.objects is not a JSON list");
     for (const Json& e : objects) {
       auto [group, version] = SplitApiVersion(StringField(e, "apiVersion"));
       ResourceKey k{group, StringField(e, "kind"), StringField(e, "namespace"), StringField(e, "name")};
       old_inventory_[k] = StringField(e, "apiVersion");
     }
+    return Status::Ok();
   }
 
   void Prune(const std::vector<Object>& desired) {
@@ -328,13 +370,14 @@ class Syncer {
     Json objects = Json::array();
     for (const auto& [k, v] : merged) objects.push_back(InventoryEntry(k, v));
     Json cm = {{"apiVersion", "v1"}, {"kind", "ConfigMap"},
-               {"metadata", {{"name", kInventoryName}, {"namespace", o_.inventory_namespace},
+               {"metadata", {{"name", o_.inventory_name}, {"namespace", o_.inventory_namespace},
                              {"labels", {{diff::kManagedByLabel, "warren"}, {diff::kSourceLabel, o_.source}}}}},
                {"data", {{"objects", objects.dump()}}}};
-    auto r = c_.Apply(cm, {/*force=*/true, false});
+    // Written even when stopped: it must not lose what this run applied.
+    auto r = writer_->Apply(cm, {/*force=*/true, false});
     if (!r.ok()) {
       ApplyResult res;
-      res.object.key = ResourceKey{"", "ConfigMap", o_.inventory_namespace, kInventoryName};
+      res.object.key = InventoryKey();
       res.outcome = Outcome::kFailed;
       res.message = "record the inventory: " + r.status().message();
       report_.results.push_back(std::move(res));
@@ -342,15 +385,29 @@ class Syncer {
   }
 
   kube::KubeClient& c_;
-  const KubeSyncOptions& o_;
+  const KubeStageOptions& o_;
+  const StopToken& stop_;
+  const Clock& clock_;
+  // The inventory write outlives a stop: a view of the client that nothing cancels.
+  std::unique_ptr<kube::KubeClient> writer_ = c_.WithStop(StopToken());
   diff::ApplyReport report_;
   std::map<ResourceKey, std::string> inventory_, old_inventory_;  // key → apiVersion
 };
 
 }  // namespace
 
-diff::ApplyReport SyncKubernetes(kube::KubeClient& client, const std::vector<Object>& desired, const KubeSyncOptions& options) {
-  return Syncer(client, options).Run(desired);
+Object Owned(const Object& o, const std::string& source) {
+  Object out = o;
+  Json& labels = out.mutable_doc()["metadata"]["labels"];
+  if (!labels.is_object()) labels = Json::object();
+  labels[diff::kManagedByLabel] = "warren";
+  labels[diff::kSourceLabel] = source;
+  return out;
 }
 
-}  // namespace warren::sync
+diff::ApplyReport ApplyKubernetes(kube::KubeClient& client, const std::vector<Object>& desired, const std::vector<Object>& live,
+                                  const diff::DiffReport& plan, const KubeStageOptions& options, const StopToken& stop) {
+  return Syncer(client, options, stop).Run(desired, live, plan);
+}
+
+}  // namespace warren::reconcile

@@ -14,31 +14,49 @@
 //    inventory namespace), still labelled app.kubernetes.io/managed-by=warren, without
 //    `warren.io/prune: disabled`; never Namespaces or PersistentVolumeClaims. A failed deletion
 //    stays in the inventory and is retried next time.
+//  - The inventory is read before anything is written. When it cannot be read (or does not parse),
+//    nothing is applied, pruned or saved: the stage fails. Guessing "empty" would make the next
+//    save forget what warren owns.
 //  - The inventory is written after the applies, whatever failed, so it never loses an object
 //    warren applied.
+//  - Every wait (deletion, readiness) ends at the timeout or the stop token, whichever is first.
 #pragma once
 
-#include <ostream>
+#include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "agent/kube/client.h"
+#include "agent/util/cancel.h"
 #include "diff/engine/apply_report.h"
+#include "diff/engine/report.h"
 #include "diff/model/object.h"
 
-namespace warren::sync {
+namespace warren::reconcile {
 
-struct KubeSyncOptions {
+inline constexpr const char* kInventoryName = "warren-inventory";
+
+struct KubeStageOptions {
   bool dry_run = false;
   bool prune = false;
   bool force_conflicts = false;
   bool continue_on_error = false;  // default: stop at the first failing stage
-  int timeout_seconds = 300;       // readiness wait
+  std::chrono::seconds timeout{300};  // deletion and readiness waits
   std::string inventory_namespace = "default";
+  std::string inventory_name = kInventoryName;  // one per source sharing a namespace
   std::string source = "warren";   // the value of the warren.io/source label
-  std::ostream* progress = nullptr;  // waiting messages, when a person is watching
+  const Clock* clock = nullptr;    // default: the real clock
+  std::function<void(const std::string&)> progress;  // waiting messages, when someone listens
 };
 
-diff::ApplyReport SyncKubernetes(kube::KubeClient& client, const std::vector<Object>& desired, const KubeSyncOptions& options);
+// The desired object as warren applies it: with its ownership labels.
+Object Owned(const Object& o, const std::string& source);
 
-}  // namespace warren::sync
+// Applies `desired` (already Owned) against `live` (their live counterparts, as the diff wants
+// them). `client` should stop on `stop`, so an abandoned run writes nothing more.
+// `plan` is diff::Diff(desired, live).
+diff::ApplyReport ApplyKubernetes(kube::KubeClient& client, const std::vector<Object>& desired, const std::vector<Object>& live,
+                                  const diff::DiffReport& plan, const KubeStageOptions& options, const StopToken& stop);
+
+}  // namespace warren::reconcile

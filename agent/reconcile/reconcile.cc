@@ -1,0 +1,144 @@
+#include "agent/reconcile/reconcile.h"
+
+#include <algorithm>
+
+#include "agent/kube/live_state.h"
+#include "agent/rabbitmq/live_topology.h"
+#include "agent/rabbitmq/topology_apply.h"
+#include "agent/reconcile/kube_stage.h"
+#include "diff/engine/diff.h"
+#include "diff/rabbit/desired_topology.h"
+#include "diff/rabbit/topology_diff.h"
+
+namespace warren::reconcile {
+namespace {
+
+// The broker answers once its pods are up, and is whole once `expected` nodes run in its cluster.
+Status WaitForBroker(rabbitmq::ManagementClient& client, int expected, const Options& o, const StopToken& stop) {
+  const Clock& clock = o.clock ? *o.clock : Clock::Real();
+  auto deadline = clock.Now() + o.timeout;
+  std::string last;
+  while (true) {
+    auto r = client.Get("/api/nodes");
+    if (!r.ok() && (r.status().code() == StatusCode::kUnauthenticated || r.status().code() == StatusCode::kCancelled))
+      return r.status();
+    if (r.ok()) {
+      int running = 0;
+      for (const Json& n : r.value()) running += n.is_object() && n.value("running", false) == true;
+      if (running >= expected) return Status::Ok();
+      last = std::to_string(running) + "/" + std::to_string(expected) + " RabbitMQ nodes running";
+    } else {
+      last = r.status().message();
+    }
+    if (clock.Now() > deadline)
+      return Status::Unavailable("RabbitMQ not ready within " + std::to_string(o.timeout.count()) + " s: " + last);
+    if (o.progress) o.progress("waiting for RabbitMQ: " + last);
+    if (!clock.SleepFor(std::chrono::milliseconds(500), stop)) return Status::Cancelled("stopped while waiting for RabbitMQ");
+  }
+}
+
+void KubernetesStage(const std::vector<Object>& objects, const Targets& t, const Options& o, const StopToken& stop, Report& report) {
+  std::vector<Object> desired;
+  desired.reserve(objects.size());
+  for (const Object& obj : objects) desired.push_back(Owned(obj, o.source));
+  LiveFromApi from_api(*t.kube);
+  auto live = (t.live ? t.live : &from_api)->Live(desired);
+  if (!live.ok()) {
+    diff::ApplyResult r;
+    r.object.key = ResourceKey{"", "Cluster", "", t.kube->config().server};
+    r.outcome = diff::Outcome::kFailed;
+    r.message = live.status().message();
+    report.applied.results.push_back(std::move(r));
+    return;
+  }
+  diff::DiffReport plan = diff::Diff(desired, live.value());
+  if (!o.plan_only) {
+    KubeStageOptions k;
+    k.dry_run = o.dry_run;
+    k.prune = o.prune;
+    k.force_conflicts = o.force_conflicts;
+    k.continue_on_error = o.continue_on_error;
+    k.timeout = o.timeout;
+    k.inventory_namespace = o.inventory_namespace;
+    k.inventory_name = o.inventory_name;
+    k.source = o.source;
+    k.clock = o.clock;
+    k.progress = o.progress;
+    diff::ApplyReport applied = ApplyKubernetes(*t.kube, desired, live.value(), plan, k, stop);
+    report.applied.unchanged += applied.unchanged;
+    for (auto& r : applied.results) report.applied.results.push_back(std::move(r));
+  }
+  report.plan.Append(std::move(plan));
+}
+
+void RabbitStage(const LoadedManifests& m, const Targets& t, const Options& o, const StopToken& stop, Report& report) {
+  auto desired = rabbit::DesiredTopology(m.objects, m.definitions);
+  if (!desired.ok()) {
+    report.error = desired.status();
+    return;
+  }
+  // Right after the Kubernetes stage the broker may still be starting: wait for all of it.
+  Status up = t.kube && !o.plan_only ? WaitForBroker(*t.rabbit, std::max(1, RabbitReplicas(m.objects)), o, stop) : Status::Ok();
+  auto live = up.ok() ? rabbitmq::ReadLiveTopology(*t.rabbit, o.rabbit_inventory) : Result<rabbitmq::LiveTopology>(up);
+  if (!live.ok()) {
+    report.error = live.status();
+    return;
+  }
+  diff::DiffReport plan = rabbit::DiffTopology(desired.value(), live.value().state, live.value().inventory);
+  if (!o.plan_only) {
+    rabbitmq::TopologyApplyOptions apply;
+    apply.dry_run = o.dry_run;
+    apply.prune = o.prune;
+    apply.recreate_empty_queues = o.recreate_empty_queues;
+    diff::ApplyReport r = rabbitmq::ApplyTopology(*t.rabbit, desired.value(), live.value(), plan, apply);
+    report.applied.unchanged += r.unchanged;
+    for (auto& x : r.results) report.applied.results.push_back(std::move(x));
+  }
+  report.plan.Append(std::move(plan));
+}
+
+}  // namespace
+
+Result<std::vector<Object>> LiveFromApi::Live(const std::vector<Object>& desired) { return kube::FetchLive(client_, desired); }
+
+std::vector<Object> KubernetesObjects(const LoadedManifests& desired, bool rabbit_target) {
+  std::vector<Object> out;
+  for (const Object& o : desired.objects)
+    if (!rabbit_target || !rabbit::IsTopologyObject(o)) out.push_back(o);
+  return out;
+}
+
+Report ReconcileOnce(const LoadedManifests& desired, const Targets& targets, const Options& options, const StopToken& stop) {
+  Report report;
+  report.applied.dry_run = options.dry_run || options.plan_only;
+  std::vector<Object> kube_objects = KubernetesObjects(desired, targets.rabbit != nullptr);
+  if (targets.kube && !options.skip_kube) KubernetesStage(kube_objects, targets, options, stop, report);
+  else if (!targets.kube) report.kube_objects_not_synced = kube_objects.size();
+
+  if (!targets.rabbit || options.skip_rabbit) return report;
+  if (stop.stop_requested()) {
+    report.error = Status::Cancelled("stopped before the RabbitMQ stage");
+  } else if (report.applied.Converged() || options.continue_on_error || options.plan_only) {
+    RabbitStage(desired, targets, options, stop, report);
+  } else {
+    report.notes.push_back("RabbitMQ not synced: the Kubernetes stage did not converge");
+  }
+  return report;
+}
+
+int RabbitReplicas(const std::vector<Object>& objects) {
+  for (const Object& o : objects) {
+    if (o.kind() != "StatefulSet") continue;
+    const Json& spec = Field(o.doc(), "spec");
+    const Json& containers = Field(Field(Field(spec, "template"), "spec"), "containers");
+    if (!containers.is_array()) continue;
+    for (const Json& c : containers) {
+      if (StringField(c, "image").find("rabbitmq") == std::string::npos) continue;
+      const Json& replicas = Field(spec, "replicas");
+      return replicas.is_number_integer() ? replicas.get<int>() : 1;  // the API server's default
+    }
+  }
+  return 0;
+}
+
+}  // namespace warren::reconcile

@@ -1,0 +1,87 @@
+// One reconcile: the desired state of one source made live, in order — Kubernetes objects first
+// (server-side apply, readiness, prune by inventory; see kube_stage.h), then, once the broker
+// answers with all its nodes, the RabbitMQ topology (see rabbitmq/topology_apply.h). `warren sync`
+// calls it once; `warren run` calls it whenever git, a watch or a timer says something changed.
+//
+// Where the live Kubernetes state comes from is the caller's choice (LiveKube): read from the
+// API server for a one-shot command, or from the agent's watch cache. Every wait ends at the
+// deadline or the stop token, and the clients passed in should stop on the same token.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "agent/kube/client.h"
+#include "agent/rabbitmq/management_client.h"
+#include "agent/util/cancel.h"
+#include "diff/engine/apply_report.h"
+#include "diff/engine/report.h"
+#include "diff/model/loader.h"
+
+namespace warren::reconcile {
+
+// The live counterparts of a set of desired Kubernetes objects (absent: not there).
+class LiveKube {
+ public:
+  virtual ~LiveKube() = default;
+  virtual Result<std::vector<Object>> Live(const std::vector<Object>& desired) = 0;
+};
+
+// Reads them from the API server (one LIST per kind and namespace holding several, else a GET).
+class LiveFromApi : public LiveKube {
+ public:
+  explicit LiveFromApi(kube::KubeClient& client) : client_(client) {}
+  Result<std::vector<Object>> Live(const std::vector<Object>& desired) override;
+
+ private:
+  kube::KubeClient& client_;
+};
+
+struct Targets {
+  kube::KubeClient* kube = nullptr;  // null: no Kubernetes target
+  LiveKube* live = nullptr;          // with kube; null: read from the API server
+  rabbitmq::ManagementClient* rabbit = nullptr;  // null: no RabbitMQ target
+};
+
+struct Options {
+  bool plan_only = false;  // diff only: no request that writes (not even a server dry run)
+  // Leave one target out this time (the agent checks Kubernetes on watch events and RabbitMQ on
+  // its health timer); the topology documents still belong to RabbitMQ when it is a target.
+  bool skip_kube = false, skip_rabbit = false;
+  bool dry_run = false;    // server dry runs, nothing persisted
+  bool prune = false;
+  bool force_conflicts = false;
+  bool continue_on_error = false;
+  bool recreate_empty_queues = false;
+  std::chrono::seconds timeout{300};  // readiness, deletion and broker waits
+  std::string inventory_namespace = "default";
+  std::string inventory_name = "warren-inventory";
+  std::string source = "warren";      // the warren.io/source label value
+  std::string rabbit_inventory = "warren-inventory";
+  const Clock* clock = nullptr;
+  std::function<void(const std::string&)> progress;
+};
+
+struct Report {
+  diff::DiffReport plan;      // what differed when the run started (Kubernetes, then RabbitMQ)
+  diff::ApplyReport applied;  // what the run did (nothing when plan_only)
+  size_t kube_objects_not_synced = 0;  // no Kubernetes target for them
+  std::vector<std::string> notes;      // said to the user, not failures
+  // The run could not be made at all (bad topology documents, broker unreachable): exit 2.
+  Status error;
+  bool Converged() const { return error.ok() && applied.Converged(); }
+};
+
+// The objects a Kubernetes target is given: everything but the RabbitMQ topology documents when
+// a RabbitMQ target takes those.
+std::vector<Object> KubernetesObjects(const LoadedManifests& desired, bool rabbit_target);
+
+Report ReconcileOnce(const LoadedManifests& desired, const Targets& targets, const Options& options, const StopToken& stop);
+
+// The node count the manifests ask for: replicas of the StatefulSet that runs a rabbitmq image
+// (0 when there is none).
+int RabbitReplicas(const std::vector<Object>& objects);
+
+}  // namespace warren::reconcile
