@@ -227,6 +227,8 @@ std::string CanonicalQuantity(const std::string& q) {
 }
 
 void ApplyDefaults(const std::string& kind, Json& obj, const Json* old, const Allocator& alloc) {
+  // Since 1.21 every Namespace carries its name as a label, set on create and update.
+  if (kind == "Namespace" && obj.contains("metadata")) obj["metadata"]["labels"]["kubernetes.io/metadata.name"] = obj["metadata"].value("name", "");
   if (kind == "StatefulSet" && obj.contains("spec")) DefaultStatefulSet(obj);
   else if (kind == "Service") {
     if (!obj.contains("spec")) obj["spec"] = Json::object();

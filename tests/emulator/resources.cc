@@ -27,6 +27,9 @@ std::vector<Resource> Build() {
   add("rbac.authorization.k8s.io", "v1", "clusterroles", "clusterrole", "ClusterRole", false);
   add("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", false);
   add("coordination.k8s.io", "v1", "leases", "lease", "Lease", true);
+  add("", "v1", "events", "event", "Event", true, {"ev"});
+  // Stored as written (no rollout): enough for `kubectl apply -k deploy/` of warren itself.
+  add("apps", "v1", "deployments", "deployment", "Deployment", true, {"deploy"}, {"status", "scale"}).has_generation = true;
   add("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "selfsubjectaccessreview", "SelfSubjectAccessReview", false)
       .create_only = true;
   // The RabbitMQ messaging-topology operator's CRDs, stored as plain objects.

@@ -1,6 +1,19 @@
 #include "diff/engine/normalize.h"
 
 namespace warren::diff {
+namespace {
+
+// The API server sets kubernetes.io/metadata.name on every Namespace (since 1.21) and it cannot be
+// changed; written into the desired side, it is neither drift nor a removal, whoever owns it.
+void NormalizeNamespace(Json& doc) {
+  const Json& name = Field(Field(doc, "metadata"), "name");
+  if (!name.is_string()) return;
+  Json& labels = doc["metadata"]["labels"];
+  if (!labels.is_object()) labels = Json::object();
+  labels["kubernetes.io/metadata.name"] = name;
+}
+
+}  // namespace
 
 void Normalize(const std::string& group, const std::string& kind, Side side, Json& doc) {
   // Server-only metadata and status are never desired state.
@@ -15,6 +28,7 @@ void Normalize(const std::string& group, const std::string& kind, Side side, Jso
   else if (group.empty() && kind == "Secret") NormalizeSecret(side, doc);
   else if (group.empty() && kind == "Pod" && doc.contains("spec")) NormalizePodSpec(doc["spec"]);
   else if (group == "rbac.authorization.k8s.io") NormalizeRbac(kind, doc);
+  else if (group.empty() && kind == "Namespace" && side == Side::kDesired) NormalizeNamespace(doc);
 }
 
 }  // namespace warren::diff
