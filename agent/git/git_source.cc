@@ -276,6 +276,7 @@ Result<Checkout> SyncSource(const SourceOptions& o) {
     return st;
   };
   auto clone = [&]() -> Status {
+    s.auth_attempts = 0;
     std::error_code ec;
     fs::remove_all(cache, ec);
     fs::create_directories(fs::path(cache).parent_path(), ec);
@@ -334,6 +335,7 @@ Result<Checkout> SyncSource(const SourceOptions& o) {
         return Status::NotFound("ref \"" + o.ref + "\" does not exist in " + o.url);
       }
       if (moved) {
+        s.auth_attempts = 0;  // a new connection asks for credentials again: that is no refusal
         git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
         fo.callbacks = Callbacks(&s);
         fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;

@@ -45,14 +45,7 @@ class GitSource : public ::testing::Test {
     fs::remove_all(dir_, ec);
   }
 
-  static std::string Read(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    std::string out = s.str();
-    while (!out.empty() && out.back() == '\n') out.pop_back();
-    return out;
-  }
+  static std::string Read(const std::string& path) { return ReadText(path); }
   static std::string Work() { return dir_ + "/work"; }
   static std::string Bare() { return dir_ + "/srv/repos/app.git"; }
   static void Git(const std::string& args) {
@@ -200,6 +193,13 @@ TEST_F(GitSource, HttpsWithBasicAuthAndATestCa) {
   EXPECT_EQ(refused.exit_code, 2) << refused.out;
   EXPECT_TRUE(Has(refused.out, "the server refused the credentials")) << refused.out;
   EXPECT_FALSE(Has(refused.out, "Wrong-Password-91"));
+
+  // A poll after the ref moved: ls-remote and fetch are two connections, each asking for the
+  // credentials once. (Counted together they read as a refusal, and every fetch failed.)
+  std::string moved = Commit("moved for the https poll", "trusted");
+  RunResult polled = Warren("--repo " + url + " --auth-file " + auth + " --ca-file " + dir_ + "/srv/ca.crt --cache-dir " + dir_ + "/cache-https");
+  EXPECT_NE(polled.exit_code, 2) << polled.out;
+  EXPECT_TRUE(Has(polled.out, "commit " + moved)) << polled.out;
 
   RunResult no_ca = Warren("--repo " + url + " --auth-file " + auth + " --cache-dir " + dir_ + "/cache-https-noca");
   EXPECT_EQ(no_ca.exit_code, 2) << no_ca.out;

@@ -5,6 +5,8 @@
 
 #include <array>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 namespace warren::testing {
@@ -23,6 +25,16 @@ inline RunResult Shell(const std::string& cmd) {
   while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
   int status = pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// A whole file, without its trailing newlines ("" when it cannot be read).
+inline std::string ReadText(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  std::string out = s.str();
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
 }
 
 inline RunResult Warren(const std::string& args) { return Shell(std::string(WARREN_BINARY) + " " + args); }
