@@ -78,6 +78,25 @@ struct SyncArgs {
 // Exit 0 in sync after the run, 1 something could not be corrected, 2 error.
 int RunSync(const SyncArgs& args, std::ostream& out, std::ostream& err);
 
+// warren run: the agent. Durations are Go durations ("90s", "5m", "1h30m").
+struct RunArgs {
+  std::vector<std::string> paths;
+  SourceArgs source;
+  KubeArgs kube;
+  bool namespace_given = false;
+  std::string default_namespace = "default";
+  RabbitArgs rabbit;
+  std::string config;  // several sources from a file instead of PATHs/--repo
+  std::string interval = "5m", health_interval = "30s", timeout = "5m";
+  bool dry_run = false, prune = false, force_conflicts = false;
+  std::string listen = ":8080";
+  bool leader_elect = false;
+  std::string lease_name = "warren", lease_namespace, lease_duration = "15s";
+  std::string log_format = "text", log_level = "info";
+};
+// Runs until SIGTERM or SIGINT: exit 0 after a clean stop, 2 when it cannot start.
+int RunAgent(const RunArgs& args, std::ostream& err);
+
 struct StatusArgs {
   std::vector<std::string> paths;  // optional: the StatefulSet's replicas give the expected node count
   RabbitArgs rabbit;

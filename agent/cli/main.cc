@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
   auto* diff_ns = diff_cmd->add_option("-n,--namespace", diff.default_namespace, "Namespace for objects that name none");
 
   warren::cli::SyncArgs sync;
-  auto* sync_cmd = app.add_subcommand("sync", "Apply the manifests' RabbitMQ topology and policies to the broker");
+  auto* sync_cmd = app.add_subcommand("sync", "Apply the manifests once: Kubernetes objects, then the RabbitMQ topology");
   sync_cmd->add_option("paths", sync.paths, "Files or directories of manifests (or --repo)");
   AddSourceFlags(sync_cmd, &sync.source);
   sync_cmd->add_option("--kubeconfig", sync.kube.kubeconfig, "Kubeconfig file (a Kubernetes target; also KUBECONFIG)");
@@ -84,6 +84,33 @@ int main(int argc, char** argv) {
   auto* sync_ns = sync_cmd->add_option("-n,--namespace", sync.default_namespace,
                                        "Namespace for objects that name none, and of warren's inventory");
 
+  warren::cli::RunArgs run;
+  auto* run_cmd = app.add_subcommand("run", "Keep the cluster and the broker equal to git: the long-running agent");
+  run_cmd->add_option("paths", run.paths, "Files or directories of manifests (or --repo, or --config)");
+  AddSourceFlags(run_cmd, &run.source);
+  run_cmd->add_option("--config", run.config, "YAML file listing several sources (see deploy/README.md)");
+  run_cmd->add_option("--kubeconfig", run.kube.kubeconfig, "Kubeconfig file (a Kubernetes target; also KUBECONFIG)");
+  run_cmd->add_option("--context", run.kube.context, "Kubeconfig context");
+  run_cmd->add_flag("--in-cluster", run.kube.in_cluster, "Use the pod's service account");
+  run_cmd->add_option("--request-timeout-ms", run.kube.timeout_ms, "Timeout of each Kubernetes API request");
+  AddRabbitFlags(run_cmd, &run.rabbit);
+  run_cmd->add_option("--interval", run.interval, "Git poll and full resync period (Go duration, default 5m)");
+  run_cmd->add_option("--health-interval", run.health_interval, "RabbitMQ health and topology check period (default 30s)");
+  run_cmd->add_option("--timeout", run.timeout, "Readiness and broker waits inside one reconcile (default 5m)");
+  run_cmd->add_flag("--dry-run", run.dry_run, "Report drift, write nothing");
+  run_cmd->add_flag("--prune", run.prune, "Delete what warren created and git no longer has");
+  run_cmd->add_flag("--force-conflicts", run.force_conflicts, "Take over fields other managers own");
+  run_cmd->add_option("--listen", run.listen, "Address of /healthz, /readyz and /metrics (default :8080)");
+  run_cmd->add_flag("--leader-elect", run.leader_elect, "Take part in leader election: only the leader writes");
+  run_cmd->add_option("--lease-name", run.lease_name, "Name of the leader election Lease (default warren)");
+  run_cmd->add_option("--lease-namespace", run.lease_namespace, "Namespace of the Lease (default: the cluster's)");
+  run_cmd->add_option("--lease-duration", run.lease_duration, "Lease duration (default 15s; renewed every third)");
+  run_cmd->add_option("--log-format", run.log_format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  run_cmd->add_option("--log-level", run.log_level, "debug, info, warn or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  auto* run_ns = run_cmd->add_option("-n,--namespace", run.default_namespace,
+                                     "Namespace for objects that name none, and of warren's inventory");
+
   warren::cli::StatusArgs status;
   auto* status_cmd = app.add_subcommand("status", "RabbitMQ cluster health and queue mirror status");
   status_cmd->add_option("paths", status.paths, "Manifests: the RabbitMQ StatefulSet's replicas are the expected nodes");
@@ -100,6 +127,8 @@ int main(int argc, char** argv) {
   // -n given or not: otherwise the kubeconfig context's namespace applies, as for kubectl.
   diff.namespace_given = diff_ns->count() > 0;
   sync.namespace_given = sync_ns->count() > 0;
+  run.namespace_given = run_ns->count() > 0;
+  if (*run_cmd) return warren::cli::RunAgent(run, std::cerr);
   if (*lint_cmd) return warren::cli::RunLint(lint, std::cout, std::cerr);
   if (*sync_cmd) return warren::cli::RunSync(sync, std::cout, std::cerr);
   if (*status_cmd) {

@@ -13,6 +13,8 @@ packages=(
 packages+=(rabbitmq-server curl)
 # Real git servers for the git source tests (tests/scripts/git-servers.sh): HTTPS and SSH.
 packages+=(openssl lighttpd lighttpd-mod-openssl openssh-server openssh-client)
+# The agent's /metrics is checked with promtool and scraped by a real Prometheus.
+packages+=(prometheus)
 packages+=(${WARREN_EXTRA_PACKAGES:-})
 
 missing=()
@@ -25,4 +27,14 @@ as_root=()
 [ "$(id -u)" -eq 0 ] || as_root=(sudo)
 echo "installing: ${missing[*]}"
 "${as_root[@]}" apt-get update -qq
+# The servers among these (rabbitmq-server, lighttpd, sshd, prometheus) are started by the tests
+# themselves on loopback ports: keep the packages from starting system-wide copies on install.
+policy=/usr/sbin/policy-rc.d
+made_policy=false
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee "$policy" > /dev/null
+  "${as_root[@]}" chmod 755 "$policy"
+  made_policy=true
+fi
 DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if $made_policy; then "${as_root[@]}" rm -f "$policy"; fi

@@ -1,0 +1,126 @@
+#include <pthread.h>
+#include <signal.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "agent/cli/commands.h"
+#include "agent/cli/desired_args.h"
+#include "agent/cli/kube_connect.h"
+#include "agent/run/agent.h"
+#include "agent/run/config_file.h"
+#include "diff/model/duration.h"
+
+namespace warren::cli {
+namespace {
+
+Status Duration(const std::string& flag, const std::string& text, std::chrono::milliseconds* out) {
+  auto d = ParseDuration(text);
+  if (!d.ok()) return d.status().WithContext(flag);
+  if (d.value().count() <= 0) return Status::Invalid(flag + ": must be more than 0");
+  *out = d.value();
+  return Status::Ok();
+}
+
+Result<run::AgentOptions> ToOptions(const RunArgs& a, bool kube, const std::string& ns) {
+  run::AgentOptions o;
+  o.kube_target = kube;
+  o.dry_run = a.dry_run;
+  o.force_conflicts = a.force_conflicts;
+  o.listen = a.listen;
+  std::chrono::milliseconds timeout{};
+  WARREN_RETURN_IF_ERROR(Duration("--health-interval", a.health_interval, &o.health_interval));
+  WARREN_RETURN_IF_ERROR(Duration("--timeout", a.timeout, &timeout));
+  o.timeout = std::chrono::duration_cast<std::chrono::seconds>(timeout);
+  o.leader.enabled = a.leader_elect;
+  o.leader.name = a.lease_name;
+  o.leader.ns = a.lease_namespace;
+  WARREN_RETURN_IF_ERROR(Duration("--lease-duration", a.lease_duration, &o.leader.duration));
+  if (o.leader.duration < std::chrono::seconds(3)) return Status::Invalid("--lease-duration: at least 3s");
+
+  run::SourceSpec defaults;
+  defaults.ns = a.namespace_given ? a.default_namespace : ns;
+  defaults.prune = a.prune;
+  WARREN_RETURN_IF_ERROR(Duration("--interval", a.interval, &defaults.interval));
+  if (a.rabbit.enabled())
+    defaults.rabbit = run::RabbitTarget{a.rabbit.urls, a.rabbit.credentials_file, a.rabbit.ca_file,
+                                        std::chrono::milliseconds(a.rabbit.timeout_ms), a.rabbit.inventory == "warren-inventory" ? "" : a.rabbit.inventory};
+  if (!a.config.empty()) {
+    if (!a.paths.empty() || a.source.enabled()) return Status::Invalid("give --config or PATHs/--repo, not both");
+    std::ifstream in(a.config);
+    if (!in) return Status::Io("--config " + a.config + ": cannot read the file");
+    std::stringstream text;
+    text << in.rdbuf();
+    if (a.source.enabled() || !a.source.cache_dir.empty()) defaults.desired.git = ToDesiredSource({}, a.source, defaults.ns).git;
+    auto sources = run::ParseConfig(text.str(), a.config, defaults);
+    if (!sources.ok()) return sources.status();
+    o.sources = std::move(sources).value();
+  } else {
+    if (a.paths.empty() && !a.source.enabled()) return Status::Invalid("give PATHs, --repo or --config");
+    defaults.desired = ToDesiredSource(a.paths, a.source, defaults.ns);
+    o.sources.push_back(defaults);
+  }
+  if (!kube)
+    for (const auto& s : o.sources)
+      if (!s.rabbit) return Status::Invalid("source " + s.name + " has no target: no cluster is named and it has no RabbitMQ URLs");
+  if (a.leader_elect && !kube) return Status::Invalid("--leader-elect needs a Kubernetes cluster (its Lease lives there)");
+  if (a.leader_elect && a.dry_run) return Status::Invalid("--dry-run writes nothing, not even a Lease: run it without --leader-elect");
+  return o;
+}
+
+}  // namespace
+
+int RunAgent(const RunArgs& args, std::ostream& err) {
+  // SIGTERM and SIGINT go to one thread that turns them into a stop; every other thread
+  // (created below, so inheriting the mask) never sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto log = run::Logger::Create({args.log_format, args.log_level});
+  if (!log.ok()) {
+    err << "warren run: " << log.status().message() << "\n";
+    return kExitError;
+  }
+  bool kube = ClusterNamed(args.kube);
+  std::string ns = kube ? DefaultNamespace(args.kube, args.namespace_given, args.default_namespace) : args.default_namespace;
+  auto options = ToOptions(args, kube, ns);
+  if (!options.ok()) {
+    err << "warren run: " << options.status().message() << "\n";
+    return kExitError;
+  }
+  std::unique_ptr<kube::KubeClient> client;
+  if (kube) {
+    auto c = ConnectKube(args.kube, args.namespace_given ? args.default_namespace : "");
+    if (!c.ok()) {
+      err << "warren run: " << c.status().message() << "\n";
+      return kExitError;
+    }
+    client = std::move(c).value();
+  }
+  run::Agent agent(std::move(options).value(), std::move(client), log.value());
+  Status listening = agent.Listen();
+  if (!listening.ok()) {
+    err << "warren run: " << listening.message() << "\n";
+    return kExitError;
+  }
+  StopSource stop;
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig != 0) log.value()->Info("stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    stop.RequestStop();
+  });
+  Status s = agent.Run(stop);  // returns only after the stop, so the signal thread has ended
+  signal_thread.join();
+  if (!s.ok()) {
+    err << "warren run: " << s.message() << "\n";
+    return kExitError;
+  }
+  return kExitClean;
+}
+
+}  // namespace warren::cli

@@ -1,0 +1,167 @@
+#include "agent/run/agent.h"
+
+#include <httplib.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "agent/run/events.h"
+#include "agent/run/leader.h"
+#include "agent/run/source_loop.h"
+
+namespace warren::run {
+
+struct Agent::Impl {
+  httplib::Server server;
+  std::thread server_thread;
+  std::atomic<bool> leading{false};
+  std::atomic<int> ready_sources{0};
+  std::atomic<bool> started{false};
+  std::vector<std::unique_ptr<SourceLoop>> loops;
+
+  std::mutex mu;
+  std::condition_variable cv;
+  bool leadership_changed = false;
+};
+
+Agent::Agent(AgentOptions options, std::unique_ptr<kube::KubeClient> kube, std::shared_ptr<Logger> log)
+    : impl_(std::make_unique<Impl>()), options_(std::move(options)), kube_(std::move(kube)), log_(std::move(log)) {}
+
+Agent::~Agent() {
+  impl_->server.stop();
+  if (impl_->server_thread.joinable()) impl_->server_thread.join();
+}
+
+Status Agent::Listen() {
+  std::string host = "0.0.0.0", port = options_.listen;
+  size_t colon = options_.listen.rfind(':');
+  if (colon != std::string::npos) {
+    host = options_.listen.substr(0, colon);
+    port = options_.listen.substr(colon + 1);
+    if (host.empty()) host = "0.0.0.0";
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  }
+  if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos)
+    return Status::Invalid("listen address \"" + options_.listen + "\" is not HOST:PORT");
+  Impl* impl = impl_.get();
+  const size_t sources = options_.sources.size();
+  impl->server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
+  impl->server.Get("/readyz", [impl, sources](const httplib::Request&, httplib::Response& res) {
+    // A follower is ready to take over; a leader once every source reconciled once.
+    bool ready = impl->started && (!impl->leading || impl->ready_sources.load() >= static_cast<int>(sources));
+    res.status = ready ? 200 : 503;
+    res.set_content(ready ? "ok\n" : "not ready: the first reconcile has not finished\n", "text/plain");
+  });
+  impl->server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics_.Render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  int p = std::stoi(port);
+  if (p == 0) p = impl->server.bind_to_any_port(host);
+  else if (!impl->server.bind_to_port(host, p)) p = -1;
+  if (p <= 0) return Status::Unavailable("cannot listen on " + options_.listen);
+  port_ = p;
+  impl->server_thread = std::thread([impl] { impl->server.listen_after_bind(); });
+  return Status::Ok();
+}
+
+Status Agent::Run(const StopSource& stop) {
+  Impl* impl = impl_.get();
+  const std::string identity = options_.leader.identity.empty() ? DefaultIdentity() : options_.leader.identity;
+  EventRecorder events("warren", identity);
+  // Reads stop at shutdown; each term's writes stop with the term (SourceLoop).
+  std::unique_ptr<kube::KubeClient> reader = kube_ ? kube_->WithStop(stop.token()) : nullptr;
+  SourceContext ctx;
+  ctx.kube = options_.kube_target ? reader.get() : nullptr;
+  ctx.metrics = &metrics_;
+  ctx.log = log_.get();
+  ctx.events = &events;
+  ctx.agent = &options_;
+  ctx.on_first_reconcile = [impl] { ++impl->ready_sources; };
+  for (const SourceSpec& s : options_.sources) impl->loops.push_back(std::make_unique<SourceLoop>(s, ctx));
+
+  // One term per leadership: its stop ends the loops' writes when leadership ends.
+  std::optional<StopSource> term;
+  std::vector<std::thread> threads;
+  auto start_term = [&] {
+    term = stop.Child();
+    impl->ready_sources = 0;
+    metrics_.Set("warren_leader", {}, 1);
+    for (auto& loop : impl->loops) threads.emplace_back([&loop, t = *term] { loop->Run(t); });
+  };
+  auto end_term = [&] {
+    if (!term) return;
+    term->RequestStop();
+    for (auto& t : threads) t.join();
+    threads.clear();
+    term.reset();
+    metrics_.Set("warren_leader", {}, 0);
+  };
+
+  metrics_.Set("warren_leader", {}, 0);
+  std::unique_ptr<LeaderElector> elector;
+  std::thread elector_thread;
+  if (options_.leader.enabled) {
+    LeaderOptions lo;
+    lo.name = options_.leader.name;
+    lo.ns = options_.leader.ns.empty() ? kube_->config().namespace_ : options_.leader.ns;
+    lo.identity = identity;
+    lo.duration = options_.leader.duration;
+    lo.log = [this](const std::string& msg, const std::string& detail) { log_->Info(msg, {{"lease", detail}}); };
+    // The elector's own requests stop only at shutdown, never with a term.
+    elector = std::make_unique<LeaderElector>(*reader, lo);
+    log_->Info("waiting for leadership", {{"lease", lo.ns + "/" + lo.name}, {"identity", identity}});
+    elector_thread = std::thread([&, impl] {
+      elector->Run(stop.token(), [impl](bool leading) {
+        {
+          std::lock_guard<std::mutex> lock(impl->mu);
+          impl->leading = leading;
+          impl->leadership_changed = true;
+        }
+        impl->cv.notify_all();
+      });
+    });
+  } else {
+    impl->leading = true;
+    start_term();
+  }
+  impl->started = true;
+  log_->Info("agent started", {{"sources", options_.sources.size()}, {"listen", options_.listen}, {"dryRun", options_.dry_run}});
+
+  // Wait for leadership changes or the stop.
+  std::thread stop_waker([&] {
+    while (stop.token().WaitFor(std::chrono::hours(1))) {
+    }
+    std::lock_guard<std::mutex> lock(impl->mu);
+    impl->cv.notify_all();
+  });
+  while (!stop.stop_requested()) {
+    bool leading;
+    {
+      std::unique_lock<std::mutex> lock(impl->mu);
+      impl->cv.wait(lock, [&] { return impl->leadership_changed || stop.stop_requested(); });
+      if (stop.stop_requested()) break;
+      impl->leadership_changed = false;
+      leading = impl->leading;
+    }
+    if (leading && !term) start_term();
+    if (!leading && term) {
+      log_->Warn("stopping writes: leadership lost");
+      end_term();
+    }
+  }
+  stop_waker.join();
+  end_term();  // the loops have stopped writing before the Lease goes
+  Status released;
+  if (elector_thread.joinable()) elector_thread.join();
+  if (elector) {
+    released = elector->Release(*kube_);
+    if (!released.ok()) log_->Warn("lease not released", {{"error", released.message()}});
+  }
+  impl->server.stop();
+  if (impl->server_thread.joinable()) impl->server_thread.join();
+  log_->Info("agent stopped");
+  return Status::Ok();
+}
+
+}  // namespace warren::run

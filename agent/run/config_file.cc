@@ -1,0 +1,137 @@
+#include "agent/run/config_file.h"
+
+#include <set>
+
+#include "diff/model/decode.h"
+#include "diff/model/duration.h"
+
+namespace warren::run {
+namespace {
+
+class Reader {
+ public:
+  Reader(const Json& obj, std::string where) : obj_(obj), where_(std::move(where)) {}
+
+  Status Unknown(const std::set<std::string>& known) const {
+    for (const auto& [k, v] : obj_.items())
+      if (!known.count(k)) return Status::Invalid(where_ + ": unknown key \"" + k + "\"");
+    return Status::Ok();
+  }
+  Status String(const char* key, std::string* out) const {
+    if (!obj_.contains(key)) return Status::Ok();
+    if (!obj_[key].is_string()) return Status::Invalid(where_ + "." + key + ": must be a string");
+    *out = obj_[key].get<std::string>();
+    return Status::Ok();
+  }
+  Status Bool(const char* key, bool* out) const {
+    if (!obj_.contains(key)) return Status::Ok();
+    if (!obj_[key].is_boolean()) return Status::Invalid(where_ + "." + key + ": must be true or false");
+    *out = obj_[key].get<bool>();
+    return Status::Ok();
+  }
+  Status Strings(const char* key, std::vector<std::string>* out) const {
+    if (!obj_.contains(key)) return Status::Ok();
+    const Json& v = obj_[key];
+    if (v.is_string()) {
+      *out = {v.get<std::string>()};
+      return Status::Ok();
+    }
+    if (!v.is_array()) return Status::Invalid(where_ + "." + key + ": must be a list of strings");
+    out->clear();
+    for (const Json& e : v) {
+      if (!e.is_string()) return Status::Invalid(where_ + "." + key + ": must be a list of strings");
+      out->push_back(e.get<std::string>());
+    }
+    return Status::Ok();
+  }
+  Status Duration(const char* key, std::chrono::milliseconds* out) const {
+    std::string text;
+    WARREN_RETURN_IF_ERROR(String(key, &text));
+    if (text.empty()) return Status::Ok();
+    auto d = ParseDuration(text);
+    if (!d.ok()) return d.status().WithContext(where_ + "." + key);
+    *out = d.value();
+    return Status::Ok();
+  }
+  const Json& obj() const { return obj_; }
+  const std::string& where() const { return where_; }
+
+ private:
+  const Json& obj_;
+  std::string where_;
+};
+
+Result<SourceSpec> ParseSource(const Json& entry, const std::string& where, const SourceSpec& defaults) {
+  if (!entry.is_object()) return Status::Invalid(where + ": must be a mapping");
+  Reader r(entry, where);
+  WARREN_RETURN_IF_ERROR(r.Unknown({"name", "repo", "ref", "path", "paths", "cacheDir", "authFile", "sshKey", "knownHosts", "caFile",
+                                    "allowedSigners", "requireSigned", "namespace", "prune", "interval", "rabbitmq"}));
+  SourceSpec s = defaults;
+  s.desired.git.reset();
+  s.desired.paths.clear();
+  s.rabbit.reset();
+  WARREN_RETURN_IF_ERROR(r.String("name", &s.name));
+  if (s.name.empty() || s.name.size() > 63 || s.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos)
+    return Status::Invalid(where + ".name: \"" + s.name + "\" must be a DNS label (lower-case letters, digits, -), it becomes a label value");
+  std::string repo;
+  WARREN_RETURN_IF_ERROR(r.String("repo", &repo));
+  WARREN_RETURN_IF_ERROR(r.Strings("paths", &s.desired.paths));
+  if (repo.empty() == s.desired.paths.empty()) return Status::Invalid(where + ": give either repo or paths");
+  if (!repo.empty()) {
+    git::SourceOptions g = defaults.desired.git.value_or(git::SourceOptions{});
+    g.url = repo;
+    WARREN_RETURN_IF_ERROR(r.String("ref", &g.ref));
+    WARREN_RETURN_IF_ERROR(r.String("path", &g.path));
+    WARREN_RETURN_IF_ERROR(r.String("cacheDir", &g.cache_dir));
+    WARREN_RETURN_IF_ERROR(r.String("authFile", &g.auth_file));
+    WARREN_RETURN_IF_ERROR(r.String("sshKey", &g.ssh_key));
+    WARREN_RETURN_IF_ERROR(r.String("knownHosts", &g.known_hosts));
+    WARREN_RETURN_IF_ERROR(r.String("caFile", &g.ca_file));
+    WARREN_RETURN_IF_ERROR(r.String("allowedSigners", &g.allowed_signers));
+    WARREN_RETURN_IF_ERROR(r.Bool("requireSigned", &g.require_signed));
+    s.desired.git = g;
+  }
+  WARREN_RETURN_IF_ERROR(r.String("namespace", &s.ns));
+  WARREN_RETURN_IF_ERROR(r.Bool("prune", &s.prune));
+  WARREN_RETURN_IF_ERROR(r.Duration("interval", &s.interval));
+  if (entry.contains("rabbitmq")) {
+    if (!entry["rabbitmq"].is_object()) return Status::Invalid(where + ".rabbitmq: must be a mapping");
+    Reader rr(entry["rabbitmq"], where + ".rabbitmq");
+    WARREN_RETURN_IF_ERROR(rr.Unknown({"urls", "credentialsFile", "caFile", "timeout", "inventory"}));
+    RabbitTarget t;
+    WARREN_RETURN_IF_ERROR(rr.Strings("urls", &t.urls));
+    if (t.urls.empty()) return Status::Invalid(where + ".rabbitmq.urls: at least one management URL");
+    WARREN_RETURN_IF_ERROR(rr.String("credentialsFile", &t.credentials_file));
+    WARREN_RETURN_IF_ERROR(rr.String("caFile", &t.ca_file));
+    WARREN_RETURN_IF_ERROR(rr.Duration("timeout", &t.timeout));
+    WARREN_RETURN_IF_ERROR(rr.String("inventory", &t.inventory));
+    s.rabbit = t;
+  }
+  return s;
+}
+
+}  // namespace
+
+Result<std::vector<SourceSpec>> ParseConfig(const std::string& text, const std::string& file, const SourceSpec& defaults) {
+  auto docs = DecodeYaml(text, file);
+  if (!docs.ok()) return docs.status();
+  if (docs.value().size() != 1 || !docs.value()[0].value.is_object())
+    return Status::Invalid(file + ": expected one YAML mapping with a sources list");
+  const Json& root = docs.value()[0].value;
+  Reader r(root, file);
+  WARREN_RETURN_IF_ERROR(r.Unknown({"sources"}));
+  if (!root.contains("sources") || !root["sources"].is_array() || root["sources"].empty())
+    return Status::Invalid(file + ": sources must be a non-empty list");
+  std::vector<SourceSpec> out;
+  std::set<std::string> names;
+  for (size_t i = 0; i < root["sources"].size(); ++i) {
+    auto s = ParseSource(root["sources"][i], file + ": sources[" + std::to_string(i) + "]", defaults);
+    if (!s.ok()) return s.status();
+    if (!names.insert(s.value().name).second)
+      return Status::Invalid(file + ": sources[" + std::to_string(i) + "].name: \"" + s.value().name + "\" is used twice");
+    out.push_back(std::move(s).value());
+  }
+  return out;
+}
+
+}  // namespace warren::run

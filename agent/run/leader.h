@@ -1,0 +1,57 @@
+// Leader election with a coordination.k8s.io/v1 Lease, as client-go's LeaseLock does it: the
+// holder renews every third of the lease duration with a resourceVersion-checked PUT; a follower
+// takes over only when the record has not changed for a whole lease duration *by its own clock*
+// (the holder's renewTime is not trusted: clocks differ); a lost race is a 409 and the next round
+// reads again. A leader that cannot renew within two thirds of the duration stops leading before
+// the Lease can expire, so two replicas never write at once. Release() hands the Lease back
+// (empty holder, duration 1 s) so a successor need not wait.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "agent/kube/client.h"
+#include "agent/util/cancel.h"
+
+namespace warren::run {
+
+struct LeaderOptions {
+  std::string name = "warren";
+  std::string ns = "default";
+  std::string identity;                     // unique per replica (pod name + random suffix)
+  std::chrono::milliseconds duration{15000};
+  const Clock* clock = nullptr;
+  std::function<void(const std::string& msg, const std::string& detail)> log;  // state changes
+};
+
+class LeaderElector {
+ public:
+  LeaderElector(kube::KubeClient& client, LeaderOptions options);
+
+  // Tries to acquire and then renew until `stop`; calls on_change(true) on becoming leader and
+  // on_change(false) on losing it (also when stopped while leading). Does not release.
+  void Run(const StopToken& stop, const std::function<void(bool leading)>& on_change);
+  // Gives the Lease up if this replica holds it (after the writes have stopped), through
+  // `client` (one that is not stopped by then).
+  Status Release(kube::KubeClient& client);
+
+  // One round: acquire or renew. True when this replica holds the Lease afterwards.
+  Result<bool> TryAcquireOrRenew();
+
+ private:
+  Json Record(const Json* old, bool taking_over) const;
+
+  kube::KubeClient& client_;
+  LeaderOptions o_;
+  const Clock& clock_;
+  // The record as last seen, and when (by our clock) it last changed.
+  std::string observed_holder_, observed_rv_, observed_renew_;
+  Clock::TimePoint observed_at_{};
+  bool leading_ = false;
+};
+
+// "<hostname>_<8 hex>": a pod's hostname is its name; the suffix tells restarts apart.
+std::string DefaultIdentity();
+
+}  // namespace warren::run

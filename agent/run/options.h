@@ -1,0 +1,57 @@
+// What `warren run` is told: the sources it keeps live and how. Filled from flags or from a
+// config file (agent/run/config_file.h); nothing here names a flag.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/source/desired.h"
+
+namespace warren::run {
+
+struct RabbitTarget {
+  std::vector<std::string> urls;  // management API, failover in order
+  std::string credentials_file;   // "" = RABBITMQ_USERNAME/RABBITMQ_PASSWORD; re-read after a 401
+  std::string ca_file;
+  std::chrono::milliseconds timeout{10000};
+  std::string inventory;          // "" = warren-inventory (source "warren") or warren-inventory-<name>
+};
+
+struct SourceSpec {
+  std::string name = "warren";       // the warren.io/source label: who owns what
+  source::DesiredSource desired;     // paths, or a git repository
+  std::string ns;                    // default namespace of objects and of the inventory ("" = the cluster's)
+  std::optional<RabbitTarget> rabbit;
+  bool prune = false;
+  std::chrono::milliseconds interval{300000};  // git poll and full resync
+
+  std::string KubeInventoryName() const { return name == "warren" ? "warren-inventory" : "warren-inventory-" + name; }
+  std::string RabbitInventoryName() const {
+    if (rabbit && !rabbit->inventory.empty()) return rabbit->inventory;
+    return KubeInventoryName();
+  }
+};
+
+struct LeaderElection {
+  bool enabled = false;
+  std::string name = "warren", ns;  // ns "" = the cluster's default namespace
+  std::chrono::milliseconds duration{15000};
+  std::string identity;             // "" = hostname + random suffix
+};
+
+struct AgentOptions {
+  std::vector<SourceSpec> sources;
+  bool kube_target = true;           // false: RabbitMQ only
+  bool dry_run = false;              // report drift, write nothing at all
+  bool force_conflicts = false;
+  std::string listen = ":8080";
+  std::chrono::milliseconds health_interval{30000};
+  std::chrono::seconds timeout{300}; // readiness and broker waits inside a reconcile
+  LeaderElection leader;
+  std::chrono::milliseconds max_backoff{300000};
+  int watch_seconds = 300;
+};
+
+}  // namespace warren::run

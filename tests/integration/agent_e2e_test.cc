@@ -1,0 +1,159 @@
+// warren run on the whole stack: the API emulator, a real 3-node RabbitMQ cluster, a real git
+// server (git-http-backend behind lighttpd, HTTPS and basic auth) and a real Prometheus. The agent
+// applies the reference set from git, becomes ready, corrects RabbitMQ drift at its health tick,
+// applies a pushed commit at the next poll, and its /metrics is scraped by Prometheus. No password,
+// token or Secret value in its log.
+#include <gtest/gtest.h>
+
+#include "tests/integration/agent_process.h"
+#include "tests/integration/emulator_process.h"
+#include "tests/integration/rabbit_cluster.h"
+
+namespace warren::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kUser = "warren-agent-it";
+const std::string kPassword = "Agent-pw-5d1e7a29-never-printed";
+constexpr const char* kSecretValue = "agent-e2e-s3cr3t-value";
+
+std::string Read(const std::string& path) { return ReadText(path); }
+
+class AgentEndToEnd : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    emu_ = std::make_unique<EmulatorProcess>("agent-e2e");
+    ASSERT_TRUE(emu_->ok());
+    dir_ = emu_->dir();
+    // The broker: warren's own user; the vhost and inventories of earlier runs gone.
+    Clean();
+    ASSERT_TRUE(Admin().Put("/api/users/" + kUser, {{"password", kPassword}, {"tags", "administrator"}}).ok());
+    ASSERT_TRUE(Admin().Put("/api/permissions/%2F/" + kUser, {{"configure", ".*"}, {"write", ".*"}, {"read", ".*"}}).ok());
+    std::ofstream(dir_ + "/rabbitmq-credentials") << kUser << ":" << kPassword << "\n";
+    // The repository: the reference manifests, their namespace and a Secret, behind HTTPS.
+    RunResult servers = Shell("bash " + std::string(WARREN_SOURCE_DIR) + "/tests/scripts/git-servers.sh start " + dir_ + "/srv");
+    ASSERT_EQ(servers.exit_code, 0) << servers.out;
+    for (std::stringstream env(Read(dir_ + "/srv/env")); !env.eof();) {
+      std::string line;
+      std::getline(env, line);
+      if (line.rfind("HTTPS_PORT=", 0) == 0) https_port_ = line.substr(11);
+    }
+    std::ofstream(dir_ + "/git-auth") << "git:" << Read(dir_ + "/srv/password") << "\n";
+    Git("init -q -b main " + Work());
+    fs::create_directories(Work() + "/deploy");
+    fs::copy(std::string(WARREN_SOURCE_DIR) + "/manifests", Work() + "/deploy", fs::copy_options::recursive);
+    std::ofstream(Work() + "/deploy/namespace.yaml") << "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n";
+    std::ofstream(Work() + "/deploy/secret.yaml") << "apiVersion: v1\nkind: Secret\nmetadata: {name: rabbitmq-credentials, namespace: dev}\n"
+                                                  << "stringData: {username: admin, password: " << kSecretValue
+                                                  << ", erlang-cookie: " << kSecretValue << "}\n";
+    Commit("reference set");
+    Git("clone -q --bare " + Work() + " " + dir_ + "/srv/repos/app.git");
+  }
+  void TearDown() override {
+    if (HasFailure()) std::cerr << "git server log:\n" << Read(dir_ + "/srv/run/lighttpd.log") << "\n";
+    if (prometheus_pid_ > 0) kill(prometheus_pid_, SIGTERM);
+    Shell("bash " + std::string(WARREN_SOURCE_DIR) + "/tests/scripts/git-servers.sh stop " + dir_ + "/srv");
+    Clean();
+    emu_.reset();
+  }
+  static void Clean() {
+    (void)Admin().Delete("/api/vhosts/orders");
+    (void)Admin().Delete("/api/global-parameters/warren-inventory");
+  }
+  std::string Work() const { return dir_ + "/work"; }
+  void Git(const std::string& args) {
+    RunResult r = Shell("git -c user.name=t -c user.email=t@example.com " + args);
+    ASSERT_EQ(r.exit_code, 0) << "git " << args << "\n" << r.out;
+  }
+  std::string Commit(const std::string& message) {
+    Git("-C " + Work() + " add -A");
+    Git("-C " + Work() + " commit -q -m '" + message + "'");
+    if (fs::exists(dir_ + "/srv/repos/app.git")) Git("-C " + Work() + " push -q " + dir_ + "/srv/repos/app.git HEAD:main");
+    return Read(Work() + "/.git/refs/heads/main");
+  }
+  std::unique_ptr<AgentProcess> Run() {
+    std::vector<std::string> args = {
+        "--repo", "https://127.0.0.1:" + https_port_ + "/git/app.git", "--auth-file", dir_ + "/git-auth",
+        "--ca-file", dir_ + "/srv/ca.crt", "--path", "deploy", "--cache-dir", dir_ + "/cache", "-n", "dev",
+        "--rabbitmq-url", ClusterUrls(), "--rabbitmq-credentials-file", dir_ + "/rabbitmq-credentials",
+        "--interval", "2s", "--health-interval", "2s", "--timeout", "60s", "--force-conflicts", "--prune"};
+    return std::make_unique<AgentProcess>(dir_ + "/agent.log", args, std::vector<std::string>{"KUBECONFIG=" + emu_->kubeconfig()});
+  }
+  // A real Prometheus scraping the agent every second; its query API answers on `port`.
+  int StartPrometheus(int agent_port) {
+    int port = FreePort();
+    std::ofstream(dir_ + "/prometheus.yml") << "global: {scrape_interval: 1s}\nscrape_configs:\n- job_name: warren\n"
+                                            << "  static_configs: [{targets: ['127.0.0.1:" << agent_port << "']}]\n";
+    std::vector<std::string> a = {"/usr/bin/prometheus", "--config.file=" + dir_ + "/prometheus.yml",
+                                  "--storage.tsdb.path=" + dir_ + "/tsdb", "--web.listen-address=127.0.0.1:" + std::to_string(port),
+                                  "--log.level=warn"};
+    std::vector<char*> argv;
+    for (auto& s : a) argv.push_back(s.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 2, (dir_ + "/prometheus.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (posix_spawn(&prometheus_pid_, argv[0], &fa, nullptr, argv.data(), environ) != 0) prometheus_pid_ = 0;
+    posix_spawn_file_actions_destroy(&fa);
+    return port;
+  }
+
+  std::unique_ptr<EmulatorProcess> emu_;
+  std::string dir_, https_port_;
+  pid_t prometheus_pid_ = 0;
+};
+
+TEST_F(AgentEndToEnd, FromGitToClusterAndBrokerThenDriftAndANewCommit) {
+  auto agent = Run();
+  ASSERT_TRUE(Eventually([&] { return agent->Get("/readyz").first == 200; }, 120)) << agent->Log();
+  std::string first = Read(Work() + "/.git/refs/heads/main");
+  EXPECT_EQ(agent->Metric(R"(warren_last_applied_commit_info{commit=")" + first + R"(",source="warren"})"), 1) << agent->Get("/metrics").second;
+  EXPECT_TRUE(Admin().Get("/api/queues/orders/ha.orders").ok());
+  EXPECT_TRUE(Eventually([&] { return agent->Metric(R"(warren_rabbitmq_nodes_running{source="warren"})") == 3; }, 10));
+  EXPECT_EQ(agent->Metric(R"(warren_rabbitmq_nodes_expected{source="warren"})"), 3);
+
+  // RabbitMQ drift: found at the next health tick and corrected.
+  ASSERT_EQ(Ctl(1, R"(set_policy -p orders ha-all '^ha\.' '{"ha-mode":"exactly","ha-params":2}')").exit_code, 0);
+  EXPECT_TRUE(Eventually([&] {
+    auto p = Admin().Get("/api/policies/orders/ha-all");
+    return p.ok() && p.value()["definition"].value("ha-mode", "") == "all";
+  }, 20)) << agent->Log();
+
+  // A new commit: a ConfigMap key and a queue added, at the next poll.
+  std::string cm = Read(Work() + "/deploy/kubernetes/configmap.yaml");
+  cm.replace(cm.find("\ndata:\n"), 7, "\ndata:\n  added-by-commit: \"yes\"\n");
+  std::ofstream(Work() + "/deploy/kubernetes/configmap.yaml") << cm;
+  std::ofstream(Work() + "/deploy/rabbitmq/queue-new.yaml")
+      << "apiVersion: rabbitmq.com/v1beta1\nkind: Queue\nmetadata: {name: orders-new, namespace: dev}\n"
+      << "spec: {name: orders.new, vhost: orders, durable: true, rabbitmqClusterReference: {name: rabbitmq}}\n";
+  std::string second = Commit("a key and a queue");
+  EXPECT_TRUE(Eventually([&] {
+    return agent->Metric(R"(warren_last_applied_commit_info{commit=")" + second + R"(",source="warren"})") == 1;
+  }, 30)) << agent->Log();
+  RunResult got = emu_->Kubectl("get configmap rabbitmq-config -n dev -o json");
+  EXPECT_EQ(Json::parse(got.out, nullptr, false)["data"].value("added-by-commit", ""), "yes") << got.out << agent->Log();
+  EXPECT_TRUE(Admin().Get("/api/queues/orders/orders.new").ok());
+  EXPECT_EQ(agent->Metric(R"(warren_last_applied_commit_info{commit=")" + first + R"(",source="warren"})"), -1);
+
+  // A real Prometheus scrapes /metrics.
+  int prom = StartPrometheus(agent->port());
+  EXPECT_TRUE(Eventually([&] {
+    net::HttpClient http({});
+    auto r = http.Send({"GET", "http://127.0.0.1:" + std::to_string(prom) + "/api/v1/query?query=warren_rabbitmq_nodes_running", {}, ""});
+    if (!r.ok() || r.value().status != 200) return false;
+    Json j = Json::parse(r.value().body, nullptr, false);
+    return j.is_object() && !j["data"]["result"].empty() && j["data"]["result"][0]["value"][1] == "3";
+  }, 30)) << Read(dir_ + "/prometheus.log");
+
+  auto [code, seconds] = agent->Kill(SIGTERM);
+  EXPECT_EQ(code, 0);
+  EXPECT_LT(seconds, 10);
+  std::string log = agent->Log();
+  for (const std::string& secret : {kPassword, std::string(kSecretValue), Read(dir_ + "/srv/password")})
+    EXPECT_EQ(log.find(secret), std::string::npos) << "leaked: " << secret;
+  (void)Admin().Delete("/api/users/" + kUser);
+}
+
+}  // namespace
+}  // namespace warren::testing

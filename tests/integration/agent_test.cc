@@ -1,0 +1,207 @@
+// warren run against the API emulator, as a process: it applies, becomes ready, corrects drift the
+// watch shows (kubectl scale, kubectl set env) and records Events; --dry-run sends no write; an
+// inventory it cannot read is never shrunk; with --leader-elect only the leader writes and a
+// follower takes over when the leader dies; SIGTERM stops it cleanly and releases the Lease.
+#include <gtest/gtest.h>
+
+#include "tests/integration/agent_process.h"
+#include "tests/integration/emulator_process.h"
+#include "tests/integration/rabbit_cluster.h"
+
+namespace warren::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A Secret value the agent must never print, log, export or put in an Event.
+constexpr const char* kSecretValue = "agent-test-s3cr3t-value";
+
+class Agent : public ::testing::Test {
+ protected:
+  void SetUp() override { Start({}); }
+  void Start(std::vector<std::string> extra) {
+    emu_ = std::make_unique<EmulatorProcess>("agent", extra);
+    ASSERT_TRUE(emu_->ok());
+    dir_ = emu_->dir() + "/desired";
+    fs::create_directories(dir_);
+    fs::copy(std::string(WARREN_SOURCE_DIR) + "/manifests/kubernetes", dir_, fs::copy_options::recursive);
+    Write("namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n");
+    Write("secret.yaml", std::string("apiVersion: v1\nkind: Secret\nmetadata: {name: rabbitmq-credentials, namespace: dev}\n"
+                                     "stringData: {username: admin, password: ") + kSecretValue + ", erlang-cookie: " + kSecretValue + "}\n");
+  }
+  void Write(const std::string& file, const std::string& text) { std::ofstream(dir_ + "/" + file) << text; }
+
+  std::unique_ptr<AgentProcess> Run(const std::string& name, std::vector<std::string> flags) {
+    std::vector<std::string> args = {dir_, "-n", "dev", "--timeout", "30s", "--interval", "1h"};
+    for (auto& f : flags) args.push_back(f);
+    return std::make_unique<AgentProcess>(emu_->dir() + "/" + name + ".log", args, std::vector<std::string>{"KUBECONFIG=" + emu_->kubeconfig()});
+  }
+  Json Get(const std::string& what) const {
+    RunResult r = emu_->Kubectl("get " + what + " -n dev -o json");
+    return r.exit_code == 0 ? Json::parse(r.out) : Json();
+  }
+  int Replicas() const {
+    Json s = Get("statefulset rabbitmq");
+    return s.is_object() ? s["spec"].value("replicas", -1) : -1;
+  }
+  bool HasEnv(const std::string& name) const {
+    Json s = Get("statefulset rabbitmq");
+    if (!s.is_object()) return false;
+    for (const Json& e : s["spec"]["template"]["spec"]["containers"][0]["env"])
+      if (e.value("name", "") == name) return true;
+    return false;
+  }
+  // Writes in the emulator's request log, by user ("" = anyone), Events left out unless asked.
+  int Writes(const std::string& user = "", bool events = false) const {
+    int n = 0;
+    for (const Json& r : emu_->Log())
+      n += r["write"].get<bool>() && (user.empty() || r.value("user", "") == user) &&
+           (events || r.value("path", "").find("/events") == std::string::npos);
+    return n;
+  }
+
+  std::unique_ptr<EmulatorProcess> emu_;
+  std::string dir_;
+};
+
+bool Ready(const AgentProcess& a) { return a.Get("/readyz").first == 200; }
+
+TEST_F(Agent, AppliesBecomesReadyAndCorrectsWatchedDrift) {
+  auto agent = Run("agent", {"--force-conflicts", "--log-format", "json"});
+  ASSERT_TRUE(Eventually([&] { return Ready(*agent); }, 60)) << agent->Log();
+  EXPECT_EQ(agent->Get("/healthz").first, 200);
+  EXPECT_EQ(Replicas(), 3);
+  EXPECT_EQ(agent->Metric("warren_leader"), 1);
+  EXPECT_EQ(agent->Metric(R"(warren_reconcile_total{result="success",source="warren"})"), 1);
+
+  // Drift by hand: the watch sees it and the agent corrects it, no poll needed (the interval is 1h).
+  ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=5").exit_code, 0);
+  EXPECT_TRUE(Eventually([&] { return Replicas() == 3; }, 15)) << agent->Log();
+  ASSERT_EQ(emu_->Kubectl("set env statefulset/rabbitmq -n dev ADDED_BY_HAND=1").exit_code, 0);
+  EXPECT_TRUE(Eventually([&] { return !HasEnv("ADDED_BY_HAND"); }, 15)) << agent->Log();
+  EXPECT_TRUE(HasEnv("RABBITMQ_NODENAME"));
+  EXPECT_GE(agent->Metric(R"(warren_drift_corrections_total{kind="StatefulSet",source="warren"})"), 2);
+
+  // An Event on the corrected object, in warren's words.
+  Json events = Get("events");
+  bool corrected = false;
+  for (const Json& e : events["items"])
+    corrected |= e.value("reason", "") == "DriftCorrected" && e["involvedObject"].value("name", "") == "rabbitmq" &&
+                 e["involvedObject"].value("kind", "") == "StatefulSet" && e["source"].value("component", "") == "warren";
+  EXPECT_TRUE(corrected) << events.dump(1);
+
+  // One JSON object per line; no Secret value anywhere: log, metrics, Events.
+  auto [code, seconds] = agent->Kill(SIGTERM);
+  EXPECT_EQ(code, 0);
+  EXPECT_LT(seconds, 10);
+  std::string log = agent->Log();
+  std::stringstream lines(log);
+  for (std::string line; std::getline(lines, line);)
+    EXPECT_TRUE(Json::parse(line, nullptr, false).is_object()) << line;
+  EXPECT_EQ(log.find(kSecretValue), std::string::npos);
+  EXPECT_EQ(events.dump().find(kSecretValue), std::string::npos);
+}
+
+TEST_F(Agent, MetricsPassPromtool) {
+  auto agent = Run("agent", {});
+  ASSERT_TRUE(Eventually([&] { return Ready(*agent); }, 60)) << agent->Log();
+  std::string file = emu_->dir() + "/metrics.txt";
+  std::ofstream(file) << agent->Get("/metrics").second;
+  RunResult check = Shell("promtool check metrics < " + file);
+  EXPECT_EQ(check.exit_code, 0) << check.out;
+  EXPECT_EQ(Shell("cat " + file).out.find(kSecretValue), std::string::npos);
+}
+
+TEST_F(Agent, DryRunSendsNoWrite) {
+  // A cluster in drift: applied by kubectl, then scaled by hand.
+  ASSERT_EQ(emu_->Kubectl("apply --server-side -f " + dir_ + "/namespace.yaml").exit_code, 0);
+  RunResult applied = emu_->Kubectl("apply --server-side -f " + dir_);
+  ASSERT_EQ(applied.exit_code, 0) << applied.out;
+  ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=5").exit_code, 0);
+  emu_->ClearLog();
+  auto agent = Run("agent", {"--dry-run", "--prune"});
+  ASSERT_TRUE(Eventually([&] { return Ready(*agent) && Has(agent->Log(), "drift found (dry run"); }, 60)) << agent->Log();
+  ASSERT_EQ(emu_->Kubectl("set env statefulset/rabbitmq -n dev ADDED_BY_HAND=1").exit_code, 0);
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // the watch saw it; the agent only reports
+  EXPECT_EQ(Replicas(), 5);
+  EXPECT_TRUE(HasEnv("ADDED_BY_HAND"));
+  EXPECT_GE(agent->Metric(R"(warren_drifted_objects{kind="StatefulSet",source="warren"})"), 1);
+  // Only kubectl's own write (set env) is in the log: nothing from warren.
+  int writes = 0;
+  for (const Json& r : emu_->Log())
+    if (r["write"].get<bool>()) ++writes;
+  EXPECT_EQ(writes, 1) << emu_->Log().dump(1);
+  EXPECT_EQ(agent->Kill(SIGTERM).first, 0);
+}
+
+TEST_F(Agent, UnreadableInventoryIsNeverShrunk) {
+  RunResult sync = emu_->Warren("sync " + dir_ + " -n dev --timeout 30");
+  ASSERT_EQ(sync.exit_code, 0) << sync.out;
+  fs::remove(dir_ + "/services.yaml");  // two Services leave git
+  emu_->Admin("POST", "/emulator/faults",
+              R"({"method":"GET","pathPrefix":"/api/v1/namespaces/dev/configmaps/warren-inventory","status":500,"times":-1})");
+  emu_->ClearLog();
+  auto agent = Run("agent", {"--prune"});
+  ASSERT_TRUE(Eventually([&] { return Has(agent->Log(), "read warren's inventory"); }, 30)) << agent->Log();
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // a retry or two, all refused
+  EXPECT_EQ(Writes(), 0) << emu_->Log().dump(1);  // nothing applied, pruned or recorded: only a SyncFailed Event
+  EXPECT_GE(Writes("", true), 1);
+  EXPECT_EQ(Get("service rabbitmq")["metadata"].value("name", ""), "rabbitmq");
+  EXPECT_FALSE(Ready(*agent));
+  EXPECT_GE(agent->Metric(R"(warren_reconcile_total{result="failure",source="warren"})"), 1);
+
+  // Readable again: the retry prunes both Services and the inventory forgets them.
+  emu_->Admin("DELETE", "/emulator/faults");
+  ASSERT_TRUE(Eventually([&] { return Ready(*agent); }, 30)) << agent->Log();
+  EXPECT_FALSE(Get("service rabbitmq").is_object());
+  Json inventory = Get("configmap warren-inventory");
+  std::string objects = inventory["data"].value("objects", "");
+  EXPECT_EQ(objects.find("\"Service\""), std::string::npos) << objects;
+  EXPECT_NE(objects.find("StatefulSet"), std::string::npos) << objects;
+}
+
+class AgentLeaderElection : public Agent {
+ protected:
+  void SetUp() override {
+    Start({"--token", "token-replica-a=replica-a:system:masters", "--token", "token-replica-b=replica-b:system:masters"});
+  }
+  std::unique_ptr<AgentProcess> Replica(const std::string& name) {
+    return Run(name, {"--context", name, "--force-conflicts", "--leader-elect", "--lease-duration", "3s", "--lease-namespace", "default"});
+  }
+};
+
+TEST_F(AgentLeaderElection, OnlyTheLeaderWritesAndAFollowerTakesOver) {
+  emu_->ClearLog();
+  auto a = Replica("replica-a");
+  ASSERT_TRUE(Eventually([&] { return Ready(*a) && a->Metric("warren_leader") == 1; }, 60)) << a->Log();
+  auto b = Replica("replica-b");
+  ASSERT_TRUE(Eventually([&] { return Ready(*b); }, 30)) << b->Log();  // a follower is ready to take over
+  std::this_thread::sleep_for(std::chrono::seconds(4));  // more than a lease duration: b keeps trying
+  EXPECT_EQ(b->Metric("warren_leader"), 0);
+  EXPECT_GT(Writes("replica-a"), 5);
+  EXPECT_EQ(Writes("replica-b", true), 0) << b->Log();
+  Json lease = emu_->Admin("GET", "/apis/coordination.k8s.io/v1/namespaces/default/leases/warren");
+  std::string holder_a = lease["spec"].value("holderIdentity", "");
+  EXPECT_FALSE(holder_a.empty()) << lease.dump();
+
+  // The leader dies without releasing: b takes over once the Lease has not been renewed for its
+  // duration, and corrects drift from then on.
+  a->Kill(SIGKILL);
+  ASSERT_TRUE(Eventually([&] { return b->Metric("warren_leader") == 1; }, 20)) << b->Log();
+  ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=4").exit_code, 0);
+  EXPECT_TRUE(Eventually([&] { return Replicas() == 3; }, 20)) << b->Log();
+  EXPECT_GT(Writes("replica-b"), 0);
+  lease = emu_->Admin("GET", "/apis/coordination.k8s.io/v1/namespaces/default/leases/warren");
+  EXPECT_NE(lease["spec"].value("holderIdentity", ""), holder_a);
+  EXPECT_GE(lease["spec"].value("leaseTransitions", 0), 1);
+
+  // SIGTERM: stops within 10 s, exit 0, and hands the Lease back.
+  auto [code, seconds] = b->Kill(SIGTERM);
+  EXPECT_EQ(code, 0) << b->Log();
+  EXPECT_LT(seconds, 10);
+  lease = emu_->Admin("GET", "/apis/coordination.k8s.io/v1/namespaces/default/leases/warren");
+  EXPECT_EQ(lease["spec"].value("holderIdentity", "x"), "");
+}
+
+}  // namespace
+}  // namespace warren::testing

@@ -1,0 +1,134 @@
+// The agent's small parts that need no server: Go durations, the metrics text, the config file,
+// and stop tokens (a child stops with its parent, a wait ends at the stop).
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "agent/run/config_file.h"
+#include "agent/run/metrics.h"
+#include "agent/util/cancel.h"
+#include "diff/model/duration.h"
+
+namespace warren {
+namespace {
+
+using std::chrono::milliseconds;
+
+TEST(Duration, GoSpellingsAndBareSeconds) {
+  EXPECT_EQ(ParseDuration("500ms").value(), milliseconds(500));
+  EXPECT_EQ(ParseDuration("90s").value(), milliseconds(90000));
+  EXPECT_EQ(ParseDuration("5m").value(), milliseconds(300000));
+  EXPECT_EQ(ParseDuration("1h30m").value(), milliseconds(5400000));
+  EXPECT_EQ(ParseDuration("1.5h").value(), milliseconds(5400000));
+  EXPECT_EQ(ParseDuration("2m3.5s").value(), milliseconds(123500));
+  EXPECT_EQ(ParseDuration("60").value(), milliseconds(60000));  // a bare number is seconds
+  EXPECT_EQ(FormatDuration(milliseconds(5400000)), "1h30m");
+  EXPECT_EQ(FormatDuration(milliseconds(90000)), "1m30s");
+  EXPECT_EQ(FormatDuration(milliseconds(300000)), "5m");
+  EXPECT_EQ(FormatDuration(milliseconds(3600000)), "1h");
+  EXPECT_EQ(FormatDuration(milliseconds(500)), "500ms");
+}
+
+TEST(Duration, BadInputNamesTheAcceptedForm) {
+  for (const char* bad : {"", "5", "-5s", "5x", "m", "1.2.3s", "5 m", "99999999999999h"}) {
+    if (std::string(bad) == "5") continue;  // bare seconds are fine
+    auto d = ParseDuration(bad);
+    ASSERT_FALSE(d.ok()) << bad;
+    EXPECT_NE(d.status().message().find("Go duration like"), std::string::npos) << d.status().message();
+  }
+}
+
+TEST(Metrics, PrometheusTextWithHelpTypeAndEscapedLabels) {
+  run::Metrics m;
+  m.Inc("warren_reconcile_total", {{"source", "a"}, {"result", "success"}});
+  m.Inc("warren_reconcile_total", {{"source", "a"}, {"result", "success"}});
+  m.Set("warren_last_applied_commit_info", {{"source", "a\"b\\c\nd"}, {"commit", "abc"}}, 1);
+  m.Observe("warren_reconcile_duration_seconds", {{"source", "a"}}, 0.3);
+  m.Observe("warren_reconcile_duration_seconds", {{"source", "a"}}, 7);
+  std::string text = m.Render();
+  EXPECT_NE(text.find("# TYPE warren_reconcile_total counter\n"), std::string::npos);
+  EXPECT_NE(text.find("warren_reconcile_total{result=\"success\",source=\"a\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("source=\"a\\\"b\\\\c\\nd\""), std::string::npos) << text;
+  EXPECT_NE(text.find("warren_reconcile_duration_seconds_bucket{source=\"a\",le=\"0.5\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("warren_reconcile_duration_seconds_bucket{source=\"a\",le=\"+Inf\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("warren_reconcile_duration_seconds_sum{source=\"a\"} 7.3\n"), std::string::npos) << text;
+  m.Clear("warren_last_applied_commit_info", {{"commit", "abc"}});
+  EXPECT_EQ(m.Render().find("commit=\"abc\""), std::string::npos);
+  EXPECT_THROW(m.Inc("undeclared_total"), std::logic_error);
+}
+
+TEST(ConfigFile, SourcesWithDefaultsAndTheirOwnSettings) {
+  run::SourceSpec defaults;
+  defaults.interval = milliseconds(300000);
+  defaults.ns = "dev";
+  auto s = run::ParseConfig(R"(
+sources:
+- name: orders
+  repo: https://git.example.com/rabbitmq.git
+  ref: release
+  path: clusters/prod
+  interval: 90s
+  prune: true
+  rabbitmq: {urls: [http://a:15672, http://b:15672], credentialsFile: /etc/warren/rabbitmq, timeout: 5s}
+- name: local
+  paths: [/srv/manifests]
+  namespace: other
+)", "warren.yaml", defaults);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  ASSERT_EQ(s.value().size(), 2u);
+  const run::SourceSpec& a = s.value()[0];
+  EXPECT_EQ(a.name, "orders");
+  EXPECT_EQ(a.desired.git->url, "https://git.example.com/rabbitmq.git");
+  EXPECT_EQ(a.desired.git->ref, "release");
+  EXPECT_EQ(a.interval, milliseconds(90000));
+  EXPECT_TRUE(a.prune);
+  EXPECT_EQ(a.ns, "dev");
+  EXPECT_EQ(a.rabbit->urls.size(), 2u);
+  EXPECT_EQ(a.rabbit->timeout, milliseconds(5000));
+  EXPECT_EQ(a.KubeInventoryName(), "warren-inventory-orders");
+  const run::SourceSpec& b = s.value()[1];
+  EXPECT_FALSE(b.desired.git.has_value());
+  EXPECT_EQ(b.desired.paths, std::vector<std::string>{"/srv/manifests"});
+  EXPECT_EQ(b.ns, "other");
+  EXPECT_EQ(b.interval, milliseconds(300000));
+  EXPECT_FALSE(b.rabbit.has_value());
+}
+
+TEST(ConfigFile, MistakesAreNamedWithTheFileAndTheKey) {
+  auto err = [](const std::string& text) {
+    auto s = run::ParseConfig(text, "warren.yaml", {});
+    return s.ok() ? std::string("(accepted)") : s.status().message();
+  };
+  EXPECT_EQ(err("sources:\n- name: a\n  paths: [x]\n  intervall: 5m\n"), "warren.yaml: sources[0]: unknown key \"intervall\"");
+  EXPECT_NE(err("sources:\n- name: a\n  paths: [x]\n  interval: soon\n").find("sources[0].interval: invalid duration \"soon\""), std::string::npos);
+  EXPECT_EQ(err("sources:\n- name: a\n"), "warren.yaml: sources[0]: give either repo or paths");
+  EXPECT_NE(err("sources:\n- {name: a, paths: [/srv/a]}\n- {name: a, paths: [/srv/b]}\n").find("\"a\" is used twice"), std::string::npos);
+  EXPECT_NE(err("sources:\n- {name: Bad_Name, paths: [x]}\n").find("must be a DNS label"), std::string::npos);
+  EXPECT_NE(err("sources:\n- {name: a, paths: [x], rabbitmq: {}}\n").find("rabbitmq.urls"), std::string::npos);
+  EXPECT_EQ(err("sources: []\n"), "warren.yaml: sources must be a non-empty list");
+  EXPECT_NE(err("sources: [\n").find("warren.yaml"), std::string::npos);
+}
+
+TEST(Stop, AChildStopsWithItsParentAndAWaitEndsAtTheStop) {
+  StopSource parent;
+  StopSource child = parent.Child();
+  StopSource other = parent.Child();
+  other.RequestStop();
+  EXPECT_FALSE(parent.stop_requested());
+  EXPECT_FALSE(child.stop_requested());
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(milliseconds(50));
+    parent.RequestStop();
+  });
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(child.token().WaitFor(std::chrono::hours(1)));  // woken by the parent's stop
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  stopper.join();
+  EXPECT_TRUE(child.stop_requested());
+  EXPECT_TRUE(parent.Child().stop_requested());  // born stopped
+  EXPECT_FALSE(StopToken().stop_requested());    // the default never stops
+  EXPECT_TRUE(StopToken().WaitFor(milliseconds(1)));
+}
+
+}  // namespace
+}  // namespace warren
