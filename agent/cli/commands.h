@@ -74,6 +74,7 @@ struct SyncArgs {
   bool dry_run = false;
   bool prune = false;
   bool recreate_empty_queues = false;
+  std::string inventory_namespace;  // "" = the objects' default namespace
 };
 // Exit 0 in sync after the run, 1 something could not be corrected, 2 error.
 int RunSync(const SyncArgs& args, std::ostream& out, std::ostream& err);
@@ -87,6 +88,7 @@ struct RunArgs {
   std::string default_namespace = "default";
   RabbitArgs rabbit;
   std::string config;  // several sources from a file instead of PATHs/--repo
+  std::string inventory_namespace;
   std::string interval = "5m", health_interval = "30s", timeout = "5m";
   bool dry_run = false, prune = false, force_conflicts = false;
   std::string listen = ":8080";

@@ -81,6 +81,8 @@ int main(int argc, char** argv) {
   sync_cmd->add_flag("--recreate-empty-queues", sync.recreate_empty_queues,
                      "Recreate queues whose immutable properties changed, only while they are empty");
   sync_cmd->add_option("-o,--output", sync.output, "text or json")->check(CLI::IsMember({"text", "json"}));
+  sync_cmd->add_option("--inventory-namespace", sync.inventory_namespace,
+                       "Namespace of warren's inventory ConfigMap (default: that of -n)");
   auto* sync_ns = sync_cmd->add_option("-n,--namespace", sync.default_namespace,
                                        "Namespace for objects that name none, and of warren's inventory");
 
@@ -108,6 +110,8 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--log-format", run.log_format, "text or json")->check(CLI::IsMember({"text", "json"}));
   run_cmd->add_option("--log-level", run.log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  run_cmd->add_option("--inventory-namespace", run.inventory_namespace,
+                      "Namespace of warren's inventory ConfigMap (default: that of -n)");
   auto* run_ns = run_cmd->add_option("-n,--namespace", run.default_namespace,
                                      "Namespace for objects that name none, and of warren's inventory");
 

@@ -41,6 +41,7 @@ Result<run::AgentOptions> ToOptions(const RunArgs& a, bool kube, const std::stri
 
   run::SourceSpec defaults;
   defaults.ns = a.namespace_given ? a.default_namespace : ns;
+  defaults.inventory_ns = a.inventory_namespace;
   defaults.prune = a.prune;
   WARREN_RETURN_IF_ERROR(Duration("--interval", a.interval, &defaults.interval));
   if (a.rabbit.enabled())

@@ -50,7 +50,7 @@ int RunSync(const SyncArgs& args, std::ostream& out, std::ostream& err) {
   o.continue_on_error = args.continue_on_error;
   o.recreate_empty_queues = args.recreate_empty_queues;
   o.timeout = std::chrono::seconds(args.timeout_seconds);
-  o.inventory_namespace = ns;
+  o.inventory_namespace = args.inventory_namespace.empty() ? ns : args.inventory_namespace;
   o.rabbit_inventory = args.rabbit.inventory;
   if (isatty(STDERR_FILENO)) o.progress = [&err](const std::string& line) { err << line << "\n"; };
   reconcile::Report report = reconcile::ReconcileOnce(loaded.value().manifests, targets, o, StopToken());

@@ -65,7 +65,7 @@ Result<SourceSpec> ParseSource(const Json& entry, const std::string& where, cons
   if (!entry.is_object()) return Status::Invalid(where + ": must be a mapping");
   Reader r(entry, where);
   WARREN_RETURN_IF_ERROR(r.Unknown({"name", "repo", "ref", "path", "paths", "cacheDir", "authFile", "sshKey", "knownHosts", "caFile",
-                                    "allowedSigners", "requireSigned", "namespace", "prune", "interval", "rabbitmq"}));
+                                    "allowedSigners", "requireSigned", "namespace", "inventoryNamespace", "prune", "interval", "rabbitmq"}));
   SourceSpec s = defaults;
   s.desired.git.reset();
   s.desired.paths.clear();
@@ -92,6 +92,7 @@ Result<SourceSpec> ParseSource(const Json& entry, const std::string& where, cons
     s.desired.git = g;
   }
   WARREN_RETURN_IF_ERROR(r.String("namespace", &s.ns));
+  WARREN_RETURN_IF_ERROR(r.String("inventoryNamespace", &s.inventory_ns));
   WARREN_RETURN_IF_ERROR(r.Bool("prune", &s.prune));
   WARREN_RETURN_IF_ERROR(r.Duration("interval", &s.interval));
   if (entry.contains("rabbitmq")) {

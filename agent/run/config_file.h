@@ -9,7 +9,8 @@
 //       caFile: /etc/warren/git/ca.crt
 //       allowedSigners: /etc/warren/allowed_signers
 //       requireSigned: true
-//       namespace: rabbitmq           # objects that name none, and the inventory
+//       namespace: rabbitmq           # objects that name none (and the inventory, by default)
+//       inventoryNamespace: warren    # where the inventory ConfigMap lives
 //       prune: true
 //       interval: 5m                  # Go duration
 //       rabbitmq:

@@ -22,7 +22,8 @@ struct RabbitTarget {
 struct SourceSpec {
   std::string name = "warren";       // the warren.io/source label: who owns what
   source::DesiredSource desired;     // paths, or a git repository
-  std::string ns;                    // default namespace of objects and of the inventory ("" = the cluster's)
+  std::string ns;                    // default namespace of objects ("" = the cluster's)
+  std::string inventory_ns;          // where the inventory ConfigMap lives ("" = ns)
   std::optional<RabbitTarget> rabbit;
   bool prune = false;
   std::chrono::milliseconds interval{300000};  // git poll and full resync

@@ -38,8 +38,9 @@ bool Corrected(Outcome o) {
 
 SourceLoop::SourceLoop(SourceSpec spec, SourceContext ctx)
     : spec_(std::move(spec)), ctx_(ctx), clock_(ctx.clock ? *ctx.clock : Clock::Real()) {
-  inventory_ns_ = !spec_.ns.empty() ? spec_.ns : ctx_.kube ? ctx_.kube->config().namespace_ : "default";
-  if (inventory_ns_.empty()) inventory_ns_ = "default";
+  objects_ns_ = !spec_.ns.empty() ? spec_.ns : ctx_.kube ? ctx_.kube->config().namespace_ : "default";
+  if (objects_ns_.empty()) objects_ns_ = "default";
+  inventory_ns_ = spec_.inventory_ns.empty() ? objects_ns_ : spec_.inventory_ns;
 }
 
 void SourceLoop::Trigger(const std::string& why) {
@@ -161,7 +162,7 @@ void SourceLoop::Run(const StopSource& term) {
 
 void SourceLoop::Poll(const StopToken& stop) {
   source::DesiredSource src = spec_.desired;
-  src.default_namespace = inventory_ns_;
+  src.default_namespace = objects_ns_;
   if (src.git) src.git->stop = stop;
   auto loaded = source::LoadDesired(src);
   if (!loaded.ok()) {
@@ -315,7 +316,8 @@ void SourceLoop::Account(const reconcile::Report& report, const std::string& why
       ctx_.metrics->Inc("warren_drift_corrections_total", {{"source", spec_.name}, {"kind", r.object.key.kind}});
     }
     bool event = Corrected(r.outcome) || r.outcome == Outcome::kFailed;
-    if (!event || r.object.in_broker || !events_client || r.object.api_version.empty()) continue;
+    // Events live in the object's namespace: none for cluster-scoped objects (nor RBAC to match).
+    if (!event || r.object.in_broker || !events_client || r.object.api_version.empty() || r.object.key.ns.empty()) continue;
     EventSpec e{r.object.api_version, r.object.key.kind, r.object.key.ns, r.object.key.name,
                 r.outcome == Outcome::kFailed ? "Warning" : "Normal", EventReason(r.outcome, drift),
                 r.outcome == Outcome::kFailed ? r.message

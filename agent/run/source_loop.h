@@ -69,7 +69,7 @@ class SourceLoop {
   SourceSpec spec_;
   SourceContext ctx_;
   const Clock& clock_;
-  std::string inventory_ns_;
+  std::string objects_ns_, inventory_ns_;
   reconcile::LiveKube* live_ = nullptr;  // the watch cache, while running
 
   std::mutex mu_;

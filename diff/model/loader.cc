@@ -37,6 +37,13 @@ bool HiddenComponent(const std::string& path) {
   return false;
 }
 
+// kustomize's own file (kustomization.yaml|yml, Kustomization) describes how to build objects;
+// it is not one. Walking a directory skips it; building the kustomization is another matter.
+bool IsKustomization(const std::string& file) {
+  std::string base = file.substr(file.rfind('/') + 1);
+  return base == "kustomization.yaml" || base == "kustomization.yml" || base == "Kustomization";
+}
+
 const char* TypeName(const Json& v) {
   if (v.is_array()) return "a sequence";
   if (v.is_string()) return "a string";
@@ -155,7 +162,7 @@ Result<LoadedManifests> LoadRepository(const FileTree& tree, const std::vector<s
     if (!files.ok()) return files.status();
     for (const std::string& file : files.value()) {
       bool named = file == path;
-      if (!named && (!HasManifestExtension(file) || HiddenComponent(file.substr(path.size()))))
+      if (!named && (!HasManifestExtension(file) || HiddenComponent(file.substr(path.size())) || IsKustomization(file)))
         continue;
       auto size = tree.Size(file);
       if (!size.ok()) return size.status();

@@ -184,15 +184,25 @@ void ApiServer::ReconcileEndpoints() {
     std::string sel;
     for (auto it = selector.begin(); it != selector.end(); ++it) sel += (sel.empty() ? "" : ",") + it.key() + "=" + it->get<std::string>();
     Json addresses = Json::array();
+    Json named_ports = Json::object();  // a named targetPort resolves to the pods' containerPort of that name
     for (const Json& pod : store_.List(pods_r, ns)) {
       if (!MatchesLabels(pod["metadata"].value("labels", Json::object()), sel) || !Ready(pod)) continue;
+      for (const Json& c : pod["spec"].value("containers", Json::array()))
+        for (const Json& cp : c.value("ports", Json::array()))
+          if (cp.contains("name") && cp.contains("containerPort")) named_ports[cp["name"].get<std::string>()] = cp["containerPort"];
       addresses.push_back({{"ip", pod["status"].value("podIP", "")}, {"hostname", pod["metadata"].value("name", "")},
                            {"targetRef", {{"kind", "Pod"}, {"namespace", ns}, {"name", pod["metadata"].value("name", "")},
                                           {"uid", pod["metadata"].value("uid", "")}}}});
     }
     Json ports = Json::array();
-    for (const Json& p : svc["spec"].value("ports", Json::array()))
-      ports.push_back({{"name", p.value("name", "")}, {"port", p.value("targetPort", p.value("port", 0))}, {"protocol", p.value("protocol", "TCP")}});
+    for (const Json& p : svc["spec"].value("ports", Json::array())) {
+      Json target = p.contains("targetPort") ? p["targetPort"] : p.value("port", Json(0));
+      if (target.is_string()) {
+        if (!named_ports.contains(target.get<std::string>())) continue;  // no pod names it: not an endpoint port
+        target = named_ports[target.get<std::string>()];
+      }
+      ports.push_back({{"name", p.value("name", "")}, {"port", target}, {"protocol", p.value("protocol", "TCP")}});
+    }
     Json subsets = addresses.empty() ? Json::array() : Json::array({{{"addresses", addresses}, {"ports", ports}}});
     auto current = store_.Get(ep_r, ns, name);
     if (current && current->value("subsets", Json::array()) == subsets) continue;

@@ -38,9 +38,13 @@ inline int FreePort() {
 class AgentProcess {
  public:
   // `args` after "warren run"; `env` as NAME=VALUE pairs added to this process's environment.
-  AgentProcess(const std::string& log_file, std::vector<std::string> args, std::vector<std::string> env = {})
+  // `prefix` runs before the binary (a wrapper that execs "$0" "$@").
+  AgentProcess(const std::string& log_file, std::vector<std::string> args, std::vector<std::string> env = {},
+               std::vector<std::string> prefix = {})
       : log_(log_file), port_(FreePort()) {
-    std::vector<std::string> argv_s = {WARREN_BINARY, "run", "--listen", "127.0.0.1:" + std::to_string(port_)};
+    std::vector<std::string> argv_s = prefix;
+    for (std::string a : {std::string(WARREN_BINARY), std::string("run"), std::string("--listen"), "127.0.0.1:" + std::to_string(port_)})
+      argv_s.push_back(a);
     for (auto& a : args) argv_s.push_back(a);
     std::vector<char*> argv;
     for (auto& a : argv_s) argv.push_back(a.data());

@@ -203,5 +203,53 @@ TEST_F(AgentLeaderElection, OnlyTheLeaderWritesAndAFollowerTakesOver) {
   EXPECT_EQ(lease["spec"].value("holderIdentity", "x"), "");
 }
 
+// deploy/ as users apply it (kubectl apply -k), then the agent as the Deployment runs it: in-cluster
+// configuration from KUBERNETES_SERVICE_HOST/PORT and the service account files at their real
+// path (a private mount namespace puts them there), with that ServiceAccount's RBAC and nothing more.
+class AgentInCluster : public Agent {
+ protected:
+  void SetUp() override { Start({"--token", "warren-sa-token=system:serviceaccount:warren:warren"}); }
+};
+
+TEST_F(AgentInCluster, DeployKustomizationThenRunWithItsServiceAccount) {
+  const std::string deploy = std::string(WARREN_SOURCE_DIR) + "/deploy";
+  RunResult lint = Warren("lint " + deploy);
+  EXPECT_EQ(lint.exit_code, 0) << lint.out;
+  ASSERT_EQ(emu_->Kubectl("apply -f " + dir_ + "/namespace.yaml").exit_code, 0);  // the managed namespace exists first
+  RunResult applied = emu_->Kubectl("apply -k " + deploy);
+  ASSERT_EQ(applied.exit_code, 0) << applied.out;
+  Json deployment = emu_->Admin("GET", "/apis/apps/v1/namespaces/warren/deployments/warren");
+  EXPECT_EQ(deployment["spec"].value("replicas", 0), 2);
+  EXPECT_EQ(emu_->Admin("GET", "/api/v1/namespaces/warren/configmaps/warren-config")["data"].value("config.yaml", "").find("sources:"), 0u);
+
+  std::string sa = emu_->dir() + "/serviceaccount";
+  fs::create_directories(sa);
+  std::ofstream(sa + "/token") << "warren-sa-token";
+  std::ofstream(sa + "/namespace") << "warren";
+  fs::copy_file(emu_->dir() + "/ca.crt", sa + "/ca.crt");
+  std::vector<std::string> in_pod = {"/usr/bin/unshare", "-m", "--propagation", "private", "sh", "-c",
+                                     "mount -t tmpfs tmpfs /run && mkdir -p /run/secrets/kubernetes.io && "
+                                     "cp -r " + sa + " /run/secrets/kubernetes.io/serviceaccount && exec \"$0\" \"$@\""};
+  emu_->ClearLog();
+  AgentProcess agent(emu_->dir() + "/in-cluster.log",
+                     {"--in-cluster", dir_, "-n", "dev", "--inventory-namespace", "warren", "--leader-elect",
+                      "--force-conflicts", "--timeout", "30s"},
+                     {"KUBERNETES_SERVICE_HOST=127.0.0.1", "KUBERNETES_SERVICE_PORT=" + std::to_string(emu_->port()),
+                      "KUBECONFIG="},
+                     in_pod);
+  ASSERT_TRUE(Eventually([&] { return Ready(agent) && agent.Metric("warren_leader") == 1; }, 60)) << agent.Log();
+  EXPECT_EQ(emu_->Admin("GET", "/apis/coordination.k8s.io/v1/namespaces/warren/leases/warren")["spec"].value("holderIdentity", "").empty(), false);
+  EXPECT_TRUE(emu_->Admin("GET", "/api/v1/namespaces/warren/configmaps/warren-inventory")["data"].is_object());
+  ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=4").exit_code, 0);
+  EXPECT_TRUE(Eventually([&] { return Replicas() == 3; }, 15)) << agent.Log();
+  // Everything it did, it was allowed to do.
+  for (const Json& r : emu_->Log()) {
+    if (r.value("user", "") == "system:serviceaccount:warren:warren") {
+      EXPECT_NE(r.value("code", 0), 403) << r.dump();
+    }
+  }
+  EXPECT_EQ(agent.Kill(SIGTERM).first, 0) << agent.Log();
+}
+
 }  // namespace
 }  // namespace warren::testing

@@ -204,7 +204,8 @@ TEST(KubeSyncRbac, WarrensServiceAccountNeedsDeployRbac) {
   ASSERT_EQ(emu.Kubectl("create namespace dev").exit_code == 0 ||
                 emu.Kubectl("apply --server-side -f " + dir + "/namespace.yaml").exit_code == 0,
             true);
-  RunResult rbac = emu.Kubectl("apply --server-side -f " + std::string(WARREN_SOURCE_DIR) + "/deploy/rbac.yaml");
+  RunResult rbac = emu.Kubectl("apply --server-side -f " + std::string(WARREN_SOURCE_DIR) + "/deploy/namespace.yaml -f " +
+                               std::string(WARREN_SOURCE_DIR) + "/deploy/rbac.yaml");
   ASSERT_EQ(rbac.exit_code, 0) << rbac.out;
   RunResult sync = emu.Warren("sync " + dir + as_warren);
   EXPECT_EQ(sync.exit_code, 0) << sync.out;
