@@ -56,6 +56,7 @@ struct DiffArgs {
   std::string output = "text";  // text | json
   std::string ignore_config;
   std::string default_namespace = "default";
+  std::string inventory_namespace;  // where sync keeps its inventory ("" = the default namespace)
   bool color = false;
 };
 int RunDiff(const DiffArgs& args, std::ostream& out, std::ostream& err);

@@ -1,9 +1,12 @@
+#include <set>
+
 #include "agent/cli/commands.h"
 #include "agent/cli/kube_connect.h"
 #include "agent/cli/rabbit_connect.h"
 #include "agent/fs/disk_file_tree.h"
 #include "agent/cli/desired_args.h"
 #include "agent/kube/live_state.h"
+#include "agent/reconcile/kube_stage.h"
 #include "agent/rabbitmq/live_topology.h"
 #include "diff/engine/diff.h"
 #include "diff/engine/render.h"
@@ -31,11 +34,39 @@ Object StripServerFields(Object o) {
   return o;
 }
 
-Result<std::vector<Object>> LiveFromCluster(const DiffArgs& args, std::vector<Object>* desired) {
+// What sync would prune is what the inventory lists and git no longer has (still labelled
+// warren's), so diff reports exactly that: labelled objects the LISTs happen to show but the
+// inventory does not list are not warren's to prune, and listed ones the LISTs did not cover are read.
+Status PruneCandidatesFromInventory(kube::KubeClient& client, const std::string& inventory_ns, const std::vector<Object>& desired,
+                                    std::vector<Object>* live) {
+  auto inventory = reconcile::ReadInventory(client, inventory_ns, reconcile::kInventoryName);
+  if (!inventory.ok()) return inventory.status().WithContext("read warren's inventory");
+  std::set<ResourceKey> wanted, seen;
+  for (const Object& o : desired) wanted.insert(o.key());
+  std::vector<Object> kept;
+  for (Object& o : *live) {
+    if (!wanted.count(o.key()) && !inventory.value().count(o.key())) continue;
+    seen.insert(o.key());
+    kept.push_back(std::move(o));
+  }
+  for (const auto& [key, api_version] : inventory.value()) {
+    if (wanted.count(key) || seen.count(key)) continue;
+    auto r = client.Resolve(api_version, key.kind);
+    if (!r.ok()) continue;  // a kind no longer served: nothing there to prune
+    auto got = client.Get(r.value(), r.value().namespaced ? key.ns : "", key.name);
+    if (!got.ok()) return got.status().WithContext("read " + key.ToString());
+    if (got.value()) kept.emplace_back(std::move(*got.value()), SourceLocation{"(live)"});
+  }
+  *live = std::move(kept);
+  return Status::Ok();
+}
+
+Result<std::vector<Object>> LiveFromCluster(const DiffArgs& args, const std::string& inventory_ns, std::vector<Object>* desired) {
   auto client = ConnectKube(args.kube);
   if (!client.ok()) return client.status();
   auto live = kube::FetchLive(*client.value(), *desired);
   if (!live.ok()) return live.status();
+  WARREN_RETURN_IF_ERROR(PruneCandidatesFromInventory(*client.value(), inventory_ns, *desired, &live.value()));
   if (args.server_dry_run) {
     auto predicted = kube::PredictApply(*client.value(), *desired);
     if (!predicted.ok()) return predicted.status();
@@ -53,7 +84,7 @@ Result<diff::DiffReport> DiffKubernetes(const DiskFileTree& tree, const DiffArgs
     live = LoadManifests(tree, {args.live_file}, options);
     if (!live.ok()) return live.status().WithContext("live state");
   } else {
-    live = LiveFromCluster(args, &desired);
+    live = LiveFromCluster(args, args.inventory_namespace.empty() ? options.default_namespace : args.inventory_namespace, &desired);
     if (!live.ok()) return live.status();
   }
   diff::DiffOptions diff_options;

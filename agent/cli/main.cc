@@ -63,6 +63,8 @@ int main(int argc, char** argv) {
   AddRabbitFlags(diff_cmd, &diff.rabbit);
   diff_cmd->add_option("-o,--output", diff.output, "text or json")->check(CLI::IsMember({"text", "json"}));
   diff_cmd->add_option("--ignore-config", diff.ignore_config, "YAML file of ignoreDifferences rules");
+  diff_cmd->add_option("--inventory-namespace", diff.inventory_namespace,
+                       "Namespace of warren's inventory ConfigMap: prune is judged from it (default: that of -n)");
   auto* diff_ns = diff_cmd->add_option("-n,--namespace", diff.default_namespace, "Namespace for objects that name none");
 
   warren::cli::SyncArgs sync;

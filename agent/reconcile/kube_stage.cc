@@ -79,7 +79,7 @@ class Syncer {
         }
       }
     }
-    if (!o_.dry_run && !stopped) WaitReady(applied);
+    if (!o_.dry_run && !stopped && o_.wait_ready) WaitReady(applied);
     if (!stop_.stop_requested()) Prune(desired);
     SaveInventory();
     return std::move(report_);
@@ -285,19 +285,9 @@ class Syncer {
 
   // Absent (a first run) is an empty inventory; anything else that is not a readable list is an error.
   Status LoadInventory() {
-    auto cm = c_.Resolve("v1", "ConfigMap");
-    if (!cm.ok()) return cm.status();
-    auto got = c_.Get(cm.value(), o_.inventory_namespace, o_.inventory_name);
-    if (!got.ok()) return got.status().WithContext("GET ConfigMap " + o_.inventory_namespace + "/" + o_.inventory_name);
-    if (!got.value()) return Status::Ok();
-    Json objects = Json::parse(StringField(Field(*got.value(), "data"), "objects"), nullptr, false);
-    if (!objects.is_array())
-      return Status::Invalid("ConfigMap " + o_.inventory_namespace + "/" + o_.inventory_name + ": data.objects is not a JSON list");
-    for (const Json& e : objects) {
-      auto [group, version] = SplitApiVersion(StringField(e, "apiVersion"));
-      ResourceKey k{group, StringField(e, "kind"), StringField(e, "namespace"), StringField(e, "name")};
-      old_inventory_[k] = StringField(e, "apiVersion");
-    }
+    auto inventory = ReadInventory(c_, o_.inventory_namespace, o_.inventory_name);
+    if (!inventory.ok()) return inventory.status();
+    old_inventory_ = std::move(inventory).value();
     return Status::Ok();
   }
 
@@ -395,6 +385,22 @@ class Syncer {
 };
 
 }  // namespace
+
+Result<Inventory> ReadInventory(kube::KubeClient& client, const std::string& ns, const std::string& name) {
+  auto cm = client.Resolve("v1", "ConfigMap");
+  if (!cm.ok()) return cm.status();
+  auto got = client.Get(cm.value(), ns, name);
+  if (!got.ok()) return got.status().WithContext("GET ConfigMap " + ns + "/" + name);
+  Inventory out;
+  if (!got.value()) return out;
+  Json objects = Json::parse(StringField(Field(*got.value(), "data"), "objects"), nullptr, false);
+  if (!objects.is_array()) return Status::Invalid("ConfigMap " + ns + "/" + name + ": data.objects is not a JSON list");
+  for (const Json& e : objects) {
+    auto [group, version] = SplitApiVersion(StringField(e, "apiVersion"));
+    out[ResourceKey{group, StringField(e, "kind"), StringField(e, "namespace"), StringField(e, "name")}] = StringField(e, "apiVersion");
+  }
+  return out;
+}
 
 Object Owned(const Object& o, const std::string& source) {
   Object out = o;

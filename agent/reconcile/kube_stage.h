@@ -24,6 +24,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -43,12 +44,18 @@ struct KubeStageOptions {
   bool force_conflicts = false;
   bool continue_on_error = false;  // default: stop at the first failing stage
   std::chrono::seconds timeout{300};  // deletion and readiness waits
+  bool wait_ready = true;          // false: apply and go (a drift correction need not wait for pods)
   std::string inventory_namespace = "default";
   std::string inventory_name = kInventoryName;  // one per source sharing a namespace
   std::string source = "warren";   // the value of the warren.io/source label
   const Clock* clock = nullptr;    // default: the real clock
   std::function<void(const std::string&)> progress;  // waiting messages, when someone listens
 };
+
+// What warren applied and still owns: key → apiVersion, from the inventory ConfigMap. Absent is
+// empty (a first run); unreadable or unparsable is an error.
+using Inventory = std::map<ResourceKey, std::string>;
+Result<Inventory> ReadInventory(kube::KubeClient& client, const std::string& ns, const std::string& name);
 
 // The desired object as warren applies it: with its ownership labels.
 Object Owned(const Object& o, const std::string& source);

@@ -63,6 +63,7 @@ void KubernetesStage(const std::vector<Object>& objects, const Targets& t, const
     k.inventory_name = o.inventory_name;
     k.source = o.source;
     k.clock = o.clock;
+    k.wait_ready = o.wait_ready;
     k.progress = o.progress;
     diff::ApplyReport applied = ApplyKubernetes(*t.kube, desired, live.value(), plan, k, stop);
     report.applied.unchanged += applied.unchanged;
@@ -78,7 +79,7 @@ void RabbitStage(const LoadedManifests& m, const Targets& t, const Options& o, c
     return;
   }
   // Right after the Kubernetes stage the broker may still be starting: wait for all of it.
-  Status up = t.kube && !o.plan_only ? WaitForBroker(*t.rabbit, std::max(1, RabbitReplicas(m.objects)), o, stop) : Status::Ok();
+  Status up = t.kube && !o.plan_only && o.wait_ready ? WaitForBroker(*t.rabbit, std::max(1, RabbitReplicas(m.objects)), o, stop) : Status::Ok();
   auto live = up.ok() ? rabbitmq::ReadLiveTopology(*t.rabbit, o.rabbit_inventory) : Result<rabbitmq::LiveTopology>(up);
   if (!live.ok()) {
     report.error = live.status();

@@ -56,6 +56,10 @@ struct Options {
   bool continue_on_error = false;
   bool recreate_empty_queues = false;
   std::chrono::seconds timeout{300};  // readiness, deletion and broker waits
+  // Wait for readiness after applying (and for every broker node before the topology). A new
+  // commit waits, so the topology follows running pods; a drift correction puts specs back and
+  // goes on, so the next drift is not queued behind a rollout.
+  bool wait_ready = true;
   std::string inventory_namespace = "default";
   std::string inventory_name = "warren-inventory";
   std::string source = "warren";      // the warren.io/source label value

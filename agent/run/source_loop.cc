@@ -274,13 +274,14 @@ void SourceLoop::Reconcile(const std::string& why, bool full, const StopToken& s
     else report.error = c.status();
     t.rabbit = rabbit.get();
   }
-  if (report.error.ok()) report = reconcile::ReconcileOnce(desired_->manifests, t, ReconcileOptions(), stop);
+  reconcile::Options options = ReconcileOptions();
+  options.wait_ready = full;
+  if (report.error.ok()) report = reconcile::ReconcileOnce(desired_->manifests, t, options, stop);
   double seconds = std::chrono::duration<double>(clock_.Now() - start).count();
   if (stop.stop_requested()) {
     ctx_.log->Warn("reconcile abandoned: stopping", {{"source", spec_.name}, {"why", why}});
     return;  // the next leader (or start) does it again
   }
-  (void)full;
   Account(report, why, seconds);
 }
 

@@ -114,6 +114,13 @@ TEST_F(KubeSync, PruneOnlyWithTheFlagAndOnlyWhatWarrenApplied) {
   ASSERT_EQ(emu_->Kubectl("apply --server-side -f " + theirs).exit_code, 0);
   fs::remove(dir_ + "/extra.yaml");
 
+  // diff gives sync's answer: the inventory's object to prune, not the labelled stranger.
+  RunResult diff = emu_->Warren("diff " + dir_ + " -n dev");
+  EXPECT_EQ(diff.exit_code, 1) << diff.out;
+  EXPECT_TRUE(Has(diff.out, "ConfigMap dev/extra")) << diff.out;
+  EXPECT_FALSE(Has(diff.out, "ConfigMap dev/theirs")) << diff.out;
+  EXPECT_TRUE(Has(diff.out, "1 to prune")) << diff.out;
+
   RunResult no_flag = Sync();
   EXPECT_EQ(no_flag.exit_code, 1);
   EXPECT_TRUE(Has(no_flag.out, "ConfigMap dev/extra: skipped: prune not requested (--prune)")) << no_flag.out;
