@@ -9,10 +9,13 @@ tests/scripts/install-deps.sh
 tests/scripts/rabbitmq-cluster.sh start
 trap 'tests/scripts/rabbitmq-cluster.sh stop' EXIT
 
-tests/scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+tests/scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWARREN_WERROR=ON
 ctest --test-dir build --output-on-failure -j2
 
-tests/scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DWARREN_SANITIZE=ON
+# As users build it (-O3): warren itself, warnings as errors, so a Release-only warning is caught.
+tests/scripts/build.sh build-release -DCMAKE_BUILD_TYPE=Release -DWARREN_WERROR=ON -DWARREN_BUILD_TESTS=OFF
+
+tests/scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DWARREN_SANITIZE=ON -DWARREN_WERROR=ON
 # Full stack unwinding on malloc, so that the few third-party leaks in tests/lsan.supp are
 # suppressed by function name (libgit2's own frames have no frame pointers).
 ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0 UBSAN_OPTIONS=print_stacktrace=1 \
