@@ -32,12 +32,13 @@ git clone -q --bare "$work/src" "$work/srv/repos/app.git"
 printf 'git:%s\n' "$(cat "$work/srv/password")" > "$work/auth"
 printf '{"apiVersion":"v1","kind":"List","items":[]}\n' > "$work/live.json"
 url="https://127.0.0.1:$HTTPS_PORT/git/app.git"
-run() {  # one warren diff against the repository, in ms
-  local s e
+run() {  # one warren diff against the repository, in ms; a failed one ends the benchmark
+  local s e rc=0
   s=$(date +%s%N)
   "$build/agent/warren" diff --repo "$url" --ref main --path deploy --auth-file "$work/auth" --ca-file "$work/srv/ca.crt" \
-    --cache-dir "$work/cache" --live-file "$work/live.json" > /dev/null 2>&1 || [ $? -eq 1 ]
+    --cache-dir "$work/cache" --live-file "$work/live.json" > "$work/last.out" 2>&1 || rc=$?
   e=$(date +%s%N)
+  if [ "$rc" -gt 1 ]; then cat "$work/last.out" >&2; echo "warren diff failed (exit $rc): no timing" >&2; kill $$; fi
   echo $(( (e - s) / 1000000 ))
 }
 commit() {

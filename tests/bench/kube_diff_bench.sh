@@ -9,14 +9,7 @@ build=${1:-build}
 n=${2:-1000}
 work=$(mktemp -d)
 trap 'kill "$emu" 2>/dev/null || true; rm -rf "$work"' EXIT
-"$build/tests/emulator/warren-emulator" --state-dir "$work/emu" --tick-ms 1000 > "$work/emu.log" 2>&1 &
-emu=$!
-for _ in $(seq 100); do [ -f "$work/emu/port" ] && break; sleep 0.05; done
-export KUBECONFIG=$work/emu/kubeconfig
-kubectl="kubectl --cache-dir $work/cache"
-token=$(awk '/token:/ {print $2; exit}' "$KUBECONFIG")
-api="https://127.0.0.1:$(cat "$work/emu/port")"
-admin() { curl -s --cacert "$work/emu/ca.crt" -H "Authorization: Bearer $token" -X "$1" "$api$2"; }
+source tests/bench/emulator.sh
 
 mkdir -p "$work/desired"
 python3 - "$work/desired" "$n" <<'PY'

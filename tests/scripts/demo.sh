@@ -53,4 +53,32 @@ step "RabbitMQ: cluster health and mirror status" $warren status "$desired" "${r
 tests/scripts/rabbitmq-cluster.sh stop-app 3 >/dev/null
 step "RabbitMQ: node 3 stopped" $warren status "$desired" "${rmq[@]}"
 tests/scripts/rabbitmq-cluster.sh start-app 3 >/dev/null
+
+# The agent: the same desired state from a git repository, kept live until it is stopped.
+git init -q -b main "$emu_dir/repo" && cp -r "$desired" "$emu_dir/repo/manifests"
+git -C "$emu_dir/repo" add -A && git -C "$emu_dir/repo" -c user.name=demo -c user.email=demo@example.com commit -qm "reference set"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+echo
+printf '\033[1m== %s\033[0m\n' "The agent: warren run, watching the cluster, polling git every 5s and the broker every 5s"
+echo "\$ $warren run --repo file://$emu_dir/repo --path manifests -n dev --force-conflicts --prune --interval 5s --health-interval 5s ${rmq[*]} &"
+$warren run --repo "file://$emu_dir/repo" --path manifests --cache-dir "$emu_dir/git-cache" -n dev --force-conflicts --prune \
+  --interval 5s --health-interval 5s --listen "127.0.0.1:$port" "${rmq[@]}" > "$emu_dir/agent.log" 2>&1 &
+agent_pid=$!
+for _ in $(seq 300); do curl -sf "127.0.0.1:$port/readyz" > /dev/null && break; sleep 0.1; done
+step "Ready once the first reconcile finished" curl -s "127.0.0.1:$port/readyz"
+$kubectl scale statefulset rabbitmq -n dev --replicas=5 > /dev/null
+$kubectl set env statefulset/rabbitmq -n dev ADDED_BY_HAND=1 > /dev/null
+sleep 1
+step "kubectl scale and set env: corrected by the watch within a second" \
+  $kubectl get statefulset rabbitmq -n dev -o 'jsonpath={.spec.replicas} replicas, ADDED_BY_HAND set: {.spec.template.spec.containers[0].env[?(@.name=="ADDED_BY_HAND")].value}{"\n"}'
+printf 'apiVersion: rabbitmq.com/v1beta1\nkind: Queue\nmetadata: {name: orders-refunds, namespace: dev}\nspec: {name: orders.refunds, vhost: orders, durable: true, rabbitmqClusterReference: {name: rabbitmq}}\n' \
+  > "$emu_dir/repo/manifests/rabbitmq/queue-refunds.yaml"
+git -C "$emu_dir/repo" add -A && git -C "$emu_dir/repo" -c user.name=demo -c user.email=demo@example.com commit -qm "a queue for refunds"
+commit=$(git -C "$emu_dir/repo" rev-parse HEAD)
+for _ in $(seq 200); do curl -s "127.0.0.1:$port/metrics" | grep -q "commit=\"$commit\"" && break; sleep 0.1; done
+step "A new commit (a queue added) applied at the next poll" tests/scripts/rabbitmq-cluster.sh ctl 1 list_queues -p orders name type
+step "What /metrics says" sh -c "curl -s 127.0.0.1:$port/metrics | grep -E '^warren_(reconcile_total|drift_corrections_total|last_applied_commit_info|rabbitmq_nodes|leader)'"
+kill -TERM $agent_pid; wait $agent_pid
+echo "(warren run exited $? after SIGTERM)"
+step "The agent's log" cat "$emu_dir/agent.log"
 exit 0
