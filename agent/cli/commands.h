@@ -45,6 +45,12 @@ struct SourceArgs {
   bool enabled() const { return !repo.empty(); }
 };
 
+// Where commit statuses go (--status-*): GitHub, Gitea/Forgejo or GitLab.
+struct CommitStatusArgs {
+  std::string provider, api_url, repo, token_file, ca_file, target_url;
+  bool enabled() const { return !provider.empty(); }
+};
+
 struct DiffArgs {
   std::vector<std::string> paths;
   SourceArgs source;      // --repo: the manifests come from a commit instead of PATHs
@@ -76,6 +82,8 @@ struct SyncArgs {
   bool prune = false;
   bool recreate_empty_queues = false;
   std::string inventory_namespace;  // "" = the objects' default namespace
+  bool report_status = false;       // post warren/sync (and health, mirrors) for the commit
+  CommitStatusArgs status;
 };
 // Exit 0 in sync after the run, 1 something could not be corrected, 2 error.
 int RunSync(const SyncArgs& args, std::ostream& out, std::ostream& err);
@@ -96,6 +104,8 @@ struct RunArgs {
   bool leader_elect = false;
   std::string lease_name = "warren", lease_namespace, lease_duration = "15s";
   std::string log_format = "text", log_level = "info";
+  std::string webhook_secret_file;
+  CommitStatusArgs status;
 };
 // Runs until SIGTERM or SIGINT: exit 0 after a clean stop, 2 when it cannot start.
 int RunAgent(const RunArgs& args, std::ostream& err);

@@ -35,6 +35,17 @@ void AddRabbitFlags(CLI::App* cmd, warren::cli::RabbitArgs* r) {
                   "Global parameter where warren records what it created (one per source sharing a cluster)");
 }
 
+void AddCommitStatusFlags(CLI::App* cmd, warren::cli::CommitStatusArgs* s) {
+  cmd->add_option("--status-provider", s->provider, "Post commit statuses to github, gitea or gitlab")
+      ->check(CLI::IsMember({"github", "gitea", "gitlab"}));
+  cmd->add_option("--status-api-url", s->api_url,
+                  "The forge's API: https://api.github.com, https://HOST/api/v1 (Gitea), https://HOST/api/v4 (GitLab)");
+  cmd->add_option("--status-repo", s->repo, "owner/name (GitLab: the project id or group/name)");
+  cmd->add_option("--status-token-file", s->token_file, "File holding the API token (never printed)");
+  cmd->add_option("--status-ca-file", s->ca_file, "CA bundle for the forge's API");
+  cmd->add_option("--status-target-url", s->target_url, "Link shown with each status");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -85,6 +96,9 @@ int main(int argc, char** argv) {
   sync_cmd->add_option("-o,--output", sync.output, "text or json")->check(CLI::IsMember({"text", "json"}));
   sync_cmd->add_option("--inventory-namespace", sync.inventory_namespace,
                        "Namespace of warren's inventory ConfigMap (default: that of -n)");
+  sync_cmd->add_flag("--report-status", sync.report_status,
+                     "Post warren/sync (and warren/health, warren/mirrors with --rabbitmq-url) for the commit");
+  AddCommitStatusFlags(sync_cmd, &sync.status);
   auto* sync_ns = sync_cmd->add_option("-n,--namespace", sync.default_namespace,
                                        "Namespace for objects that name none, and of warren's inventory");
 
@@ -114,6 +128,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
   run_cmd->add_option("--inventory-namespace", run.inventory_namespace,
                       "Namespace of warren's inventory ConfigMap (default: that of -n)");
+  run_cmd->add_option("--webhook-secret-file", run.webhook_secret_file,
+                      "Serve POST /hooks/github|gitea|gitlab, verified with the secret in this file");
+  AddCommitStatusFlags(run_cmd, &run.status);
   auto* run_ns = run_cmd->add_option("-n,--namespace", run.default_namespace,
                                      "Namespace for objects that name none, and of warren's inventory");
 

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "agent/cli/commands.h"
+#include "agent/cli/commit_status_args.h"
 #include "agent/cli/desired_args.h"
 #include "agent/cli/kube_connect.h"
 #include "agent/run/agent.h"
@@ -33,6 +34,8 @@ Result<run::AgentOptions> ToOptions(const RunArgs& a, bool kube, const std::stri
   WARREN_RETURN_IF_ERROR(Duration("--health-interval", a.health_interval, &o.health_interval));
   WARREN_RETURN_IF_ERROR(Duration("--timeout", a.timeout, &timeout));
   o.timeout = std::chrono::duration_cast<std::chrono::seconds>(timeout);
+  o.webhook_secret_file = a.webhook_secret_file;
+  if (a.status.enabled()) o.status = ToStatusOptions(a.status);
   o.leader.enabled = a.leader_elect;
   o.leader.name = a.lease_name;
   o.leader.ns = a.lease_namespace;

@@ -4,9 +4,44 @@
 #include "agent/cli/desired_args.h"
 #include "agent/cli/kube_connect.h"
 #include "agent/cli/rabbit_connect.h"
+#include "agent/cli/commit_status_args.h"
+#include "agent/rabbitmq/cluster_probe.h"
 #include "agent/reconcile/reconcile.h"
 
 namespace warren::cli {
+namespace {
+
+// warren/sync from the report; warren/health and warren/mirrors from the broker, when there is one.
+void ReportOutcome(forge::StatusReporter& statuses, const std::string& sha, const reconcile::Report& report,
+                   rabbitmq::ManagementClient* rabbit_client, const LoadedManifests& manifests) {
+  if (!report.error.ok()) {
+    statuses.Report(sha, "warren/sync", forge::State::kError, report.error.message());
+  } else if (!report.Converged()) {
+    std::string first;
+    size_t bad = 0;
+    for (const auto& r : report.applied.results)
+      if (r.outcome == diff::Outcome::kFailed || r.outcome == diff::Outcome::kSkipped) {
+        ++bad;
+        if (first.empty()) first = r.object.DisplayName() + ": " + r.message;
+      }
+    statuses.Report(sha, "warren/sync", forge::State::kFailure, std::to_string(bad) + " not in sync: " + first);
+  } else {
+    statuses.Report(sha, "warren/sync", forge::State::kSuccess,
+                    "in sync: " + std::to_string(report.applied.unchanged + report.applied.results.size()) + " objects");
+  }
+  if (!rabbit_client) return;
+  auto inputs = rabbitmq::ProbeCluster(*rabbit_client, reconcile::RabbitReplicas(manifests.objects));
+  if (!inputs.ok()) {
+    statuses.Report(sha, "warren/health", forge::State::kError, "RabbitMQ unreachable: " + inputs.status().message());
+    return;
+  }
+  rabbit::ClusterHealth h = rabbit::AssessHealth(inputs.value());
+  statuses.Report(sha, "warren/health", h.healthy() ? forge::State::kSuccess : forge::State::kFailure, rabbit::HealthSummary(h));
+  rabbit::MirrorsVerdict mirrors = rabbit::JudgeMirrors(h);
+  statuses.Report(sha, "warren/mirrors", mirrors.ok ? forge::State::kSuccess : forge::State::kFailure, mirrors.description);
+}
+
+}  // namespace
 
 int RunSync(const SyncArgs& args, std::ostream& out, std::ostream& err) {
   bool kube = ClusterNamed(args.kube);
@@ -43,6 +78,25 @@ int RunSync(const SyncArgs& args, std::ostream& out, std::ostream& err) {
     targets.rabbit = rabbit_client.get();
   }
 
+  // Commit statuses: pending now, the outcome (and the broker's health) after the run.
+  std::unique_ptr<forge::StatusReporter> statuses;
+  const std::string& sha = loaded.value().commit;
+  if (args.report_status) {
+    if (!args.status.enabled() || sha.empty()) {
+      err << "warren sync: --report-status needs --status-provider and a commit (--repo)\n";
+      return kExitError;
+    }
+    forge::StatusOptions so = ToStatusOptions(args.status);
+    so.log = [&err](const std::string& msg, const std::string& detail) { err << "warren sync: " << msg << ": " << detail << "\n"; };
+    auto reporter = forge::StatusReporter::Create(so);
+    if (!reporter.ok()) {
+      err << "warren sync: " << reporter.status().message() << "\n";
+      return kExitError;
+    }
+    statuses = std::move(reporter).value();
+    statuses->Report(sha, "warren/sync", forge::State::kPending, "applying " + sha.substr(0, 12));
+  }
+
   reconcile::Options o;
   o.dry_run = args.dry_run;
   o.prune = args.prune;
@@ -55,6 +109,7 @@ int RunSync(const SyncArgs& args, std::ostream& out, std::ostream& err) {
   if (isatty(STDERR_FILENO)) o.progress = [&err](const std::string& line) { err << line << "\n"; };
   reconcile::Report report = reconcile::ReconcileOnce(loaded.value().manifests, targets, o, StopToken());
 
+  if (statuses) ReportOutcome(*statuses, sha, report, rabbit_client.get(), loaded.value().manifests);
   for (const std::string& note : report.notes) err << "warren sync: " << note << "\n";
   for (const auto& r : report.applied.results)
     if (r.message.find("force-conflicts") != std::string::npos && !args.force_conflicts) {
@@ -63,6 +118,7 @@ int RunSync(const SyncArgs& args, std::ostream& out, std::ostream& err) {
     }
   if (!report.error.ok()) {
     err << "warren sync: " << report.error.message() << "\n";
+    if (statuses) statuses->Flush(std::chrono::seconds(60));
     return kExitError;
   }
   const std::string& commit = loaded.value().commit;
@@ -77,6 +133,8 @@ int RunSync(const SyncArgs& args, std::ostream& out, std::ostream& err) {
     if (report.kube_objects_not_synced)
       out << "note: " << report.kube_objects_not_synced << " Kubernetes object(s) not synced: no Kubernetes target\n";
   }
+  if (statuses && !statuses->Flush(std::chrono::seconds(60)))
+    err << "warren sync: some commit statuses were not posted within 60 s\n";
   return report.Converged() ? kExitClean : kExitFindings;
 }
 

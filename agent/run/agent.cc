@@ -3,10 +3,13 @@
 #include <httplib.h>
 
 #include <condition_variable>
+#include <fstream>
+#include <sstream>
 #include <mutex>
 #include <thread>
 
 #include "agent/run/events.h"
+#include "agent/webhook/webhook.h"
 #include "agent/run/leader.h"
 #include "agent/run/source_loop.h"
 
@@ -19,6 +22,9 @@ struct Agent::Impl {
   std::atomic<int> ready_sources{0};
   std::atomic<bool> started{false};
   std::vector<std::unique_ptr<SourceLoop>> loops;
+  std::mutex loops_mu;  // the webhook handlers read `loops` while Run fills it
+  std::unique_ptr<forge::StatusReporter> statuses;
+  webhook::DeliveryLog deliveries;
 
   std::mutex mu;
   std::condition_variable cv;
@@ -56,12 +62,70 @@ Status Agent::Listen() {
   impl->server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics_.Render(), "text/plain; version=0.0.4; charset=utf-8");
   });
+  if (!options_.webhook_secret_file.empty()) WARREN_RETURN_IF_ERROR(AddWebhooks());
   int p = std::stoi(port);
   if (p == 0) p = impl->server.bind_to_any_port(host);
   else if (!impl->server.bind_to_port(host, p)) p = -1;
   if (p <= 0) return Status::Unavailable("cannot listen on " + options_.listen);
   port_ = p;
   impl->server_thread = std::thread([impl] { impl->server.listen_after_bind(); });
+  return Status::Ok();
+}
+
+Status Agent::AddWebhooks() {
+  std::ifstream in(options_.webhook_secret_file);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string secret = text.str();
+  while (!secret.empty() && isspace(static_cast<unsigned char>(secret.back()))) secret.pop_back();
+  if (!in || secret.empty()) return Status::Io("webhook secret file " + options_.webhook_secret_file + ": missing or empty");
+  Impl* impl = impl_.get();
+  // Bodies over 1 MiB are refused from their Content-Length, before they are read.
+  impl->server.set_payload_max_length(1 << 20);
+  impl->server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (req.path.rfind("/hooks/", 0) == 0 && req.get_header_value_count("Content-Length") &&
+        std::atoll(req.get_header_value("Content-Length").c_str()) > (1 << 20)) {
+      metrics_.Inc("warren_webhooks_total", {{"forge", req.path.substr(7)}, {"result", "too_large"}});
+      res.status = 413;
+      res.set_content("body over 1 MiB\n", "text/plain");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  for (webhook::Forge forge : {webhook::Forge::kGitHub, webhook::Forge::kGitea, webhook::Forge::kGitLab}) {
+    std::string name = webhook::ForgeName(forge);
+    impl->server.Post("/hooks/" + name, [this, impl, forge, name, secret](const httplib::Request& req, httplib::Response& res) {
+      webhook::Verdict v = webhook::Receive(forge, secret, [&](const std::string& h) { return req.get_header_value(h); }, req.body);
+      if (v.push && !impl->deliveries.FirstTime(v.delivery)) {
+        v.status = 200;
+        v.result = "duplicate";
+        v.body = "delivery " + v.delivery + " already received\n";
+        v.push.reset();
+      }
+      int triggered = 0;
+      if (v.push) {
+        std::lock_guard<std::mutex> lock(impl->loops_mu);
+        for (auto& loop : impl->loops) {
+          const auto& git = loop->spec().desired.git;
+          if (!git || !webhook::Matches(*v.push, git->url, git->ref)) continue;
+          loop->Trigger("webhook " + name + " " + v.push->ref + " " + v.push->after.substr(0, 12));
+          ++triggered;
+        }
+        if (!impl->leading) {
+          v.status = 503;
+          v.result = "not_leader";
+          v.body = "this replica is not the leader; the push is applied at the leader's next poll\n";
+        } else if (triggered == 0) {
+          v.result = "no_source";
+          v.body = "no source fetches " + v.push->ref + " of that repository\n";
+        }
+      }
+      metrics_.Inc("warren_webhooks_total", {{"forge", name}, {"result", v.result}});
+      log_->Info("webhook", {{"forge", name}, {"result", v.result}, {"delivery", v.delivery}, {"sources", triggered}});
+      res.status = v.status;
+      res.set_content(v.body, "text/plain");
+    });
+  }
   return Status::Ok();
 }
 
@@ -78,7 +142,18 @@ Status Agent::Run(const StopSource& stop) {
   ctx.events = &events;
   ctx.agent = &options_;
   ctx.on_first_reconcile = [impl] { ++impl->ready_sources; };
-  for (const SourceSpec& s : options_.sources) impl->loops.push_back(std::make_unique<SourceLoop>(s, ctx));
+  if (options_.status) {
+    forge::StatusOptions so = *options_.status;
+    so.log = [this](const std::string& msg, const std::string& detail) { log_->Warn(msg, {{"detail", detail}}); };
+    auto reporter = forge::StatusReporter::Create(so);
+    if (!reporter.ok()) return reporter.status();
+    impl->statuses = std::move(reporter).value();
+    ctx.statuses = impl->statuses.get();
+  }
+  {
+    std::lock_guard<std::mutex> lock(impl->loops_mu);
+    for (const SourceSpec& s : options_.sources) impl->loops.push_back(std::make_unique<SourceLoop>(s, ctx));
+  }
 
   // One term per leadership: its stop ends the loops' writes when leadership ends.
   std::optional<StopSource> term;
@@ -160,6 +235,7 @@ Status Agent::Run(const StopSource& stop) {
   }
   impl->server.stop();
   if (impl->server_thread.joinable()) impl->server_thread.join();
+  if (impl->statuses) impl->statuses->Flush(std::chrono::seconds(3));  // what is queued, briefly
   log_->Info("agent stopped");
   return Status::Ok();
 }

@@ -33,6 +33,8 @@ class Agent {
   Metrics& metrics() { return metrics_; }
 
  private:
+  Status AddWebhooks();  // POST /hooks/github|gitea|gitlab
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
   AgentOptions options_;

@@ -52,6 +52,8 @@ Metrics::Metrics() {
   Define("warren_rabbitmq_quorum_queues_online", Type::kGauge, "Quorum queues with every member online and a leader.");
   Define("warren_rabbitmq_quorum_queues", Type::kGauge, "Quorum queues.");
   Define("warren_rabbitmq_healthy", Type::kGauge, "1 when the RabbitMQ cluster has no problem, 0 otherwise.");
+  Define("warren_webhooks_total", Type::kCounter,
+         "Webhook deliveries by forge and result (accepted, ping, ignored, duplicate, unauthorized, too_large, ...).");
   Define("warren_leader", Type::kGauge, "1 while this replica holds the leader Lease (or runs without election).");
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/forge/commit_status.h"
 #include "agent/source/desired.h"
 
 namespace warren::run {
@@ -53,6 +54,8 @@ struct AgentOptions {
   LeaderElection leader;
   std::chrono::milliseconds max_backoff{300000};
   int watch_seconds = 300;
+  std::string webhook_secret_file;             // "" = no webhook endpoints
+  std::optional<forge::StatusOptions> status;  // commit statuses, when set
 };
 
 }  // namespace warren::run

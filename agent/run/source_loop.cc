@@ -197,6 +197,7 @@ void SourceLoop::ProbeHealth(const StopToken& stop) {
   if (!inputs.ok()) {
     if (inputs.status().code() == StatusCode::kCancelled) return;
     ctx_.metrics->Set("warren_rabbitmq_healthy", l, 0);
+    ReportStatus("warren/health", forge::State::kError, "RabbitMQ unreachable: " + inputs.status().message());
     ctx_.log->Warn("RabbitMQ health unknown", {{"source", spec_.name}, {"error", inputs.status().message()}});
     return;
   }
@@ -211,6 +212,9 @@ void SourceLoop::ProbeHealth(const StopToken& stop) {
   ctx_.metrics->Set("warren_rabbitmq_quorum_queues_online", l, quorum_ok);
   ctx_.metrics->Set("warren_rabbitmq_quorum_queues", l, static_cast<double>(h.quorum.size()));
   ctx_.metrics->Set("warren_rabbitmq_healthy", l, h.healthy() ? 1 : 0);
+  ReportStatus("warren/health", h.healthy() ? forge::State::kSuccess : forge::State::kFailure, rabbit::HealthSummary(h));
+  rabbit::MirrorsVerdict mirrors = rabbit::JudgeMirrors(h);
+  ReportStatus("warren/mirrors", mirrors.ok ? forge::State::kSuccess : forge::State::kFailure, mirrors.description);
   Json fields = {{"source", spec_.name}, {"summary", rabbit::HealthSummary(h)}};
   if (!h.healthy()) fields["problems"] = h.problems;
   if (h.healthy()) ctx_.log->Debug("RabbitMQ healthy", fields);
@@ -260,8 +264,14 @@ bool SourceLoop::Drifted(Check check, const StopToken& stop, std::string* what) 
   return true;
 }
 
+void SourceLoop::ReportStatus(const std::string& context, forge::State state, const std::string& description) {
+  if (ctx_.statuses && desired_ && !desired_->commit.empty() && !ctx_.agent->dry_run)
+    ctx_.statuses->Report(context == "warren/sync" ? desired_->commit : applied_commit_, context, state, description);
+}
+
 void SourceLoop::Reconcile(const std::string& why, bool full, const StopToken& stop) {
   auto start = clock_.Now();
+  if (full) ReportStatus("warren/sync", forge::State::kPending, "applying " + desired_->commit.substr(0, 12));
   reconcile::Targets t;
   std::unique_ptr<kube::KubeClient> kube = ctx_.kube ? ctx_.kube->WithStop(stop) : nullptr;
   t.kube = kube.get();
@@ -305,12 +315,14 @@ void SourceLoop::Account(const reconcile::Report& report, const std::string& why
   ctx_.metrics->Clear("warren_drifted_objects", l);
   for (const auto& [kind, n] : per_kind) ctx_.metrics->Set("warren_drifted_objects", {{"source", spec_.name}, {"kind", kind}}, n);
 
-  std::string first_failure;
+  std::string first_failure, first_skipped;
   size_t corrected = 0;
   auto events_client = ctx_.kube ? ctx_.kube->WithStop(StopToken()) : nullptr;
   for (const auto& r : report.applied.results) {
     if (r.outcome == Outcome::kFailed && first_failure.empty())
       first_failure = r.object.DisplayName() + ": " + r.message;
+    if (r.outcome == Outcome::kSkipped && first_skipped.empty())
+      first_skipped = r.object.DisplayName() + ": " + r.message;
     if (report.applied.dry_run) continue;
     if (Corrected(r.outcome)) {
       ++corrected;
@@ -331,8 +343,12 @@ void SourceLoop::Account(const reconcile::Report& report, const std::string& why
                  {"corrected", corrected}, {"unchanged", report.applied.unchanged}};
   if (desired_ && !desired_->commit.empty()) fields["commit"] = desired_->commit;
   for (const auto& note : report.notes) fields["note"] = note;
+  if (first_failure.empty()) first_failure = first_skipped;
   if (result != "success") {
     fields["error"] = !report.error.ok() ? report.error.message() : first_failure;
+    size_t failed = report.applied.Count(Outcome::kFailed) + report.applied.Count(Outcome::kSkipped);
+    if (!report.error.ok()) ReportStatus("warren/sync", forge::State::kError, report.error.message());
+    else ReportStatus("warren/sync", forge::State::kFailure, std::to_string(failed) + " not in sync: " + first_failure);
     Fail();
     fields["retryIn"] = std::to_string(backoff_.count() / 1000.0) + "s";
     ctx_.log->Error("reconcile failed", fields);
@@ -347,6 +363,9 @@ void SourceLoop::Account(const reconcile::Report& report, const std::string& why
     applied_commit_ = desired_->commit;
   }
   ctx_.metrics->Set("warren_last_applied_commit_info", {{"source", spec_.name}, {"commit", applied_commit_}}, 1);
+  ReportStatus("warren/sync", forge::State::kSuccess,
+               "in sync: " + std::to_string(report.applied.unchanged + corrected) + " objects" +
+                   (corrected ? ", " + std::to_string(corrected) + " corrected" : std::string()));
   if (!ready_) {
     ready_ = true;
     if (ctx_.on_first_reconcile) ctx_.on_first_reconcile();

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 
+#include "agent/forge/commit_status.h"
 #include "agent/kube/client.h"
 #include "agent/reconcile/reconcile.h"
 #include "agent/run/events.h"
@@ -35,6 +36,7 @@ struct SourceContext {
   const AgentOptions* agent = nullptr;
   const Clock* clock = nullptr;
   std::function<void()> on_first_reconcile;  // readiness
+  forge::StatusReporter* statuses = nullptr;  // commit statuses, when configured
 };
 
 class SourceLoop {
@@ -65,6 +67,7 @@ class SourceLoop {
   reconcile::Options ReconcileOptions() const;
   Result<std::unique_ptr<rabbitmq::ManagementClient>> Rabbit(const StopToken& stop) const;
   void Fail();
+  void ReportStatus(const std::string& context, forge::State state, const std::string& description);
 
   SourceSpec spec_;
   SourceContext ctx_;

@@ -284,4 +284,17 @@ Json HealthToJson(const ClusterHealth& h) {
           {"problems", h.problems}};
 }
 
+MirrorsVerdict JudgeMirrors(const ClusterHealth& h) {
+  size_t mirrored_ok = 0, quorum_ok = 0, members = 0, online = 0;
+  for (const auto& m : h.mirrored) mirrored_ok += m.healthy;
+  for (const auto& q : h.quorum) {
+    quorum_ok += q.healthy;
+    members += q.in_sync.size() + q.not_in_sync.size();
+    online += q.in_sync.size();
+  }
+  return {mirrored_ok == h.mirrored.size() && quorum_ok == h.quorum.size(),
+          std::to_string(mirrored_ok) + "/" + std::to_string(h.mirrored.size()) + " mirrored queues synchronised, " +
+              std::to_string(online) + "/" + std::to_string(members) + " quorum members online"};
+}
+
 }  // namespace warren::rabbit

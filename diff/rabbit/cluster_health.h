@@ -84,6 +84,14 @@ ClusterHealth AssessHealth(const HealthInputs& in);
 // confirming read. Indexes into in.queues.
 std::vector<size_t> QueuesToConfirm(const HealthInputs& in);
 
+// Queue replication alone, as one verdict: every mirrored queue has its expected mirrors in sync
+// and every quorum queue all members online. "1/2 mirrored queues synchronised, 5/6 quorum members online"
+struct MirrorsVerdict {
+  bool ok = true;
+  std::string description;
+};
+MirrorsVerdict JudgeMirrors(const ClusterHealth& h);
+
 // "3/3 nodes, 12/12 mirrored queues synchronised, 2/2 quorum queues fully online, 0 alarms"
 std::string HealthSummary(const ClusterHealth& h);
 std::string RenderHealthText(const ClusterHealth& h);

@@ -5,8 +5,12 @@
 // token or Secret value in its log.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "tests/integration/agent_process.h"
+#include "agent/webhook/webhook.h"
 #include "tests/integration/emulator_process.h"
+#include "tests/integration/forge_stub.h"
 #include "tests/integration/rabbit_cluster.h"
 
 namespace warren::testing {
@@ -72,12 +76,13 @@ class AgentEndToEnd : public ::testing::Test {
     if (fs::exists(dir_ + "/srv/repos/app.git")) Git("-C " + Work() + " push -q " + dir_ + "/srv/repos/app.git HEAD:main");
     return Read(Work() + "/.git/refs/heads/main");
   }
-  std::unique_ptr<AgentProcess> Run() {
+  std::unique_ptr<AgentProcess> Run(std::vector<std::string> extra = {}, const std::string& interval = "2s") {
     std::vector<std::string> args = {
         "--repo", "https://127.0.0.1:" + https_port_ + "/git/app.git", "--auth-file", dir_ + "/git-auth",
         "--ca-file", dir_ + "/srv/ca.crt", "--path", "deploy", "--cache-dir", dir_ + "/cache", "-n", "dev",
         "--rabbitmq-url", ClusterUrls(), "--rabbitmq-credentials-file", dir_ + "/rabbitmq-credentials",
-        "--interval", "2s", "--health-interval", "2s", "--timeout", "60s", "--force-conflicts", "--prune"};
+        "--interval", interval, "--health-interval", "2s", "--timeout", "60s", "--force-conflicts", "--prune"};
+    for (auto& e : extra) args.push_back(e);
     return std::make_unique<AgentProcess>(dir_ + "/agent.log", args, std::vector<std::string>{"KUBECONFIG=" + emu_->kubeconfig()});
   }
   // A real Prometheus scraping the agent every second; its query API answers on `port`.
@@ -152,6 +157,141 @@ TEST_F(AgentEndToEnd, FromGitToClusterAndBrokerThenDriftAndANewCommit) {
   std::string log = agent->Log();
   for (const std::string& secret : {kPassword, std::string(kSecretValue), Read(dir_ + "/srv/password")})
     EXPECT_EQ(log.find(secret), std::string::npos) << "leaked: " << secret;
+  (void)Admin().Delete("/api/users/" + kUser);
+}
+
+const std::string kWebhookSecret = "hook-secret-0c8e51d2";
+const std::string kForgeToken = "forge-token-93b7f1aa";
+
+// POSTs a webhook delivery to the agent; returns the HTTP status.
+long Deliver(const AgentProcess& agent, const std::string& forge, const std::map<std::string, std::string>& headers,
+             const std::string& body) {
+  net::HttpClient http({});
+  net::HttpRequest req{"POST", "http://127.0.0.1:" + std::to_string(agent.port()) + "/hooks/" + forge, headers, body};
+  req.headers["Content-Type"] = "application/json";
+  auto r = http.Send(req);
+  return r.ok() ? r.value().status : 0;
+}
+
+std::string PushBody(const std::string& repo_url, const std::string& sha, bool gitlab = false) {
+  Json repo = {{"clone_url", repo_url}, {"full_name", "org/app"}};
+  if (gitlab) return Json{{"object_kind", "push"}, {"ref", "refs/heads/main"}, {"after", sha}, {"project", {{"git_http_url", repo_url}}}}.dump();
+  return Json{{"ref", "refs/heads/main"}, {"after", sha}, {"repository", repo}}.dump();
+}
+
+TEST_F(AgentEndToEnd, WebhooksTriggerAndCommitStatusesReportSyncHealthAndMirrors) {
+  ForgeStub forge(kForgeToken);
+  std::ofstream(dir_ + "/hook-secret") << kWebhookSecret << "\n";
+  std::ofstream(dir_ + "/forge-token") << kForgeToken << "\n";
+  std::string repo_url = "https://127.0.0.1:" + https_port_ + "/git/app.git";
+  // Only webhooks fetch: the poll interval is an hour.
+  auto agent = Run({"--webhook-secret-file", dir_ + "/hook-secret", "--status-provider", "github", "--status-api-url", forge.url("github"),
+                    "--status-repo", "org/app", "--status-token-file", dir_ + "/forge-token", "--status-target-url", "https://warren.example/ui"},
+                   "1h");
+  ASSERT_TRUE(Eventually([&] { return agent->Get("/readyz").first == 200; }, 120)) << agent->Log();
+  std::string first = Read(Work() + "/.git/refs/heads/main");
+  EXPECT_TRUE(Eventually([&] { return forge.States(first, "warren/sync") == std::vector<std::string>{"pending", "success"}; }, 10));
+  EXPECT_TRUE(Eventually([&] { return forge.States(first, "warren/health") == std::vector<std::string>{"success"}; }, 10)) << agent->Log();
+  EXPECT_TRUE(Eventually([&] { return !forge.States(first, "warren/mirrors").empty() && forge.States(first, "warren/mirrors").back() == "success"; }, 30));
+
+  // A push and its signed GitHub webhook: fetched and applied at once, pending then success.
+  std::ofstream(Work() + "/deploy/rabbitmq/queue-hook.yaml")
+      << "apiVersion: rabbitmq.com/v1beta1\nkind: Queue\nmetadata: {name: orders-hook, namespace: dev}\n"
+      << "spec: {name: orders.hook, vhost: orders, durable: true, rabbitmqClusterReference: {name: rabbitmq}}\n";
+  std::string second = Commit("a queue, announced by webhook");
+  std::string body = PushBody(repo_url, second);
+  std::string signature = "sha256=" + webhook::HmacSha256Hex(kWebhookSecret, body);
+  EXPECT_EQ(Deliver(*agent, "github", {{"X-GitHub-Event", "push"}, {"X-GitHub-Delivery", "d-1"}, {"X-Hub-Signature-256", signature}}, body), 202);
+  EXPECT_TRUE(Eventually([&] { return forge.States(second, "warren/sync") == std::vector<std::string>{"pending", "success"}; }, 20))
+      << agent->Log();
+  EXPECT_TRUE(Admin().Get("/api/queues/orders/orders.hook").ok());
+
+  // What must trigger nothing: a wrong signature, a SHA-1 signature alone, a replay, a huge body.
+  double polls = agent->Metric(R"(warren_git_polls_total{result="unchanged",source="warren"})");
+  std::string sha1 = "sha1=" + std::string(40, 'a');
+  EXPECT_EQ(Deliver(*agent, "github", {{"X-GitHub-Event", "push"}, {"X-GitHub-Delivery", "d-2"}, {"X-Hub-Signature-256", "sha256=" + std::string(64, '0')}}, body), 401);
+  EXPECT_EQ(Deliver(*agent, "github", {{"X-GitHub-Event", "push"}, {"X-GitHub-Delivery", "d-3"}, {"X-Hub-Signature", sha1}}, body), 401);
+  EXPECT_EQ(Deliver(*agent, "github", {{"X-GitHub-Event", "push"}, {"X-GitHub-Delivery", "d-1"}, {"X-Hub-Signature-256", signature}}, body), 200);
+  EXPECT_EQ(Deliver(*agent, "gitlab", {{"X-Gitlab-Event", "Push Hook"}, {"X-Gitlab-Token", "wrong"}}, PushBody(repo_url, second, true)), 401);
+  EXPECT_EQ(Deliver(*agent, "github", {{"X-GitHub-Event", "push"}, {"X-Hub-Signature-256", signature}}, std::string(1100000, ' ')), 413);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_EQ(agent->Metric(R"(warren_git_polls_total{result="unchanged",source="warren"})"), polls);
+  EXPECT_EQ(agent->Metric(R"(warren_webhooks_total{forge="github",result="unauthorized"})"), 2);
+  EXPECT_EQ(agent->Metric(R"(warren_webhooks_total{forge="github",result="duplicate"})"), 1);
+  EXPECT_EQ(agent->Metric(R"(warren_webhooks_total{forge="github",result="too_large"})"), 1);
+
+  // Gitea and GitLab deliveries trigger too; the forge answering 502, then 403 with Retry-After:
+  // the statuses arrive after the retries, and the reconcile does not wait for them.
+  forge.Fail(1, 502);
+  forge.Fail(1, 403, 1);
+  std::ofstream(Work() + "/deploy/marker-gitea") << "1";
+  std::string third = Commit("gitea push");
+  std::string gitea_body = PushBody(repo_url, third);
+  EXPECT_EQ(Deliver(*agent, "gitea", {{"X-Gitea-Event", "push"}, {"X-Gitea-Delivery", "g-1"}, {"X-Gitea-Signature", webhook::HmacSha256Hex(kWebhookSecret, gitea_body)}}, gitea_body), 202);
+  EXPECT_TRUE(Eventually([&] {
+    return agent->Metric(R"(warren_last_applied_commit_info{commit=")" + third + R"(",source="warren"})") == 1;
+  }, 20)) << agent->Log();
+  // (A pending still queued behind the retries is superseded by the success: the last state counts.)
+  EXPECT_TRUE(Eventually([&] { auto s = forge.States(third, "warren/sync"); return !s.empty() && s.back() == "success"; }, 30))
+      << agent->Log();
+  EXPECT_GE(forge.requests(), static_cast<int>(forge.Statuses().size()) + 2);  // the two refused attempts were retried
+  std::ofstream(Work() + "/deploy/marker-gitlab") << "1";
+  std::string fourth = Commit("gitlab push");
+  EXPECT_EQ(Deliver(*agent, "gitlab", {{"X-Gitlab-Event", "Push Hook"}, {"X-Gitlab-Event-UUID", "l-1"}, {"X-Gitlab-Token", kWebhookSecret}},
+                    PushBody(repo_url, fourth, true)), 202);
+  EXPECT_TRUE(Eventually([&] { return forge.States(fourth, "warren/sync") == std::vector<std::string>{"pending", "success"}; }, 20))
+      << agent->Log();
+
+  // Node 3 stops: health and mirrors fail on the live commit within a health interval or two,
+  // and recover once it is back.
+  ASSERT_EQ(Shell("bash " + kClusterScript + " stop-app 3").exit_code, 0);
+  EXPECT_TRUE(Eventually([&] {
+    auto h = forge.States(fourth, "warren/health"), m = forge.States(fourth, "warren/mirrors");
+    return !h.empty() && h.back() == "failure" && !m.empty() && m.back() == "failure";
+  }, 20)) << agent->Log();
+  ASSERT_EQ(Shell("bash " + kClusterScript + " start-app 3").exit_code, 0);
+  EXPECT_TRUE(Eventually([&] {
+    auto h = forge.States(fourth, "warren/health"), m = forge.States(fourth, "warren/mirrors");
+    return h.back() == "success" && m.back() == "success";
+  }, 90)) << agent->Log();
+  for (const auto& st : forge.Statuses()) {
+    EXPECT_LE(st.description.size(), 140u);
+    EXPECT_EQ(st.target_url, "https://warren.example/ui");
+  }
+
+  EXPECT_EQ(agent->Kill(SIGTERM).first, 0);
+  std::string log = agent->Log();
+  for (const std::string& secret : {kWebhookSecret, kForgeToken, kPassword, std::string(kSecretValue)})
+    EXPECT_EQ(log.find(secret), std::string::npos) << "leaked: " << secret;
+  (void)Admin().Delete("/api/users/" + kUser);
+}
+
+// warren sync --report-status, for CI pipelines: Gitea's and GitLab's APIs, and a refused token.
+TEST_F(AgentEndToEnd, OneShotSyncReportsStatusesToGiteaAndGitLab) {
+  ForgeStub forge(kForgeToken);
+  std::ofstream(dir_ + "/forge-token") << kForgeToken << "\n";
+  std::ofstream(dir_ + "/wrong-token") << "not-the-token\n";
+  std::string sha = Read(Work() + "/.git/refs/heads/main");
+  std::string common = "sync --repo https://127.0.0.1:" + https_port_ + "/git/app.git --auth-file " + dir_ + "/git-auth --ca-file " +
+                       dir_ + "/srv/ca.crt --path deploy --cache-dir " + dir_ + "/cache -n dev --timeout 60 --force-conflicts --rabbitmq-url " +
+                       ClusterUrls() + " --rabbitmq-credentials-file " + dir_ + "/rabbitmq-credentials --report-status ";
+  RunResult gitea = emu_->Warren(common + "--status-provider gitea --status-api-url " + forge.url("gitea") + " --status-repo org/app --status-token-file " + dir_ + "/forge-token");
+  EXPECT_EQ(gitea.exit_code, 0) << gitea.out;
+  EXPECT_EQ(forge.States(sha, "warren/sync"), (std::vector<std::string>{"pending", "success"}));
+  EXPECT_EQ(forge.States(sha, "warren/health"), std::vector<std::string>{"success"});
+  EXPECT_EQ(forge.States(sha, "warren/mirrors").size(), 1u);
+  RunResult gitlab = emu_->Warren(common + "--status-provider gitlab --status-api-url " + forge.url("gitlab") + " --status-repo 42 --status-token-file " + dir_ + "/forge-token");
+  EXPECT_EQ(gitlab.exit_code, 0) << gitlab.out;
+  int on_gitlab = 0;
+  for (const auto& st : forge.Statuses()) on_gitlab += st.forge == "gitlab" && (st.state == "running" || st.state == "success");
+  EXPECT_GE(on_gitlab, 3);
+  RunResult refused = emu_->Warren(common + "--status-provider github --status-api-url " + forge.url("github") + " --status-repo org/app --status-token-file " + dir_ + "/wrong-token");
+  EXPECT_TRUE(Has(refused.out, "commit status not posted")) << refused.out;
+  EXPECT_TRUE(Has(refused.out, "401")) << refused.out;
+  for (const RunResult& r : {gitea, gitlab, refused}) {
+    EXPECT_FALSE(Has(r.out, kForgeToken));
+    EXPECT_FALSE(Has(r.out, kPassword));
+  }
   (void)Admin().Delete("/api/users/" + kUser);
 }
 
