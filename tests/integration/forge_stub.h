@@ -25,7 +25,13 @@ struct PostedStatus {
 
 class ForgeStub {
  public:
-  explicit ForgeStub(std::string token) : token_(std::move(token)) {
+  explicit ForgeStub(std::string token, int port = 0) : token_(std::move(token)) {
+    server_.Get("/statuses", [this](const httplib::Request&, httplib::Response& r) {  // what was posted, for people
+      Json out = Json::array();
+      for (const auto& st : Statuses())
+        out.push_back({{"forge", st.forge}, {"sha", st.sha}, {"context", st.context}, {"state", st.state}, {"description", st.description}});
+      r.set_content(out.dump(2) + "\n", "application/json");
+    });
     server_.Post(R"(/github/repos/([^/]+/[^/]+)/statuses/([^/]+))", [this](const httplib::Request& q, httplib::Response& r) {
       Handle("github", q, r, q.get_header_value("Authorization") == "Bearer " + token_, {"error", "failure", "pending", "success"}, "context");
     });
@@ -36,13 +42,14 @@ class ForgeStub {
     server_.Post(R"(/gitlab/api/v4/projects/([^/]+)/statuses/([^/]+))", [this](const httplib::Request& q, httplib::Response& r) {
       Handle("gitlab", q, r, q.get_header_value("PRIVATE-TOKEN") == token_, {"pending", "running", "success", "failed", "canceled"}, "name");
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
+    port_ = port ? (server_.bind_to_port("127.0.0.1", port) ? port : 0) : server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
   }
   ~ForgeStub() {
     server_.stop();
     thread_.join();
   }
+  int port() const { return port_; }
   std::string url(const std::string& forge) const {
     std::string base = "http://127.0.0.1:" + std::to_string(port_) + "/" + forge;
     return forge == "github" ? base : forge == "gitea" ? base + "/api/v1" : base + "/api/v4";

@@ -58,11 +58,19 @@ tests/scripts/rabbitmq-cluster.sh start-app 3 >/dev/null
 git init -q -b main "$emu_dir/repo" && cp -r "$desired" "$emu_dir/repo/manifests"
 git -C "$emu_dir/repo" add -A && git -C "$emu_dir/repo" -c user.name=demo -c user.email=demo@example.com commit -qm "reference set"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# A stand-in for GitHub's commit-status API (tests/forge), and the webhook's shared secret.
+echo "demo-forge-token" > "$emu_dir/forge-token"
+echo "demo-webhook-secret" > "$emu_dir/webhook-secret"
+build/tests/warren-forge-stub "$emu_dir/forge-token" "$emu_dir/forge-port" & forge_pid=$!
+for _ in $(seq 100); do [ -s "$emu_dir/forge-port" ] && break; sleep 0.05; done
+forge="http://127.0.0.1:$(cat "$emu_dir/forge-port")"
+status_flags=(--webhook-secret-file "$emu_dir/webhook-secret" --status-provider github --status-api-url "$forge/github"
+              --status-repo demo/rabbitmq --status-token-file "$emu_dir/forge-token")
 echo
-printf '\033[1m== %s\033[0m\n' "The agent: warren run, watching the cluster, polling git every 5s and the broker every 5s"
-echo "\$ $warren run --repo file://$emu_dir/repo --path manifests -n dev --force-conflicts --prune --interval 5s --health-interval 5s ${rmq[*]} &"
+printf '\033[1m== %s\033[0m\n' "The agent: warren run, watching the cluster, polling git and the broker every 5s, webhooks, commit statuses"
+echo "\$ $warren run --repo file://$emu_dir/repo --path manifests -n dev --force-conflicts --prune --interval 5s --health-interval 5s ${rmq[*]} ${status_flags[*]} &"
 $warren run --repo "file://$emu_dir/repo" --path manifests --cache-dir "$emu_dir/git-cache" -n dev --force-conflicts --prune \
-  --interval 5s --health-interval 5s --listen "127.0.0.1:$port" "${rmq[@]}" > "$emu_dir/agent.log" 2>&1 &
+  --interval 5s --health-interval 5s --listen "127.0.0.1:$port" "${rmq[@]}" "${status_flags[@]}" > "$emu_dir/agent.log" 2>&1 &
 agent_pid=$!
 for _ in $(seq 300); do curl -sf "127.0.0.1:$port/readyz" > /dev/null && break; sleep 0.1; done
 step "Ready once the first reconcile finished" curl -s "127.0.0.1:$port/readyz"
@@ -77,8 +85,26 @@ git -C "$emu_dir/repo" add -A && git -C "$emu_dir/repo" -c user.name=demo -c use
 commit=$(git -C "$emu_dir/repo" rev-parse HEAD)
 for _ in $(seq 200); do curl -s "127.0.0.1:$port/metrics" | grep -q "commit=\"$commit\"" && break; sleep 0.1; done
 step "A new commit (a queue added) applied at the next poll" tests/scripts/rabbitmq-cluster.sh ctl 1 list_queues -p orders name type
-step "What /metrics says" sh -c "curl -s 127.0.0.1:$port/metrics | grep -E '^warren_(reconcile_total|drift_corrections_total|last_applied_commit_info|rabbitmq_nodes|leader)'"
+# A push announced by its webhook: applied at once, not at the next poll.
+printf 'apiVersion: rabbitmq.com/v1beta1\nkind: Queue\nmetadata: {name: orders-returns, namespace: dev}\nspec: {name: orders.returns, vhost: orders, durable: true, rabbitmqClusterReference: {name: rabbitmq}}\n' \
+  > "$emu_dir/repo/manifests/rabbitmq/queue-returns.yaml"
+git -C "$emu_dir/repo" add -A && git -C "$emu_dir/repo" -c user.name=demo -c user.email=demo@example.com commit -qm "a queue for returns"
+pushed=$(git -C "$emu_dir/repo" rev-parse HEAD)
+body="{\"ref\":\"refs/heads/main\",\"after\":\"$pushed\",\"repository\":{\"clone_url\":\"file://$emu_dir/repo\"}}"
+signature="sha256=$(printf '%s' "$body" | openssl dgst -sha256 -hmac demo-webhook-secret -r | cut -d' ' -f1)"
+step "GitHub's push webhook, signed (X-Hub-Signature-256)" curl -s -w '%{http_code}\n' -X POST "127.0.0.1:$port/hooks/github" \
+  -H "X-GitHub-Event: push" -H "X-GitHub-Delivery: demo-1" -H "X-Hub-Signature-256: $signature" --data-binary "$body"
+step "The same delivery again: a replay, nothing triggered" curl -s -w '%{http_code}\n' -X POST "127.0.0.1:$port/hooks/github" \
+  -H "X-GitHub-Event: push" -H "X-GitHub-Delivery: demo-1" -H "X-Hub-Signature-256: $signature" --data-binary "$body"
+step "A wrong signature: 401" curl -s -w '%{http_code}\n' -X POST "127.0.0.1:$port/hooks/github" \
+  -H "X-GitHub-Event: push" -H "X-GitHub-Delivery: demo-2" -H "X-Hub-Signature-256: sha256=0000" --data-binary "$body"
+for _ in $(seq 100); do curl -s "$forge/statuses" | grep -q "\"$pushed\"" && break; sleep 0.1; done
+sleep 6  # one health interval: warren/health and warren/mirrors for the live commit
+step "The commit statuses warren posted for $pushed (read back from the stand-in)" \
+  sh -c "curl -s $forge/statuses | python3 -c 'import json,sys; [print(s[\"context\"].ljust(15), s[\"state\"].ljust(8), s[\"description\"]) for s in json.load(sys.stdin) if s[\"sha\"] == \"$pushed\"]'"
+step "What /metrics says" sh -c "curl -s 127.0.0.1:$port/metrics | grep -E '^warren_(reconcile_total|drift_corrections_total|last_applied_commit_info|rabbitmq_nodes|webhooks_total|leader)'"
 kill -TERM $agent_pid; wait $agent_pid
 echo "(warren run exited $? after SIGTERM)"
+kill $forge_pid
 step "The agent's log" cat "$emu_dir/agent.log"
 exit 0

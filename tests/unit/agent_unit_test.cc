@@ -2,11 +2,13 @@
 // and stop tokens (a child stops with its parent, a wait ends at the stop).
 #include <gtest/gtest.h>
 
+#include <map>
 #include <thread>
 
 #include "agent/run/config_file.h"
 #include "agent/run/metrics.h"
 #include "agent/util/cancel.h"
+#include "agent/webhook/webhook.h"
 #include "diff/model/duration.h"
 
 namespace warren {
@@ -128,6 +130,53 @@ TEST(Stop, AChildStopsWithItsParentAndAWaitEndsAtTheStop) {
   EXPECT_TRUE(parent.Child().stop_requested());  // born stopped
   EXPECT_FALSE(StopToken().stop_requested());    // the default never stops
   EXPECT_TRUE(StopToken().WaitFor(milliseconds(1)));
+}
+
+TEST(Webhook, HmacAndConstantTimeCompare) {
+  // RFC 4231 test case 2.
+  EXPECT_EQ(webhook::HmacSha256Hex("Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_TRUE(webhook::ConstantTimeEquals("abc", "abc"));
+  EXPECT_FALSE(webhook::ConstantTimeEquals("abc", "abd"));
+  EXPECT_FALSE(webhook::ConstantTimeEquals("abc", "abcd"));
+}
+
+TEST(Webhook, VerifiedBeforeParsedAndOnlyPushesAct) {
+  std::string body = R"({"ref":"refs/heads/main","after":"0123456789012345678901234567890123456789","repository":{"clone_url":"https://git.example.com/org/app.git"}})";
+  std::map<std::string, std::string> headers = {{"X-GitHub-Event", "push"}, {"X-GitHub-Delivery", "1"},
+                                                {"X-Hub-Signature-256", "sha256=" + webhook::HmacSha256Hex("s3", body)}};
+  auto header = [&](const std::string& h) { return headers.count(h) ? headers[h] : std::string(); };
+  webhook::Verdict ok = webhook::Receive(webhook::Forge::kGitHub, "s3", header, body);
+  ASSERT_TRUE(ok.push.has_value());
+  EXPECT_EQ(ok.status, 202);
+  EXPECT_TRUE(webhook::Matches(*ok.push, "https://git.example.com/org/app", "main"));
+  EXPECT_TRUE(webhook::Matches(*ok.push, "ssh://git@git.example.com/org/app.git", "main"));
+  EXPECT_FALSE(webhook::Matches(*ok.push, "https://git.example.com/org/other.git", "main"));
+  EXPECT_FALSE(webhook::Matches(*ok.push, "https://git.example.com/org/app.git", "release"));
+  EXPECT_EQ(webhook::Receive(webhook::Forge::kGitHub, "other-secret", header, body).status, 401);
+  headers.erase("X-Hub-Signature-256");
+  headers["X-Hub-Signature"] = "sha1=0000";
+  webhook::Verdict sha1 = webhook::Receive(webhook::Forge::kGitHub, "s3", header, body);
+  EXPECT_EQ(sha1.status, 401);
+  EXPECT_EQ(sha1.body, "signature or token missing or wrong\n");  // the same whatever was wrong
+  // A valid signature over something that is not a push payload: 400, nothing to act on.
+  headers = {{"X-Gitea-Event", "push"}, {"X-Gitea-Signature", webhook::HmacSha256Hex("s3", "[1,2]")}};
+  EXPECT_EQ(webhook::Receive(webhook::Forge::kGitea, "s3", header, "[1,2]").status, 400);
+  headers = {{"X-Gitlab-Event", "Note Hook"}, {"X-Gitlab-Token", "s3"}};
+  webhook::Verdict note = webhook::Receive(webhook::Forge::kGitLab, "s3", header, "{}");
+  EXPECT_EQ(note.status, 202);
+  EXPECT_FALSE(note.push.has_value());
+}
+
+TEST(Webhook, ReplaysAreDroppedWithinTheLogsCapacity) {
+  webhook::DeliveryLog log(2);
+  EXPECT_TRUE(log.FirstTime("a"));
+  EXPECT_FALSE(log.FirstTime("a"));
+  EXPECT_TRUE(log.FirstTime("b"));
+  EXPECT_TRUE(log.FirstTime("c"));  // "a" falls out
+  EXPECT_TRUE(log.FirstTime("a"));
+  EXPECT_TRUE(log.FirstTime(""));
+  EXPECT_TRUE(log.FirstTime(""));
 }
 
 }  // namespace
