@@ -234,10 +234,10 @@ Status VerifyObject(const std::string& what, const std::string& signature, const
 
 Result<Checkout> SyncSource(const SourceOptions& o) {
   InitOnce();
-  if (o.url.empty()) return Status::Invalid("--repo is empty");
+  if (o.url.empty()) return Status::Invalid("the repository URL is empty");
   bool ssh = o.url.rfind("ssh://", 0) == 0 || (o.url.find("://") == std::string::npos && o.url.find('@') != std::string::npos);
-  if (ssh && o.known_hosts.empty()) return Status::Invalid("an ssh:// repository needs --known-hosts (the server's key is always checked)");
-  if (ssh && o.ssh_key.empty()) return Status::Invalid("an ssh:// repository needs --ssh-key");
+  if (ssh && o.known_hosts.empty()) return Status::Invalid("an ssh:// repository needs a known_hosts file (the server's key is always checked)");
+  if (ssh && o.ssh_key.empty()) return Status::Invalid("an ssh:// repository needs an SSH private key");
   if (!o.ca_file.empty() && git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, o.ca_file.c_str(), nullptr) != 0)
     return Status::Io(LastError("use CA file " + o.ca_file));
 
@@ -262,7 +262,7 @@ Result<Checkout> SyncSource(const SourceOptions& o) {
   size_t scheme = o.url.find("://");
   if (scheme != std::string::npos && o.url.rfind("http", 0) == 0) {
     size_t at = o.url.find('@'), slash = o.url.find('/', scheme + 3);
-    if (at != std::string::npos && at < slash) return Status::Invalid("--repo must not contain credentials; use --auth-file");
+    if (at != std::string::npos && at < slash) return Status::Invalid("the repository URL must not contain credentials; give them in an auth file");
   }
 
   std::string cache = o.cache_dir.empty() ? DefaultCacheDir(o.url) : o.cache_dir;
@@ -411,7 +411,7 @@ Result<Checkout> SyncSource(const SourceOptions& o) {
   if (o.require_signed || !o.allowed_signers.empty()) {
     if (o.allowed_signers.empty()) {
       git_repository_free(repo);
-      return Status::Invalid("--require-signed needs --allowed-signers");
+      return Status::Invalid("requiring signed commits needs an allowed_signers file");
     }
     Status st;
     std::string text = ReadFile(o.allowed_signers, &st);
@@ -446,7 +446,7 @@ Result<Checkout> SyncSource(const SourceOptions& o) {
     }
     if (!verdict.ok() && o.require_signed) {
       git_repository_free(repo);
-      return Status(verdict.code(), verdict.message() + " (--require-signed: nothing was read from it)");
+      return Status(verdict.code(), verdict.message() + " (signed commits required: nothing was read from it)");
     }
   }
 

@@ -107,9 +107,9 @@ Result<ClusterConfig> LoadKubeconfig(const KubeconfigOptions& options) {
     if (current.empty()) current = Str(doc, "current-context");
   }
   if (!any) return Status::NotFound("no kubeconfig found (looked at " + (files.empty() ? std::string("nothing") : files[0]) +
-                                    "); give --kubeconfig or set KUBECONFIG");
+                                    "); name a kubeconfig file or set KUBECONFIG");
   std::string context = options.context.empty() ? current : options.context;
-  if (context.empty()) return Status::Invalid("kubeconfig: no current-context; give --context");
+  if (context.empty()) return Status::Invalid("kubeconfig: no current-context; name a context");
   auto ctx = contexts.find(context);
   if (ctx == contexts.end()) return Status::NotFound("kubeconfig: context \"" + context + "\" is not defined");
   std::string cluster_name = Str(ctx->second.value, "cluster"), user_name = Str(ctx->second.value, "user");

@@ -42,7 +42,7 @@ Result<Credentials> LoadCredentials(const std::string& path) {
     const char* pass = std::getenv("RABBITMQ_PASSWORD");
     if (!user || !*user || !pass)
       return Status::Invalid(
-          "no RabbitMQ credentials: give --rabbitmq-credentials-file or set RABBITMQ_USERNAME and RABBITMQ_PASSWORD");
+          "no RabbitMQ credentials: name a credentials file or set RABBITMQ_USERNAME and RABBITMQ_PASSWORD");
     c = {user, pass};
   }
   if (c.username.empty()) return Status::Invalid("RabbitMQ credentials: empty username");

@@ -58,7 +58,7 @@ std::string ApiPath(const std::string& collection, const std::string& vhost, con
 }
 
 Result<std::unique_ptr<ManagementClient>> ManagementClient::Create(ManagementConfig config) {
-  if (config.urls.empty()) return Status::Invalid("RabbitMQ: no management URL given (--rabbitmq-url)");
+  if (config.urls.empty()) return Status::Invalid("RabbitMQ: no management URL given");
   for (std::string& url : config.urls) {
     if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
       return Status::Invalid("RabbitMQ: management URL must start with http:// or https://: " + url);

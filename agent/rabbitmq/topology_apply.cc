@@ -179,7 +179,7 @@ class Applier {
   void Prune(const diff::ObjectDiff& d, diff::ApplyResult* r) {
     if (!o_.prune) {
       r->outcome = Outcome::kSkipped;
-      r->message = "prune not requested (--prune)";
+      r->message = "prune not requested";
       return;
     }
     const ResourceKey& k = d.key;

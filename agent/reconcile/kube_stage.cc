@@ -311,7 +311,7 @@ class Syncer {
         continue;  // and forgotten: it is no longer warren's
       }
       if (!o_.prune) {
-        Record(d, Outcome::kSkipped, "prune not requested (--prune)");
+        Record(d, Outcome::kSkipped, "prune not requested");
         inventory_[k] = api_version;
         continue;
       }

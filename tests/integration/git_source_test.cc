@@ -140,7 +140,7 @@ TEST_F(GitSource, RequireSignedRefusesUnsignedUntrustedTamperedAndBadTags) {
   std::string unsigned_commit = Commit("unsigned", "");
   auto u = git::SyncSource(o);
   ASSERT_FALSE(u.ok());
-  EXPECT_EQ(u.status().message(), "commit " + unsigned_commit + " is not signed (--require-signed: nothing was read from it)");
+  EXPECT_EQ(u.status().message(), "commit " + unsigned_commit + " is not signed (signed commits required: nothing was read from it)");
 
   Commit("by someone else", "untrusted");
   auto t = git::SyncSource(o);
@@ -221,7 +221,7 @@ TEST_F(GitSource, SshWithAKeyAndARequiredKnownHostsFile) {
 
   RunResult no_known_hosts = Warren("--repo " + url + " --ssh-key " + key + " --cache-dir " + dir_ + "/cache-ssh-none");
   EXPECT_EQ(no_known_hosts.exit_code, 2);
-  EXPECT_TRUE(Has(no_known_hosts.out, "needs --known-hosts")) << no_known_hosts.out;
+  EXPECT_TRUE(Has(no_known_hosts.out, "needs a known_hosts file")) << no_known_hosts.out;
 }
 
 TEST_F(GitSource, UnreachableServerAndCorruptCache) {
