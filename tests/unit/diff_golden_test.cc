@@ -1,4 +1,4 @@
-// Golden cases under tests/golden, and every real live object in ../shared/reference/live-fixtures
+// Golden cases under tests/golden, and every real live object in tests/fixtures/live-fixtures
 // against the desired state that was actually applied to it.
 #include <cstdlib>
 #include <filesystem>
@@ -121,7 +121,7 @@ Json AppliedDesired(const Object& live) {
 }
 
 TEST(LiveFixtures, AppliedDesiredStateShowsNoDrift) {
-  fs::path dir = fs::path(WARREN_SHARED_DIR) / "reference/live-fixtures";
+  fs::path dir = fs::path(WARREN_SOURCE_DIR) / "tests/fixtures/live-fixtures";
   ASSERT_TRUE(fs::exists(dir)) << dir;
   int checked = 0;
   for (const auto& e : fs::directory_iterator(dir)) {

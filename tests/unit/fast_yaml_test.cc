@@ -1,4 +1,4 @@
-// The fast YAML reader against yaml-cpp: on every YAML file in the repository and the shared live
+// The fast YAML reader against yaml-cpp: on every YAML file in the repository and the live
 // fixtures, and on tricky snippets, it either gives up or produces exactly what the yaml-cpp path
 // produces (values and document locations).
 #include <filesystem>
@@ -50,7 +50,7 @@ TEST(FastYaml, AgreesWithYamlCppOnEveryRepositoryFile) {
       handled += SameAsYamlCpp(s.str(), e.path().string());
     }
   }
-  fs::path fixtures = fs::path(WARREN_SHARED_DIR) / "reference/live-fixtures";
+  fs::path fixtures = fs::path(WARREN_SOURCE_DIR) / "tests/fixtures/live-fixtures";
   for (const auto& e : fs::directory_iterator(fixtures)) {
     if (e.path().extension() != ".yaml") continue;
     std::ifstream in(e.path());
