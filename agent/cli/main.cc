@@ -3,12 +3,46 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <memory>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "agent/cli/commands.h"
+#include "diff/model/duration.h"
 
 namespace {
+
+// A Go duration flag ("500ms", "90s", "5m"; a bare number is seconds) written into a number of
+// milliseconds or seconds once parsing is done. Bad input: exit 2 naming the accepted form.
+struct Durations {
+  struct Entry {
+    std::string flag, text;
+    long* ms = nullptr;
+    int* seconds = nullptr;
+  };
+  std::vector<std::unique_ptr<Entry>> entries;
+
+  void Add(CLI::App* cmd, const std::string& flag, long* ms, int* seconds, const std::string& help) {
+    entries.push_back(std::make_unique<Entry>(Entry{flag, "", ms, seconds}));
+    cmd->add_option(flag, entries.back()->text, help);
+  }
+  // False (and a message on err) when a given duration is malformed.
+  bool Apply(std::ostream& err) {
+    for (const auto& e : entries) {
+      if (e->text.empty()) continue;
+      auto d = warren::ParseDuration(e->text);
+      if (!d.ok()) {
+        err << "warren: " << e->flag << ": " << d.status().message() << "\n";
+        return false;
+      }
+      if (e->ms) *e->ms = static_cast<long>(d.value().count());
+      if (e->seconds) *e->seconds = static_cast<int>(std::max<long long>(1, d.value().count() / 1000));
+    }
+    return true;
+  }
+};
+Durations durations;
 
 void AddSourceFlags(CLI::App* cmd, warren::cli::SourceArgs* g) {
   cmd->add_option("--repo", g->repo, "Git repository URL (file://, https://, ssh://) instead of local PATHs");
@@ -30,7 +64,8 @@ void AddRabbitFlags(CLI::App* cmd, warren::cli::RabbitArgs* r) {
                   "File with username:password, or a mounted Secret directory (username, password); "
                   "default: RABBITMQ_USERNAME/RABBITMQ_PASSWORD");
   cmd->add_option("--rabbitmq-ca-file", r->ca_file, "CA bundle for https management URLs");
-  cmd->add_option("--rabbitmq-timeout-ms", r->timeout_ms, "Timeout of each management API request");
+  durations.Add(cmd, "--rabbitmq-timeout", &r->timeout_ms, nullptr, "Timeout of each management API request (default 10s)");
+  cmd->add_option("--rabbitmq-timeout-ms", r->timeout_ms, "")->group("");  // the old spelling, hidden
   cmd->add_option("--rabbitmq-inventory", r->inventory,
                   "Global parameter where warren records what it created (one per source sharing a cluster)");
 }
@@ -68,7 +103,8 @@ int main(int argc, char** argv) {
   diff_cmd->add_option("--kubeconfig", diff.kube.kubeconfig, "Kubeconfig file (default: KUBECONFIG, ~/.kube/config)");
   diff_cmd->add_option("--context", diff.kube.context, "Kubeconfig context");
   diff_cmd->add_flag("--in-cluster", diff.kube.in_cluster, "Use the pod's service account");
-  diff_cmd->add_option("--request-timeout-ms", diff.kube.timeout_ms, "Timeout of each Kubernetes API request");
+  durations.Add(diff_cmd, "--request-timeout", &diff.kube.timeout_ms, nullptr, "Timeout of each Kubernetes API request (default 15s)");
+  diff_cmd->add_option("--request-timeout-ms", diff.kube.timeout_ms, "")->group("");
   diff_cmd->add_flag("--server-dry-run", diff.server_dry_run,
                      "Compare with the API server's own prediction of the apply (server-side apply, dryRun=All)");
   AddRabbitFlags(diff_cmd, &diff.rabbit);
@@ -87,7 +123,9 @@ int main(int argc, char** argv) {
   sync_cmd->add_flag("--in-cluster", sync.kube.in_cluster, "Use the pod's service account");
   sync_cmd->add_flag("--force-conflicts", sync.force_conflicts, "Take over fields other managers own");
   sync_cmd->add_flag("--continue-on-error", sync.continue_on_error, "Go on after a failing stage");
-  sync_cmd->add_option("--timeout", sync.timeout_seconds, "Seconds to wait for readiness and for the broker");
+  durations.Add(sync_cmd, "--timeout", nullptr, &sync.timeout_seconds, "Wait for readiness and for the broker (default 5m)");
+  durations.Add(sync_cmd, "--request-timeout", &sync.kube.timeout_ms, nullptr, "Timeout of each Kubernetes API request (default 15s)");
+  sync_cmd->add_option("--request-timeout-ms", sync.kube.timeout_ms, "")->group("");
   AddRabbitFlags(sync_cmd, &sync.rabbit);
   sync_cmd->add_flag("--dry-run", sync.dry_run, "Compute and report, write nothing");
   sync_cmd->add_flag("--prune", sync.prune, "Delete what warren created and git no longer has");
@@ -110,7 +148,8 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--kubeconfig", run.kube.kubeconfig, "Kubeconfig file (a Kubernetes target; also KUBECONFIG)");
   run_cmd->add_option("--context", run.kube.context, "Kubeconfig context");
   run_cmd->add_flag("--in-cluster", run.kube.in_cluster, "Use the pod's service account");
-  run_cmd->add_option("--request-timeout-ms", run.kube.timeout_ms, "Timeout of each Kubernetes API request");
+  durations.Add(run_cmd, "--request-timeout", &run.kube.timeout_ms, nullptr, "Timeout of each Kubernetes API request (default 15s)");
+  run_cmd->add_option("--request-timeout-ms", run.kube.timeout_ms, "")->group("");
   AddRabbitFlags(run_cmd, &run.rabbit);
   run_cmd->add_option("--interval", run.interval, "Git poll and full resync period (Go duration, default 5m)");
   run_cmd->add_option("--health-interval", run.health_interval, "RabbitMQ health and topology check period (default 30s)");
@@ -147,6 +186,7 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : warren::cli::kExitError;
   }
+  if (!durations.Apply(std::cerr)) return warren::cli::kExitError;
   // -n given or not: otherwise the kubeconfig context's namespace applies, as for kubectl.
   diff.namespace_given = diff_ns->count() > 0;
   sync.namespace_given = sync_ns->count() > 0;

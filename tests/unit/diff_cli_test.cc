@@ -65,3 +65,26 @@ TEST(DiffCli, BadInputExitsTwoWithAClearMessage) {
 }
 
 }  // namespace
+
+namespace warren::testing {
+namespace {
+
+// Timeouts are Go durations, as kubectl's --request-timeout; a malformed one is exit 2 naming the form.
+TEST(CliDurations, GoDurationsAcceptedMalformedOnesRefused) {
+  RunResult bad = Warren("sync manifests --rabbitmq-url http://127.0.0.1:9 --timeout soon");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.out.find("--timeout: invalid duration \"soon\""), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("Go duration like 500ms, 90s, 5m or 1h30m"), std::string::npos) << bad.out;
+  RunResult bad_request = Warren("diff manifests --request-timeout 5x");
+  EXPECT_EQ(bad_request.exit_code, 2);
+  EXPECT_NE(bad_request.out.find("unknown unit \"x\""), std::string::npos) << bad_request.out;
+  // Accepted: the run then fails on the closed port, within the 1 s request timeout.
+  RunResult ok = Warren("status --rabbitmq-url http://127.0.0.1:9 --rabbitmq-timeout 1s --rabbitmq-credentials-file /dev/null");
+  EXPECT_EQ(ok.exit_code, 2);
+  EXPECT_EQ(ok.out.find("invalid duration"), std::string::npos) << ok.out;
+  EXPECT_EQ(Warren("status --rabbitmq-url http://127.0.0.1:9 --rabbitmq-timeout-ms 500 --rabbitmq-credentials-file /dev/null").out.find("--rabbitmq-timeout-ms"),
+            std::string::npos);  // the old spelling still parses
+}
+
+}  // namespace
+}  // namespace warren::testing
