@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Every test: installs what is missing, builds warren twice (optimised, then with AddressSanitizer
-# and UndefinedBehaviorSanitizer) and runs the whole ctest suite in each build.
+# Every test: installs what is missing, builds warren (optimised, Release, then with AddressSanitizer
+# and UndefinedBehaviorSanitizer) and runs the whole ctest suite in the optimised and the sanitized build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 tests/scripts/install-deps.sh
