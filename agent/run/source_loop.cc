@@ -105,6 +105,14 @@ void SourceLoop::Run(const StopSource& term) {
       }
       cv_.notify_all();
     };
+    w.on_synced = [this] {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        pending_.kube_event = true;
+        pending_.why = "watch listed";
+      }
+      cv_.notify_all();
+    };
     w.on_error = [this](const std::string& what, const Status& s) {
       ctx_.log->Warn("watch failed, retrying", {{"source", spec_.name}, {"watch", what}, {"error", s.message()}});
     };

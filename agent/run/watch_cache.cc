@@ -59,8 +59,11 @@ void WatchCache::RunStream(Stream* s) {
     s->objects.clear();
   };
   w.on_synced = [&] {
-    std::lock_guard<std::mutex> lock(mu_);
-    s->synced = true;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      s->synced = true;
+    }
+    if (o_.on_synced) o_.on_synced();
   };
   long backoff_ms = 500;
   while (!stop_.stop_requested()) {

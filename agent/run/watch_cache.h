@@ -5,7 +5,8 @@
 //
 // Live() answers from the cache once every watch it needs has listed; before that (or while a
 // watch is failing) it reads from the API server instead, so an answer is never stale-by-guess.
-// Every change seen after the first list calls on_change: the agent re-checks for drift at once.
+// Every change seen after the first list calls on_change, and every (re)list on_synced: the agent
+// re-checks for drift at once (a change made before a list shows only in the list).
 #pragma once
 
 #include <functional>
@@ -27,6 +28,8 @@ struct WatchCacheOptions {
   std::string label_selector;  // e.g. app.kubernetes.io/managed-by=warren,warren.io/source=warren
   int watch_seconds = 300;     // each watch request's timeoutSeconds (then resumed)
   std::function<void(const std::string& type, const ResourceKey& key)> on_change;
+  // After each (re)list: what changed before it arrived as a plain list item, so look again.
+  std::function<void()> on_synced;
   std::function<void(const std::string& what, const Status& error)> on_error;
 };
 
