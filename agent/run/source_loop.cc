@@ -229,6 +229,19 @@ void SourceLoop::ProbeHealth(const StopToken& stop) {
   else ctx_.log->Warn("RabbitMQ degraded", fields);
 }
 
+std::vector<std::string> SourceLoop::RecordDrift(const diff::DiffReport& plan, bool replace) {
+  std::map<std::string, int> per_kind;
+  std::vector<std::string> names;
+  for (const auto& d : plan.objects) {
+    if (d.action == Action::kUnchanged || d.action == Action::kExtra) continue;
+    ++per_kind[d.key.kind];
+    names.push_back(d.DisplayName());
+  }
+  if (replace) ctx_.metrics->Clear("warren_drifted_objects", {{"source", spec_.name}});
+  for (const auto& [kind, n] : per_kind) ctx_.metrics->Set("warren_drifted_objects", {{"source", spec_.name}, {"kind", kind}}, n);
+  return names;
+}
+
 bool SourceLoop::Drifted(Check check, const StopToken& stop, std::string* what) {
   reconcile::Options o = ReconcileOptions();
   o.plan_only = true;
@@ -256,15 +269,7 @@ bool SourceLoop::Drifted(Check check, const StopToken& stop, std::string* what) 
       ctx_.log->Warn("drift check failed", {{"source", spec_.name}, {"error", r.error.message()}});
     return false;
   }
-  std::map<std::string, int> per_kind;
-  std::vector<std::string> names;
-  for (const auto& d : r.plan.objects) {
-    if (d.action == Action::kUnchanged || d.action == Action::kExtra) continue;
-    ++per_kind[d.key.kind];
-    names.push_back(d.DisplayName());
-  }
-  if (check != Check::kRabbit) ctx_.metrics->Clear("warren_drifted_objects", {{"source", spec_.name}});
-  for (const auto& [kind, n] : per_kind) ctx_.metrics->Set("warren_drifted_objects", {{"source", spec_.name}, {"kind", kind}}, n);
+  std::vector<std::string> names = RecordDrift(r.plan, /*replace=*/check != Check::kRabbit);
   if (names.empty()) return false;
   *what = names.front() + (names.size() > 1 ? " and " + std::to_string(names.size() - 1) + " more" : "");
   ctx_.log->Info(ctx_.agent->dry_run ? "drift found (dry run: not corrected)" : "drift found",
@@ -311,17 +316,9 @@ void SourceLoop::Account(const reconcile::Report& report, const std::string& why
   ctx_.metrics->Set("warren_last_reconcile_timestamp_seconds", l,
                     std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
   bool drift = why.rfind("drift", 0) == 0;
-  std::map<std::string, int> per_kind;
-  std::vector<std::string> drifted;
-  for (const auto& d : report.plan.objects)
-    if (d.action != Action::kUnchanged && d.action != Action::kExtra) {
-      ++per_kind[d.key.kind];
-      drifted.push_back(d.DisplayName());
-    }
+  std::vector<std::string> drifted = RecordDrift(report.plan, /*replace=*/true);
   if (report.applied.dry_run && !drifted.empty())
     ctx_.log->Info("drift found (dry run: not corrected)", {{"source", spec_.name}, {"objects", drifted}});
-  ctx_.metrics->Clear("warren_drifted_objects", l);
-  for (const auto& [kind, n] : per_kind) ctx_.metrics->Set("warren_drifted_objects", {{"source", spec_.name}, {"kind", kind}}, n);
 
   std::string first_failure, first_skipped;
   size_t corrected = 0;

@@ -62,6 +62,9 @@ class SourceLoop {
   void ProbeHealth(const StopToken& stop);
   // A plan-only pass; true when something drifted (and says what, in `what`).
   bool Drifted(Check check, const StopToken& stop, std::string* what);
+  // The objects `plan` says differ, counted per kind into warren_drifted_objects (`replace`: the
+  // source's old counts go first; a RabbitMQ-only check leaves the Kubernetes kinds' counts).
+  std::vector<std::string> RecordDrift(const diff::DiffReport& plan, bool replace);
   void Reconcile(const std::string& why, bool full, const StopToken& stop);
   void Account(const reconcile::Report& report, const std::string& why, double seconds);
   reconcile::Options ReconcileOptions() const;
