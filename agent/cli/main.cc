@@ -57,6 +57,15 @@ void AddSourceFlags(CLI::App* cmd, warren::cli::SourceArgs* g) {
   cmd->add_flag("--require-signed", g->require_signed, "Refuse commits (and tags) not signed by an allowed signer");
 }
 
+// Where the cluster is, as kubectl's flags say it; --request-timeout-ms is the old, hidden spelling.
+void AddKubeFlags(CLI::App* cmd, warren::cli::KubeArgs* k, const std::string& kubeconfig_help) {
+  cmd->add_option("--kubeconfig", k->kubeconfig, kubeconfig_help);
+  cmd->add_option("--context", k->context, "Kubeconfig context");
+  cmd->add_flag("--in-cluster", k->in_cluster, "Use the pod's service account");
+  durations.Add(cmd, "--request-timeout", &k->timeout_ms, nullptr, "Timeout of each Kubernetes API request (default 15s)");
+  cmd->add_option("--request-timeout-ms", k->timeout_ms, "")->group("");
+}
+
 void AddRabbitFlags(CLI::App* cmd, warren::cli::RabbitArgs* r) {
   cmd->add_option("--rabbitmq-url", r->urls,
                   "RabbitMQ management URL (repeat or comma-separate for failover), e.g. http://127.0.0.1:15672");
@@ -100,11 +109,7 @@ int main(int argc, char** argv) {
   AddSourceFlags(diff_cmd, &diff.source);
   diff_cmd->add_option("--live-file", diff.live_file,
                        "Live Kubernetes state as `kubectl get -o json|yaml` prints it (default: read the cluster)");
-  diff_cmd->add_option("--kubeconfig", diff.kube.kubeconfig, "Kubeconfig file (default: KUBECONFIG, ~/.kube/config)");
-  diff_cmd->add_option("--context", diff.kube.context, "Kubeconfig context");
-  diff_cmd->add_flag("--in-cluster", diff.kube.in_cluster, "Use the pod's service account");
-  durations.Add(diff_cmd, "--request-timeout", &diff.kube.timeout_ms, nullptr, "Timeout of each Kubernetes API request (default 15s)");
-  diff_cmd->add_option("--request-timeout-ms", diff.kube.timeout_ms, "")->group("");
+  AddKubeFlags(diff_cmd, &diff.kube, "Kubeconfig file (default: KUBECONFIG, ~/.kube/config)");
   diff_cmd->add_flag("--server-dry-run", diff.server_dry_run,
                      "Compare with the API server's own prediction of the apply (server-side apply, dryRun=All)");
   AddRabbitFlags(diff_cmd, &diff.rabbit);
@@ -118,14 +123,10 @@ int main(int argc, char** argv) {
   auto* sync_cmd = app.add_subcommand("sync", "Apply the manifests once: Kubernetes objects, then the RabbitMQ topology");
   sync_cmd->add_option("paths", sync.paths, "Files or directories of manifests (or --repo)");
   AddSourceFlags(sync_cmd, &sync.source);
-  sync_cmd->add_option("--kubeconfig", sync.kube.kubeconfig, "Kubeconfig file (a Kubernetes target; also KUBECONFIG)");
-  sync_cmd->add_option("--context", sync.kube.context, "Kubeconfig context");
-  sync_cmd->add_flag("--in-cluster", sync.kube.in_cluster, "Use the pod's service account");
+  AddKubeFlags(sync_cmd, &sync.kube, "Kubeconfig file (a Kubernetes target; also KUBECONFIG)");
   sync_cmd->add_flag("--force-conflicts", sync.force_conflicts, "Take over fields other managers own");
   sync_cmd->add_flag("--continue-on-error", sync.continue_on_error, "Go on after a failing stage");
   durations.Add(sync_cmd, "--timeout", nullptr, &sync.timeout_seconds, "Wait for readiness and for the broker (default 5m)");
-  durations.Add(sync_cmd, "--request-timeout", &sync.kube.timeout_ms, nullptr, "Timeout of each Kubernetes API request (default 15s)");
-  sync_cmd->add_option("--request-timeout-ms", sync.kube.timeout_ms, "")->group("");
   AddRabbitFlags(sync_cmd, &sync.rabbit);
   sync_cmd->add_flag("--dry-run", sync.dry_run, "Compute and report, write nothing");
   sync_cmd->add_flag("--prune", sync.prune, "Delete what warren created and git no longer has");
@@ -145,11 +146,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("paths", run.paths, "Files or directories of manifests (or --repo, or --config)");
   AddSourceFlags(run_cmd, &run.source);
   run_cmd->add_option("--config", run.config, "YAML file listing several sources (see deploy/README.md)");
-  run_cmd->add_option("--kubeconfig", run.kube.kubeconfig, "Kubeconfig file (a Kubernetes target; also KUBECONFIG)");
-  run_cmd->add_option("--context", run.kube.context, "Kubeconfig context");
-  run_cmd->add_flag("--in-cluster", run.kube.in_cluster, "Use the pod's service account");
-  durations.Add(run_cmd, "--request-timeout", &run.kube.timeout_ms, nullptr, "Timeout of each Kubernetes API request (default 15s)");
-  run_cmd->add_option("--request-timeout-ms", run.kube.timeout_ms, "")->group("");
+  AddKubeFlags(run_cmd, &run.kube, "Kubeconfig file (a Kubernetes target; also KUBECONFIG)");
   AddRabbitFlags(run_cmd, &run.rabbit);
   run_cmd->add_option("--interval", run.interval, "Git poll and full resync period (Go duration, default 5m)");
   run_cmd->add_option("--health-interval", run.health_interval, "RabbitMQ health and topology check period (default 30s)");
