@@ -14,6 +14,7 @@ struct LintArgs {
   std::vector<std::string> paths;
   std::string output = "text";  // text | json
   std::string default_namespace = "default";
+  std::string kustomize_command;
 };
 int RunLint(const LintArgs& args, std::ostream& out, std::ostream& err);
 
@@ -42,6 +43,7 @@ struct SourceArgs {
   std::string auth_file, ssh_key, known_hosts, ca_file;
   std::string allowed_signers;
   bool require_signed = false;
+  std::string kustomize_command;  // "" = kustomize, else kubectl kustomize
   bool enabled() const { return !repo.empty(); }
 };
 
@@ -115,6 +117,7 @@ struct StatusArgs {
   RabbitArgs rabbit;
   int expected_nodes = 0;
   std::string output = "text";
+  std::string kustomize_command;
 };
 // Exit 0 healthy, 1 degraded, 2 error.
 int RunStatus(const StatusArgs& args, std::ostream& out, std::ostream& err);

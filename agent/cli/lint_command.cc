@@ -1,5 +1,6 @@
 #include "agent/cli/commands.h"
 #include "agent/fs/disk_file_tree.h"
+#include "agent/source/kustomize_builder.h"
 #include "diff/check/lint.h"
 #include "diff/model/loader.h"
 
@@ -9,6 +10,8 @@ int RunLint(const LintArgs& args, std::ostream& out, std::ostream& err) {
   LoadOptions options;
   options.decode.record_positions = true;
   options.default_namespace = args.default_namespace;
+  source::KustomizeBuilder kustomize({.command = args.kustomize_command});
+  options.kustomizer = &kustomize;
   DiskFileTree tree;
   auto objects = LoadManifests(tree, args.paths, options);
   if (!objects.ok()) {

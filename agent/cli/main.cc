@@ -44,6 +44,12 @@ struct Durations {
 };
 Durations durations;
 
+void AddKustomizeFlag(CLI::App* cmd, std::string* command) {
+  cmd->add_option("--kustomize-command", *command,
+                  "Program that builds directories holding a kustomization.yaml: kustomize or kubectl, "
+                  "or a path to either (default: kustomize if installed, else kubectl kustomize)");
+}
+
 void AddSourceFlags(CLI::App* cmd, warren::cli::SourceArgs* g) {
   cmd->add_option("--repo", g->repo, "Git repository URL (file://, https://, ssh://) instead of local PATHs");
   cmd->add_option("--ref", g->ref, "Branch, tag or full commit id (default: main)");
@@ -55,6 +61,7 @@ void AddSourceFlags(CLI::App* cmd, warren::cli::SourceArgs* g) {
   cmd->add_option("--ca-file", g->ca_file, "https: CA bundle");
   cmd->add_option("--allowed-signers", g->allowed_signers, "git allowed_signers file for SSH commit signatures");
   cmd->add_flag("--require-signed", g->require_signed, "Refuse commits (and tags) not signed by an allowed signer");
+  AddKustomizeFlag(cmd, &g->kustomize_command);
 }
 
 // Where the cluster is, as kubectl's flags say it; --request-timeout-ms is the old, hidden spelling.
@@ -102,6 +109,7 @@ int main(int argc, char** argv) {
   lint_cmd->add_option("paths", lint.paths, "Files or directories of manifests")->required();
   lint_cmd->add_option("-o,--output", lint.output, "text or json")->check(CLI::IsMember({"text", "json"}));
   lint_cmd->add_option("-n,--namespace", lint.default_namespace, "Namespace for objects that name none");
+  AddKustomizeFlag(lint_cmd, &lint.kustomize_command);
 
   warren::cli::DiffArgs diff;
   auto* diff_cmd = app.add_subcommand("diff", "Show how the live state differs from the manifests");
@@ -176,6 +184,7 @@ int main(int argc, char** argv) {
   AddRabbitFlags(status_cmd, &status.rabbit);
   status_cmd->add_option("--expected-nodes", status.expected_nodes, "Nodes the cluster should have");
   status_cmd->add_option("-o,--output", status.output, "text or json")->check(CLI::IsMember({"text", "json"}));
+  AddKustomizeFlag(status_cmd, &status.kustomize_command);
 
   try {
     app.parse(argc, argv);

@@ -47,6 +47,7 @@ Result<run::AgentOptions> ToOptions(const RunArgs& a, bool kube, const std::stri
   defaults.inventory_ns = a.inventory_namespace;
   defaults.prune = a.prune;
   WARREN_RETURN_IF_ERROR(Duration("--interval", a.interval, &defaults.interval));
+  defaults.desired.kustomize.command = a.source.kustomize_command;
   if (a.rabbit.enabled())
     defaults.rabbit = run::RabbitTarget{a.rabbit.urls, a.rabbit.credentials_file, a.rabbit.ca_file,
                                         std::chrono::milliseconds(a.rabbit.timeout_ms), a.rabbit.inventory == "warren-inventory" ? "" : a.rabbit.inventory};

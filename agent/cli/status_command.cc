@@ -2,6 +2,7 @@
 #include "agent/reconcile/reconcile.h"
 #include "agent/cli/rabbit_connect.h"
 #include "agent/fs/disk_file_tree.h"
+#include "agent/source/kustomize_builder.h"
 #include "agent/rabbitmq/cluster_probe.h"
 #include "diff/model/loader.h"
 
@@ -11,7 +12,10 @@ int RunStatus(const StatusArgs& args, std::ostream& out, std::ostream& err) {
   int expected = args.expected_nodes;
   if (expected == 0 && !args.paths.empty()) {
     DiskFileTree tree;
-    auto objects = LoadManifests(tree, args.paths);
+    source::KustomizeBuilder kustomize({.command = args.kustomize_command});
+    LoadOptions options;
+    options.kustomizer = &kustomize;
+    auto objects = LoadManifests(tree, args.paths, options);
     if (!objects.ok()) {
       err << "warren status: " << objects.status().message() << "\n";
       return kExitError;

@@ -41,4 +41,10 @@ Result<std::string> DiskFileTree::Read(const std::string& file) const {
   return ss.str();
 }
 
+std::string DiskFileTree::DiskDirectory() const {
+  std::error_code ec;
+  auto cwd = std::filesystem::current_path(ec);
+  return ec ? "." : cwd.string();
+}
+
 }  // namespace warren

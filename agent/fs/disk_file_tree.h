@@ -11,6 +11,7 @@ class DiskFileTree : public FileTree {
   Result<std::vector<std::string>> ListFiles(const std::string& path) const override;
   Result<uint64_t> Size(const std::string& file) const override;
   Result<std::string> Read(const std::string& file) const override;
+  std::string DiskDirectory() const override;  // the working directory
 };
 
 }  // namespace warren

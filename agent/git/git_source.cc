@@ -210,15 +210,11 @@ class GitTree : public FileTree {
   std::map<std::string, git_oid> files_;
 };
 
-struct WalkState {
-  std::string root;
-  std::map<std::string, git_oid>* files;
-};
-
+// git_tree_walk's callback: records each blob by its path in the commit.
 int CollectBlob(const char* dir, const git_tree_entry* entry, void* payload) {
-  auto* w = static_cast<WalkState*>(payload);
+  auto* files = static_cast<std::map<std::string, git_oid>*>(payload);
   if (git_tree_entry_type(entry) == GIT_OBJECT_BLOB)
-    (*w->files)[w->root + dir + git_tree_entry_name(entry)] = *git_tree_entry_id(entry);
+    (*files)[std::string(dir) + git_tree_entry_name(entry)] = *git_tree_entry_id(entry);
   return 0;
 }
 
@@ -450,25 +446,21 @@ Result<Checkout> SyncSource(const SourceOptions& o) {
     }
   }
 
-  // The tree, or the sub-path of it.
+  // The whole tree (a kustomization under the sub-path may name `../base`); the sub-path must
+  // be a directory of it.
   Owned<git_tree, git_tree_free> tree;
   git_commit_tree(&tree.p, commit.p);
   std::string root = o.path;
   while (!root.empty() && root.back() == '/') root.pop_back();
-  Owned<git_tree, git_tree_free> sub;
-  git_tree* walk = tree.p;
   if (!root.empty() && root != ".") {
     Owned<git_tree_entry, git_tree_entry_free> entry;
     if (git_tree_entry_bypath(&entry.p, tree.p, root.c_str()) != 0 || git_tree_entry_type(entry.p) != GIT_OBJECT_TREE) {
       git_repository_free(repo);
       return Status::NotFound("path \"" + root + "\" is not a directory in commit " + out.commit);
     }
-    git_tree_lookup(&sub.p, repo, git_tree_entry_id(entry.p));
-    walk = sub.p;
   }
   std::map<std::string, git_oid> files;
-  WalkState ws{root.empty() || root == "." ? "" : root + "/", &files};
-  git_tree_walk(walk, GIT_TREEWALK_PRE, CollectBlob, &ws);
+  git_tree_walk(tree.p, GIT_TREEWALK_PRE, CollectBlob, &files);
   out.root = root.empty() ? "." : root;
   out.tree = std::make_unique<GitTree>(repo, std::move(files));
   return out;

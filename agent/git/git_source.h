@@ -41,7 +41,7 @@ struct Checkout {
   bool recloned = false;   // the cache was missing or corrupt
   std::string signed_by;   // "principal (SHA256:...)" when verified
   std::string root;        // the sub-path the manifests are read from ("." for the root)
-  std::unique_ptr<FileTree> tree;  // paths as in the repository
+  std::unique_ptr<FileTree> tree;  // the whole commit, paths as in the repository
 };
 
 Result<Checkout> SyncSource(const SourceOptions& options);

@@ -65,7 +65,7 @@ Result<SourceSpec> ParseSource(const Json& entry, const std::string& where, cons
   if (!entry.is_object()) return Status::Invalid(where + ": must be a mapping");
   Reader r(entry, where);
   WARREN_RETURN_IF_ERROR(r.Unknown({"name", "repo", "ref", "path", "paths", "cacheDir", "authFile", "sshKey", "knownHosts", "caFile",
-                                    "allowedSigners", "requireSigned", "namespace", "inventoryNamespace", "prune", "interval", "rabbitmq"}));
+                                    "allowedSigners", "requireSigned", "kustomizeCommand", "namespace", "inventoryNamespace", "prune", "interval", "rabbitmq"}));
   SourceSpec s = defaults;
   s.desired.git.reset();
   s.desired.paths.clear();
@@ -91,6 +91,7 @@ Result<SourceSpec> ParseSource(const Json& entry, const std::string& where, cons
     WARREN_RETURN_IF_ERROR(r.Bool("requireSigned", &g.require_signed));
     s.desired.git = g;
   }
+  WARREN_RETURN_IF_ERROR(r.String("kustomizeCommand", &s.desired.kustomize.command));
   WARREN_RETURN_IF_ERROR(r.String("namespace", &s.ns));
   WARREN_RETURN_IF_ERROR(r.String("inventoryNamespace", &s.inventory_ns));
   WARREN_RETURN_IF_ERROR(r.Bool("prune", &s.prune));

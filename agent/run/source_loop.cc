@@ -172,6 +172,7 @@ void SourceLoop::Poll(const StopToken& stop) {
   source::DesiredSource src = spec_.desired;
   src.default_namespace = objects_ns_;
   if (src.git) src.git->stop = stop;
+  src.kustomize.stop = stop;
   auto loaded = source::LoadDesired(src);
   if (!loaded.ok()) {
     if (loaded.status().code() == StatusCode::kCancelled) return;

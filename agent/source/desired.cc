@@ -7,6 +7,10 @@ namespace warren::source {
 Result<Desired> LoadDesired(const DesiredSource& source) {
   LoadOptions options;
   options.default_namespace = source.default_namespace;
+  KustomizeOptions kustomize = source.kustomize;
+  if (source.git) kustomize.stop = source.git->stop;
+  KustomizeBuilder builder(std::move(kustomize));
+  options.kustomizer = &builder;
   Desired out;
   if (!source.git) {
     if (source.paths.empty()) return Status::Invalid("no manifests: give paths or a git repository");

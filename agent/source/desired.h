@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "agent/git/git_source.h"
+#include "agent/source/kustomize_builder.h"
 #include "diff/model/loader.h"
 
 namespace warren::source {
@@ -15,6 +16,7 @@ struct DesiredSource {
   std::vector<std::string> paths;     // local files or directories, when `git` is unset
   std::optional<git::SourceOptions> git;
   std::string default_namespace = "default";
+  KustomizeOptions kustomize;  // how directories holding a kustomization are built
 };
 
 struct Desired {

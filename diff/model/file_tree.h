@@ -19,6 +19,9 @@ class FileTree {
   // Size in bytes, so a huge file can be refused before it is read.
   virtual Result<uint64_t> Size(const std::string& file) const = 0;
   virtual Result<std::string> Read(const std::string& file) const = 0;
+  // The directory on disk that relative paths start from, for programs that need real files
+  // (kustomize); "" when the tree is not on disk (a git commit, memory).
+  virtual std::string DiskDirectory() const { return ""; }
 };
 
 // A FileTree held in memory: path -> contents.

@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "diff/model/kustomize.h"
+
 namespace warren {
 namespace {
 
@@ -35,13 +37,6 @@ bool HiddenComponent(const std::string& path) {
     start = end + 1;
   }
   return false;
-}
-
-// kustomize's own file (kustomization.yaml|yml, Kustomization) describes how to build objects;
-// it is not one. Walking a directory skips it; building the kustomization is another matter.
-bool IsKustomization(const std::string& file) {
-  std::string base = file.substr(file.rfind('/') + 1);
-  return base == "kustomization.yaml" || base == "kustomization.yml" || base == "Kustomization";
 }
 
 const char* TypeName(const Json& v) {
@@ -121,6 +116,82 @@ Status AppendDocument(Document doc, const LoadOptions& options, std::vector<Obje
   return Status::Ok();
 }
 
+bool Under(const std::string& file, const std::string& dir) {
+  return dir == "." || file.rfind(dir + "/", 0) == 0;
+}
+
+// Gives each object of a build the place it came from (kustomize's origin annotation, which is
+// then removed): the file, and the line of the document of that kind whose name the built name
+// contains (a namePrefix or suffix changes names). Field positions are not known after a build.
+class OriginLocator {
+ public:
+  OriginLocator(const FileTree& tree, const KustomizeOutput& output, const LoadOptions& options)
+      : tree_(tree), output_(output), options_(options) {}
+
+  void Locate(Object* obj, const SourceLocation& fallback) {
+    obj->set_positions(nullptr);
+    Json& meta = obj->mutable_doc()["metadata"];
+    auto annotations = meta.find("annotations");
+    std::string origin;
+    if (annotations != meta.end() && annotations->is_object()) {
+      auto it = annotations->find(kOriginAnnotation);
+      if (it != annotations->end() && it->is_string()) origin = OriginFile(it->get<std::string>());
+      annotations->erase(kOriginAnnotation);
+      if (annotations->empty()) meta.erase("annotations");
+    }
+    if (origin.empty()) {
+      obj->set_where(fallback);
+      return;
+    }
+    SourceLocation where{OriginTreePath(output_, origin)};
+    const Object* best = nullptr;
+    for (const Object& o : ObjectsIn(where.file)) {
+      if (o.kind() != obj->kind() || obj->name().find(o.name()) == std::string::npos) continue;
+      if (!best || o.name().size() > best->name().size()) best = &o;
+    }
+    if (best) where.line = best->LocationOf("/apiVersion").line;  // its first line, not its "---"
+    obj->set_where(where);
+  }
+
+ private:
+  const std::vector<Object>& ObjectsIn(const std::string& file) {
+    auto [it, inserted] = files_.try_emplace(file);
+    if (inserted) {
+      auto text = tree_.Read(file);
+      LoadOptions positions = options_;
+      positions.decode.record_positions = true;
+      if (text.ok()) {
+        auto objects = ObjectsFromText(text.value(), file, positions);
+        if (objects.ok()) it->second = std::move(objects).value();
+      }
+    }
+    return it->second;
+  }
+
+  const FileTree& tree_;
+  const KustomizeOutput& output_;
+  const LoadOptions& options_;
+  std::map<std::string, std::vector<Object>> files_;
+};
+
+// Builds the kustomization in `dir` and appends its objects.
+Status AppendKustomization(const FileTree& tree, const std::string& dir, const LoadOptions& options,
+                           std::vector<Object>* out) {
+  if (!options.kustomizer)
+    return Status::Invalid(dir + ": holds a kustomization, and no kustomize builder was given to read it");
+  auto built = options.kustomizer->Build(tree, dir);
+  if (!built.ok()) return built.status();
+  std::string file = dir + "/kustomization.yaml";
+  auto objects = ObjectsFromText(built.value().yaml, file, options);
+  if (!objects.ok()) return objects.status().WithContext("the output of building " + dir);
+  OriginLocator locator(tree, built.value(), options);
+  for (Object& o : objects.value()) {
+    locator.Locate(&o, SourceLocation{dir});
+    out->push_back(std::move(o));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::vector<Object>> ObjectsFromText(const std::string& text, const std::string& file,
@@ -158,12 +229,19 @@ Result<LoadedManifests> LoadRepository(const FileTree& tree, const std::vector<s
   LoadedManifests out;
   std::vector<Object>& all = out.objects;
   for (const std::string& path : paths) {
-    auto files = tree.ListFiles(path);
-    if (!files.ok()) return files.status();
-    for (const std::string& file : files.value()) {
+    auto listed = tree.ListFiles(path);
+    if (!listed.ok()) return listed.status();
+    std::vector<std::string> files;
+    for (const std::string& file : listed.value())
+      if (file == path || !HiddenComponent(file.substr(path.size()))) files.push_back(file);
+    std::vector<std::string> kustomizations = KustomizationRoots(files);
+    for (const std::string& dir : kustomizations)
+      WARREN_RETURN_IF_ERROR(AppendKustomization(tree, dir, options, &all));
+    for (const std::string& file : files) {
       bool named = file == path;
-      if (!named && (!HasManifestExtension(file) || HiddenComponent(file.substr(path.size())) || IsKustomization(file)))
-        continue;
+      bool built = false;
+      for (const std::string& dir : kustomizations) built = built || Under(file, dir);
+      if (built || (!named && !HasManifestExtension(file))) continue;
       auto size = tree.Size(file);
       if (!size.ok()) return size.status();
       if (size.value() > options.decode.max_bytes)

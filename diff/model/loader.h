@@ -1,4 +1,5 @@
-// Loading manifests: files and directories (recursively: .yaml, .yml, .json), multi-document YAML,
+// Loading manifests: files and directories (recursively: .yaml, .yml, .json; a directory holding a
+// kustomization is built instead, see kustomize.h), multi-document YAML,
 // `kind: List` and `*List` flattened, empty documents skipped. Every object must have apiVersion,
 // kind and metadata.name; two objects with the same identity are an error naming both places.
 #pragma once
@@ -8,6 +9,7 @@
 
 #include "diff/model/decode.h"
 #include "diff/model/file_tree.h"
+#include "diff/model/kustomize.h"
 #include "diff/model/object.h"
 
 namespace warren {
@@ -17,6 +19,9 @@ struct LoadOptions {
   // Namespace given to namespaced objects that name none (what `kubectl apply -n` does).
   // Default: "default".
   std::string default_namespace = "default";
+  // Builds the directories that hold a kustomization (see kustomize.h). Without one, such a
+  // directory is an error: its files are inputs to a build, not manifests.
+  const Kustomizer* kustomizer = nullptr;
 };
 
 // A RabbitMQ definitions file (what `rabbitmqctl export_definitions` writes) found among the

@@ -44,6 +44,7 @@ class Object {
   const Json& doc() const { return doc_; }
   Json& mutable_doc() { return doc_; }
   const SourceLocation& where() const { return where_; }
+  void set_where(SourceLocation where) { where_ = std::move(where); }
 
   std::string api_version() const { return StringAt("apiVersion"); }
   std::string kind() const { return StringAt("kind"); }

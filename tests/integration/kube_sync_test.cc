@@ -12,11 +12,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 class KubeSync : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -30,11 +25,7 @@ class KubeSync : public ::testing::Test {
   void TearDown() override { emu_.reset(); }
   void Write(const std::string& file, const std::string& text) { std::ofstream(dir_ + "/" + file) << text; }
   void Edit(const std::string& file, const std::string& from, const std::string& to) {
-    std::string text = ReadAll(dir_ + "/" + file);
-    size_t at = text.find(from);
-    ASSERT_NE(at, std::string::npos) << from;
-    text.replace(at, from.size(), to);
-    Write(file, text);
+    ASSERT_TRUE(ReplaceInFile(dir_ + "/" + file, from, to)) << file << " holds no " << from;
   }
   RunResult Sync(const std::string& flags = "") { return emu_->Warren("sync " + dir_ + " -n dev --timeout 30 " + flags); }
   int Writes() {
@@ -168,7 +159,7 @@ TEST_F(KubeSync, RoleRefChangeIsDeleteAndCreate) {
   Write("role-b.yaml", "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: peer-discovery-b, namespace: dev}\n"
                        "rules: [{apiGroups: [\"\"], resources: [endpoints], verbs: [get]}]\n");
   ASSERT_EQ(Sync().exit_code, 0);
-  std::string rbac = ReadAll(dir_ + "/rbac.yaml");
+  std::string rbac = ReadText(dir_ + "/rbac.yaml");
   size_t at = rbac.find("name: rabbitmq-peer-discovery", rbac.find("roleRef"));
   rbac.replace(at, std::string("name: rabbitmq-peer-discovery").size(), "name: peer-discovery-b");
   Write("rbac.yaml", rbac);

@@ -115,3 +115,62 @@ TEST(JsonPointer, UnderAndEscape) {
 
 }  // namespace
 }  // namespace warren
+
+namespace warren {
+namespace {
+
+// Stands in for kustomize: prints a fixed build, with origins relative to /build.
+class FixedKustomizer : public Kustomizer {
+ public:
+  explicit FixedKustomizer(std::string yaml) : yaml_(std::move(yaml)) {}
+  Result<KustomizeOutput> Build(const FileTree&, const std::string& dir) const override {
+    built.push_back(dir);
+    return KustomizeOutput{yaml_, "/work/build", "/work/tree"};
+  }
+  mutable std::vector<std::string> built;
+
+ private:
+  std::string yaml_;
+};
+
+TEST(Kustomization, OutermostRootsOnly) {
+  EXPECT_EQ(KustomizationRoots({"a/kustomization.yaml", "a/sub/kustomization.yml", "a/x.yaml", "b/Kustomization", "c/d.yaml"}),
+            (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(KustomizationRoots({"kustomization.yaml", "base/kustomization.yaml"}), (std::vector<std::string>{"."}));
+  EXPECT_TRUE(KustomizationRoots({"a/not-a-kustomization.yaml"}).empty());
+}
+
+TEST(Kustomization, OriginPathsBecomeTreePaths) {
+  KustomizeOutput out{"", "/work/build", "/work/tree"};
+  EXPECT_EQ(OriginTreePath(out, "../tree/base/sts.yaml"), "base/sts.yaml");
+  EXPECT_EQ(OriginTreePath(out, "../elsewhere/base.yaml"), "/work/elsewhere/base.yaml");
+  EXPECT_EQ(OriginFile("path: ../tree/base/sts.yaml\n"), "../tree/base/sts.yaml");
+  EXPECT_EQ(OriginFile("configuredIn: ../tree/kustomization.yaml\nconfiguredBy:\n  kind: ConfigMapGenerator\n"),
+            "../tree/kustomization.yaml");
+  EXPECT_EQ(OriginFile("repo: x\n"), "");
+}
+
+TEST(Kustomization, ABuiltDirectoryIsReadFromTheBuildWithOriginsAndWithoutTheAnnotation) {
+  InMemoryFileTree tree;
+  tree.Add("overlay/kustomization.yaml", "resources: [../base]\n");
+  tree.Add("overlay/patch.yaml", "not: [a manifest");  // an input to the build, never read alone
+  tree.Add("base/sts.yaml", "# the base\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: rabbitmq\n");
+  FixedKustomizer kustomizer(
+      "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: dev-rabbitmq\n  namespace: dev\n  annotations:\n"
+      "    config.kubernetes.io/origin: |\n      path: ../tree/base/sts.yaml\n");
+  LoadOptions options;
+  options.kustomizer = &kustomizer;
+  auto r = LoadManifests(tree, {"overlay"}, options);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r.value().size(), 1u);
+  EXPECT_EQ(kustomizer.built, std::vector<std::string>{"overlay"});
+  EXPECT_EQ(r.value()[0].where().ToString(), "base/sts.yaml:2");
+  EXPECT_FALSE(r.value()[0].doc()["metadata"].contains("annotations"));
+
+  auto refused = LoadManifests(tree, {"overlay"});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message(), "overlay: holds a kustomization, and no kustomize builder was given to read it");
+}
+
+}  // namespace
+}  // namespace warren

@@ -37,6 +37,19 @@ inline std::string ReadText(const std::string& path) {
   return out;
 }
 
+// Replaces the first `from` in a file with `to`; false when the file does not hold `from`.
+inline bool ReplaceInFile(const std::string& path, const std::string& from, const std::string& to) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  std::string text = s.str();
+  size_t at = text.find(from);
+  if (at == std::string::npos) return false;
+  text.replace(at, from.size(), to);
+  std::ofstream(path) << text;
+  return true;
+}
+
 inline RunResult Warren(const std::string& args) { return Shell(std::string(WARREN_BINARY) + " " + args); }
 
 }  // namespace warren::testing
