@@ -139,7 +139,11 @@ void WalkOwned(const Json& fields, const Json* d, const Json& l, const Path& p,
       bool leaf = it.value().empty() || (it.value().size() == 1 && it.value().contains("."));
       if (owned && leaf) owned->push_back(child.pointer);
       if (!dv && removals) {
-        Add(removals, child, Op::kRemove, &*li, nullptr);
+        // A map (labels, annotations, data) or struct that desired no longer writes may hold keys
+        // others set (the server's namespace label, `kubectl label`): only warren's keys go.
+        static const Json kAbsent = Json::object();
+        if (li->is_object() && !leaf) WalkOwned(it.value(), &kAbsent, *li, child, removals, owned);
+        else Add(removals, child, Op::kRemove, &*li, nullptr);
         continue;
       }
       WalkOwned(it.value(), dv, *li, child, removals, owned);

@@ -96,6 +96,46 @@ TEST_F(KubeSync, DriftIsCorrectedOnlyWhenConflictsMayBeTakenOver) {
   EXPECT_EQ(Get("statefulset rabbitmq")["spec"]["replicas"], 3);
 }
 
+// Removal is judged per key warren owns: what the API server (the Namespace's
+// kubernetes.io/metadata.name) or another field manager (`kubectl label`, `kubectl annotate`) adds
+// to a map is never drift, whether git writes that map or not; a key warren wrote and git dropped is.
+TEST_F(KubeSync, KeysOthersAddToLabelsAndAnnotationsAreNeverDrift) {
+  Write("plain.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: plain, namespace: dev}\nspec:\n  ports: [{port: 80}]\n");
+  ASSERT_EQ(Sync().exit_code, 0);
+  EXPECT_EQ(Get("namespace dev")["metadata"]["labels"]["kubernetes.io/metadata.name"], "dev") << "as a real server sets it";
+  RunResult clean = emu_->Warren("diff " + dir_ + " -n dev");
+  EXPECT_EQ(clean.exit_code, 0) << clean.out;
+
+  // Namespace and Service without labels in git, Service and StatefulSet with labels.
+  for (const char* what : {"namespace dev", "service plain", "service rabbitmq", "statefulset rabbitmq"}) {
+    ASSERT_EQ(emu_->Kubectl("label " + std::string(what) + " -n dev team=messaging").exit_code, 0) << what;
+    ASSERT_EQ(emu_->Kubectl("annotate " + std::string(what) + " -n dev owner=ops").exit_code, 0) << what;
+  }
+  RunResult labelled = emu_->Warren("diff " + dir_ + " -n dev");
+  EXPECT_EQ(labelled.exit_code, 0) << labelled.out;
+  EXPECT_EQ(Sync().exit_code, 0);
+
+  // git drops a label and an annotation warren wrote: just those two go, the others' keys stay.
+  Edit("statefulset.yaml", "  labels:\n    app.kubernetes.io/name: rabbitmq\n  annotations:", "  annotations:");
+  Edit("statefulset.yaml", "    warren.io/external-secrets: rabbitmq-credentials\n", "    example.com/note: kept\n");
+  RunResult dropped = emu_->Warren("diff " + dir_ + " -n dev");
+  EXPECT_EQ(dropped.exit_code, 1) << dropped.out;
+  EXPECT_TRUE(Has(dropped.out, ".metadata.labels.app.kubernetes.io/name: \"rabbitmq\" → (removed)")) << dropped.out;
+  EXPECT_TRUE(Has(dropped.out, ".metadata.annotations.warren.io/external-secrets: \"rabbitmq-credentials\" → (removed)"))
+      << dropped.out;
+  EXPECT_FALSE(Has(dropped.out, "team")) << dropped.out;
+  EXPECT_FALSE(Has(dropped.out, "owner")) << dropped.out;
+  EXPECT_FALSE(Has(dropped.out, "Namespace")) << dropped.out;
+  ASSERT_EQ(Sync().exit_code, 0);
+  Json meta = Get("statefulset rabbitmq")["metadata"];
+  EXPECT_FALSE(meta["labels"].contains("app.kubernetes.io/name")) << meta.dump();
+  EXPECT_EQ(meta["labels"]["team"], "messaging");
+  EXPECT_EQ(meta["annotations"]["owner"], "ops");
+  EXPECT_FALSE(meta["annotations"].contains("warren.io/external-secrets")) << meta.dump();
+  RunResult after = emu_->Warren("diff " + dir_ + " -n dev");
+  EXPECT_EQ(after.exit_code, 0) << after.out;
+}
+
 TEST_F(KubeSync, PruneOnlyWithTheFlagAndOnlyWhatWarrenApplied) {
   Write("extra.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: dev}\ndata: {a: b}\n");
   ASSERT_EQ(Sync().exit_code, 0);
