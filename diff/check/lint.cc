@@ -21,6 +21,7 @@ const std::vector<RuleInfo>& Rules() {
       {"statefulset-selector", Severity::kError, "StatefulSet selector missing or not matching its template"},
       {"statefulset-service", Severity::kError, "StatefulSet serviceName not a headless Service selecting its pods"},
       {"node-name", Severity::kError, "RabbitMQ node name, hostname suffix or long-name setting inconsistent with serviceName"},
+      {"cluster-domain", Severity::kWarning, "peer discovery or node names tied to the DNS domain cluster.local (NXDOMAIN elsewhere)"},
       {"env-reference", Severity::kWarning, "$(VAR) reference to a variable not defined before it"},
       {"literal-credential", Severity::kError, "Erlang cookie or default password written as a literal"},
       {"rabbitmq-memory", Severity::kWarning, "memory limit without a RabbitMQ memory setting derived from it"},
@@ -42,6 +43,7 @@ Findings Lint(const std::vector<Object>& objects) {
   CheckSecretAndConfigMapRefs(index, &out);
   CheckStatefulSets(index, &out);
   CheckNodeNaming(index, &out);
+  CheckClusterDomain(index, &out);
   CheckLiteralCredentials(index, &out);
   CheckMemorySettings(index, &out);
   CheckRabbitTopology(index, &out);

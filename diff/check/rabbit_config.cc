@@ -29,7 +29,60 @@ std::vector<std::string> MountedConfigMaps(const Json& pod_spec) {
   return names;
 }
 
+// Expands $(VAR) the way the kubelet does: only variables defined earlier in the same list;
+// $$ escapes. Undefined references are left as written and reported through `undefined`.
+std::string Expand(const std::string& value, const std::map<std::string, std::string>& vars,
+                   std::vector<std::string>* undefined) {
+  std::string out;
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (value[i] == '$' && i + 1 < value.size() && value[i + 1] == '$') {
+      out += '$';
+      ++i;
+    } else if (value[i] == '$' && i + 1 < value.size() && value[i + 1] == '(') {
+      auto close = value.find(')', i);
+      if (close == std::string::npos) {
+        out += value.substr(i);
+        break;
+      }
+      std::string name = value.substr(i + 2, close - i - 2);
+      auto it = vars.find(name);
+      if (it != vars.end()) out += it->second;
+      else out += value.substr(i, close - i + 1), undefined->push_back(name);
+      i = close;
+    } else {
+      out += value[i];
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+ExpandedEnv ExpandEnv(const Object& owner, const ContainerRef& c, Findings* out) {
+  ExpandedEnv env;
+  const Json& list = c.container->value("env", Json::array());
+  for (size_t i = 0; i < list.size(); ++i) {
+    const Json& e = list[i];
+    std::string name = StringField(e, "name");
+    std::string pointer = c.pointer + "/env/" + std::to_string(i);
+    std::string value;
+    if (e.contains("value") && e["value"].is_string()) {
+      std::vector<std::string> undefined;
+      value = Expand(e["value"].get<std::string>(), env.values, &undefined);
+      for (const std::string& u : undefined)
+        if (out) out->push_back(MakeFinding("env-reference", Severity::kWarning, owner, pointer + "/value",
+                                   "env " + name + " refers to $(" + u + "), which is not defined before it in the list: Kubernetes leaves the text unexpanded",
+                                   "define " + u + " earlier in env, or remove the reference"));
+    } else if (StringField(e.value("valueFrom", Json::object()).value("fieldRef", Json::object()), "fieldPath") == "metadata.name") {
+      value = kPodPlaceholder;
+    } else {
+      value = "<" + name + ">";
+    }
+    env.values[name] = value;
+    env.pointers[name] = pointer;
+  }
+  return env;
+}
 
 std::map<std::string, std::string> ParseRabbitConf(const std::string& text) {
   std::map<std::string, std::string> out;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "diff/check/finding.h"
 #include "diff/check/manifest_index.h"
 
 namespace warren::check {
@@ -18,6 +19,16 @@ struct RabbitConfig {
 
 // Parses rabbitmq.conf's "key = value" lines; comments and blank lines are skipped.
 std::map<std::string, std::string> ParseRabbitConf(const std::string& text);
+
+// A container's env as the kubelet expands it ($(VAR) of earlier entries), with the pod's name
+// standing as kPodPlaceholder and other values from Secrets or fields as "<NAME>".
+inline constexpr const char* kPodPlaceholder = "<pod>";
+struct ExpandedEnv {
+  std::map<std::string, std::string> values;    // name -> expanded value
+  std::map<std::string, std::string> pointers;  // name -> pointer of the entry
+};
+// References to variables not defined earlier are reported on `out` (env-reference) when given.
+ExpandedEnv ExpandEnv(const Object& owner, const ContainerRef& c, Findings* out);
 
 RabbitConfig ReadRabbitConfig(const ManifestIndex& index, const PodTemplate& pod);
 

@@ -13,6 +13,7 @@ void CheckPeerDiscoveryRbac(const ManifestIndex& index, Findings* out);
 void CheckSecretAndConfigMapRefs(const ManifestIndex& index, Findings* out);
 void CheckStatefulSets(const ManifestIndex& index, Findings* out);
 void CheckNodeNaming(const ManifestIndex& index, Findings* out);
+void CheckClusterDomain(const ManifestIndex& index, Findings* out);
 void CheckLiteralCredentials(const ManifestIndex& index, Findings* out);
 void CheckMemorySettings(const ManifestIndex& index, Findings* out);
 void CheckRabbitTopology(const ManifestIndex& index, Findings* out);

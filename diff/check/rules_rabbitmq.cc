@@ -10,66 +10,6 @@
 namespace warren::check {
 namespace {
 
-constexpr const char* kPodPlaceholder = "<pod>";
-
-// Expands $(VAR) the way the kubelet does: only variables defined earlier in the same list;
-// $$ escapes. Undefined references are left as written and reported through `undefined`.
-std::string Expand(const std::string& value, const std::map<std::string, std::string>& vars,
-                   std::vector<std::string>* undefined) {
-  std::string out;
-  for (size_t i = 0; i < value.size(); ++i) {
-    if (value[i] == '$' && i + 1 < value.size() && value[i + 1] == '$') {
-      out += '$';
-      ++i;
-    } else if (value[i] == '$' && i + 1 < value.size() && value[i + 1] == '(') {
-      auto close = value.find(')', i);
-      if (close == std::string::npos) {
-        out += value.substr(i);
-        break;
-      }
-      std::string name = value.substr(i + 2, close - i - 2);
-      auto it = vars.find(name);
-      if (it != vars.end()) out += it->second;
-      else out += value.substr(i, close - i + 1), undefined->push_back(name);
-      i = close;
-    } else {
-      out += value[i];
-    }
-  }
-  return out;
-}
-
-struct ExpandedEnv {
-  std::map<std::string, std::string> values;        // name -> expanded value
-  std::map<std::string, std::string> pointers;      // name -> pointer of the entry
-};
-
-ExpandedEnv ExpandEnv(const Object& owner, const ContainerRef& c, Findings* out) {
-  ExpandedEnv env;
-  const Json& list = c.container->value("env", Json::array());
-  for (size_t i = 0; i < list.size(); ++i) {
-    const Json& e = list[i];
-    std::string name = StringField(e, "name");
-    std::string pointer = c.pointer + "/env/" + std::to_string(i);
-    std::string value;
-    if (e.contains("value") && e["value"].is_string()) {
-      std::vector<std::string> undefined;
-      value = Expand(e["value"].get<std::string>(), env.values, &undefined);
-      for (const std::string& u : undefined)
-        out->push_back(MakeFinding("env-reference", Severity::kWarning, owner, pointer + "/value",
-                                   "env " + name + " refers to $(" + u + "), which is not defined before it in the list: Kubernetes leaves the text unexpanded",
-                                   "define " + u + " earlier in env, or remove the reference"));
-    } else if (StringField(e.value("valueFrom", Json::object()).value("fieldRef", Json::object()), "fieldPath") == "metadata.name") {
-      value = kPodPlaceholder;
-    } else {
-      value = "<" + name + ">";
-    }
-    env.values[name] = value;
-    env.pointers[name] = pointer;
-  }
-  return env;
-}
-
 void CheckNodeName(const Object& sts, const std::string& service, const ExpandedEnv& env,
                    const RabbitConfig& config, Findings* out) {
   auto get = [&](const char* n) {
@@ -89,7 +29,7 @@ void CheckNodeName(const Object& sts, const std::string& service, const Expanded
                                    "RABBITMQ_NODENAME resolves to rabbit@<pod>." + rest +
                                        " but the StatefulSet's headless Service is \"" + service +
                                        "\": the node name does not resolve and the nodes cannot cluster",
-                                   "use rabbit@$(MY_POD_NAME)." + service + " (or the full ." + service + "." + sts.ns() + ".svc.cluster.local)"));
+                                   "use rabbit@$(MY_POD_NAME)." + service + " (or ." + service + "." + sts.ns() + ", which any cluster DNS domain resolves)"));
     }
     bool dotted = host.find('.') != std::string::npos;
     if (dotted && !long_names)
@@ -122,7 +62,7 @@ void CheckNodeName(const Object& sts, const std::string& service, const Expanded
     out->push_back(MakeFinding("node-name", Severity::kError, sts, "/spec/serviceName",
                                "rabbitmq.conf sets cluster_formation.k8s.hostname_suffix = " + conf_suffix->second +
                                    ", which does not start with ." + service,
-                               "set cluster_formation.k8s.hostname_suffix = ." + service + "." + sts.ns() + ".svc.cluster.local"));
+                               "set cluster_formation.k8s.hostname_suffix = ." + service + "." + sts.ns()));
 }
 
 // RabbitMQ memory amounts: plain bytes or with kB/MB/GB (1000) or KiB/MiB/GiB (1024) units.

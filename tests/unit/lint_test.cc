@@ -68,8 +68,16 @@ spec:
         env:
         - {name: MY_POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
         - {name: AUTOCLUSTER_TYPE, value: k8s}
+        - {name: K8S_HOST, value: kubernetes.default.svc}
         - {name: RABBITMQ_DEFAULT_PASS, valueFrom: {secretKeyRef: {name: creds, key: password}}}
 )" + env_extra;
+}
+
+// A ConfigMap "conf" in ns holding rabbitmq.conf with `lines` (each "    key = value\n"), and the
+// volume that mounts it, to append to Base().
+std::string WithRabbitConf(const std::string& lines) {
+  return "      volumes: [{name: c, configMap: {name: conf}}]\n---\napiVersion: v1\nkind: ConfigMap\n"
+         "metadata: {name: conf, namespace: ns}\ndata:\n  rabbitmq.conf: |\n" + lines;
 }
 
 TEST(Lint, BaseIsClean) {
@@ -112,16 +120,7 @@ TEST(Lint, PeerDiscoveryNeedsGetOnEndpoints) {
 }
 
 TEST(Lint, PeerDiscoveryFromConfigMap) {
-  std::string cm = R"(
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: conf, namespace: ns}
-data:
-  rabbitmq.conf: |
-    cluster_formation.peer_discovery_backend = rabbit_peer_discovery_k8s
-)";
-  std::string yaml = Base() + "      volumes: [{name: c, configMap: {name: conf}}]\n" + cm;
+  std::string yaml = Base() + WithRabbitConf("    cluster_formation.peer_discovery_backend = rabbit_peer_discovery_k8s\n");
   yaml.replace(yaml.find("        - {name: AUTOCLUSTER_TYPE, value: k8s}\n"), 47, "");
   yaml.replace(yaml.find("subjects: [{kind: ServiceAccount, name: rmq"), 43, "subjects: [{kind: ServiceAccount, name: other");
   auto pd = Messages(LintYaml(yaml), "peer-discovery-rbac");
@@ -196,6 +195,46 @@ TEST(Lint, NodeNaming) {
   std::string late = "        - {name: RABBITMQ_NODENAME, value: 'rabbit@$(LATER)'}\n"
                      "        - {name: LATER, value: x}\n";
   EXPECT_EQ(Messages(LintYaml(Base(late)), "env-reference").size(), 1u);
+}
+
+// The seed article's NXDOMAIN: names that only resolve where the DNS domain is cluster.local.
+TEST(Lint, ClusterDomain) {
+  std::string yaml = Base();
+  yaml.replace(yaml.find("        - {name: K8S_HOST, value: kubernetes.default.svc}\n"), 58, "");
+  auto m = Messages(LintYaml(yaml), "cluster-domain");
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_NE(m[0].find("AUTOCLUSTER_TYPE=k8s without K8S_HOST uses the default API host kubernetes.default.svc.cluster.local"),
+            std::string::npos) << m[0];
+  EXPECT_NE(m[0].find("NXDOMAIN"), std::string::npos);
+  EXPECT_NE(m[0].find("set K8S_HOST to \"kubernetes.default.svc\""), std::string::npos);
+
+  m = Messages(LintYaml(Base("        - {name: MY_NS, value: ns}\n"
+                             "        - {name: K8S_HOSTNAME_SUFFIX, value: .rmq.$(MY_NS).svc.cluster.local}\n"
+                             "        - {name: RABBITMQ_USE_LONGNAME, value: \"true\"}\n"
+                             "        - {name: RABBITMQ_NODENAME, value: rabbit@$(MY_POD_NAME).rmq.$(MY_NS).svc.cluster.local.}\n")),
+                "cluster-domain");
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_NE(m[0].find("K8S_HOSTNAME_SUFFIX (.rmq.ns.svc.cluster.local)"), std::string::npos) << m[0];
+  EXPECT_NE(m[0].find("set K8S_HOSTNAME_SUFFIX to \".rmq.$(MY_NS).svc\""), std::string::npos) << m[0];
+  EXPECT_NE(m[1].find("set RABBITMQ_NODENAME to \"rabbit@$(MY_POD_NAME).rmq.$(MY_NS).svc\""), std::string::npos) << m[1];
+
+  // rabbitmq.conf: the host and the suffix named, and the plugin's default host.
+  yaml = Base() + WithRabbitConf("    cluster_formation.peer_discovery_backend = rabbit_peer_discovery_k8s\n"
+                                 "    cluster_formation.k8s.host = kubernetes.default.svc.cluster.local\n"
+                                 "    cluster_formation.k8s.hostname_suffix = .rmq.ns.svc.cluster.local\n");
+  yaml.replace(yaml.find("        - {name: K8S_HOST, value: kubernetes.default.svc}\n"), 58, "");
+  yaml.replace(yaml.find("        - {name: AUTOCLUSTER_TYPE, value: k8s}\n"), 47, "");
+  m = Messages(LintYaml(yaml), "cluster-domain");
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_NE(m[0].find("set cluster_formation.k8s.host = kubernetes.default.svc"), std::string::npos) << m[0];
+  EXPECT_NE(m[1].find("set cluster_formation.k8s.hostname_suffix = .rmq.ns.svc"), std::string::npos) << m[1];
+  yaml.replace(yaml.find("    cluster_formation.k8s.host = kubernetes.default.svc.cluster.local\n"), 70, "");
+  m = Messages(LintYaml(yaml), "cluster-domain");
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_NE(m[0].find("rabbit_peer_discovery_k8s without cluster_formation.k8s.host"), std::string::npos) << m[0];
+
+  // Names that merely contain the text are left alone.
+  EXPECT_TRUE(Messages(LintYaml(Base("        - {name: K8S_HOSTNAME_SUFFIX, value: .rmq.cluster.localhost}\n")), "cluster-domain").empty());
 }
 
 TEST(Lint, LiteralCredentials) {
