@@ -84,7 +84,10 @@ Result<diff::DiffReport> DiffKubernetes(const DiskFileTree& tree, const DiffArgs
     live = LoadManifests(tree, {args.live_file}, options);
     if (!live.ok()) return live.status().WithContext("live state");
   } else {
-    live = LiveFromCluster(args, args.inventory_namespace.empty() ? options.default_namespace : args.inventory_namespace, &desired);
+    std::string inventory_ns = !args.inventory_namespace.empty()
+                                   ? args.inventory_namespace
+                                   : reconcile::DefaultInventoryNamespace(desired, options.default_namespace);
+    live = LiveFromCluster(args, inventory_ns, &desired);
     if (!live.ok()) return live.status();
   }
   diff::DiffOptions diff_options;

@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
   diff_cmd->add_option("-o,--output", diff.output, "text or json")->check(CLI::IsMember({"text", "json"}));
   diff_cmd->add_option("--ignore-config", diff.ignore_config, "YAML file of ignoreDifferences rules");
   diff_cmd->add_option("--inventory-namespace", diff.inventory_namespace,
-                       "Namespace of warren's inventory ConfigMap: prune is judged from it (default: that of -n)");
+                       "Namespace of warren's inventory ConfigMap: prune is judged from it (default: the namespace all objects share, else that of -n)");
   auto* diff_ns = diff_cmd->add_option("-n,--namespace", diff.default_namespace, "Namespace for objects that name none");
 
   warren::cli::SyncArgs sync;
@@ -142,12 +142,12 @@ int main(int argc, char** argv) {
                      "Recreate queues whose immutable properties changed, only while they are empty");
   sync_cmd->add_option("-o,--output", sync.output, "text or json")->check(CLI::IsMember({"text", "json"}));
   sync_cmd->add_option("--inventory-namespace", sync.inventory_namespace,
-                       "Namespace of warren's inventory ConfigMap (default: that of -n)");
+                       "Namespace of warren's inventory ConfigMap (default: the namespace all objects share, else that of -n)");
   sync_cmd->add_flag("--report-status", sync.report_status,
                      "Post warren/sync (and warren/health, warren/mirrors with --rabbitmq-url) for the commit");
   AddCommitStatusFlags(sync_cmd, &sync.status);
   auto* sync_ns = sync_cmd->add_option("-n,--namespace", sync.default_namespace,
-                                       "Namespace for objects that name none, and of warren's inventory");
+                                       "Namespace for objects that name none");
 
   warren::cli::RunArgs run;
   auto* run_cmd = app.add_subcommand("run", "Keep the cluster and the broker equal to git: the long-running agent");
@@ -171,7 +171,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--log-level", run.log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
   run_cmd->add_option("--inventory-namespace", run.inventory_namespace,
-                      "Namespace of warren's inventory ConfigMap (default: that of -n)");
+                      "Namespace of warren's inventory ConfigMap (default: that of -n, or the context's)");
   run_cmd->add_option("--webhook-secret-file", run.webhook_secret_file,
                       "Serve POST /hooks/github|gitea|gitlab, verified with the secret in this file");
   AddCommitStatusFlags(run_cmd, &run.status);

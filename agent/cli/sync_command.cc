@@ -6,6 +6,7 @@
 #include "agent/cli/rabbit_connect.h"
 #include "agent/cli/commit_status_args.h"
 #include "agent/rabbitmq/cluster_probe.h"
+#include "agent/reconcile/kube_stage.h"
 #include "agent/reconcile/reconcile.h"
 
 namespace warren::cli {
@@ -104,7 +105,8 @@ int RunSync(const SyncArgs& args, std::ostream& out, std::ostream& err) {
   o.continue_on_error = args.continue_on_error;
   o.recreate_empty_queues = args.recreate_empty_queues;
   o.timeout = std::chrono::seconds(args.timeout_seconds);
-  o.inventory_namespace = args.inventory_namespace.empty() ? ns : args.inventory_namespace;
+  o.inventory_namespace = !args.inventory_namespace.empty() ? args.inventory_namespace
+                                                            : reconcile::DefaultInventoryNamespace(loaded.value().manifests.objects, ns);
   o.rabbit_inventory = args.rabbit.inventory;
   if (isatty(STDERR_FILENO)) o.progress = [&err](const std::string& line) { err << line << "\n"; };
   reconcile::Report report = reconcile::ReconcileOnce(loaded.value().manifests, targets, o, StopToken());

@@ -402,6 +402,16 @@ Result<Inventory> ReadInventory(kube::KubeClient& client, const std::string& ns,
   return out;
 }
 
+std::string DefaultInventoryNamespace(const std::vector<Object>& desired, const std::string& fallback) {
+  std::string shared;
+  for (const Object& o : desired) {
+    if (o.ns().empty()) continue;  // cluster-scoped
+    if (!shared.empty() && o.ns() != shared) return fallback;
+    shared = o.ns();
+  }
+  return shared.empty() ? fallback : shared;
+}
+
 Object Owned(const Object& o, const std::string& source) {
   Object out = o;
   Json& labels = out.mutable_doc()["metadata"]["labels"];

@@ -57,6 +57,10 @@ struct KubeStageOptions {
 using Inventory = std::map<ResourceKey, std::string>;
 Result<Inventory> ReadInventory(kube::KubeClient& client, const std::string& ns, const std::string& name);
 
+// Where the inventory goes when no one says: the namespace every namespaced desired object
+// shares (a ServiceAccount bound only there can then write it), else `fallback`.
+std::string DefaultInventoryNamespace(const std::vector<Object>& desired, const std::string& fallback);
+
 // The desired object as warren applies it: with its ownership labels.
 Object Owned(const Object& o, const std::string& source);
 

@@ -99,6 +99,10 @@ TEST_F(Kustomize, SyncThenDiffIsCleanAndAGeneratorChangeRollsTheConfigMap) {
                sts["metadata"]["annotations"].contains("config.kubernetes.io/origin"))
       << "warren's origin annotation never reaches the cluster";
 
+  // No -n: the inventory goes where all the objects are, not to the context's namespace.
+  EXPECT_EQ(emu_->Kubectl("get configmap warren-inventory -n dev").exit_code, 0);
+  EXPECT_EQ(emu_->Kubectl("get configmap warren-inventory -n default").exit_code, 1);
+
   RunResult diff = Warren("diff " + repo_ + "/overlays/dev");
   EXPECT_EQ(diff.exit_code, 0) << diff.out;
 
