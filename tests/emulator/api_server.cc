@@ -270,8 +270,9 @@ void ApiServer::ResourceRequest(Call& c) {
   if (!c.resource->create_only) {
     Attributes a{c.verb, c.resource->group, c.resource->name, c.sub, c.ns, c.name};
     std::lock_guard<std::mutex> lock(store_.mu());
-    if (!Authorize(c.user, a, RbacLister()).allowed)
-      return Fail(c.res, 403, "Forbidden", ForbiddenMessage(c.user, a, c.resource->Qualified()),
+    Decision d = Authorize(c.user, a, RbacLister());
+    if (!d.allowed)
+      return Fail(c.res, 403, "Forbidden", ForbiddenMessage(c.user, a, c.resource->Qualified(), d.reason),
                   {{"name", c.name}, {"group", c.resource->group}, {"kind", c.resource->name}});
   }
   if (c.verb == "watch") return Watch(c);

@@ -48,14 +48,19 @@ Decision Authorize(const UserInfo& user, const Attributes& a, const ListFn& list
   if (a.group == "authorization.k8s.io" && a.resource == "selfsubjectaccessreviews" && a.verb == "create")
     return {true, "RBAC: allowed by ClusterRoleBinding \"system:basic-user\""};
 
+  // Bindings of this user whose role does not exist: the RBAC authorizer's errors, which become
+  // the reason of a denial (the hint the seed article's readers needed for their 403).
+  std::vector<std::string> errors;
   auto check = [&](const Json& binding, const std::string& binding_ns) -> Decision {
     const Json subjects = binding.value("subjects", Json::array());
     auto subject = std::find_if(subjects.begin(), subjects.end(), [&](const Json& s) { return SubjectMatches(s, user); });
     if (subject == subjects.end()) return {};
     const Json ref = binding.value("roleRef", Json::object());
     const std::string role_kind = ref.value("kind", ""), role_name = ref.value("name", "");
+    bool found = false;
     for (const Json& role : list(role_kind, role_kind == "Role" ? binding_ns : "")) {
       if (role["metadata"].value("name", "") != role_name) continue;
+      found = true;
       for (const Json& rule : role.value("rules", Json::array()))
         if (RuleAllows(rule, a)) {
           std::string bname = binding["metadata"].value("name", "");
@@ -63,6 +68,10 @@ Decision Authorize(const UserInfo& user, const Attributes& a, const ListFn& list
                                                  : "RoleBinding \"" + bname + "/" + binding_ns + "\"";
           return {true, "RBAC: allowed by " + where + " of " + role_kind + " \"" + role_name + "\" to " + SubjectText(*subject)};
         }
+    }
+    if (!found) {
+      std::string lower = role_kind == "Role" ? "role" : "clusterrole";
+      errors.push_back(lower + ".rbac.authorization.k8s.io \"" + role_name + "\" not found");
     }
     return {};  // the role is missing or does not cover the request: nothing granted
   };
@@ -75,15 +84,19 @@ Decision Authorize(const UserInfo& user, const Attributes& a, const ListFn& list
       Decision d = check(b, a.ns);
       if (d.allowed) return d;
     }
-  return {false, ""};
+  if (errors.empty()) return {false, ""};
+  std::string joined;
+  for (const std::string& e : errors) joined += (joined.empty() ? "" : ", ") + e;
+  return {false, "RBAC: " + (errors.size() == 1 ? joined : "[" + joined + "]")};
 }
 
-std::string ForbiddenMessage(const UserInfo& user, const Attributes& a, const std::string& qualified_resource) {
+std::string ForbiddenMessage(const UserInfo& user, const Attributes& a, const std::string& qualified_resource,
+                             const std::string& reason) {
   std::string subject = qualified_resource + (a.name.empty() ? "" : " \"" + a.name + "\"");
   std::string res = a.subresource.empty() ? a.resource : a.resource + "/" + a.subresource;
   std::string scope = a.ns.empty() ? "at the cluster scope" : "in the namespace \"" + a.ns + "\"";
   return subject + " is forbidden: User \"" + user.name + "\" cannot " + a.verb + " resource \"" + res +
-         "\" in API group \"" + a.group + "\" " + scope;
+         "\" in API group \"" + a.group + "\" " + scope + (reason.empty() ? "" : ": " + reason);
 }
 
 }  // namespace emulator

@@ -24,14 +24,18 @@ using ListFn = std::function<std::vector<Json>(const std::string& kind, const st
 
 struct Decision {
   bool allowed = false;
-  std::string reason;  // RBAC: allowed by RoleBinding "rb/ns" of Role "r" to ServiceAccount "sa/ns"
+  // "RBAC: allowed by RoleBinding "rb/ns" of Role "r" to ServiceAccount "sa/ns"", or for a denial
+  // the RBAC errors met on the way ("RBAC: role.rbac.authorization.k8s.io "dev" not found"), or "".
+  std::string reason;
 };
 
 Decision Authorize(const UserInfo& user, const Attributes& a, const ListFn& list);
 
 // `statefulsets.apps "x" is forbidden: User "u" cannot get resource "statefulsets" in API group
 // "apps" in the namespace "dev"`.
-std::string ForbiddenMessage(const UserInfo& user, const Attributes& a, const std::string& qualified_resource);
+// `reason`: the denial's reason (RBAC errors), appended as the API server does.
+std::string ForbiddenMessage(const UserInfo& user, const Attributes& a, const std::string& qualified_resource,
+                             const std::string& reason);
 
 // A service account's user name and groups: system:serviceaccount:<ns>:<name>.
 UserInfo ServiceAccountUser(const std::string& ns, const std::string& name);

@@ -166,9 +166,11 @@ std::optional<Json> DecodeBody(const httplib::Request& req, httplib::Response& r
   std::string type = req.get_header_value("Content-Type");
   type = type.substr(0, type.find(';'));
   if (type == "application/vnd.kubernetes.protobuf") {
-    Fail(res, 415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: "
-                                           "application/json, application/yaml");
-    return std::nullopt;
+    std::string error;
+    auto object = DecodeObject(req.body, &error);
+    if (!object) Fail(res, 415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types "
+                                                        "include: application/json, application/yaml (" + error + ")");
+    return object;
   }
   auto docs = warren::DecodeYaml(req.body, "request body");
   if (!docs.ok() || docs.value().empty() || !docs.value()[0].value.is_object()) {

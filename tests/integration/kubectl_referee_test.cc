@@ -1,7 +1,8 @@
 // The real kubectl (1.32) against the API emulator: if kubectl disagrees, the emulator is wrong.
 // Each case is something kubectl does against a real cluster: server-side apply and its conflicts,
-// diff --server-side exit codes, delete, auth can-i for an RBAC-limited token, get -w, and the
-// errors a real server gives for removed API versions and immutable fields.
+// diff --server-side exit codes, delete, auth can-i for an RBAC-limited token (with the RBAC
+// authorizer's reasons), typed create (protobuf bodies), get -w, and the errors a real server
+// gives for removed API versions and immutable fields.
 #include <gtest/gtest.h>
 
 #include "tests/integration/emulator_process.h"
@@ -104,6 +105,12 @@ subjects: [{kind: ServiceAccount, name: warren, namespace: dev}]
 )");
   ASSERT_EQ(emu_->Kubectl("apply --server-side -f " + broken).exit_code, 0);
   EXPECT_EQ(emu_->Kubectl("auth can-i get statefulsets -n dev " + limited).exit_code, 1);
+  // ... and the RBAC authorizer says why, in the review and in the 403.
+  RunResult why = emu_->Kubectl("auth can-i get statefulsets -n dev --as system:serviceaccount:dev:warren");
+  EXPECT_EQ(why.exit_code, 1) << why.out;
+  EXPECT_TRUE(Has(why.out, "no - RBAC: role.rbac.authorization.k8s.io \"dev\" not found")) << why.out;
+  RunResult forbidden = emu_->Kubectl("get statefulsets -n dev " + limited);
+  EXPECT_TRUE(Has(forbidden.out, "in the namespace \"dev\": RBAC: role.rbac.authorization.k8s.io \"dev\" not found")) << forbidden.out;
 
   std::string role = WriteTemp("role-dev.yaml", R"(apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
@@ -117,6 +124,38 @@ rules: [{apiGroups: [apps], resources: [statefulsets], verbs: [get, list]}]
   // Impersonation by an admin gives the same answers (kubectl sends the review as protobuf).
   EXPECT_EQ(emu_->Kubectl("auth can-i list statefulsets -n dev --as system:serviceaccount:dev:warren").exit_code, 0);
   EXPECT_EQ(emu_->Kubectl("auth can-i list secrets -n dev --as system:serviceaccount:dev:warren").exit_code, 1);
+}
+
+// kubectl's typed create commands send protobuf bodies (the "k8s\0" envelope).
+TEST_F(KubectlReferee, TypedCreateCommandsSendProtobuf) {
+  for (const char* cmd : {"create namespace typed", "create configmap c1 -n typed --from-literal=a=b --from-literal=c=d",
+                          "create secret generic s1 -n typed --from-literal=password=hunter2 --type=example.com/x",
+                          "create serviceaccount sa1 -n typed", "create role r1 -n typed --verb=get,list --resource=endpoints",
+                          "create rolebinding rb1 -n typed --role=r1 --serviceaccount=typed:sa1",
+                          "create clusterrole cr1 --verb=get --resource=pods", "create clusterrolebinding crb1 --clusterrole=cr1 --user=alice"}) {
+    RunResult r = emu_->Kubectl(cmd);
+    EXPECT_EQ(r.exit_code, 0) << cmd << "\n" << r.out;
+    EXPECT_TRUE(Has(r.out, " created")) << r.out;
+  }
+  auto get = [&](const std::string& what) { return Json::parse(emu_->Kubectl("get " + what + " -o json").out); };
+  EXPECT_EQ(get("namespace typed")["metadata"]["labels"]["kubernetes.io/metadata.name"], "typed");
+  Json cm = get("configmap c1 -n typed");
+  EXPECT_EQ(cm["data"], Json({{"a", "b"}, {"c", "d"}}));
+  EXPECT_FALSE(cm["metadata"].contains("generateName")) << "empty strings are absent, as in JSON";
+  Json secret = get("secret s1 -n typed");
+  EXPECT_EQ(secret["data"]["password"], "aHVudGVyMg==");
+  EXPECT_EQ(secret["type"], "example.com/x");
+  EXPECT_EQ(get("role r1 -n typed")["rules"], Json::parse(R"([{"apiGroups":[""],"resources":["endpoints"],"verbs":["get","list"]}])"));
+  Json rb = get("rolebinding rb1 -n typed");
+  EXPECT_EQ(rb["roleRef"], Json({{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "Role"}, {"name", "r1"}}));
+  EXPECT_EQ(rb["subjects"], Json::parse(R"([{"kind":"ServiceAccount","name":"sa1","namespace":"typed"}])"));
+  EXPECT_EQ(get("clusterrolebinding crb1")["subjects"][0]["name"], "alice");
+  // What the typed binding grants is what the authorizer sees.
+  EXPECT_EQ(emu_->Kubectl("auth can-i list endpoints -n typed --as system:serviceaccount:typed:sa1").exit_code, 0);
+  // A second create is AlreadyExists, as on a real server.
+  RunResult again = emu_->Kubectl("create configmap c1 -n typed --from-literal=a=b");
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_TRUE(Has(again.out, "configmaps \"c1\" already exists")) << again.out;
 }
 
 TEST_F(KubectlReferee, GetWatchPrintsChanges) {
