@@ -61,7 +61,8 @@ struct Schema;
 struct Field {
   int number;
   const char* json;
-  enum Kind { kString, kBytes, kBool, kInt, kMessage, kStringMap, kBytesMap, kStrings, kMessages, kServerSet } kind;
+  // kInt: a pointer field, kept when 0 (replicas: 0); kNonZeroInt: omitted when 0, as in JSON.
+  enum Kind { kString, kBytes, kBool, kInt, kNonZeroInt, kIntOrString, kMessage, kStringMap, kBytesMap, kStrings, kMessages, kServerSet } kind;
   const Schema* message = nullptr;
 };
 struct Schema {
@@ -119,10 +120,45 @@ const Schema kRoleBinding{"RoleBinding",
                            {2, "subjects", Field::kMessages, &kSubject},
                            {3, "roleRef", Field::kMessage, &kRoleRef}}};
 
+// What `kubectl create deployment|service` send; every other field arrives as a zero value.
+const Schema kLabelSelector{"LabelSelector", {{1, "matchLabels", Field::kStringMap}}};
+const Schema kContainerPort{"ContainerPort", {{1, "name", Field::kString}, {3, "containerPort", Field::kInt}, {4, "protocol", Field::kString}}};
+const Schema kEnvVar{"EnvVar", {{1, "name", Field::kString}, {2, "value", Field::kString}}};
+const Schema kContainer{"Container",
+                        {{1, "name", Field::kString},
+                         {2, "image", Field::kString},
+                         {3, "command", Field::kStrings},
+                         {4, "args", Field::kStrings},
+                         {6, "ports", Field::kMessages, &kContainerPort},
+                         {7, "env", Field::kMessages, &kEnvVar}}};
+const Schema kPodSpec{"PodSpec", {{2, "containers", Field::kMessages, &kContainer}}};
+const Schema kPodTemplateSpec{"PodTemplateSpec", {{1, "metadata", Field::kMessage, &kObjectMeta}, {2, "spec", Field::kMessage, &kPodSpec}}};
+const Schema kDeploymentSpec{"DeploymentSpec",
+                             {{1, "replicas", Field::kInt},
+                              {2, "selector", Field::kMessage, &kLabelSelector},
+                              {3, "template", Field::kMessage, &kPodTemplateSpec}}};
+const Schema kDeployment{"Deployment",
+                         {{1, "metadata", Field::kMessage, &kObjectMeta}, {2, "spec", Field::kMessage, &kDeploymentSpec}, {3, "status", Field::kServerSet}}};
+const Schema kServicePort{"ServicePort",
+                          {{1, "name", Field::kString},
+                           {2, "protocol", Field::kString},
+                           {3, "port", Field::kInt},
+                           {4, "targetPort", Field::kIntOrString},
+                           {5, "nodePort", Field::kNonZeroInt}}};
+const Schema kServiceSpec{"ServiceSpec",
+                          {{1, "ports", Field::kMessages, &kServicePort},
+                           {2, "selector", Field::kStringMap},
+                           {3, "clusterIP", Field::kString},
+                           {4, "type", Field::kString},
+                           {10, "externalName", Field::kString}}};
+const Schema kService{"Service",
+                      {{1, "metadata", Field::kMessage, &kObjectMeta}, {2, "spec", Field::kMessage, &kServiceSpec}, {3, "status", Field::kServerSet}}};
+
 const Schema* SchemaOf(const std::string& kind) {
   static const std::map<std::string, const Schema*> kKinds = {
       {"Namespace", &kNamespace}, {"ConfigMap", &kConfigMap}, {"Secret", &kSecret}, {"ServiceAccount", &kServiceAccount},
-      {"Role", &kRole}, {"ClusterRole", &kRole}, {"RoleBinding", &kRoleBinding}, {"ClusterRoleBinding", &kRoleBinding}};
+      {"Role", &kRole}, {"ClusterRole", &kRole}, {"RoleBinding", &kRoleBinding}, {"ClusterRoleBinding", &kRoleBinding},
+      {"Deployment", &kDeployment}, {"Service", &kService}};
   auto it = kKinds.find(kind);
   return it == kKinds.end() ? nullptr : it->second;
 }
@@ -160,6 +196,17 @@ bool ParseInOrder(const std::string& s, std::vector<RawField>* out) {
   return true;
 }
 
+// A zero value: 0, "", or a message of zero values (an empty strategy is {type: ""}).
+bool IsZero(const RawField& f, int depth = 0) {
+  if (f.varint) return f.value == 0;
+  if (f.bytes.empty()) return true;
+  std::vector<RawField> inner;
+  if (depth > 8 || !ParseInOrder(f.bytes, &inner)) return false;
+  for (const RawField& i : inner)
+    if (!IsZero(i, depth + 1)) return false;
+  return true;
+}
+
 std::optional<Json> DecodeMessage(const std::string& bytes, const Schema& schema, std::string* error) {
   std::vector<RawField> raw;
   if (!ParseInOrder(bytes, &raw)) {
@@ -171,6 +218,8 @@ std::optional<Json> DecodeMessage(const std::string& bytes, const Schema& schema
     const Field* f = nullptr;
     for (const Field& candidate : schema.fields)
       if (candidate.number == r.number) f = &candidate;
+    // Go's encoder writes every non-pointer field, so most unknown fields are zero values.
+    if (!f && IsZero(r)) continue;
     if (!f) {
       *error = std::string(schema.name) + " field " + std::to_string(r.number) + " is not understood by the emulator";
       return std::nullopt;
@@ -183,6 +232,26 @@ std::optional<Json> DecodeMessage(const std::string& bytes, const Schema& schema
       case Field::kBytes: out[f->json] = warren::Base64Encode(r.bytes); break;
       case Field::kBool: out[f->json] = r.value != 0; break;
       case Field::kInt: out[f->json] = static_cast<long long>(r.value); break;
+      case Field::kNonZeroInt:
+        if (r.value != 0) out[f->json] = static_cast<long long>(r.value);
+        break;
+      case Field::kIntOrString: {  // type = 1 (0 int, 1 string), intVal = 2, strVal = 3
+        std::vector<RawField> parts;
+        if (!ParseInOrder(r.bytes, &parts)) {
+          *error = "malformed IntOrString in " + std::string(schema.name);
+          return std::nullopt;
+        }
+        unsigned long long type = 0, int_val = 0;
+        std::string str_val;
+        for (const RawField& p : parts) {
+          if (p.number == 1) type = p.value;
+          if (p.number == 2) int_val = p.value;
+          if (p.number == 3) str_val = p.bytes;
+        }
+        if (type == 1) out[f->json] = str_val;
+        else out[f->json] = static_cast<long long>(int_val);
+        break;
+      }
       case Field::kStrings: out[f->json].push_back(r.bytes); break;
       case Field::kMessage:
       case Field::kMessages: {

@@ -1,6 +1,6 @@
 // Just enough of Kubernetes' protobuf encoding to read what kubectl sends as protobuf: the
 // objects its typed `kubectl create` commands build (namespace, configmap, secret, serviceaccount,
-// role, rolebinding, clusterrole, clusterrolebinding) and a SelfSubjectAccessReview
+// role, rolebinding, clusterrole, clusterrolebinding, deployment, service) and a SelfSubjectAccessReview
 // (`kubectl auth can-i`). Field numbers are those of the API's generated.proto files.
 #pragma once
 

@@ -132,7 +132,9 @@ TEST_F(KubectlReferee, TypedCreateCommandsSendProtobuf) {
                           "create secret generic s1 -n typed --from-literal=password=hunter2 --type=example.com/x",
                           "create serviceaccount sa1 -n typed", "create role r1 -n typed --verb=get,list --resource=endpoints",
                           "create rolebinding rb1 -n typed --role=r1 --serviceaccount=typed:sa1",
-                          "create clusterrole cr1 --verb=get --resource=pods", "create clusterrolebinding crb1 --clusterrole=cr1 --user=alice"}) {
+                          "create clusterrole cr1 --verb=get --resource=pods", "create clusterrolebinding crb1 --clusterrole=cr1 --user=alice",
+                          "create deployment web -n typed --image=nginx:1.27 --replicas=2 --port=8080",
+                          "create service clusterip web -n typed --tcp=80:8080", "create service nodeport np -n typed --tcp=81:http"}) {
     RunResult r = emu_->Kubectl(cmd);
     EXPECT_EQ(r.exit_code, 0) << cmd << "\n" << r.out;
     EXPECT_TRUE(Has(r.out, " created")) << r.out;
@@ -150,6 +152,17 @@ TEST_F(KubectlReferee, TypedCreateCommandsSendProtobuf) {
   EXPECT_EQ(rb["roleRef"], Json({{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "Role"}, {"name", "r1"}}));
   EXPECT_EQ(rb["subjects"], Json::parse(R"([{"kind":"ServiceAccount","name":"sa1","namespace":"typed"}])"));
   EXPECT_EQ(get("clusterrolebinding crb1")["subjects"][0]["name"], "alice");
+  Json deploy = get("deployment web -n typed");
+  EXPECT_EQ(deploy["spec"]["replicas"], 2);
+  EXPECT_EQ(deploy["spec"]["template"]["spec"]["containers"][0]["image"], "nginx:1.27");
+  EXPECT_EQ(deploy["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"], 8080);
+  Json web = get("service web -n typed")["spec"];
+  EXPECT_EQ(web["ports"][0]["targetPort"], 8080);
+  EXPECT_FALSE(web["ports"][0].contains("nodePort")) << web.dump();
+  Json np = get("service np -n typed")["spec"];
+  EXPECT_EQ(np["type"], "NodePort");
+  EXPECT_EQ(np["ports"][0]["targetPort"], "http");
+  EXPECT_GE(np["ports"][0]["nodePort"].get<int>(), 30000) << "allocated by the server";
   // What the typed binding grants is what the authorizer sees.
   EXPECT_EQ(emu_->Kubectl("auth can-i list endpoints -n typed --as system:serviceaccount:typed:sa1").exit_code, 0);
   // A second create is AlreadyExists, as on a real server.
