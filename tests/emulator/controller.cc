@@ -104,8 +104,13 @@ void ApiServer::ReconcileStatefulSet(const Json& sts) {
   // Pending pods become ready, one step per tick.
   for (auto& [i, pod] : pods) {
     if (Ready(pod)) continue;
+    // As the kubelet reports a started pod: each container ready, running, never restarted.
+    Json statuses = Json::array();
+    for (const Json& c : pod["spec"].value("containers", Json::array()))
+      statuses.push_back({{"name", c.value("name", "")}, {"image", c.value("image", "")}, {"ready", true}, {"started", true},
+                          {"restartCount", 0}, {"state", {{"running", {{"startedAt", pod["metadata"].value("creationTimestamp", "")}}}}}});
     pod["status"] = {{"phase", "Running"}, {"podIP", "10.244.0." + std::to_string(10 + i)},
-                     {"conditions", Json::array({{{"type", "Ready"}, {"status", "True"}}})}};
+                     {"conditions", Json::array({{{"type", "Ready"}, {"status", "True"}}})}, {"containerStatuses", statuses}};
     pod = store_.Put(pods_r, pod);
   }
 

@@ -14,6 +14,7 @@
 #include "tests/emulator/defaults.h"
 #include "tests/emulator/fields.h"
 #include "tests/emulator/protobuf.h"
+#include "tests/emulator/tables.h"
 #include "tests/emulator/validate.h"
 
 namespace emulator {
@@ -49,10 +50,13 @@ Json ScaleOf(const Json& obj) {
 
 void ApiServer::GetOrList(Call& c) {
   const Resource& r = *c.resource;
+  bool table = c.sub.empty() && WantsTable(c.req.get_header_value("Accept"));
+  std::string include_object = c.req.get_param_value("includeObject");
   std::lock_guard<std::mutex> lock(store_.mu());
   if (c.verb == "get") {
     auto obj = store_.Get(r, c.ns, c.name);
     if (!obj) return NotFound(c.res, r, c.name);
+    if (table) return Reply(c.res, 200, ToTable(r, {*obj}, include_object, {{"resourceVersion", (*obj)["metadata"]["resourceVersion"]}}, std::time(nullptr)));
     return Reply(c.res, 200, c.sub == "scale" ? ScaleOf(*obj) : *obj);
   }
   std::vector<Json> all = store_.List(r, c.ns);
@@ -84,6 +88,7 @@ void ApiServer::GetOrList(Call& c) {
     meta["continue"] = list_rv + ":" + std::to_string(i);
     meta["remainingItemCount"] = all.size() - i;
   }
+  if (table) return Reply(c.res, 200, ToTable(r, std::vector<Json>(items.begin(), items.end()), include_object, meta, std::time(nullptr)));
   Reply(c.res, 200, {{"kind", r.kind + "List"}, {"apiVersion", r.GroupVersion()}, {"metadata", meta}, {"items", items}});
 }
 
@@ -102,6 +107,9 @@ void ApiServer::Watch(Call& c) {
   std::string labels = req.get_param_value("labelSelector"), fields = req.get_param_value("fieldSelector");
   if (!name.empty()) fields = "metadata.name=" + name;
   state->bookmarks = req.get_param_value("allowWatchBookmarks") == "true";
+  // `kubectl get -w` watches for Tables: each event's object is then a one-row Table.
+  bool table = WantsTable(req.get_header_value("Accept"));
+  std::string include_object = req.get_param_value("includeObject");
   int timeout = req.has_param("timeoutSeconds") ? std::stoi(req.get_param_value("timeoutSeconds")) : 1800;
   state->deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
   state->last_sent = std::chrono::steady_clock::now();
@@ -121,8 +129,11 @@ void ApiServer::Watch(Call& c) {
   c.res.status = 200;
   // ";stream=watch" as for protobuf watches; it also keeps cpp-httplib from gzipping the stream,
   // which would hold events back until the watch ends.
-  c.res.set_chunked_content_provider("application/json;stream=watch", [this, state, r, ns, labels, fields](size_t, httplib::DataSink& sink) {
-    auto send = [&](const Json& event) {
+  c.res.set_chunked_content_provider("application/json;stream=watch", [this, state, r, ns, labels, fields, table, include_object](size_t, httplib::DataSink& sink) {
+    auto send = [&](Json event) {
+      if (table && (event["type"] == "ADDED" || event["type"] == "MODIFIED" || event["type"] == "DELETED"))
+        event["object"] = ToTable(*r, {event["object"]}, include_object,
+                                  {{"resourceVersion", event["object"]["metadata"].value("resourceVersion", "")}}, std::time(nullptr));
       std::string line = event.dump() + "\n";
       state->last_sent = std::chrono::steady_clock::now();
       return sink.write(line.data(), line.size());

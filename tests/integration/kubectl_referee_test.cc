@@ -27,6 +27,18 @@ class KubectlReferee : public ::testing::Test {
     ASSERT_EQ(rollout.exit_code, 0) << rollout.out;
   }
   static void TearDownTestSuite() { delete emu_; }
+  // What `kubectl get ARGS -w` printed while `act` ran (started 1.5 s before it, stopped after
+  // `seconds`, as a person watching would).
+  static std::string WatchWhile(const std::string& args, int seconds, const std::function<void()>& act) {
+    std::string out = emu_->dir() + "/watch-" + std::to_string(seconds) + ".txt";
+    std::string cmd = "timeout " + std::to_string(seconds) + " kubectl --kubeconfig " + emu_->kubeconfig() + " --cache-dir " +
+                      emu_->dir() + "/cache get " + args + " -w > " + out + " 2>&1 &";
+    EXPECT_EQ(std::system(cmd.c_str()), 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    act();
+    std::this_thread::sleep_for(std::chrono::seconds(seconds) - std::chrono::milliseconds(1000));
+    return ReadText(out);
+  }
   static EmulatorProcess* emu_;
   static RunResult applied_;  // kubectl apply --server-side -R -f manifests/
 };
@@ -171,18 +183,42 @@ TEST_F(KubectlReferee, TypedCreateCommandsSendProtobuf) {
   EXPECT_TRUE(Has(again.out, "configmaps \"c1\" already exists")) << again.out;
 }
 
+// kubectl get asks for server-side Tables: the columns a real server prints.
+TEST_F(KubectlReferee, GetPrintsTheServersColumns) {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"statefulsets -n dev", {"NAME       READY   AGE", "rabbitmq   3/3"}},
+      {"statefulset rabbitmq -n dev -o wide", {"CONTAINERS   IMAGES", "rabbitmq     rabbitmq:3.13-management"}},
+      {"pods -n dev -o wide", {"READY   STATUS    RESTARTS", "rabbitmq-0   1/1     Running   0", "10.244.0."}},
+      {"services -n dev -o wide",
+       {"TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)", "ClusterIP   None         <none>        4369/TCP,5672/TCP,25672/TCP",
+        "app.kubernetes.io/name=rabbitmq"}},
+      {"pvc -n dev", {"Bound", "5Gi        RWO"}},
+      {"all -n dev", {"statefulset.apps/rabbitmq   3/3", "service/rabbitmq-client   ClusterIP"}},
+      {"rolebindings -n dev -o wide", {"Role/rabbitmq-peer-discovery", "dev/rabbitmq"}},
+  };
+  for (const auto& [args, wants] : cases) {
+    RunResult r = emu_->Kubectl("get " + args);
+    EXPECT_EQ(r.exit_code, 0) << args << "\n" << r.out;
+    for (const std::string& want : wants) EXPECT_TRUE(Has(r.out, want)) << "kubectl get " << args << "\n" << r.out;
+  }
+}
+
+// kubectl get -w shows the READY column move as the controller brings a pod up.
+TEST_F(KubectlReferee, GetWatchShowsReadinessChange) {
+  std::string text = WatchWhile("statefulsets -n dev", 6, [] {
+    ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=4").exit_code, 0);
+  });
+  EXPECT_TRUE(Has(text, "rabbitmq   3/3")) << text;
+  EXPECT_TRUE(Has(text, "rabbitmq   3/4")) << text;
+  EXPECT_TRUE(Has(text, "rabbitmq   4/4")) << text;
+}
+
 TEST_F(KubectlReferee, GetWatchPrintsChanges) {
-  std::string out = emu_->dir() + "/watch.txt";
-  std::string cmd = "timeout 4 kubectl --kubeconfig " + emu_->kubeconfig() + " --cache-dir " + emu_->dir() +
-                    "/cache get configmaps -n dev -w --output-watch-events > " + out + " 2>&1 &";
-  ASSERT_EQ(std::system(cmd.c_str()), 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  std::string cm = WriteTemp("cm-watched.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: watched, namespace: dev}\n");
-  ASSERT_EQ(emu_->Kubectl("apply --server-side -f " + cm).exit_code, 0);
-  ASSERT_EQ(emu_->Kubectl("delete configmap watched -n dev").exit_code, 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(3000));
-  std::ifstream in(out);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text = WatchWhile("configmaps -n dev --output-watch-events", 4, [] {
+    std::string cm = WriteTemp("cm-watched.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: watched, namespace: dev}\n");
+    ASSERT_EQ(emu_->Kubectl("apply --server-side -f " + cm).exit_code, 0);
+    ASSERT_EQ(emu_->Kubectl("delete configmap watched -n dev").exit_code, 0);
+  });
   EXPECT_TRUE(Has(text, "ADDED      watched")) << text;
   EXPECT_TRUE(Has(text, "DELETED    watched")) << text;
 }
