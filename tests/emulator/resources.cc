@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "tests/emulator/openapi_types.h"
+
 namespace emulator {
 namespace {
 
@@ -140,7 +142,9 @@ Json OpenApiDocument(const std::string& group_version) {
     Json params = Json::array({{{"name", "fieldValidation"}, {"in", "query"}, {"schema", {{"type", "string"}}}},
                                {{"name", "fieldManager"}, {"in", "query"}, {"schema", {{"type", "string"}}}},
                                {{"name", "dryRun"}, {"in", "query"}, {"schema", {{"type", "string"}}}}});
-    std::string schema = "com.warren.emulator." + (r.group.empty() ? std::string("core") : r.group) + "." + r.version + "." + r.kind;
+    std::string typed = TypedSchemaId(r.group, r.version, r.kind);
+    std::string schema = !typed.empty() ? typed
+                                        : "com.warren.emulator." + (r.group.empty() ? std::string("core") : r.group) + "." + r.version + "." + r.kind;
     Json ok = {{"200", {{"description", "OK"},
                         {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/" + schema}}}}}}}}}};
     if (r.create_only) {
@@ -154,9 +158,11 @@ Json OpenApiDocument(const std::string& group_version) {
       paths[OpenApiPath(r, false)] = {{"get", {{"x-kubernetes-group-version-kind", gvk}, {"responses", ok}}},
                                       {"post", {{"x-kubernetes-group-version-kind", gvk}, {"parameters", params}, {"responses", ok}}}};
     }
-    // Objects are free-form to the emulator: any field is accepted (validation is its own code).
-    schemas[schema] = {{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true},
-                       {"x-kubernetes-group-version-kind", Json::array({gvk})}};
+    // Kinds described in openapi_types carry their shape (for kubectl explain); the others are
+    // free-form. Validation is the emulator's own code either way.
+    if (!typed.empty()) AddSchemaClosure(typed, &schemas);
+    else schemas[schema] = {{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}};
+    schemas[schema]["x-kubernetes-group-version-kind"] = Json::array({gvk});
   }
   if (paths.empty()) return nullptr;
   return {{"openapi", "3.0.0"}, {"info", {{"title", "Kubernetes"}, {"version", "v1.32.4"}}}, {"paths", paths},

@@ -1,8 +1,8 @@
 // The real kubectl (1.32) against the API emulator: if kubectl disagrees, the emulator is wrong.
 // Each case is something kubectl does against a real cluster: server-side apply and its conflicts,
 // diff --server-side exit codes, delete, auth can-i for an RBAC-limited token (with the RBAC
-// authorizer's reasons), typed create (protobuf bodies), get -w, and the errors a real server
-// gives for removed API versions and immutable fields.
+// authorizer's reasons), typed create (protobuf bodies), server-side Tables (get, -o wide, -w),
+// explain, and the errors a real server gives for removed API versions and immutable fields.
 #include <gtest/gtest.h>
 
 #include "tests/integration/emulator_process.h"
@@ -201,6 +201,23 @@ TEST_F(KubectlReferee, GetPrintsTheServersColumns) {
     EXPECT_EQ(r.exit_code, 0) << args << "\n" << r.out;
     for (const std::string& want : wants) EXPECT_TRUE(Has(r.out, want)) << "kubectl get " << args << "\n" << r.out;
   }
+}
+
+// kubectl explain walks the OpenAPI v3 schemas down to the pod template's containers.
+TEST_F(KubectlReferee, ExplainReachesThePodTemplate) {
+  RunResult tmpl = emu_->Kubectl("explain statefulset.spec.template");
+  EXPECT_EQ(tmpl.exit_code, 0) << tmpl.out;
+  EXPECT_TRUE(Has(tmpl.out, "KIND:       StatefulSet")) << tmpl.out;
+  EXPECT_TRUE(Has(tmpl.out, "FIELD: template <PodTemplateSpec>")) << tmpl.out;
+  EXPECT_TRUE(Has(tmpl.out, "spec\t<PodSpec>")) << tmpl.out;
+  RunResult ports = emu_->Kubectl("explain statefulset.spec.template.spec.containers.ports");
+  EXPECT_TRUE(Has(ports.out, "FIELD: ports <[]ContainerPort>")) << ports.out;
+  EXPECT_TRUE(Has(ports.out, "containerPort\t<integer> -required-")) << ports.out;
+  RunResult vct = emu_->Kubectl("explain sts.spec.volumeClaimTemplates.spec");
+  EXPECT_TRUE(Has(vct.out, "accessModes\t<[]string>")) << vct.out;
+  RunResult missing = emu_->Kubectl("explain statefulset.spec.nosuchfield");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_TRUE(Has(missing.out, "field \"nosuchfield\" does not exist")) << missing.out;
 }
 
 // kubectl get -w shows the READY column move as the controller brings a pod up.
