@@ -295,7 +295,54 @@ std::string TooLarge(const std::string& file, size_t size, size_t limit) {
          std::to_string(limit) + " bytes";
 }
 
+// The characters YAML allows in a stream (as Kubernetes' reader, go-yaml, checks them): tab, line
+// feed, carriage return, printable ASCII, NEL, and the rest of Unicode but for surrogates,
+// U+FFFE/U+FFFF and a byte-order mark after the start.
+bool Printable(uint32_t c) {
+  return c == 0x09 || c == 0x0A || c == 0x0D || (c >= 0x20 && c <= 0x7E) || c == 0x85 || (c >= 0xA0 && c <= 0xD7FF) ||
+         (c >= 0xE000 && c <= 0xFFFD && c != 0xFEFF) || (c >= 0x10000 && c <= 0x10FFFF);
+}
+
+// Decodes one UTF-8 sequence at text[i]; 0 when it is not valid UTF-8 (overlong, truncated, a
+// surrogate, past U+10FFFF).
+size_t Utf8At(std::string_view text, size_t i, uint32_t* c) {
+  auto b = [&](size_t k) { return static_cast<unsigned char>(text[i + k]); };
+  unsigned char lead = b(0);
+  size_t n = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+  if (n == 0 || i + n > text.size()) return 0;
+  uint32_t v = n == 1 ? lead : n == 2 ? lead & 0x1F : n == 3 ? lead & 0x0F : lead & 0x07;
+  for (size_t k = 1; k < n; ++k) {
+    if ((b(k) & 0xC0) != 0x80) return 0;
+    v = (v << 6) | (b(k) & 0x3F);
+  }
+  static const uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (v < kMin[n] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
+  *c = v;
+  return n;
+}
+
 }  // namespace
+
+Status CheckYamlCharacters(std::string_view text, const std::string& file) {
+  size_t i = text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;  // a leading BOM is fine
+  int line = 1, column = 1;
+  auto where = [&] { return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": "; };
+  char hex[16];
+  while (i < text.size()) {
+    uint32_t c = 0;
+    size_t n = Utf8At(text, i, &c);
+    if (n == 0) return Status::Invalid(where() + "invalid UTF-8 (Kubernetes reads manifests as UTF-8)");
+    if (!Printable(c)) {
+      if (c == 0xFEFF) return Status::Invalid(where() + "a byte-order mark inside the document is not allowed");
+      snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(c));
+      return Status::Invalid(where() + "control character " + hex + " is not allowed (Kubernetes' YAML reader refuses it)");
+    }
+    if (c == '\n') ++line, column = 1;
+    else ++column;
+    i += n;
+  }
+  return Status::Ok();
+}
 
 std::string MappingKeyString(const Json& k) {
   if (k.is_string()) return k.get<std::string>();
@@ -336,6 +383,8 @@ Result<std::vector<Document>> DecodeYaml(std::string_view text, const std::strin
                                          const DecodeOptions& options) {
   if (text.size() > options.max_bytes)
     return Status::Limit(TooLarge(file, text.size(), options.max_bytes));
+  WARREN_RETURN_IF_ERROR(CheckYamlCharacters(text, file));
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   // Most manifests are in the subset the fast reader knows; it gives up on anything else.
   if (!options.record_positions && !options.disable_fast_path) {
     if (auto fast = FastDecodeYaml(text, options.max_depth)) {
@@ -365,6 +414,8 @@ Result<Document> DecodeJson(std::string_view text, const std::string& file,
                             const DecodeOptions& options) {
   if (text.size() > options.max_bytes)
     return Status::Limit(TooLarge(file, text.size(), options.max_bytes));
+  WARREN_RETURN_IF_ERROR(CheckYamlCharacters(text, file));  // kubectl reads JSON through its YAML reader
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   bool too_deep = false;
   auto depth_guard = [&](int depth, Json::parse_event_t, Json&) {
     if (depth > options.max_depth) too_deep = true;

@@ -37,6 +37,10 @@ struct Document {
   std::shared_ptr<const PositionIndex> positions;  // set when record_positions
 };
 
+// Refuses what Kubernetes' YAML reader refuses before parsing: invalid UTF-8, control characters,
+// and a byte-order mark anywhere but at the start; the error names file:line:column.
+Status CheckYamlCharacters(std::string_view text, const std::string& file);
+
 // Splits a YAML stream into documents. `file` is used in locations and messages only.
 Result<std::vector<Document>> DecodeYaml(std::string_view text, const std::string& file,
                                          const DecodeOptions& options = {});

@@ -132,7 +132,8 @@ void CheckPlainStart(std::string_view s) {
 
 Json PlainValue(std::string_view s) {
   CheckPlainStart(s);
-  if (s.find(": ") != std::string_view::npos) GiveUp();
+  // ": " or a final ":" makes a mapping where a value belongs (yaml-cpp: "illegal map value").
+  if (s.find(": ") != std::string_view::npos || s.back() == ':') GiveUp();
   Json v = ResolvePlainScalar(std::string(s));
   if (v.is_number_float() && !std::isfinite(v.get<double>())) GiveUp();  // the slow path explains
   return v;

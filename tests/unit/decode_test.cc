@@ -84,6 +84,41 @@ TEST(DecodeYaml, BadInputNamesFileLineAndColumn) {
   }
 }
 
+// What Kubernetes' YAML reader refuses, refused before either parser sees it (fuzzing found the
+// fast reader keeping a NUL that yaml-cpp turned into another character).
+TEST(DecodeYaml, ControlCharactersInvalidUtf8AndInnerByteOrderMarksAreRefused) {
+  struct Case {
+    std::string text, message;
+  };
+  const Case cases[] = {
+      {std::string("metadata:\n  labels:\n    \x01") + '\0' + "app: x\n", "in.yaml:3:5: control character U+0001 is not allowed"},
+      {"a: b\x7f\n", "in.yaml:1:5: control character U+007F is not allowed"},
+      {"a: \xC3\x28\n", "in.yaml:1:4: invalid UTF-8"},
+      {"a: \xE2\x82\n", "in.yaml:1:4: invalid UTF-8"},                // truncated
+      {"a: \xC0\xAF\n", "in.yaml:1:4: invalid UTF-8"},                // overlong "/"
+      {"a: \xED\xA0\x80\n", "in.yaml:1:4: invalid UTF-8"},           // a surrogate
+      {"a: 1\nb: \xEF\xBB\xBFx\n", "in.yaml:2:4: a byte-order mark inside the document is not allowed"},
+  };
+  for (const Case& c : cases) {
+    for (bool fast : {true, false}) {
+      DecodeOptions o;
+      o.disable_fast_path = !fast;
+      auto r = DecodeYaml(c.text, "in.yaml", o);
+      ASSERT_FALSE(r.ok()) << c.message;
+      EXPECT_NE(r.status().message().find(c.message), std::string::npos) << r.status().message();
+    }
+  }
+  auto json = DecodeJson("{\"a\":\n \"x\x01\"}", "in.json");
+  ASSERT_FALSE(json.ok());
+  EXPECT_NE(json.status().message().find("in.json:2:4: control character U+0001"), std::string::npos) << json.status().message();
+  // Allowed: a byte-order mark at the start, tabs, CR LF, and any printable Unicode.
+  auto bom = DecodeYaml("\xEF\xBB\xBF" "a: caf\xC3\xA9\t\xF0\x9F\x90\x87\r\nb: 2\r\n", "bom.yaml");
+  ASSERT_TRUE(bom.ok()) << bom.status().message();
+  EXPECT_EQ(bom.value()[0].value, Json({{"a", "caf\xC3\xA9\t\xF0\x9F\x90\x87"}, {"b", 2}}));
+  auto bom_json = DecodeJson("\xEF\xBB\xBF" "{\"a\": 1}", "bom.json");
+  ASSERT_TRUE(bom_json.ok()) << bom_json.status().message();
+}
+
 TEST(DecodeYaml, AliasBombFailsFastWithLimitError) {
   // Build a proper billion-laughs: each level lists the previous anchor nine times.
   std::string bomb = "a: &a [x,x,x,x,x,x,x,x,x]\n";

@@ -99,8 +99,24 @@ TEST(FastYaml, GivesUpOnWhatItDoesNotRead) {
       "a: .inf\n",                        // no JSON form: the slow path explains
       "a: \"\\N\"\n",                     // rarer escapes
       "a: 1\n...\n",                      // document end marker
+      "a: value ends with:\n",           // a final ':' is a mapping indicator, not text
   };
   for (const char* c : cases) EXPECT_FALSE(FastDecodeYaml(c, 100).has_value()) << c;
+}
+
+// Found by fuzzing: the fast reader must never accept what yaml-cpp rejects.
+TEST(FastYaml, NeverAcceptsWhatYamlCppRejects) {
+  const char* cases[] = {
+      "metadata:\n  namespace: e \"dev\", which does not exist:\n  name: x\n",
+      "a: x:\nb: 1\n",
+  };
+  for (const char* c : cases) {
+    DecodeOptions slow_options;
+    slow_options.disable_fast_path = true;
+    EXPECT_FALSE(DecodeYaml(c, "case.yaml", slow_options).ok()) << c;
+    EXPECT_FALSE(FastDecodeYaml(c, 100).has_value()) << c;
+    EXPECT_FALSE(DecodeYaml(c, "case.yaml").ok()) << c;
+  }
 }
 
 TEST(FastYaml, DecodeYamlUsesItAndStillReportsErrorsPrecisely) {
