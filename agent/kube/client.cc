@@ -192,7 +192,10 @@ Status KubeClient::Discover(bool force) {
 }
 
 Result<ResourceInfo> KubeClient::Resolve(const std::string& api_version, const std::string& kind) {
-  auto [group, version] = SplitApiVersion(api_version);
+  // (Not a structured binding: clang before 16 cannot capture one in the lambda below.)
+  const std::pair<std::string, std::string> split = SplitApiVersion(api_version);
+  const std::string& group = split.first;
+  const std::string& version = split.second;
   auto lookup = [&]() -> std::optional<ResourceInfo> {
     std::lock_guard<std::mutex> lock(shared_->discovery_mu);
     auto it = shared_->kinds.find({group, kind});

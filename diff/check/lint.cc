@@ -29,26 +29,58 @@ const std::vector<RuleInfo>& Rules() {
       {"classic-mirrored-queues", Severity::kWarning, "classic queue mirroring (ha-mode), removed in RabbitMQ 4.0"},
       {"management-exposed", Severity::kWarning, "management port 15672 exposed via NodePort/LoadBalancer"},
       {"non-string-value", Severity::kError, "boolean or number where Kubernetes expects a string"},
+      {"invalid-shape", Severity::kError, "a field holds a string, number or list where its kind has a mapping (or the reverse)"},
   };
   return kRules;
 }
 
-Findings Lint(const std::vector<Object>& objects) {
-  ManifestIndex index(objects);
+Findings Lint(const std::vector<Object>& all) {
   Findings out;
-  CheckRemovedApiVersions(index, &out);
-  CheckRoleRefs(index, &out);
-  CheckServiceAccounts(index, &out);
-  CheckPeerDiscoveryRbac(index, &out);
-  CheckSecretAndConfigMapRefs(index, &out);
-  CheckStatefulSets(index, &out);
-  CheckNodeNaming(index, &out);
-  CheckClusterDomain(index, &out);
-  CheckLiteralCredentials(index, &out);
-  CheckMemorySettings(index, &out);
-  CheckRabbitTopology(index, &out);
-  CheckManagementExposure(index, &out);
-  CheckStringValues(index, &out);
+  std::vector<Object> objects;
+  for (const Object& o : all) {
+    auto bad = ShapeProblem(o);
+    if (!bad) {
+      objects.push_back(o);
+      continue;
+    }
+    std::string field = bad->first.empty() ? "a field" : bad->first;
+    std::replace(field.begin(), field.end(), '/', '.');  // /spec/ports/0 -> .spec.ports.0
+    out.push_back(MakeFinding("invalid-shape", Severity::kError, o, bad->first,
+                              field + " is " + bad->second + ": the API server rejects the object",
+                              "write " + field + " as its kind defines it (kubectl explain " + o.kind() + ")"));
+  }
+  // A rule that meets a field of a type it does not expect (deeper than ShapeProblem looks) names
+  // the objects it cannot read, as invalid-shape, and runs again without them.
+  using Rule = void (*)(const ManifestIndex&, Findings*);
+  auto run = [&](Rule rule) {
+    Findings found;
+    try {
+      rule(ManifestIndex(objects), &found);
+    } catch (const Json::exception&) {
+      found.clear();
+      std::vector<Object> readable;
+      for (const Object& o : objects) {
+        Findings ignored;
+        try {
+          rule(ManifestIndex({o}), &ignored);
+          readable.push_back(o);
+        } catch (const Json::exception& e) {
+          out.push_back(MakeFinding("invalid-shape", Severity::kError, o, "",
+                                    "a field has a type its kind does not allow (" + std::string(e.what()) +
+                                        "): the API server rejects the object",
+                                    "write the object as its kind defines it (kubectl explain " + o.kind() + ")"));
+        }
+      }
+      objects = std::move(readable);
+      rule(ManifestIndex(objects), &found);
+    }
+    out.insert(out.end(), found.begin(), found.end());
+  };
+  for (Rule rule : {CheckRemovedApiVersions, CheckRoleRefs, CheckServiceAccounts, CheckPeerDiscoveryRbac,
+                    CheckSecretAndConfigMapRefs, CheckStatefulSets, CheckNodeNaming, CheckClusterDomain,
+                    CheckLiteralCredentials, CheckMemorySettings, CheckRabbitTopology, CheckManagementExposure,
+                    CheckStringValues})
+    run(rule);
   std::stable_sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) {
     return std::tie(a.where.file, a.where.line, a.where.column, a.rule) <
            std::tie(b.where.file, b.where.line, b.where.column, b.rule);

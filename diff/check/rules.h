@@ -1,6 +1,9 @@
 // The lint rules. Each appends its findings; lint.cc runs them all and owns the rule table.
 #pragma once
 
+#include <optional>
+#include <utility>
+
 #include "diff/check/finding.h"
 #include "diff/check/manifest_index.h"
 
@@ -19,5 +22,9 @@ void CheckMemorySettings(const ManifestIndex& index, Findings* out);
 void CheckRabbitTopology(const ManifestIndex& index, Findings* out);
 void CheckManagementExposure(const ManifestIndex& index, Findings* out);
 void CheckStringValues(const ManifestIndex& index, Findings* out);
+
+// The first field of `o` that the rules read and that has the wrong shape (a string where a
+// mapping belongs): its JSON Pointer and what it holds instead. Such objects are not linted further.
+std::optional<std::pair<std::string, std::string>> ShapeProblem(const Object& o);
 
 }  // namespace warren::check

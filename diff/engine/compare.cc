@@ -61,18 +61,23 @@ void CompareValue(const Json& d, const Json& l, const Path& p, const std::string
 
 void CompareKeyedList(const Json& d, const Json& l, const Path& p,
                       const std::vector<std::string>& keys, std::vector<Change>* out) {
-  std::unordered_map<std::string, size_t> live_index;
-  for (size_t i = 0; i < l.size(); ++i) live_index.emplace(ItemKey(l[i], keys), i);
+  // Items sharing a key (two env entries of one name, which the API server keeps) pair in order
+  // of appearance (found by fuzzing: the second one was reported as removed and added).
+  std::unordered_map<std::string, std::vector<size_t>> live_index;
+  for (size_t i = 0; i < l.size(); ++i) live_index[ItemKey(l[i], keys)].push_back(i);
+  std::unordered_map<std::string, size_t> seen;
   std::vector<bool> matched(l.size(), false);
   for (size_t i = 0; i < d.size(); ++i) {
     std::string key = ItemKey(d[i], keys);
     auto it = live_index.find(key);
-    if (it == live_index.end()) {
+    size_t occurrence = seen[key]++;
+    if (it == live_index.end() || occurrence >= it->second.size()) {
       Add(out, Item(p, i, key), Op::kAdd, nullptr, &d[i]);
       continue;
     }
-    matched[it->second] = true;
-    CompareValue(d[i], l[it->second], Item(p, it->second, key), "", out);
+    size_t li = it->second[occurrence];
+    matched[li] = true;
+    CompareValue(d[i], l[li], Item(p, li, key), "", out);
   }
   for (size_t i = 0; i < l.size(); ++i)
     if (!matched[i]) Add(out, Item(p, i, ItemKey(l[i], keys)), Op::kRemove, &l[i], nullptr);

@@ -122,6 +122,8 @@ class JsonBuilder : public YAML::EventHandler {
   void OnDocumentEnd() override {}
 
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    // Counted like any node: fuzzing found input on which yaml-cpp emits nulls without end.
+    Count(mark, 1);
     Emit(Json(nullptr), mark, anchor, 1, false);
   }
 
@@ -344,6 +346,70 @@ Status CheckYamlCharacters(std::string_view text, const std::string& file) {
   return Status::Ok();
 }
 
+Status CheckLeadingCommas(std::string_view text, const std::string& file) {
+  int flow = 0;                  // open [ and { that began a value
+  char quote = 0;                // inside a quoted scalar (it may go on past the line)
+  bool after_value = false;      // a quoted scalar or a flow collection ended at flow level 0, no ':' yet
+  int block_scalar_indent = -1;  // inside a | or > block scalar opened on a line with this indent
+  int line_no = 0;
+  size_t pos = 0;
+  auto refuse = [&](size_t column) {
+    return Status::Invalid(file + ":" + std::to_string(line_no) + ":" + std::to_string(column + 1) +
+                           ": ',' outside [ ] or { } cannot begin a line or follow a quoted or bracketed value "
+                           "(the YAML parser, yaml-cpp 0.7, cannot read it); quote the value");
+  };
+  while (pos <= text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    size_t indent = line.find_first_not_of(" \t\r");
+    if (indent == std::string_view::npos) continue;
+    if (block_scalar_indent >= 0 && static_cast<int>(indent) > block_scalar_indent) continue;
+    block_scalar_indent = -1;
+    if (!quote) after_value = false;  // a new line is a new node (a ',' starting it is caught below)
+    char prev = 0;        // the last character outside quotes, spaces skipped; 0 at the line's start
+    char word_first = 0;  // the first character of the word before the last space (a tag "!x", an anchor "&x")
+    size_t last = indent;  // the last character before a comment
+    for (size_t i = indent; i < line.size(); ++i) {
+      char c = line[i];
+      if (quote) {
+        if (quote == '"' && c == '\\') ++i;
+        else if (c == quote && quote == '\'' && i + 1 < line.size() && line[i + 1] == '\'') ++i;
+        else if (c == quote) quote = 0, after_value = flow == 0, prev = c;
+        last = i;
+        continue;
+      }
+      if (c == ' ' || c == '\t' || c == '\r') continue;
+      bool spaced = i > 0 && (line[i - 1] == ' ' || line[i - 1] == '\t');
+      if (c == '#' && (i == 0 || spaced)) break;
+      // Where a node may begin: after an indicator (": ", "- ", "? ", a tag or an anchor), or
+      // after ',', '[', '{' or ':' inside [ ] or { }. Not inside a plain scalar such as k:{"x".
+      bool token_start = prev == 0 || (spaced && (prev == ':' || prev == '-' || prev == '?' || word_first == '!' || word_first == '&')) ||
+                         (flow > 0 && (prev == ',' || prev == '[' || prev == '{' || prev == ':'));
+      // ',' where a value begins (not inside a plain scalar such as "b ,c"): never valid YAML there.
+      bool value_start = prev == 0 || after_value ||
+                         (spaced && (prev == ':' || prev == '-' || prev == '?' || word_first == '!' || word_first == '&'));
+      if (c == ',' && flow == 0 && value_start) return refuse(i);
+      if (spaced || i == indent) word_first = c;
+      // After a quoted or bracketed value at block level only ':' may follow in valid YAML; a ','
+      // anywhere before it is refused (found by fuzzing: `"kind:" "Role",`).
+      if (c == ':') after_value = false;
+      if ((c == '"' || c == '\'') && token_start) quote = c;
+      else if ((c == '[' || c == '{') && (token_start || flow > 0)) ++flow;
+      else if ((c == ']' || c == '}') && flow > 0) after_value = --flow == 0;
+      prev = c;
+      last = i;
+    }
+    char tail = line[last];
+    if (!quote && flow == 0 && (tail == '|' || tail == '>' || ((tail == '-' || tail == '+' || isdigit(static_cast<unsigned char>(tail))) &&
+                                                                last > 0 && (line[last - 1] == '|' || line[last - 1] == '>'))))
+      block_scalar_indent = static_cast<int>(indent);
+  }
+  return Status::Ok();
+}
+
 std::string MappingKeyString(const Json& k) {
   if (k.is_string()) return k.get<std::string>();
   if (k.is_null()) return "null";
@@ -385,6 +451,7 @@ Result<std::vector<Document>> DecodeYaml(std::string_view text, const std::strin
     return Status::Limit(TooLarge(file, text.size(), options.max_bytes));
   WARREN_RETURN_IF_ERROR(CheckYamlCharacters(text, file));
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  WARREN_RETURN_IF_ERROR(CheckLeadingCommas(text, file));
   // Most manifests are in the subset the fast reader knows; it gives up on anything else.
   if (!options.record_positions && !options.disable_fast_path) {
     if (auto fast = FastDecodeYaml(text, options.max_depth)) {

@@ -41,6 +41,12 @@ struct Document {
 // and a byte-order mark anywhere but at the start; the error names file:line:column.
 Status CheckYamlCharacters(std::string_view text, const std::string& file);
 
+// Refuses a ',' outside a flow collection that begins a line or follows a quoted or bracketed
+// value: Debian's yaml-cpp 0.7 allocates without end on such a ',' at the top level (found by
+// fuzzing; `,` or `"",` alone is enough). YAML allows the first only as the rare continuation
+// of a plain scalar, and the second never outside [ ] or { }.
+Status CheckLeadingCommas(std::string_view text, const std::string& file);
+
 // Splits a YAML stream into documents. `file` is used in locations and messages only.
 Result<std::vector<Document>> DecodeYaml(std::string_view text, const std::string& file,
                                          const DecodeOptions& options = {});

@@ -43,7 +43,9 @@ std::optional<MilliValue> ParseQuantity(const std::string& text) {
       continue;
     }
     if (!isdigit(static_cast<unsigned char>(c))) break;
-    if (++digits > 30) return std::nullopt;
+    // Up to 37 digits, so that every canonical form (below 2^120 milli-units) reads back (found
+    // by fuzzing); 10^37 still fits 128 bits.
+    if (++digits > 37) return std::nullopt;
     mantissa = mantissa * 10 + (c - '0');
     if (seen_dot) ++frac_digits;
   }
@@ -77,11 +79,13 @@ std::optional<MilliValue> ParseQuantity(const std::string& text) {
   }
   if (!matched || exp10 > 36 || exp10 < -60) return std::nullopt;
 
+  // 30 digits times 1024^6 would overflow 128 bits (found by fuzzing): no quantity is that large.
+  if (mantissa > (static_cast<MilliValue>(1) << 125) / binary) return std::nullopt;
   MilliValue value = mantissa * binary;
   if (exp10 >= 0) {
     for (int k = 0; k < exp10; ++k) {
+      if (value > kLimit) return std::nullopt;  // before multiplying: 10 x 2^125 overflows (fuzzing)
       value *= 10;
-      if (value > kLimit) return std::nullopt;
     }
   } else {
     MilliValue div = Pow(10, -exp10 > 38 ? 38 : -exp10);

@@ -119,6 +119,25 @@ TEST(DecodeYaml, ControlCharactersInvalidUtf8AndInnerByteOrderMarksAreRefused) {
   ASSERT_TRUE(bom_json.ok()) << bom_json.status().message();
 }
 
+// yaml-cpp 0.7 allocates without end on a top-level ',' (found by fuzzing): refused up front,
+// while commas inside flow collections, block scalars and quotes still read.
+TEST(DecodeYaml, LeadingCommaOutsideFlowIsRefusedBeforeYamlCpp) {
+  for (const char* bad : {",", "- a\n,", "a: 1\n---\n,x", "# c\n  ,", "\"x\"\n,", "\"\",", "'x',", "[a],", "{a: 1} ,", "a: ! ,x", "- &x ,", "a: ,b", "\"kind:\" \"Role\",", "a: k:{\"x\n! ,y\"\n"}) {
+    auto r = DecodeYaml(bad, "c.yaml");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.status().message().find("',' outside [ ] or { } cannot begin a line or follow a quoted or bracketed value"),
+              std::string::npos) << r.status().message();
+  }
+  auto where = DecodeYaml("a: 1\n  ,b\n", "c.yaml");
+  ASSERT_FALSE(where.ok());
+  EXPECT_EQ(where.status().message().substr(0, 11), "c.yaml:2:3:") << where.status().message();
+  for (const char* ok : {"a: [1\n  ,2]\n", "a: {x: 1\n  , y: 2}\n", "a: |\n  ,not a token\nb: 1\n", "a: >-\n  ,x\n",
+                         "a: \"one\n  ,two\"\n", "a: b, c\n", "a: b[1], c\n", "a: it's, fine\n", "- \"x\"\n- y, z\n"}) {
+    auto r = DecodeYaml(ok, "c.yaml");
+    EXPECT_TRUE(r.ok()) << ok << ": " << r.status().message();
+  }
+}
+
 TEST(DecodeYaml, AliasBombFailsFastWithLimitError) {
   // Build a proper billion-laughs: each level lists the previous anchor nine times.
   std::string bomb = "a: &a [x,x,x,x,x,x,x,x,x]\n";

@@ -237,6 +237,24 @@ TEST(Lint, ClusterDomain) {
   EXPECT_TRUE(Messages(LintYaml(Base("        - {name: K8S_HOSTNAME_SUFFIX, value: .rmq.cluster.localhost}\n")), "cluster-domain").empty());
 }
 
+// Fields of the wrong type are one finding, never a crash (fuzzing found lint rules aborting).
+TEST(Lint, InvalidShape) {
+  auto m = Messages(LintYaml("apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: s, namespace: ns}\nspec: \"3\"\n"),
+                    "invalid-shape");
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_NE(m[0].find(".spec is a string, not a mapping"), std::string::npos) << m[0];
+  std::string yaml = Base();
+  yaml.replace(yaml.find("{name: MY_POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}"), 70,
+               "{name: MY_POD_NAME, valueFrom: [1]}");
+  Findings f = LintYaml(yaml);
+  m = Messages(f, "invalid-shape");
+  ASSERT_EQ(m.size(), 1u) << RenderText(f);
+  EXPECT_NE(m[0].find("a field has a type its kind does not allow"), std::string::npos) << m[0];
+  m = Messages(LintYaml(Base("        ports: [{name: amqp}]\n")), "invalid-shape");
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_NE(m[0].find(".ports.0 is without its containerPort"), std::string::npos) << m[0];
+}
+
 TEST(Lint, LiteralCredentials) {
   std::string yaml = Base("        - {name: RABBITMQ_ERLANG_COOKIE, value: s3cr3tcookie}\n");
   Findings f = LintYaml(yaml);
