@@ -15,6 +15,8 @@ packages+=(rabbitmq-server curl)
 packages+=(openssl lighttpd lighttpd-mod-openssl openssh-server openssh-client)
 # The agent's /metrics is checked with promtool and scraped by a real Prometheus.
 packages+=(prometheus)
+# The fuzz targets (tests/scripts/fuzz.sh): clang with libFuzzer and the sanitizers' runtimes.
+packages+=(clang libclang-rt-14-dev)
 packages+=(${WARREN_EXTRA_PACKAGES:-})
 
 missing=()

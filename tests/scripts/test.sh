@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: installs what is missing, builds warren (optimised, Release, then with AddressSanitizer
-# and UndefinedBehaviorSanitizer) and runs the whole ctest suite in the optimised and the sanitized build.
+# and UndefinedBehaviorSanitizer) and runs the whole ctest suite in the optimised and the sanitized
+# build, then runs each fuzz target (clang, libFuzzer) for a bounded number of inputs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 tests/scripts/install-deps.sh
@@ -21,3 +22,6 @@ tests/scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DWARREN_SANITIZE=ON 
 ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0 UBSAN_OPTIONS=print_stacktrace=1 \
   LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp \
   ctest --test-dir build-asan --output-on-failure -j2
+
+# libFuzzer with ASan/UBSan, 20000 inputs per target from a fixed seed (tests/fuzz/README.md).
+tests/scripts/fuzz.sh
