@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "diff/check/rules.h"
 #include "diff/engine/apply_order.h"
 #include "diff/engine/diff.h"
 #include "diff/engine/readiness.h"
@@ -216,6 +217,13 @@ class Syncer {
       return false;
     }
     if (!live) return Apply(o, d);
+    // Deleting is only safe when the new object can be created: one the API server would refuse
+    // (a field of the wrong type) would leave nothing behind (found while fuzzing lint).
+    if (auto bad = check::ShapeProblem(o)) {
+      Record(d, Outcome::kFailed, "not re-created, nothing deleted: " + (bad->first.empty() ? std::string("a field") : bad->first) +
+                                      " is " + bad->second);
+      return false;
+    }
     int expanded = 0;
     if (sts) {
       Status s = ExpandClaims(o, *live, &expanded);

@@ -195,6 +195,17 @@ TEST_F(KubeSync, BiggerVolumeClaimTemplateKeepsPodsAndClaims) {
   EXPECT_EQ(emu_->Warren("diff " + dir_ + " -n dev").exit_code, 0);
 }
 
+// A StatefulSet whose new spec the API server would refuse is not deleted to be re-created.
+TEST_F(KubeSync, AMisshapenStatefulSetIsNotDeleted) {
+  ASSERT_EQ(Sync().exit_code, 0);
+  std::string uid = Get("statefulset rabbitmq")["metadata"]["uid"];
+  Write("statefulset.yaml", "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: rabbitmq, namespace: dev}\nspec: \"3\"\n");
+  RunResult r = Sync();
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_TRUE(Has(r.out, "StatefulSet dev/rabbitmq: failed: not re-created, nothing deleted: /spec is a string, not a mapping")) << r.out;
+  EXPECT_EQ(Get("statefulset rabbitmq")["metadata"]["uid"], uid);
+}
+
 TEST_F(KubeSync, RoleRefChangeIsDeleteAndCreate) {
   Write("role-b.yaml", "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: peer-discovery-b, namespace: dev}\n"
                        "rules: [{apiGroups: [\"\"], resources: [endpoints], verbs: [get]}]\n");
