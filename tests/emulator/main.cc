@@ -130,7 +130,9 @@ int main(int argc, char** argv) {
       return 2;
     }
     Write(dir / "kubeconfig", Kubeconfig(dir, port, admin_token, options.tokens));
-    Write(dir / "port", std::to_string(port) + "\n");
+    // Written whole then renamed: a reader never sees an empty port file (a test under ASan did).
+    Write(dir / "port.tmp", std::to_string(port) + "\n");
+    std::filesystem::rename(dir / "port.tmp", dir / "port");
     std::cout << "warren-emulator: serving https://127.0.0.1:" << port << " (KUBECONFIG=" << (dir / "kubeconfig").string() << ")"
               << std::endl;
     std::signal(SIGINT, [](int) { g_stop = true; });

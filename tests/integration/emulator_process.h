@@ -43,9 +43,10 @@ class EmulatorProcess {
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     if (posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) != 0) pid_ = 0;
-    for (int i = 0; i < 600 && !std::filesystem::exists(dir_ + "/port"); ++i)  // 30 s on a busy machine
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    std::ifstream(dir_ + "/port") >> port_;
+    for (int i = 0; i < 600 && port_ <= 0; ++i) {  // 30 s on a busy machine
+      std::ifstream(dir_ + "/port") >> port_;
+      if (port_ <= 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
     std::ifstream kc(dir_ + "/kubeconfig");
     for (std::string line; std::getline(kc, line);)
       if (line.find("token: ") != std::string::npos && admin_token_.empty()) admin_token_ = line.substr(line.find("token: ") + 7);
