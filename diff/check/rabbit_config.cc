@@ -84,6 +84,10 @@ ExpandedEnv ExpandEnv(const Object& owner, const ContainerRef& c, Findings* out)
   return env;
 }
 
+bool IsRabbitConfKey(const std::string& key) {
+  return key.size() > 5 && key.compare(key.size() - 5, 5, ".conf") == 0;
+}
+
 std::map<std::string, std::string> ParseRabbitConf(const std::string& text) {
   std::map<std::string, std::string> out;
   std::istringstream in(text);
@@ -110,7 +114,7 @@ RabbitConfig ReadRabbitConfig(const ManifestIndex& index, const PodTemplate& pod
       if (!it.value().is_string()) continue;
       const std::string& key = it.key();
       if (key == "enabled_plugins") config.plugins += it.value().get<std::string>() + "\n";
-      else if (key.size() > 5 && key.compare(key.size() - 5, 5, ".conf") == 0)
+      else if (IsRabbitConfKey(key))
         for (auto& [k, v] : ParseRabbitConf(it.value().get<std::string>())) config.settings[k] = v;
     }
   }

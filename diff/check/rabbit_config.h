@@ -17,6 +17,9 @@ struct RabbitConfig {
   std::vector<const Object*> config_maps;       // the ConfigMaps mounted by the pod
 };
 
+// A ConfigMap key RabbitMQ reads as configuration (rabbitmq.conf, conf.d/*.conf): ends in ".conf".
+bool IsRabbitConfKey(const std::string& key);
+
 // Parses rabbitmq.conf's "key = value" lines; comments and blank lines are skipped.
 std::map<std::string, std::string> ParseRabbitConf(const std::string& text);
 

@@ -60,7 +60,7 @@ void CheckConf(const RabbitConfig& config, bool k8s_backend, bool host_set, Find
     const Json& data = cm->doc().value("data", Json::object());
     for (auto it = data.begin(); it != data.end(); ++it) {
       const std::string& key = it.key();
-      if (!it.value().is_string() || key.size() <= 5 || key.compare(key.size() - 5, 5, ".conf") != 0) continue;
+      if (!it.value().is_string() || !IsRabbitConfKey(key)) continue;
       for (const auto& [setting, v] : ParseRabbitConf(it.value().get<std::string>())) {
         if (setting == "cluster_formation.k8s.host") host_set = true;
         if (setting != "cluster_formation.k8s.host" && setting != "cluster_formation.k8s.hostname_suffix") continue;
