@@ -117,6 +117,11 @@ class JsonBuilder : public YAML::EventHandler {
   }
 
   void OnDocumentStart(const YAML::Mark& mark) override {
+    // yaml-cpp 0.7 can stop consuming input and report one empty document after another (a ','
+    // where a block node begins). Two documents starting at one place mean exactly that.
+    if (mark.pos == last_start_pos_)
+      Fail(mark, "the YAML parser made no progress here (yaml-cpp 0.7 cannot read this token where a node begins); quote the value");
+    last_start_pos_ = mark.pos;
     start_ = SourceLocation{file_, mark.line + 1, mark.column + 1};
   }
   void OnDocumentEnd() override {}
@@ -289,6 +294,7 @@ class JsonBuilder : public YAML::EventHandler {
   PositionIndex positions_;
   Json root_;
   SourceLocation start_;
+  int last_start_pos_ = -1;  // where the previous document began (yaml-cpp Mark::pos)
   size_t nodes_ = 0;
 };
 
@@ -346,6 +352,22 @@ Status CheckYamlCharacters(std::string_view text, const std::string& file) {
   return Status::Ok();
 }
 
+namespace {
+
+// The characters yaml-cpp 0.7 reads as part of a tag after its '!' (word characters and URI
+// punctuation); '"' is not one of them, so in `!"x"` the tag is `!` and a quoted scalar follows.
+bool IsTagChar(char c) {
+  return isalnum(static_cast<unsigned char>(c)) || std::string_view("-!#;/?:@&=+$,_.~*'()%").find(c) != std::string_view::npos;
+}
+
+// In `!<tag:x>` the '>' closes the verbatim tag opened by "!<" earlier on the line.
+bool VerbatimTagOpen(std::string_view line, size_t i) {
+  size_t open = line.rfind("!<", i);
+  return open != std::string_view::npos && line.find('>', open) == i;
+}
+
+}  // namespace
+
 Status CheckLeadingCommas(std::string_view text, const std::string& file) {
   int flow = 0;                  // open [ and { that began a value
   char quote = 0;                // inside a quoted scalar (it may go on past the line)
@@ -370,6 +392,8 @@ Status CheckLeadingCommas(std::string_view text, const std::string& file) {
     block_scalar_indent = -1;
     if (!quote) after_value = false;  // a new line is a new node (a ',' starting it is caught below)
     char prev = 0;        // the last character outside quotes, spaces skipped; 0 at the line's start
+    bool in_tag = false;  // inside a tag ("!x", "!!str", "!<uri>"): yaml-cpp ends it at the first non-URI character
+    bool after_tag = false;  // the tag just ended with no space: a node begins here (`!"x"`)
     char word_first = 0;  // the first character of the word before the last space (a tag "!x", an anchor "&x")
     size_t last = indent;  // the last character before a comment
     for (size_t i = indent; i < line.size(); ++i) {
@@ -381,21 +405,31 @@ Status CheckLeadingCommas(std::string_view text, const std::string& file) {
         last = i;
         continue;
       }
+      if (in_tag) {
+        if (IsTagChar(c) || (c == '<' && prev == '!') || (c == '>' && VerbatimTagOpen(line, i))) {
+          prev = c, last = i;
+          continue;
+        }
+        in_tag = false;
+        after_tag = c != ' ' && c != '\t' && c != '\r';
+      }
       if (c == ' ' || c == '\t' || c == '\r') continue;
       bool spaced = i > 0 && (line[i - 1] == ' ' || line[i - 1] == '\t');
       if (c == '#' && (i == 0 || spaced)) break;
       // Where a node may begin: after an indicator (": ", "- ", "? ", a tag or an anchor), or
       // after ',', '[', '{' or ':' inside [ ] or { }. Not inside a plain scalar such as k:{"x".
-      bool token_start = prev == 0 || (spaced && (prev == ':' || prev == '-' || prev == '?' || word_first == '!' || word_first == '&')) ||
+      bool token_start = prev == 0 || after_tag || (spaced && (prev == ':' || prev == '-' || prev == '?' || word_first == '!' || word_first == '&')) ||
                          (flow > 0 && (prev == ',' || prev == '[' || prev == '{' || prev == ':'));
       // ',' where a value begins (not inside a plain scalar such as "b ,c"): never valid YAML there.
-      bool value_start = prev == 0 || after_value ||
+      bool value_start = prev == 0 || after_value || after_tag ||
                          (spaced && (prev == ':' || prev == '-' || prev == '?' || word_first == '!' || word_first == '&'));
       if (c == ',' && flow == 0 && value_start) return refuse(i);
       if (spaced || i == indent) word_first = c;
       // After a quoted or bracketed value at block level only ':' may follow in valid YAML; a ','
       // anywhere before it is refused (found by fuzzing: `"kind:" "Role",`).
       if (c == ':') after_value = false;
+      if (c == '!' && token_start) in_tag = true;
+      after_tag = false;
       if ((c == '"' || c == '\'') && token_start) quote = c;
       else if ((c == '[' || c == '{') && (token_start || flow > 0)) ++flow;
       else if ((c == ']' || c == '}') && flow > 0) after_value = --flow == 0;
@@ -451,7 +485,7 @@ Result<std::vector<Document>> DecodeYaml(std::string_view text, const std::strin
     return Status::Limit(TooLarge(file, text.size(), options.max_bytes));
   WARREN_RETURN_IF_ERROR(CheckYamlCharacters(text, file));
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-  WARREN_RETURN_IF_ERROR(CheckLeadingCommas(text, file));
+  if (!options.skip_comma_check) WARREN_RETURN_IF_ERROR(CheckLeadingCommas(text, file));
   // Most manifests are in the subset the fast reader knows; it gives up on anything else.
   if (!options.record_positions && !options.disable_fast_path) {
     if (auto fast = FastDecodeYaml(text, options.max_depth)) {

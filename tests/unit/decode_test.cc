@@ -1,5 +1,6 @@
 #include "diff/model/decode.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 namespace warren {
@@ -122,7 +123,8 @@ TEST(DecodeYaml, ControlCharactersInvalidUtf8AndInnerByteOrderMarksAreRefused) {
 // yaml-cpp 0.7 allocates without end on a top-level ',' (found by fuzzing): refused up front,
 // while commas inside flow collections, block scalars and quotes still read.
 TEST(DecodeYaml, LeadingCommaOutsideFlowIsRefusedBeforeYamlCpp) {
-  for (const char* bad : {",", "- a\n,", "a: 1\n---\n,x", "# c\n  ,", "\"x\"\n,", "\"\",", "'x',", "[a],", "{a: 1} ,", "a: ! ,x", "- &x ,", "a: ,b", "\"kind:\" \"Role\",", "a: k:{\"x\n! ,y\"\n"}) {
+  for (const char* bad : {",", "- a\n,", "a: 1\n---\n,x", "# c\n  ,", "\"x\"\n,", "\"\",", "'x',", "[a],", "{a: 1} ,", "a: ! ,x", "- &x ,", "a: ,b", "\"kind:\" \"Role\",", "a: k:{\"x\n! ,y\"\n",
+                          "!\"x\",", "a: !!str\"x\" ,", "- !a!b[1],", "!<tag:x>\"y\",", "!\"ref\",\n \"repository\": {}\n"}) {
     auto r = DecodeYaml(bad, "c.yaml");
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_NE(r.status().message().find("',' outside [ ] or { } cannot begin a line or follow a quoted or bracketed value"),
@@ -132,10 +134,28 @@ TEST(DecodeYaml, LeadingCommaOutsideFlowIsRefusedBeforeYamlCpp) {
   ASSERT_FALSE(where.ok());
   EXPECT_EQ(where.status().message().substr(0, 11), "c.yaml:2:3:") << where.status().message();
   for (const char* ok : {"a: [1\n  ,2]\n", "a: {x: 1\n  , y: 2}\n", "a: |\n  ,not a token\nb: 1\n", "a: >-\n  ,x\n",
-                         "a: \"one\n  ,two\"\n", "a: b, c\n", "a: b[1], c\n", "a: it's, fine\n", "- \"x\"\n- y, z\n"}) {
+                         "a: \"one\n  ,two\"\n", "a: b, c\n", "a: b[1], c\n", "a: it's, fine\n", "- \"x\"\n- y, z\n",
+                         "a: !!str x, y\n", "a: b!\"c\", d\n", "a: !!str \"x\"\n"}) {
     auto r = DecodeYaml(ok, "c.yaml");
     EXPECT_TRUE(r.ok()) << ok << ": " << r.status().message();
   }
+}
+
+// The net under CheckLeadingCommas: should a ',' get past it (the fuzzer found `!"x",` once),
+// yaml-cpp's stall is an error naming the place, not a loop that allocates until killed.
+TEST(DecodeYaml, ParserStallIsAnErrorNotALoop) {
+  DecodeOptions unchecked;
+  unchecked.skip_comma_check = true;
+  unchecked.disable_fast_path = true;
+  for (const char* bad : {",", "\"x\"\n,", "'x',", "[a],", "a: 1\n---\n,x", "!\"x\","}) {
+    auto r = DecodeYaml(bad, "c.yaml", unchecked);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_THAT(r.status().message(), ::testing::MatchesRegex("c\\.yaml:[0-9]+:[0-9]+: .*")) << bad;
+  }
+  auto stall = DecodeYaml("\"x\"\n,\n", "c.yaml", unchecked);
+  ASSERT_FALSE(stall.ok());
+  EXPECT_EQ(stall.status().message(),
+            "c.yaml:2:1: the YAML parser made no progress here (yaml-cpp 0.7 cannot read this token where a node begins); quote the value");
 }
 
 TEST(DecodeYaml, AliasBombFailsFastWithLimitError) {
