@@ -72,6 +72,10 @@ int ApiServer::Start() {
 
 void ApiServer::Stop() {
   if (stopping_.exchange(true)) return;
+  {
+    std::lock_guard<std::mutex> lock(log_mu_);
+    released_.notify_all();  // held requests end, so the server's threads can be joined
+  }
   if (server_) server_->stop();
   if (server_thread_.joinable()) server_thread_.join();
   if (controller_thread_.joinable()) controller_thread_.join();
@@ -103,18 +107,41 @@ bool ApiServer::Authenticate(const httplib::Request& req, UserInfo* user) {
   return true;
 }
 
-bool ApiServer::InjectFault(const httplib::Request& req, httplib::Response& res) {
-  Fault hit;
-  {
-    std::lock_guard<std::mutex> lock(log_mu_);
-    auto it = std::find_if(faults_.begin(), faults_.end(), [&](const Fault& f) {
-      return (f.method.empty() || f.method == req.method) && req.path.rfind(f.path_prefix, 0) == 0;
-    });
-    if (it == faults_.end()) return false;
-    hit = *it;
-    if (it->times > 0 && --it->times == 0) faults_.erase(it);
+std::optional<Fault> ApiServer::MatchFault(const httplib::Request& req) {
+  std::lock_guard<std::mutex> lock(log_mu_);
+  auto it = std::find_if(faults_.begin(), faults_.end(), [&](const Fault& f) {
+    return (f.method.empty() || f.method == req.method) && req.path.rfind(f.path_prefix, 0) == 0;
+  });
+  if (it == faults_.end()) return std::nullopt;
+  if (it->skip > 0) {
+    --it->skip;
+    return std::nullopt;
   }
+  Fault hit = *it;
+  if (it->times > 0 && --it->times == 0) faults_.erase(it);
+  return hit;
+}
+
+void ApiServer::Hold() {
+  std::unique_lock<std::mutex> lock(log_mu_);
+  int generation = release_generation_;
+  ++held_;
+  released_.wait_for(lock, std::chrono::minutes(1), [&] { return release_generation_ != generation || stopping_; });
+  --held_;
+}
+
+bool ApiServer::InjectFault(const Fault& hit, httplib::Response& res) {
   if (hit.latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(hit.latency_ms));
+  if (hit.drop) {
+    // Headers promise 64 bytes; the provider gives up after 10, and httplib closes the connection.
+    res.status = 200;
+    res.set_content_provider(64, "application/json", [](size_t offset, size_t, httplib::DataSink& sink) {
+      if (offset > 0) return false;
+      sink.write("{\"kind\":\"", 9);
+      return false;
+    });
+    return true;
+  }
   if (hit.status == 0) return false;
   if (hit.retry_after_seconds > 0) res.set_header("Retry-After", std::to_string(hit.retry_after_seconds));
   std::string reason = hit.status == 429 ? "TooManyRequests" : hit.status >= 500 ? "InternalError" : "BadRequest";
@@ -125,7 +152,12 @@ bool ApiServer::InjectFault(const httplib::Request& req, httplib::Response& res)
 
 void ApiServer::Handle(const httplib::Request& req, httplib::Response& res) {
   bool admin_path = req.path.rfind("/emulator/", 0) == 0;
-  if (!admin_path && InjectFault(req, res)) return;
+  std::optional<Fault> fault = admin_path ? std::nullopt : MatchFault(req);
+  if (fault && fault->hold == "before") {
+    Hold();
+    return Fail(res, 503, "ServiceUnavailable", "held by an injected fault, never handled");
+  }
+  if (fault && fault->hold.empty() && InjectFault(*fault, res)) return;
   Call c{req, res, {}};
   if (!Authenticate(req, &c.user)) {
     Fail(res, 401, "Unauthorized", "Unauthorized");
@@ -135,10 +167,13 @@ void ApiServer::Handle(const httplib::Request& req, httplib::Response& res) {
   if (admin_path) return;
   std::string query;
   for (const auto& [k, v] : req.params) query += (query.empty() ? "" : "&") + k + "=" + v;
-  std::lock_guard<std::mutex> lock(log_mu_);
-  request_log_.push_back({{"method", req.method}, {"path", req.path}, {"query", query}, {"user", c.user.name},
-                          {"code", res.status}, {"verb", c.verb}, {"write", c.write},
-                          {"contentType", req.get_header_value("Content-Type")}});
+  {
+    std::lock_guard<std::mutex> lock(log_mu_);
+    request_log_.push_back({{"method", req.method}, {"path", req.path}, {"query", query}, {"user", c.user.name},
+                            {"code", res.status}, {"verb", c.verb}, {"write", c.write},
+                            {"contentType", req.get_header_value("Content-Type")}});
+  }
+  if (fault && fault->hold == "after") Hold();
 }
 
 void ApiServer::Route(Call& c) {
@@ -179,14 +214,20 @@ void ApiServer::Admin(Call& c) {
     return Reply(c.res, 200, {{"requests", request_log_}});
   }
   if (c.req.path == "/emulator/faults") {
-    if (c.req.method == "DELETE") {
+    if (c.req.method == "DELETE") {  // also lets every held request go
       faults_.clear();
+      ++release_generation_;
+      released_.notify_all();
       return Reply(c.res, 200, {{"faults", 0}});
     }
+    if (c.req.method == "GET") return Reply(c.res, 200, {{"faults", faults_.size()}, {"held", held_}});
     Json f = Json::parse(c.req.body, nullptr, false);
     if (!f.is_object()) return Fail(c.res, 400, "BadRequest", "fault: expected a JSON object");
-    faults_.push_back({f.value("method", ""), f.value("pathPrefix", ""), f.value("status", 0),
-                       f.value("retryAfterSeconds", 0), f.value("latencyMs", 0), f.value("times", 1)});
+    std::string hold = f.value("hold", "");
+    if (hold != "" && hold != "before" && hold != "after")
+      return Fail(c.res, 400, "BadRequest", "fault: hold is \"before\" or \"after\"");
+    faults_.push_back({f.value("method", ""), f.value("pathPrefix", ""), f.value("status", 0), f.value("retryAfterSeconds", 0),
+                       f.value("latencyMs", 0), f.value("times", 1), f.value("skip", 0), f.value("drop", false), hold});
     return Reply(c.res, 201, {{"faults", faults_.size()}});
   }
   NoSuchPath(c.res);

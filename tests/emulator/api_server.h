@@ -6,8 +6,11 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -38,6 +41,11 @@ struct Fault {
   int retry_after_seconds = 0;
   int latency_ms = 0;
   int times = 1;            // how many requests it hits; -1 = until cleared
+  int skip = 0;             // matching requests let through untouched before it hits
+  bool drop = false;        // answer 200 with a body cut short: the connection breaks mid-response
+  // "before": park the request unhandled until released, then refuse it (the client never got
+  // through); "after": handle it, then park the answer (the write is done, the client never hears).
+  std::string hold;
 };
 
 class ApiServer {
@@ -53,7 +61,11 @@ class ApiServer {
 
  private:
   bool Authenticate(const httplib::Request& req, UserInfo* user);
-  bool InjectFault(const httplib::Request& req, httplib::Response& res);
+  // Finds the fault a request meets, if any (counting it against `skip` and `times`).
+  std::optional<Fault> MatchFault(const httplib::Request& req);
+  // Applies a fault's status, latency or dropped connection; true when the request is answered.
+  bool InjectFault(const Fault& hit, httplib::Response& res);
+  void Hold();  // parks the calling request until the faults are cleared (at most a minute)
   void Route(Call& c);
   void Admin(Call& c);
   void Discovery(Call& c);
@@ -81,6 +93,8 @@ class ApiServer {
   std::mutex log_mu_;
   Json request_log_ = Json::array();
   std::vector<Fault> faults_;
+  std::condition_variable released_;  // a DELETE of /emulator/faults lets held requests go
+  int held_ = 0, release_generation_ = 0;
   int next_ip_ = 10, next_node_port_ = 30000;
 };
 
