@@ -67,6 +67,16 @@ class Syncer {
         applied.push_back(o);
         continue;
       }
+      // Before the first write that could leave an object behind, the inventory already names it:
+      // a kill between this write and the last one loses nothing (Namespaces are never pruned).
+      if (!intent_recorded_ && !diff::NeverDeleted(o->group(), o->kind())) {
+        Status recorded = RecordIntent(desired);
+        if (!recorded.ok()) {
+          Record(d, Outcome::kFailed, "not applied: record the inventory first: " + recorded.message() +
+                                          " (nothing else applied or pruned: retried next time)");
+          return std::move(report_);
+        }
+      }
       auto it = live_by_key.find(o->key());
       bool ok = d.action == Action::kRecreate ? Recreate(*o, d, it == live_by_key.end() ? nullptr : it->second)
                                               : Apply(*o, d);
@@ -296,6 +306,8 @@ class Syncer {
     auto inventory = ReadInventory(c_, o_.inventory_namespace, o_.inventory_name);
     if (!inventory.ok()) return inventory.status();
     old_inventory_ = std::move(inventory).value();
+    inventory_exists_ = !old_inventory_.empty();  // an empty one is written again: harmless, and rare
+    recorded_ = old_inventory_;
     return Status::Ok();
   }
 
@@ -360,26 +372,45 @@ class Syncer {
     }
   }
 
+  // Write-ahead: what is recorded plus everything this run may create, before the first such write.
+  Status RecordIntent(const std::vector<Object>& desired) {
+    intent_recorded_ = true;
+    if (o_.dry_run) return Status::Ok();
+    std::map<ResourceKey, std::string> intent = recorded_;
+    for (const Object& o : desired)
+      if (Annotation(o, "warren.io/reconcile") != "disabled") intent[o.key()] = o.api_version();
+    if (intent == recorded_ && inventory_exists_) return Status::Ok();
+    WARREN_RETURN_IF_ERROR(WriteInventory(intent));
+    recorded_ = std::move(intent);
+    return Status::Ok();
+  }
+
+  // What this run ended with: applied or unchanged, kept, or failed to prune.
   void SaveInventory() {
     if (o_.dry_run) return;
-    std::map<ResourceKey, std::string> merged = inventory_;
-    bool same = merged == old_inventory_;
-    if (same && !old_inventory_.empty()) return;
+    if (inventory_ == recorded_ && inventory_exists_) return;
+    // Written even when stopped: it must not lose what this run applied.
+    Status s = WriteInventory(inventory_);
+    if (!s.ok()) {
+      ApplyResult res;
+      res.object.key = InventoryKey();
+      res.outcome = Outcome::kFailed;
+      res.message = "record the inventory: " + s.message();
+      report_.results.push_back(std::move(res));
+    }
+  }
+
+  Status WriteInventory(const std::map<ResourceKey, std::string>& entries) {
     Json objects = Json::array();
-    for (const auto& [k, v] : merged) objects.push_back(InventoryEntry(k, v));
+    for (const auto& [k, v] : entries) objects.push_back(InventoryEntry(k, v));
     Json cm = {{"apiVersion", "v1"}, {"kind", "ConfigMap"},
                {"metadata", {{"name", o_.inventory_name}, {"namespace", o_.inventory_namespace},
                              {"labels", {{diff::kManagedByLabel, "warren"}, {diff::kSourceLabel, o_.source}}}}},
                {"data", {{"objects", objects.dump()}}}};
-    // Written even when stopped: it must not lose what this run applied.
     auto r = writer_->Apply(cm, {/*force=*/true, false});
-    if (!r.ok()) {
-      ApplyResult res;
-      res.object.key = InventoryKey();
-      res.outcome = Outcome::kFailed;
-      res.message = "record the inventory: " + r.status().message();
-      report_.results.push_back(std::move(res));
-    }
+    if (!r.ok()) return r.status();
+    inventory_exists_ = true;
+    return Status::Ok();
   }
 
   kube::KubeClient& c_;
@@ -389,7 +420,10 @@ class Syncer {
   // The inventory write outlives a stop: a view of the client that nothing cancels.
   std::unique_ptr<kube::KubeClient> writer_ = c_.WithStop(StopToken());
   diff::ApplyReport report_;
-  std::map<ResourceKey, std::string> inventory_, old_inventory_;  // key → apiVersion
+  // key → apiVersion: what this run keeps, what it found, and what is stored now.
+  std::map<ResourceKey, std::string> inventory_, old_inventory_, recorded_;
+  bool inventory_exists_ = false;
+  bool intent_recorded_ = false;
 };
 
 }  // namespace

@@ -17,8 +17,10 @@
 //  - The inventory is read before anything is written. When it cannot be read (or does not parse),
 //    nothing is applied, pruned or saved: the stage fails. Guessing "empty" would make the next
 //    save forget what warren owns.
-//  - The inventory is written after the applies, whatever failed, so it never loses an object
-//    warren applied.
+//  - The inventory is written ahead: before the first write that could create a prunable object,
+//    it already lists what is recorded plus every desired object; when that write fails, nothing
+//    else is applied. After the applies and prunes it is written again with what this run kept,
+//    whatever failed. A kill at any point therefore leaves no applied object unrecorded.
 //  - Every wait (deletion, readiness) ends at the timeout or the stop token, whichever is first.
 #pragma once
 
