@@ -144,7 +144,12 @@ bool ApiServer::InjectFault(const Fault& hit, httplib::Response& res) {
   }
   if (hit.status == 0) return false;
   if (hit.retry_after_seconds > 0) res.set_header("Retry-After", std::to_string(hit.retry_after_seconds));
-  std::string reason = hit.status == 429 ? "TooManyRequests" : hit.status >= 500 ? "InternalError" : "BadRequest";
+  std::string reason = hit.status == 429   ? "TooManyRequests"
+                       : hit.status == 401 ? "Unauthorized"
+                       : hit.status == 403 ? "Forbidden"
+                       : hit.status == 503 ? "ServiceUnavailable"
+                       : hit.status >= 500 ? "InternalError"
+                                           : "BadRequest";
   Json details = hit.retry_after_seconds > 0 ? Json{{"retryAfterSeconds", hit.retry_after_seconds}} : Json();
   Fail(res, hit.status, reason, "injected fault", details);
   return true;
