@@ -7,107 +7,11 @@
 
 #include <map>
 
-#include "tests/integration/agent_process.h"
 #include "agent/webhook/webhook.h"
-#include "tests/integration/emulator_process.h"
-#include "tests/integration/forge_stub.h"
-#include "tests/integration/rabbit_cluster.h"
+#include "tests/integration/agent_e2e_fixture.h"
 
 namespace warren::testing {
 namespace {
-
-namespace fs = std::filesystem;
-
-const std::string kUser = "warren-agent-it";
-const std::string kPassword = "Agent-pw-5d1e7a29-never-printed";
-constexpr const char* kSecretValue = "agent-e2e-s3cr3t-value";
-
-std::string Read(const std::string& path) { return ReadText(path); }
-
-class AgentEndToEnd : public ::testing::Test {
- protected:
-  void SetUp() override {
-    emu_ = std::make_unique<EmulatorProcess>("agent-e2e");
-    ASSERT_TRUE(emu_->ok());
-    dir_ = emu_->dir();
-    // The broker: warren's own user; the vhost and inventories of earlier runs gone.
-    Clean();
-    ASSERT_TRUE(Admin().Put("/api/users/" + kUser, {{"password", kPassword}, {"tags", "administrator"}}).ok());
-    ASSERT_TRUE(Admin().Put("/api/permissions/%2F/" + kUser, {{"configure", ".*"}, {"write", ".*"}, {"read", ".*"}}).ok());
-    std::ofstream(dir_ + "/rabbitmq-credentials") << kUser << ":" << kPassword << "\n";
-    // The repository: the reference manifests, their namespace and a Secret, behind HTTPS.
-    RunResult servers = Shell("bash " + std::string(WARREN_SOURCE_DIR) + "/tests/scripts/git-servers.sh start " + dir_ + "/srv");
-    ASSERT_EQ(servers.exit_code, 0) << servers.out;
-    for (std::stringstream env(Read(dir_ + "/srv/env")); !env.eof();) {
-      std::string line;
-      std::getline(env, line);
-      if (line.rfind("HTTPS_PORT=", 0) == 0) https_port_ = line.substr(11);
-    }
-    std::ofstream(dir_ + "/git-auth") << "git:" << Read(dir_ + "/srv/password") << "\n";
-    Git("init -q -b main " + Work());
-    fs::create_directories(Work() + "/deploy");
-    fs::copy(std::string(WARREN_SOURCE_DIR) + "/manifests", Work() + "/deploy", fs::copy_options::recursive);
-    std::ofstream(Work() + "/deploy/namespace.yaml") << "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n";
-    std::ofstream(Work() + "/deploy/secret.yaml") << "apiVersion: v1\nkind: Secret\nmetadata: {name: rabbitmq-credentials, namespace: dev}\n"
-                                                  << "stringData: {username: admin, password: " << kSecretValue
-                                                  << ", erlang-cookie: " << kSecretValue << "}\n";
-    Commit("reference set");
-    Git("clone -q --bare " + Work() + " " + dir_ + "/srv/repos/app.git");
-  }
-  void TearDown() override {
-    if (HasFailure()) std::cerr << "git server log:\n" << Read(dir_ + "/srv/run/lighttpd.log") << "\n";
-    if (prometheus_pid_ > 0) kill(prometheus_pid_, SIGTERM);
-    Shell("bash " + std::string(WARREN_SOURCE_DIR) + "/tests/scripts/git-servers.sh stop " + dir_ + "/srv");
-    Clean();
-    emu_.reset();
-  }
-  static void Clean() {
-    (void)Admin().Delete("/api/vhosts/orders");
-    (void)Admin().Delete("/api/global-parameters/warren-inventory");
-  }
-  std::string Work() const { return dir_ + "/work"; }
-  void Git(const std::string& args) {
-    RunResult r = Shell("git -c user.name=t -c user.email=t@example.com " + args);
-    ASSERT_EQ(r.exit_code, 0) << "git " << args << "\n" << r.out;
-  }
-  std::string Commit(const std::string& message) {
-    Git("-C " + Work() + " add -A");
-    Git("-C " + Work() + " commit -q -m '" + message + "'");
-    if (fs::exists(dir_ + "/srv/repos/app.git")) Git("-C " + Work() + " push -q " + dir_ + "/srv/repos/app.git HEAD:main");
-    return Read(Work() + "/.git/refs/heads/main");
-  }
-  std::unique_ptr<AgentProcess> Run(std::vector<std::string> extra = {}, const std::string& interval = "2s") {
-    std::vector<std::string> args = {
-        "--repo", "https://127.0.0.1:" + https_port_ + "/git/app.git", "--auth-file", dir_ + "/git-auth",
-        "--ca-file", dir_ + "/srv/ca.crt", "--path", "deploy", "--cache-dir", dir_ + "/cache", "-n", "dev",
-        "--rabbitmq-url", ClusterUrls(), "--rabbitmq-credentials-file", dir_ + "/rabbitmq-credentials",
-        "--interval", interval, "--health-interval", "2s", "--timeout", "60s", "--force-conflicts", "--prune"};
-    for (auto& e : extra) args.push_back(e);
-    return std::make_unique<AgentProcess>(dir_ + "/agent.log", args, std::vector<std::string>{"KUBECONFIG=" + emu_->kubeconfig()});
-  }
-  // A real Prometheus scraping the agent every second; its query API answers on `port`.
-  int StartPrometheus(int agent_port) {
-    int port = FreePort();
-    std::ofstream(dir_ + "/prometheus.yml") << "global: {scrape_interval: 1s}\nscrape_configs:\n- job_name: warren\n"
-                                            << "  static_configs: [{targets: ['127.0.0.1:" << agent_port << "']}]\n";
-    std::vector<std::string> a = {"/usr/bin/prometheus", "--config.file=" + dir_ + "/prometheus.yml",
-                                  "--storage.tsdb.path=" + dir_ + "/tsdb", "--web.listen-address=127.0.0.1:" + std::to_string(port),
-                                  "--log.level=warn"};
-    std::vector<char*> argv;
-    for (auto& s : a) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 2, (dir_ + "/prometheus.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (posix_spawn(&prometheus_pid_, argv[0], &fa, nullptr, argv.data(), environ) != 0) prometheus_pid_ = 0;
-    posix_spawn_file_actions_destroy(&fa);
-    return port;
-  }
-
-  std::unique_ptr<EmulatorProcess> emu_;
-  std::string dir_, https_port_;
-  pid_t prometheus_pid_ = 0;
-};
 
 TEST_F(AgentEndToEnd, FromGitToClusterAndBrokerThenDriftAndANewCommit) {
   auto agent = Run();
@@ -158,25 +62,6 @@ TEST_F(AgentEndToEnd, FromGitToClusterAndBrokerThenDriftAndANewCommit) {
   for (const std::string& secret : {kPassword, std::string(kSecretValue), Read(dir_ + "/srv/password")})
     EXPECT_EQ(log.find(secret), std::string::npos) << "leaked: " << secret;
   (void)Admin().Delete("/api/users/" + kUser);
-}
-
-const std::string kWebhookSecret = "hook-secret-0c8e51d2";
-const std::string kForgeToken = "forge-token-93b7f1aa";
-
-// POSTs a webhook delivery to the agent; returns the HTTP status.
-long Deliver(const AgentProcess& agent, const std::string& forge, const std::map<std::string, std::string>& headers,
-             const std::string& body) {
-  net::HttpClient http({});
-  net::HttpRequest req{"POST", "http://127.0.0.1:" + std::to_string(agent.port()) + "/hooks/" + forge, headers, body};
-  req.headers["Content-Type"] = "application/json";
-  auto r = http.Send(req);
-  return r.ok() ? r.value().status : 0;
-}
-
-std::string PushBody(const std::string& repo_url, const std::string& sha, bool gitlab = false) {
-  Json repo = {{"clone_url", repo_url}, {"full_name", "org/app"}};
-  if (gitlab) return Json{{"object_kind", "push"}, {"ref", "refs/heads/main"}, {"after", sha}, {"project", {{"git_http_url", repo_url}}}}.dump();
-  return Json{{"ref", "refs/heads/main"}, {"after", sha}, {"repository", repo}}.dump();
 }
 
 TEST_F(AgentEndToEnd, WebhooksTriggerAndCommitStatusesReportSyncHealthAndMirrors) {
