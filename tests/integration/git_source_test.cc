@@ -8,6 +8,7 @@
 
 #include "agent/git/git_source.h"
 #include "tests/integration/emulator_process.h"  // Shell, WriteTemp, Has
+#include "tests/integration/fault_proxy.h"
 
 namespace warren::testing {
 namespace {
@@ -222,6 +223,27 @@ TEST_F(GitSource, SshWithAKeyAndARequiredKnownHostsFile) {
   RunResult no_known_hosts = Warren("--repo " + url + " --ssh-key " + key + " --cache-dir " + dir_ + "/cache-ssh-none");
   EXPECT_EQ(no_known_hosts.exit_code, 2);
   EXPECT_TRUE(Has(no_known_hosts.out, "needs a known_hosts file")) << no_known_hosts.out;
+}
+
+// The server goes away in the middle of a fetch (the proxy cuts the pack it sends): an error naming
+// the repository, and the cache still serves the next fetch, which gets the new commit.
+TEST_F(GitSource, ConnectionCutMidFetchIsAnErrorAndTheCacheSurvives) {
+  FaultProxy proxy("https://127.0.0.1:" + https_port_);
+  std::string url = proxy.url() + "/git/app.git";
+  std::string auth = WriteTemp("git-auth-cut", "git:" + password_ + "\n");
+  std::string args = "--repo " + url + " --auth-file " + auth + " --cache-dir " + dir_ + "/cache-cut";
+  RunResult first = Warren(args);
+  ASSERT_NE(first.exit_code, 2) << first.out;
+  std::string moved = Commit("moved while the connection breaks", "trusted");
+  proxy.Add({"POST", "/git/app.git/git-upload-pack", 0, 1});
+  RunResult cut = Warren(args);
+  EXPECT_EQ(cut.exit_code, 2) << cut.out;
+  EXPECT_TRUE(Has(cut.out, "fetch " + url + ": ")) << cut.out;
+  EXPECT_EQ(proxy.faults_left(), 0) << "the fetch met the cut: " << cut.out;
+  RunResult again = Warren(args);
+  EXPECT_NE(again.exit_code, 2) << again.out;
+  EXPECT_TRUE(Has(again.out, "commit " + moved)) << again.out;
+  EXPECT_FALSE(Has(first.out + cut.out + again.out, password_));
 }
 
 TEST_F(GitSource, UnreachableServerAndCorruptCache) {
