@@ -1,6 +1,6 @@
 // warren run against the API emulator, as a process: it applies, becomes ready, corrects drift the
 // watch shows (kubectl scale, kubectl set env) and records Events; --dry-run sends no write; an
-// inventory it cannot read is never shrunk; with --leader-elect only the leader writes and a
+// inventory it cannot read is never shrunk; a correction the API refuses is reported, then retried; with --leader-elect only the leader writes and a
 // follower takes over when the leader dies; SIGTERM stops it cleanly and releases the Lease.
 #include <gtest/gtest.h>
 
@@ -158,6 +158,37 @@ TEST_F(Agent, UnreadableInventoryIsNeverShrunk) {
   std::string objects = inventory["data"].value("objects", "");
   EXPECT_EQ(objects.find("\"Service\""), std::string::npos) << objects;
   EXPECT_NE(objects.find("StatefulSet"), std::string::npos) << objects;
+}
+
+// A fault while the agent runs: the API refuses the agent's correction of a ConfigMap with 500 for
+// as long as the fault lasts. The failure is reported (the failure counter, the drift gauge, an
+// Event, the log), never silent; once the fault clears, a retry corrects the drift without a
+// restart. (Readiness means "the first reconcile succeeded" and stays.)
+TEST_F(Agent, ARefusedCorrectionIsReportedThenOutlived) {
+  auto agent = Run("agent", {"--force-conflicts"});
+  ASSERT_TRUE(Eventually([&] { return Ready(*agent); }, 60)) << agent->Log();
+  // Drift by PUT (kubectl replace), while the agent's PATCHes of that ConfigMap get 500.
+  emu_->Admin("POST", "/emulator/faults",
+              R"({"method":"PATCH","pathPrefix":"/api/v1/namespaces/dev/configmaps/rabbitmq-config","status":500,"times":-1})");
+  Json cm = Get("configmap rabbitmq-config");
+  cm["data"]["enabled_plugins"] = "[rabbitmq_management].\n";
+  cm["metadata"].erase("managedFields");
+  std::string file = WriteTemp("agent-drift.json", cm.dump());
+  ASSERT_EQ(emu_->Kubectl("replace -f " + file).exit_code, 0);
+  EXPECT_TRUE(Eventually([&] {
+    return agent->Metric(R"(warren_reconcile_total{result="failure",source="warren"})") >= 1;
+  }, 30)) << agent->Log();
+  EXPECT_EQ(agent->Metric(R"(warren_drifted_objects{kind="ConfigMap",source="warren"})"), 1) << agent->Get("/metrics").second;
+  EXPECT_TRUE(Has(agent->Log(), "apply ConfigMap dev/rabbitmq-config: 500 InternalError: injected fault")) << agent->Log();
+  RunResult events = emu_->Kubectl("get events -n dev -o json");
+  EXPECT_TRUE(Has(events.out, "injected fault")) << "an Event says why: " << events.out;
+
+  emu_->Admin("DELETE", "/emulator/faults");
+  EXPECT_TRUE(Eventually([&] {
+    Json now = Get("configmap rabbitmq-config");
+    return now.is_object() && now["data"].value("enabled_plugins", "") != "[rabbitmq_management].\n" && Ready(*agent);
+  }, 60)) << agent->Log();
+  EXPECT_EQ(agent->Kill(SIGTERM).first, 0);
 }
 
 class AgentLeaderElection : public Agent {
