@@ -167,7 +167,11 @@ void ApiServer::Handle(const httplib::Request& req, httplib::Response& res) {
   if (!Authenticate(req, &c.user)) {
     Fail(res, 401, "Unauthorized", "Unauthorized");
   } else {
-    Route(c);
+    try {
+      Route(c);
+    } catch (const std::exception& e) {  // a bug of the emulator's: said, not an empty 500
+      Fail(res, 500, "InternalError", std::string("an error on the server: ") + e.what());
+    }
   }
   if (admin_path) return;
   std::string query;

@@ -10,6 +10,7 @@
 #include "tests/emulator/api_server.h"
 #include "tests/emulator/call.h"
 #include "tests/emulator/managed_fields.h"
+#include "tests/emulator/openapi_types.h"
 #include "tests/emulator/selectors.h"
 #include "tests/emulator/defaults.h"
 #include "tests/emulator/fields.h"
@@ -192,6 +193,17 @@ std::optional<Json> DecodeBody(const httplib::Request& req, httplib::Response& r
   return docs.value()[0].value;
 }
 
+// A body that is no object of its kind (`spec: "3"`), refused as Go's JSON decoding refuses it.
+bool RefuseMisshapen(const Resource& r, const Json& body, httplib::Response& res) {
+  std::string id = TypedSchemaId(r.group, r.version, r.kind);
+  auto m = id.empty() ? std::nullopt : FindShapeMismatch(id, body);
+  if (!m) return false;
+  Fail(res, 400, "BadRequest", r.kind + " in version \"" + r.version + "\" cannot be handled as a " + r.kind +
+                                   ": json: cannot unmarshal " + m->found + " into Go struct field " + m->go_struct + "." +
+                                   m->path + " of type " + m->go_type);
+  return true;
+}
+
 }  // namespace
 
 // Defaults, validates and stores `obj` (the candidate new state); `old` is the stored object.
@@ -203,7 +215,7 @@ void ApiServer::Create(Call& c) {
   const Resource& r = *c.resource;
   if (!c.sub.empty() || !c.name.empty()) return Fail(c.res, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
   auto body = DecodeBody(c.req, c.res);
-  if (!body) return;
+  if (!body || RefuseMisshapen(r, *body, c.res)) return;
   std::lock_guard<std::mutex> lock(store_.mu());
   Json& meta = (*body)["metadata"];
   if (!meta.is_object()) meta = Json::object();
@@ -222,7 +234,7 @@ void ApiServer::Create(Call& c) {
 void ApiServer::Update(Call& c) {
   const Resource& r = *c.resource;
   auto body = DecodeBody(c.req, c.res);
-  if (!body) return;
+  if (!body || (c.sub.empty() && RefuseMisshapen(r, *body, c.res))) return;
   std::lock_guard<std::mutex> lock(store_.mu());
   auto old = store_.Get(r, c.ns, c.name);
   if (!old) return NotFound(c.res, r, c.name);
@@ -274,6 +286,12 @@ void ApiServer::Patch(Call& c) {
     if (config.value("kind", "") != r.kind && c.sub.empty())
       return Fail(c.res, 400, "BadRequest", "the kind of the applied object (" + config.value("kind", "") +
                                                 ") does not match the resource (" + r.kind + ")");
+    // As a 1.32 server does (kubernetes#139253): a typed-conversion failure of the patch is a 500.
+    std::string id = c.sub.empty() ? TypedSchemaId(r.group, r.version, r.kind) : "";
+    if (auto m = id.empty() ? std::nullopt : FindShapeMismatch(id, config))
+      return Fail(c.res, 500, "InternalError", "failed to create typed patch object (" + c.ns + "/" + c.name + "; " + r.group + "/" +
+                                                   r.version + ", Kind=" + r.kind + "): ." + m->path + ": expected " + m->expected +
+                                                   ", got " + m->found);
     Json& meta = config["metadata"];
     if (!meta.is_object()) meta = Json::object();
     if (meta.value("name", c.name) != c.name)

@@ -225,7 +225,52 @@ Json PropertySchema(const Prop& p) {
   return s;
 }
 
+std::string ShortName(const std::string& id) { return id.substr(id.rfind('.') + 1); }
+
+std::string GoType(const std::string& type) {
+  if (type == "integer") return "int32";
+  if (type == "boolean") return "bool";
+  if (type == "map") return "map[string]string";
+  if (type == "quantity-map") return "v1.ResourceList";
+  if (type == "object") return "map[string]interface {}";
+  if (type == "[]object") return "[]interface {}";
+  if (type.rfind("[]", 0) == 0) return "[]" + GoType(type.substr(2));
+  if (IsSchemaId(type)) return "v1." + ShortName(type);
+  return type;  // string
+}
+
+std::string JsonKind(const Json& v) {
+  if (v.is_object()) return "object";
+  if (v.is_array()) return "array";
+  if (v.is_string()) return "string";
+  if (v.is_boolean()) return "bool";
+  return "number";
+}
+
+std::optional<ShapeMismatch> Walk(const std::string& type, const Json& v, const std::string& path, const std::string& go_struct) {
+  // Free-form ("object": int-or-string ports, status) takes anything.
+  if (v.is_null() || type == "object") return std::nullopt;
+  bool list = type.rfind("[]", 0) == 0;
+  bool map = !list && (IsSchemaId(type) || type == "map" || type == "quantity-map");
+  bool ok = list ? v.is_array() : map ? v.is_object() : !v.is_object() && !v.is_array();
+  if (!ok) return ShapeMismatch{path, go_struct, GoType(type), JsonKind(v), list ? "list" : map ? "map" : "scalar"};
+  if (list && IsSchemaId(type.substr(2))) {
+    for (const Json& item : v)
+      if (auto m = Walk(type.substr(2), item, path, go_struct)) return m;
+  }
+  if (IsSchemaId(type)) {
+    auto it = Types().find(type);
+    if (it == Types().end()) return std::nullopt;
+    for (const Prop& p : it->second.props)
+      if (v.contains(p.name))
+        if (auto m = Walk(p.type, v[p.name], path.empty() ? p.name : path + "." + p.name, ShortName(type))) return m;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+std::optional<ShapeMismatch> FindShapeMismatch(const std::string& id, const Json& object) { return Walk(id, object, "", ShortName(id)); }
 
 std::string TypedSchemaId(const std::string& group, const std::string& version, const std::string& kind) {
   if (version != "v1") return "";

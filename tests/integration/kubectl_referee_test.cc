@@ -240,6 +240,27 @@ TEST_F(KubectlReferee, GetWatchPrintsChanges) {
   EXPECT_TRUE(Has(text, "DELETED    watched")) << text;
 }
 
+// A body that is no object of its kind: create and update answer Go's JSON decoding error (400),
+// server-side apply the typed-conversion error a 1.32 server answers with 500 (kubernetes#139253).
+TEST_F(KubectlReferee, MisshapenBodiesFailAsOnARealServer) {
+  std::string sts = WriteTemp("misshapen-sts.yaml", "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: m, namespace: dev}\nspec: \"3\"\n");
+  RunResult create = emu_->Kubectl("create -f " + sts);
+  EXPECT_NE(create.exit_code, 0);
+  EXPECT_TRUE(Has(create.out, "Error from server (BadRequest): error when creating \"" + sts + "\": StatefulSet in version \"v1\" cannot be "
+                              "handled as a StatefulSet: json: cannot unmarshal string into Go struct field StatefulSet.spec of type "
+                              "v1.StatefulSetSpec")) << create.out;
+  RunResult apply = emu_->Kubectl("apply --server-side -f " + sts);
+  EXPECT_NE(apply.exit_code, 0);
+  EXPECT_TRUE(Has(apply.out, "Error from server (InternalError): failed to create typed patch object (dev/m; apps/v1, Kind=StatefulSet): "
+                             ".spec: expected map, got string")) << apply.out;
+  std::string svc = WriteTemp("misshapen-svc.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: m, namespace: dev}\n"
+                                                   "spec: {ports: {port: 80}}\n");
+  RunResult nested = emu_->Kubectl("create -f " + svc);
+  EXPECT_TRUE(Has(nested.out, "json: cannot unmarshal object into Go struct field ServiceSpec.spec.ports of type []v1.ServicePort"))
+      << nested.out;
+  EXPECT_NE(emu_->Kubectl("get statefulset m -n dev").exit_code, 0) << "nothing stored";
+}
+
 TEST_F(KubectlReferee, RemovedVersionsAndImmutableFieldsFailAsOnARealServer) {
   RunResult raw = emu_->Kubectl("get --raw /apis/apps/v1beta1");
   EXPECT_NE(raw.exit_code, 0);
