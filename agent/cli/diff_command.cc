@@ -142,6 +142,7 @@ int RunDiff(const DiffArgs& args, std::ostream& out, std::ostream& err) {
     report.Append(std::move(k).value());
   }
   if (args.rabbit.enabled()) {
+    for (const std::string& line : rabbit::NotCarried(repo.objects)) err << "warren diff: note: " << line << "\n";
     auto r = DiffRabbit(args.rabbit, repo);
     if (!r.ok()) {
       err << "warren diff: " << r.status().message() << "\n";

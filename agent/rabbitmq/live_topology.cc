@@ -11,8 +11,17 @@ Result<LiveTopology> ReadLiveTopology(ManagementClient& client, const std::strin
   if (!state.ok()) return state.status();
   auto vhosts = client.Get("/api/vhosts");
   if (!vhosts.ok()) return vhosts.status().WithContext("read RabbitMQ vhosts");
+  // Neither operator policies nor vhost limits are in 3.10's definitions.
+  auto operator_policies = client.Get("/api/operator-policies");
+  if (!operator_policies.ok()) return operator_policies.status().WithContext("read RabbitMQ operator policies");
+  auto limits = client.Get("/api/vhost-limits");
+  if (!limits.ok()) return limits.status().WithContext("read RabbitMQ vhost limits");
+  auto more = rabbit::StateFromDefinitions({{"operator_policies", operator_policies.value()}}, "GET /api/operator-policies");
+  if (!more.ok()) return more.status();
+  state.value().operator_policies = std::move(more).value().operator_policies;
   LiveTopology live{std::move(state).value(), {}, inventory_name};
   WARREN_RETURN_IF_ERROR(rabbit::MergeVhostDetails(vhosts.value(), &live.state));
+  WARREN_RETURN_IF_ERROR(rabbit::MergeVhostLimits(limits.value(), &live.state));
   rabbit::Normalize(&live.state);
 
   // The inventory travels in the definitions: no extra request.

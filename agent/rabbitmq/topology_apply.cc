@@ -10,8 +10,12 @@ using diff::Action;
 using diff::Outcome;
 using rabbit::Binding;
 using rabbit::Exchange;
+using rabbit::OperatorPolicy;
+using rabbit::Permission;
 using rabbit::Policy;
 using rabbit::Queue;
+using rabbit::TopicPermission;
+using rabbit::User;
 using rabbit::Vhost;
 
 template <typename T>
@@ -32,6 +36,44 @@ Status PutVhost(ManagementClient& c, const Vhost& v) {
   Json body = {{"tracing", v.tracing}, {"tags", tags}};
   if (!v.default_queue_type.empty()) body["defaultqueuetype"] = v.default_queue_type;  // the 3.10 spelling
   return c.Put(ApiPath("vhosts", v.name), body);
+}
+
+// The limits git sets, and no others: each is its own resource under /api/vhost-limits.
+Status PutVhostLimits(ManagementClient& c, const Vhost& v, const Json& live_limits) {
+  if (v.limits.is_null()) return Status::Ok();
+  for (auto it = v.limits.begin(); it != v.limits.end(); ++it)
+    WARREN_RETURN_IF_ERROR(c.Put(ApiPath("vhost-limits", v.name, it.key()), {{"value", it.value()}}));
+  if (live_limits.is_object())
+    for (auto it = live_limits.begin(); it != live_limits.end(); ++it)
+      if (!v.limits.contains(it.key())) WARREN_RETURN_IF_ERROR(c.Delete(ApiPath("vhost-limits", v.name, it.key())));
+  return Status::Ok();
+}
+
+Status PutUser(ManagementClient& c, const User& u) {
+  std::string tags;
+  for (const Json& t : u.tags) tags += (tags.empty() ? "" : ",") + t.get<std::string>();
+  Json body = {{"tags", tags}};
+  if (!u.password.empty()) {
+    body["password"] = u.password;
+  } else {
+    body["password_hash"] = u.password_hash;
+    if (!u.hashing_algorithm.empty()) body["hashing_algorithm"] = u.hashing_algorithm;
+  }
+  // The body holds the password: an error names the user, never the body.
+  return c.Put(ApiPath("users", u.name), body);
+}
+
+Status PutPermission(ManagementClient& c, const Permission& p) {
+  return c.Put(ApiPath("permissions", p.vhost, p.user), {{"configure", p.configure}, {"write", p.write}, {"read", p.read}});
+}
+
+Status PutTopicPermission(ManagementClient& c, const TopicPermission& p) {
+  return c.Put(ApiPath("topic-permissions", p.vhost, p.user), {{"exchange", p.exchange}, {"write", p.write}, {"read", p.read}});
+}
+
+Status PutOperatorPolicy(ManagementClient& c, const OperatorPolicy& p) {
+  return c.Put(ApiPath("operator-policies", p.vhost, p.name),
+               {{"pattern", p.pattern}, {"definition", p.definition}, {"priority", p.priority}, {"apply-to", p.apply_to}});
 }
 
 Status PutPolicy(ManagementClient& c, const Policy& p) {
@@ -94,8 +136,17 @@ class Applier {
           const TopologyApplyOptions& o)
       : c_(c), live_(live), o_(o), inventory_(live.inventory), vhosts_(Index(desired.vhosts)),
         exchanges_(Index(desired.exchanges)), queues_(Index(desired.queues)), bindings_(Index(desired.bindings)),
-        policies_(Index(desired.policies)) {
+        policies_(Index(desired.policies)), operator_policies_(Index(desired.operator_policies)), users_(Index(desired.users)),
+        permissions_(Index(desired.permissions)), topic_permissions_(Index(desired.topic_permissions)),
+        retained_(desired.retained) {
     for (const Binding& b : live.state.bindings) live_bindings_.emplace(rabbit::KeyOf(b), &b);
+    for (const Vhost& v : live.state.vhosts) live_limits_[v.name] = v.limits;
+    // What git says now about retention holds for everything warren owns and git still names.
+    for (const ResourceKey& k : inventory_.keys) {
+      if (!desired.origins.count(k)) continue;
+      if (desired.retained.count(k)) inventory_.retained.insert(k);
+      else inventory_.retained.erase(k);
+    }
   }
 
   diff::ApplyResult Apply(const diff::ObjectDiff& d) {
@@ -133,12 +184,22 @@ class Applier {
   void Upsert(const diff::ObjectDiff& d, diff::ApplyResult* r) {
     Outcome success = d.action == Action::kCreate ? Outcome::kCreated : Outcome::kConfigured;
     const ResourceKey& k = d.key;
-    if (k.kind == "Vhost") Do(r, success, [&] { return PutVhost(c_, *vhosts_.at(k)); });
+    if (k.kind == "Vhost") Do(r, success, [&] {
+      WARREN_RETURN_IF_ERROR(PutVhost(c_, *vhosts_.at(k)));
+      return PutVhostLimits(c_, *vhosts_.at(k), live_limits_[k.name]);
+    });
+    else if (k.kind == "User") Do(r, success, [&] { return PutUser(c_, *users_.at(k)); });
+    else if (k.kind == "Permission") Do(r, success, [&] { return PutPermission(c_, *permissions_.at(k)); });
+    else if (k.kind == "TopicPermission") Do(r, success, [&] { return PutTopicPermission(c_, *topic_permissions_.at(k)); });
+    else if (k.kind == "OperatorPolicy") Do(r, success, [&] { return PutOperatorPolicy(c_, *operator_policies_.at(k)); });
     else if (k.kind == "Policy") Do(r, success, [&] { return PutPolicy(c_, *policies_.at(k)); });
     else if (k.kind == "Exchange") Do(r, success, [&] { return PutExchange(c_, *exchanges_.at(k)); });
     else if (k.kind == "Queue") Do(r, success, [&] { return PutQueue(c_, *queues_.at(k)); });
     else if (k.kind == "Binding") Do(r, success, [&] { return PostBinding(c_, *bindings_.at(k)); });
-    if (r->outcome == Outcome::kCreated) inventory_.keys.insert(k);
+    if (r->outcome == Outcome::kCreated) {
+      inventory_.keys.insert(k);
+      if (retained_.count(k)) inventory_.retained.insert(k);
+    }
   }
 
   void Recreate(const diff::ObjectDiff& d, diff::ApplyResult* r) {
@@ -183,6 +244,15 @@ class Applier {
       return;
     }
     const ResourceKey& k = d.key;
+    if (inventory_.retained.count(k)) {  // deletionPolicy: retain, as the operator promises
+      r->outcome = Outcome::kRetained;
+      r->message = "deletionPolicy retain: left in the broker, no longer warren's";
+      if (!o_.dry_run) {
+        inventory_.keys.erase(k);
+        inventory_.retained.erase(k);
+      }
+      return;
+    }
     if (k.kind == "Binding") {
       const Binding* b = live_bindings_.at(k);
       Do(r, Outcome::kPruned, [&] { return DeleteBinding(c_, *b); });
@@ -195,6 +265,15 @@ class Applier {
       Do(r, Outcome::kPruned, [&] { return c_.Delete(ApiPath("exchanges", k.ns, k.name)); });
     } else if (k.kind == "Policy") {
       Do(r, Outcome::kPruned, [&] { return c_.Delete(ApiPath("policies", k.ns, k.name)); });
+    } else if (k.kind == "OperatorPolicy") {
+      Do(r, Outcome::kPruned, [&] { return c_.Delete(ApiPath("operator-policies", k.ns, k.name)); });
+    } else if (k.kind == "Permission") {
+      Do(r, Outcome::kPruned, [&] { return c_.Delete(ApiPath("permissions", k.ns, k.name)); });
+    } else if (k.kind == "TopicPermission") {
+      std::string user = k.name.substr(0, k.name.rfind(" ["));
+      Do(r, Outcome::kPruned, [&] { return c_.Delete(ApiPath("topic-permissions", k.ns, user)); });
+    } else if (k.kind == "User") {
+      Do(r, Outcome::kPruned, [&] { return c_.Delete(ApiPath("users", k.name)); });
     } else if (k.kind == "Vhost") {
       size_t queues = 0;
       for (const Queue& q : live_.state.queues) queues += q.vhost == k.name && !rabbit::IsBuiltIn(q);
@@ -217,7 +296,13 @@ class Applier {
   std::map<ResourceKey, const Queue*> queues_;
   std::map<ResourceKey, const Binding*> bindings_;
   std::map<ResourceKey, const Policy*> policies_;
+  std::map<ResourceKey, const OperatorPolicy*> operator_policies_;
+  std::map<ResourceKey, const User*> users_;
+  std::map<ResourceKey, const Permission*> permissions_;
+  std::map<ResourceKey, const TopicPermission*> topic_permissions_;
   std::map<ResourceKey, const Binding*> live_bindings_;
+  std::map<std::string, Json> live_limits_;  // vhost → its limits now
+  std::set<ResourceKey> retained_;  // desired with deletionPolicy: retain
 };
 
 std::set<ResourceKey> LiveKeys(const rabbit::TopologyState& s) {
@@ -227,6 +312,10 @@ std::set<ResourceKey> LiveKeys(const rabbit::TopologyState& s) {
   for (const Queue& q : s.queues) out.insert(rabbit::KeyOf(q));
   for (const Binding& b : s.bindings) out.insert(rabbit::KeyOf(b));
   for (const Policy& p : s.policies) out.insert(rabbit::KeyOf(p));
+  for (const OperatorPolicy& p : s.operator_policies) out.insert(rabbit::KeyOf(p));
+  for (const User& u : s.users) out.insert(rabbit::KeyOf(u));
+  for (const Permission& p : s.permissions) out.insert(rabbit::KeyOf(p));
+  for (const TopicPermission& p : s.topic_permissions) out.insert(rabbit::KeyOf(p));
   return out;
 }
 

@@ -117,6 +117,7 @@ Report ReconcileOnce(const LoadedManifests& desired, const Targets& targets, con
   else if (!targets.kube) report.kube_objects_not_synced = kube_objects.size();
 
   if (!targets.rabbit || options.skip_rabbit) return report;
+  for (std::string& line : rabbit::NotCarried(desired.objects)) report.notes.push_back(std::move(line));
   if (stop.stop_requested()) {
     report.error = Status::Cancelled("stopped before the RabbitMQ stage");
   } else if (report.applied.Converged() || options.continue_on_error || options.plan_only) {

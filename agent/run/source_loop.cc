@@ -24,6 +24,7 @@ size_t Fingerprint(const LoadedManifests& m) {
 std::string EventReason(Outcome o, bool drift) {
   switch (o) {
     case Outcome::kPruned: return "Pruned";
+    case Outcome::kRetained: return "Retained";
     case Outcome::kRecreated: return "Recreated";
     case Outcome::kFailed: return "SyncFailed";
     default: return drift ? "DriftCorrected" : "Applied";

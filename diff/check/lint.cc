@@ -27,6 +27,8 @@ const std::vector<RuleInfo>& Rules() {
       {"rabbitmq-memory", Severity::kWarning, "memory limit without a RabbitMQ memory setting derived from it"},
       {"invalid-rabbitmq-object", Severity::kError, "rabbitmq.com document with a missing or invalid spec field"},
       {"classic-mirrored-queues", Severity::kWarning, "classic queue mirroring (ha-mode), removed in RabbitMQ 4.0"},
+      {"unsupported-field", Severity::kWarning, "a rabbitmq.com spec field warren neither compares nor applies"},
+      {"unmanaged-rabbitmq-kind", Severity::kWarning, "a rabbitmq.com kind warren does not manage (Federation, Shovel, ...)"},
       {"management-exposed", Severity::kWarning, "management port 15672 exposed via NodePort/LoadBalancer"},
       {"non-string-value", Severity::kError, "boolean or number where Kubernetes expects a string"},
       {"invalid-shape", Severity::kError, "a field holds a string, number or list where its kind has a mapping (or the reverse)"},

@@ -1,5 +1,6 @@
 // RabbitMQ-specific rules: node naming, env references, literal credentials, memory settings,
 // the topology documents themselves, classic mirroring, and an exposed management port.
+#include <algorithm>
 #include <map>
 
 #include "diff/check/rabbit_config.h"
@@ -163,9 +164,31 @@ void CheckMemorySettings(const ManifestIndex& index, Findings* out) {
 }
 
 void CheckRabbitTopology(const ManifestIndex& index, Findings* out) {
+  // Users and permissions are read with the rest of the set: Secrets, and User names.
+  std::vector<const Object*> secrets;
+  for (const Object& o : index.objects())
+    if (o.group().empty() && o.kind() == "Secret") secrets.push_back(&o);
+  std::map<std::string, std::string> users;
+  for (const Object& o : index.objects())
+    if (rabbit::IsTopologyObject(o) && o.kind() == "User")
+      if (auto u = rabbit::UserFromObject(o, secrets); u.ok()) users[o.key().name] = u.value().name;
   for (const Object& o : index.objects()) {
+    if (rabbit::IsUnmanagedRabbitObject(o))
+      out->push_back(MakeFinding("unmanaged-rabbitmq-kind", Severity::kWarning, o, "",
+                                 o.kind() + " is a rabbitmq.com kind warren does not manage in RabbitMQ: not compared, not applied",
+                                 "manage it with the messaging-topology operator, or in RabbitMQ directly"));
     if (!rabbit::IsTopologyObject(o)) continue;
-    Status s = rabbit::ValidateTopologyObject(o);
+    for (const std::string& field : rabbit::UnsupportedFields(o)) {
+      std::string pointer = "/" + field;
+      std::replace(pointer.begin(), pointer.end(), '.', '/');
+      out->push_back(MakeFinding("unsupported-field", Severity::kWarning, o, pointer,
+                                 field + " is not supported by warren: not compared, not applied",
+                                 "remove it, or manage this setting in RabbitMQ directly"));
+    }
+    Status s = o.kind() == "User"              ? rabbit::UserFromObject(o, secrets).status()
+               : o.kind() == "Permission"      ? rabbit::PermissionFromObject(o, users).status()
+               : o.kind() == "TopicPermission" ? rabbit::TopicPermissionFromObject(o, users).status()
+                                               : rabbit::ValidateTopologyObject(o);
     if (!s.ok()) {
       // The message starts with the location; keep only what follows "<object> ".
       std::string message = s.message();

@@ -8,6 +8,7 @@ const char* OutcomeName(Outcome o) {
     case Outcome::kConfigured: return "configured";
     case Outcome::kRecreated: return "recreated";
     case Outcome::kPruned: return "pruned";
+    case Outcome::kRetained: return "retained";
     case Outcome::kSkipped: return "skipped";
     case Outcome::kFailed: return "failed";
   }
@@ -33,7 +34,9 @@ std::string RenderApplyText(const ApplyReport& report) {
   for (Outcome o : {Outcome::kCreated, Outcome::kConfigured, Outcome::kRecreated, Outcome::kPruned,
                     Outcome::kSkipped, Outcome::kFailed})
     summary += std::to_string(report.Count(o)) + " " + OutcomeName(o) + ", ";
-  out += summary + std::to_string(report.unchanged) + " unchanged" + suffix + "\n";
+  out += summary + std::to_string(report.unchanged) + " unchanged";
+  if (size_t retained = report.Count(Outcome::kRetained)) out += ", " + std::to_string(retained) + " retained";  // rare: only then
+  out += std::string(suffix) + "\n";
   return out;
 }
 
@@ -49,7 +52,7 @@ Json ApplyToJson(const ApplyReport& report) {
   }
   Json summary = {{"unchanged", report.unchanged}};
   for (Outcome o : {Outcome::kCreated, Outcome::kConfigured, Outcome::kRecreated, Outcome::kPruned,
-                    Outcome::kSkipped, Outcome::kFailed})
+                    Outcome::kRetained, Outcome::kSkipped, Outcome::kFailed})
     summary[OutcomeName(o)] = report.Count(o);
   return {{"dryRun", report.dry_run}, {"results", std::move(results)}, {"summary", std::move(summary)}};
 }

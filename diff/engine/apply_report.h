@@ -9,7 +9,8 @@
 
 namespace warren::diff {
 
-enum class Outcome { kCreated, kConfigured, kRecreated, kPruned, kSkipped, kFailed };
+// kRetained: left in place on purpose (deletionPolicy: retain) and forgotten; converged.
+enum class Outcome { kCreated, kConfigured, kRecreated, kPruned, kRetained, kSkipped, kFailed };
 const char* OutcomeName(Outcome o);
 
 struct ApplyResult {

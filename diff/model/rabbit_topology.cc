@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <initializer_list>
+#include <optional>
+
+#include "diff/model/base64.h"
 
 namespace warren::rabbit {
 namespace {
@@ -54,6 +57,18 @@ class SpecReader {
     }
   }
 
+  // A string inside a mapping field: spec.permissions.read.
+  std::string Nested(const char* field, const char* key, bool required = false) {
+    const Json* v = Find(field);
+    std::string path = std::string(field) + "." + key;
+    if (!v || !v->is_object() || !v->contains(key) || (*v)[key].is_null()) {
+      if (required) Fail(field, "spec." + path + " is required");
+      return "";
+    }
+    if (!(*v)[key].is_string()) Fail(field, "spec." + path + " must be a string");
+    return (*v)[key].is_string() ? (*v)[key].get<std::string>() : "";
+  }
+
   const Json* Find(const char* field) const {
     if (!spec_) return nullptr;
     auto it = spec_->find(field);
@@ -81,12 +96,84 @@ Result<T> Done(const SpecReader& r, T value) {
   return value;
 }
 
+// The spec fields warren reads, by kind (the operator's names); nested mappings list their keys.
+const std::map<std::string, std::vector<std::string>>& KnownFields() {
+  static const std::map<std::string, std::vector<std::string>> kKnown = {
+      {"Vhost", {"name", "tracing", "defaultQueueType", "tags", "limits", "limits.connections", "limits.queues"}},
+      {"Exchange", {"name", "vhost", "type", "durable", "autoDelete", "arguments"}},
+      {"Queue", {"name", "vhost", "type", "durable", "autoDelete", "arguments"}},
+      {"Binding", {"vhost", "source", "destination", "destinationType", "routingKey", "arguments"}},
+      {"Policy", {"name", "vhost", "pattern", "applyTo", "priority", "definition"}},
+      {"OperatorPolicy", {"name", "vhost", "pattern", "applyTo", "priority", "definition"}},
+      {"User", {"tags", "importCredentialsSecret", "importCredentialsSecret.name"}},
+      {"Permission", {"vhost", "user", "userReference", "userReference.name", "permissions", "permissions.configure",
+                      "permissions.write", "permissions.read"}},
+      {"TopicPermission", {"vhost", "user", "userReference", "userReference.name", "permissions", "permissions.exchange",
+                           "permissions.write", "permissions.read"}},
+  };
+  return kKnown;
+}
+
+// A Secret's value for `key`: stringData as written, else data decoded; nullopt when absent.
+std::optional<std::string> SecretValue(const Object& secret, const std::string& key) {
+  const Json& doc = secret.doc();
+  if (auto sd = doc.find("stringData"); sd != doc.end() && sd->is_object() && sd->contains(key) && (*sd)[key].is_string())
+    return (*sd)[key].get<std::string>();
+  if (auto d = doc.find("data"); d != doc.end() && d->is_object() && d->contains(key) && (*d)[key].is_string())
+    return Base64Decode((*d)[key].get<std::string>());
+  return std::nullopt;
+}
+
+std::string UserOf(SpecReader& r, const std::map<std::string, std::string>& users) {
+  std::string user = r.String("user", "");
+  std::string ref = r.Nested("userReference", "name");
+  if (user.empty() == ref.empty()) {
+    r.Fail(user.empty() ? "user" : "userReference", "needs exactly one of spec.user and spec.userReference");
+    return "";
+  }
+  if (!ref.empty()) {
+    auto it = users.find(ref);
+    if (it == users.end()) r.Fail("userReference", "spec.userReference names User " + ref + ", which is not in the desired set");
+    return it == users.end() ? "" : it->second;
+  }
+  return user;
+}
+
 }  // namespace
 
 bool IsTopologyObject(const Object& o) {
-  if (o.group() != kGroup) return false;
-  const std::string k = o.kind();
-  return k == "Vhost" || k == "Exchange" || k == "Queue" || k == "Binding" || k == "Policy";
+  return o.group() == kGroup && KnownFields().count(o.kind()) > 0;
+}
+
+bool IsUnmanagedRabbitObject(const Object& o) {
+  return o.group() == kGroup && !IsTopologyObject(o) && o.kind() != "RabbitmqCluster";
+}
+
+std::vector<std::string> UnsupportedFields(const Object& o) {
+  std::vector<std::string> out;
+  auto known = KnownFields().find(o.kind());
+  auto spec = o.doc().find("spec");
+  if (!IsTopologyObject(o) || spec == o.doc().end() || !spec->is_object()) return out;
+  auto is_known = [&](const std::string& f) {
+    return std::find(known->second.begin(), known->second.end(), f) != known->second.end();
+  };
+  for (auto it = spec->begin(); it != spec->end(); ++it) {
+    const std::string& k = it.key();
+    if (k == "rabbitmqClusterReference" || k == "deletionPolicy") continue;  // which cluster; prune's rule
+    if (!is_known(k)) {
+      out.push_back("spec." + k);
+      continue;
+    }
+    if (!it->is_object() || k == "arguments" || k == "definition") continue;  // free-form maps
+    for (auto in = it->begin(); in != it->end(); ++in)
+      if (!is_known(k + "." + in.key())) out.push_back("spec." + k + "." + in.key());
+  }
+  return out;
+}
+
+bool RetainedOnDelete(const Object& o) {
+  auto spec = o.doc().find("spec");
+  return spec != o.doc().end() && spec->is_object() && spec->value("deletionPolicy", "") == "retain";
 }
 
 Result<Vhost> VhostFromObject(const Object& o) {
@@ -97,6 +184,17 @@ Result<Vhost> VhostFromObject(const Object& o) {
   v.default_queue_type = r.String("defaultQueueType", "");
   r.OneOf("defaultQueueType", v.default_queue_type, {"classic", "quorum", "stream"});
   if (const Json* tags = r.Find("tags")) v.tags = *tags;
+  if (r.Find("limits")) {
+    Json limits = r.Object("limits");
+    v.limits = Json::object();
+    for (const auto& [from, to] : {std::pair{"connections", "max-connections"}, std::pair{"queues", "max-queues"}}) {
+      if (!limits.contains(from) || limits[from].is_null()) continue;
+      if (!limits[from].is_number_integer() || limits[from].get<long long>() < 0)
+        r.Fail("limits", "spec.limits." + std::string(from) + " must be a whole number, 0 or more");
+      else
+        v.limits[to] = limits[from];
+    }
+  }
   return Done(r, v);
 }
 
@@ -141,14 +239,16 @@ Result<Binding> BindingFromObject(const Object& o) {
   return Done(r, b);
 }
 
-Result<Policy> PolicyFromObject(const Object& o) {
+// Policies and operator policies: the same fields, their own applyTo values and default.
+template <typename P>
+Result<P> PolicyLike(const Object& o, std::initializer_list<const char*> apply_to) {
   SpecReader r(o);
-  Policy p;
+  P p;
   p.name = r.String("name", "", true);
   p.vhost = r.String("vhost", "/");
   p.pattern = r.String("pattern", "", true);
-  p.apply_to = r.String("applyTo", "all");
-  r.OneOf("applyTo", p.apply_to, {"queues", "classic_queues", "quorum_queues", "exchanges", "all"});
+  p.apply_to = r.String("applyTo", p.apply_to);
+  r.OneOf("applyTo", p.apply_to, apply_to);
   if (const Json* prio = r.Find("priority")) {
     if (prio->is_number_integer()) p.priority = prio->get<int>();
     else r.Fail("priority", "spec.priority must be an integer");
@@ -159,6 +259,69 @@ Result<Policy> PolicyFromObject(const Object& o) {
   return Done(r, p);
 }
 
+Result<Policy> PolicyFromObject(const Object& o) {
+  return PolicyLike<Policy>(o, {"queues", "classic_queues", "quorum_queues", "exchanges", "all"});
+}
+
+Result<OperatorPolicy> OperatorPolicyFromObject(const Object& o) {
+  return PolicyLike<OperatorPolicy>(o, {"queues", "classic_queues", "quorum_queues", "streams"});
+}
+
+Result<User> UserFromObject(const Object& o, const std::vector<const Object*>& secrets) {
+  SpecReader r(o);
+  User u;
+  if (const Json* tags = r.Find("tags")) {
+    if (!tags->is_array() || !std::all_of(tags->begin(), tags->end(), [](const Json& t) { return t.is_string(); }))
+      r.Fail("tags", "spec.tags must be a list of strings");
+    else
+      u.tags = *tags;
+  }
+  std::string secret = r.Nested("importCredentialsSecret", "name", true);
+  if (!r.status().ok()) return r.status();
+  auto it = std::find_if(secrets.begin(), secrets.end(), [&](const Object* s) {
+    return s->key().name == secret && s->key().ns == o.key().ns;
+  });
+  if (it == secrets.end()) {
+    r.Fail("importCredentialsSecret", "spec.importCredentialsSecret names Secret " + (o.key().ns.empty() ? "" : o.key().ns + "/") +
+                                          secret + ", which is not in the desired set (warren reads credentials from git only)");
+    return r.status();
+  }
+  auto name = SecretValue(**it, "username");
+  auto password = SecretValue(**it, "password");
+  auto hash = SecretValue(**it, "passwordHash");
+  if (!name || name->empty()) r.Fail("importCredentialsSecret", "Secret " + secret + " has no username");
+  else if (!password && !hash) r.Fail("importCredentialsSecret", "Secret " + secret + " has neither password nor passwordHash");
+  if (!r.status().ok()) return r.status();
+  u.name = *name;
+  if (hash) u.password_hash = *hash;
+  else u.password = *password;
+  return u;
+}
+
+Result<Permission> PermissionFromObject(const Object& o, const std::map<std::string, std::string>& users) {
+  SpecReader r(o);
+  Permission p;
+  p.vhost = r.String("vhost", "", true);
+  p.user = UserOf(r, users);
+  r.Object("permissions", true);
+  p.configure = r.Nested("permissions", "configure");
+  p.write = r.Nested("permissions", "write");
+  p.read = r.Nested("permissions", "read");
+  return Done(r, p);
+}
+
+Result<TopicPermission> TopicPermissionFromObject(const Object& o, const std::map<std::string, std::string>& users) {
+  SpecReader r(o);
+  TopicPermission p;
+  p.vhost = r.String("vhost", "", true);
+  p.user = UserOf(r, users);
+  r.Object("permissions", true);
+  p.exchange = r.Nested("permissions", "exchange", true);
+  p.write = r.Nested("permissions", "write");
+  p.read = r.Nested("permissions", "read");
+  return Done(r, p);
+}
+
 Status ValidateTopologyObject(const Object& o) {
   if (!IsTopologyObject(o)) return Status::Ok();
   const std::string k = o.kind();
@@ -166,7 +329,10 @@ Status ValidateTopologyObject(const Object& o) {
   if (k == "Exchange") return ExchangeFromObject(o).status();
   if (k == "Queue") return QueueFromObject(o).status();
   if (k == "Binding") return BindingFromObject(o).status();
-  return PolicyFromObject(o).status();
+  if (k == "Policy") return PolicyFromObject(o).status();
+  if (k == "OperatorPolicy") return OperatorPolicyFromObject(o).status();
+  // Users and permissions need the rest of the set (Secrets, User names): checked where it is read.
+  return Status::Ok();
 }
 
 }  // namespace warren::rabbit

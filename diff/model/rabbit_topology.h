@@ -1,5 +1,6 @@
 // Typed views of the RabbitMQ desired state, in the shapes of the RabbitMQ messaging-topology
-// operator (apiVersion rabbitmq.com/v1beta1): Vhost, Exchange, Queue, Binding, Policy.
+// operator (apiVersion rabbitmq.com/v1beta1): Vhost (with its limits), Exchange, Queue, Binding,
+// Policy, OperatorPolicy, User, Permission and TopicPermission.
 //
 // Each FromObject applies the operator's CRD defaults (vhost "/", exchange type "direct", policy
 // applyTo "all" and priority 0; durable and autoDelete false) and checks the required fields and
@@ -7,7 +8,9 @@
 // written.
 #pragma once
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "diff/model/object.h"
 #include "diff/model/status.h"
@@ -21,6 +24,8 @@ struct Vhost {
   bool tracing = false;
   std::string default_queue_type;  // "" = the server's default
   Json tags = Json::array();
+  // {"max-connections": N, "max-queues": N}; null = not managed (the operator's spec.limits absent).
+  Json limits;
 };
 
 struct Exchange {
@@ -59,14 +64,59 @@ struct Policy {
   Json definition = Json::object();
 };
 
+// A Policy set by the broker's operators (capped to a few keys); applyTo is queues | classic_queues
+// | quorum_queues | streams, "queues" by default.
+struct OperatorPolicy : Policy {
+  OperatorPolicy() { apply_to = "queues"; }
+};
+
+// A user, its tags and its password. The password is never printed: desired, it is the plain text
+// (from the Secret named by importCredentialsSecret) or a hash; live, the server's salted hash.
+struct User {
+  std::string name;
+  Json tags = Json::array();
+  std::string password;           // desired only: the plain text
+  std::string password_hash;      // base64(salt + hash), as the management API shows it
+  std::string hashing_algorithm;  // rabbit_password_hashing_sha256 (the default), _sha512, _md5
+};
+
+struct Permission {
+  std::string user;
+  std::string vhost = "/";
+  std::string configure, write, read;
+};
+
+struct TopicPermission {
+  std::string user;
+  std::string vhost = "/";
+  std::string exchange;
+  std::string write, read;
+};
+
 // True when the object is one of the rabbitmq.com kinds above.
 bool IsTopologyObject(const Object& o);
+
+// A rabbitmq.com object warren does not manage (Federation, Shovel, SuperStream, ...): reported,
+// never applied. RabbitmqCluster, the cluster operator's kind, is a Kubernetes object.
+bool IsUnmanagedRabbitObject(const Object& o);
+
+// spec fields of a topology object that warren neither compares nor applies ("spec.foo").
+std::vector<std::string> UnsupportedFields(const Object& o);
+
+// spec.deletionPolicy: retain: prune forgets the object instead of deleting it.
+bool RetainedOnDelete(const Object& o);
 
 Result<Vhost> VhostFromObject(const Object& o);
 Result<Exchange> ExchangeFromObject(const Object& o);
 Result<Queue> QueueFromObject(const Object& o);
 Result<Binding> BindingFromObject(const Object& o);
 Result<Policy> PolicyFromObject(const Object& o);
+Result<OperatorPolicy> OperatorPolicyFromObject(const Object& o);
+// `secrets` are the Secrets of the same set: importCredentialsSecret is looked up there.
+Result<User> UserFromObject(const Object& o, const std::vector<const Object*>& secrets);
+// `users` resolve userReference (a User's metadata.name) to the user's name.
+Result<Permission> PermissionFromObject(const Object& o, const std::map<std::string, std::string>& users);
+Result<TopicPermission> TopicPermissionFromObject(const Object& o, const std::map<std::string, std::string>& users);
 
 // Validates whichever kind `o` is; OK for objects that are not topology objects.
 Status ValidateTopologyObject(const Object& o);

@@ -139,12 +139,13 @@ Result<TopologyState> StateFromDefinitions(const Json& doc, const std::string& w
     b.arguments = r.Object("arguments");
     s.bindings.push_back(std::move(b));
   });
-  each("policies", [&](ItemReader& r) {
-    Policy p;
+  // Policies and operator policies share their fields.
+  auto policy = [&]<typename P>(ItemReader& r, std::vector<P>* out) {
+    P p;
     p.name = r.String("name", "", true);
     p.vhost = r.String("vhost", default_vhost);
     p.pattern = r.String("pattern", "", true);
-    p.apply_to = r.String("apply-to", "all");
+    p.apply_to = r.String("apply-to", p.apply_to);
     p.priority = r.Int("priority");
     const Json* def = r.Find("definition");
     // `rabbitmqctl list_policies --formatter json` prints the definition as a JSON string.
@@ -155,10 +156,51 @@ Result<TopologyState> StateFromDefinitions(const Json& doc, const std::string& w
     } else {
       p.definition = r.Object("definition");
     }
-    s.policies.push_back(std::move(p));
+    out->push_back(std::move(p));
+  };
+  each("policies", [&](ItemReader& r) { policy(r, &s.policies); });
+  // Not in 3.10's exports, but in GET /api/operator-policies and in hand-written files.
+  each("operator_policies", [&](ItemReader& r) { policy(r, &s.operator_policies); });
+  each("users", [&](ItemReader& r) {
+    User u;
+    u.name = r.String("name", "", true);
+    u.tags = TagList(r.Find("tags"));
+    u.password_hash = r.String("password_hash");
+    u.hashing_algorithm = r.String("hashing_algorithm");
+    s.users.push_back(std::move(u));
+  });
+  each("permissions", [&](ItemReader& r) {
+    Permission p;
+    p.user = r.String("user", "", true);
+    p.vhost = r.String("vhost", default_vhost);
+    p.configure = r.String("configure");
+    p.write = r.String("write");
+    p.read = r.String("read");
+    s.permissions.push_back(std::move(p));
+  });
+  each("topic_permissions", [&](ItemReader& r) {
+    TopicPermission p;
+    p.user = r.String("user", "", true);
+    p.vhost = r.String("vhost", default_vhost);
+    p.exchange = r.String("exchange", "", true);
+    p.write = r.String("write");
+    p.read = r.String("read");
+    s.topic_permissions.push_back(std::move(p));
   });
   if (!status.ok()) return status;
   return s;
+}
+
+Status MergeVhostLimits(const Json& api_limits, TopologyState* state) {
+  if (!api_limits.is_array()) return Status::Invalid("GET /api/vhost-limits: expected a list");
+  for (Vhost& v : state->vhosts) v.limits = Json::object();  // live: no limit is a known value
+  for (const Json& item : api_limits) {
+    if (!item.is_object() || !item.contains("value") || !item["value"].is_object()) continue;
+    const std::string& name = StringField(item, "vhost");
+    for (Vhost& v : state->vhosts)
+      if (v.name == name) v.limits = item["value"];
+  }
+  return Status::Ok();
 }
 
 Status MergeVhostDetails(const Json& api_vhosts, TopologyState* state) {

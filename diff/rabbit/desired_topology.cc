@@ -1,5 +1,7 @@
 #include "diff/rabbit/desired_topology.h"
 
+#include <algorithm>
+
 #include "diff/rabbit/definitions.h"
 
 namespace warren::rabbit {
@@ -25,6 +27,10 @@ class Collector {
     for (Queue& q : from.queues) WARREN_RETURN_IF_ERROR(Add(std::move(q), &out_->queues, where));
     for (Binding& b : from.bindings) WARREN_RETURN_IF_ERROR(Add(std::move(b), &out_->bindings, where));
     for (Policy& p : from.policies) WARREN_RETURN_IF_ERROR(Add(std::move(p), &out_->policies, where));
+    for (OperatorPolicy& p : from.operator_policies) WARREN_RETURN_IF_ERROR(Add(std::move(p), &out_->operator_policies, where));
+    for (User& u : from.users) WARREN_RETURN_IF_ERROR(Add(std::move(u), &out_->users, where));
+    for (Permission& p : from.permissions) WARREN_RETURN_IF_ERROR(Add(std::move(p), &out_->permissions, where));
+    for (TopicPermission& p : from.topic_permissions) WARREN_RETURN_IF_ERROR(Add(std::move(p), &out_->topic_permissions, where));
     return Status::Ok();
   }
 
@@ -37,8 +43,9 @@ class Collector {
 };
 
 template <typename T>
-Status AddObject(Collector& c, Result<T> item, std::vector<T>* list, const Object& o) {
+Status AddObject(Collector& c, Result<T> item, std::vector<T>* list, const Object& o, std::set<ResourceKey>* retained) {
   if (!item.ok()) return item.status();
+  if (RetainedOnDelete(o)) retained->insert(KeyOf(item.value()));
   return c.Add(std::move(item).value(), list, o.where().ToString());
 }
 
@@ -48,14 +55,32 @@ Result<TopologyState> DesiredTopology(const std::vector<Object>& objects,
                                       const std::vector<DefinitionsDocument>& definitions) {
   TopologyState out;
   Collector c(&out);
+  // Users first: Permissions refer to them by metadata.name, and their names come from Secrets.
+  std::vector<const Object*> secrets;
+  for (const Object& o : objects)
+    if (o.group().empty() && o.kind() == "Secret") secrets.push_back(&o);
+  std::map<std::string, std::string> user_names;  // User metadata.name → the user's name
+  std::set<ResourceKey>* retained = &out.retained;
+  for (const Object& o : objects) {
+    if (!IsTopologyObject(o) || o.kind() != "User") continue;
+    auto user = UserFromObject(o, secrets);
+    if (user.ok()) user_names[o.key().name] = user.value().name;
+    WARREN_RETURN_IF_ERROR(AddObject(c, std::move(user), &out.users, o, retained));
+  }
   for (const Object& o : objects) {
     if (!IsTopologyObject(o)) continue;
     const std::string& k = o.kind();
-    if (k == "Vhost") WARREN_RETURN_IF_ERROR(AddObject(c, VhostFromObject(o), &out.vhosts, o));
-    else if (k == "Exchange") WARREN_RETURN_IF_ERROR(AddObject(c, ExchangeFromObject(o), &out.exchanges, o));
-    else if (k == "Queue") WARREN_RETURN_IF_ERROR(AddObject(c, QueueFromObject(o), &out.queues, o));
-    else if (k == "Binding") WARREN_RETURN_IF_ERROR(AddObject(c, BindingFromObject(o), &out.bindings, o));
-    else WARREN_RETURN_IF_ERROR(AddObject(c, PolicyFromObject(o), &out.policies, o));
+    if (k == "Vhost") WARREN_RETURN_IF_ERROR(AddObject(c, VhostFromObject(o), &out.vhosts, o, retained));
+    else if (k == "Exchange") WARREN_RETURN_IF_ERROR(AddObject(c, ExchangeFromObject(o), &out.exchanges, o, retained));
+    else if (k == "Queue") WARREN_RETURN_IF_ERROR(AddObject(c, QueueFromObject(o), &out.queues, o, retained));
+    else if (k == "Binding") WARREN_RETURN_IF_ERROR(AddObject(c, BindingFromObject(o), &out.bindings, o, retained));
+    else if (k == "Policy") WARREN_RETURN_IF_ERROR(AddObject(c, PolicyFromObject(o), &out.policies, o, retained));
+    else if (k == "OperatorPolicy")
+      WARREN_RETURN_IF_ERROR(AddObject(c, OperatorPolicyFromObject(o), &out.operator_policies, o, retained));
+    else if (k == "Permission")
+      WARREN_RETURN_IF_ERROR(AddObject(c, PermissionFromObject(o, user_names), &out.permissions, o, retained));
+    else if (k == "TopicPermission")
+      WARREN_RETURN_IF_ERROR(AddObject(c, TopicPermissionFromObject(o, user_names), &out.topic_permissions, o, retained));
   }
   for (const DefinitionsDocument& d : definitions) {
     auto state = StateFromDefinitions(d.doc, d.where);
@@ -66,6 +91,22 @@ Result<TopologyState> DesiredTopology(const std::vector<Object>& objects,
   return out;
 }
 
+std::vector<std::string> NotCarried(const std::vector<Object>& objects) {
+  std::vector<std::string> out;
+  for (const Object& o : objects) {
+    if (IsUnmanagedRabbitObject(o))
+      out.push_back(o.where().ToString() + ": " + o.key().ToString() +
+                    ": warren does not manage this rabbitmq.com kind in RabbitMQ: not compared, not applied");
+    for (const std::string& field : UnsupportedFields(o)) {
+      std::string pointer = "/" + field;
+      std::replace(pointer.begin(), pointer.end(), '.', '/');
+      out.push_back(o.LocationOf(pointer).ToString() + ": " + o.key().ToString() + ": " + field +
+                    " is not supported by warren: not compared, not applied");
+    }
+  }
+  return out;
+}
+
 std::set<std::string> ManagedVhosts(const TopologyState& desired) {
   std::set<std::string> out;
   for (const Vhost& v : desired.vhosts) out.insert(v.name);
@@ -73,6 +114,7 @@ std::set<std::string> ManagedVhosts(const TopologyState& desired) {
   for (const Queue& q : desired.queues) out.insert(q.vhost);
   for (const Binding& b : desired.bindings) out.insert(b.vhost);
   for (const Policy& p : desired.policies) out.insert(p.vhost);
+  for (const OperatorPolicy& p : desired.operator_policies) out.insert(p.vhost);
   return out;
 }
 

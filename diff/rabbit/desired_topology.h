@@ -1,5 +1,6 @@
-// The desired RabbitMQ topology of a repository: every rabbitmq.com/v1beta1 Vhost, Exchange, Queue,
-// Binding and Policy among the loaded objects, plus every definitions file. One item defined twice
+// The desired RabbitMQ topology of a repository: every rabbitmq.com/v1beta1 topology object among
+// the loaded objects (a User's credentials from the Secret of the set it names), plus every
+// definitions file. One item defined twice
 // (in two documents, or in a document and a definitions file) is an error naming both places.
 #pragma once
 
@@ -13,6 +14,11 @@ namespace warren::rabbit {
 
 Result<TopologyState> DesiredTopology(const std::vector<Object>& objects,
                                       const std::vector<DefinitionsDocument>& definitions);
+
+// What the desired set holds that warren does not carry into RabbitMQ, one line each, with its
+// place: spec fields of topology objects it does not read, and rabbitmq.com kinds it does not
+// manage (Federation, Shovel, SuperStream, ...). Said by lint, diff and sync: never dropped silently.
+std::vector<std::string> NotCarried(const std::vector<Object>& objects);
 
 // The vhosts warren manages: those desired, and those any desired item lives in.
 std::set<std::string> ManagedVhosts(const TopologyState& desired);

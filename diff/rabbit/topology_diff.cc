@@ -3,6 +3,7 @@
 #include <map>
 
 #include "diff/rabbit/desired_topology.h"
+#include "diff/rabbit/password_hash.h"
 
 namespace warren::rabbit {
 namespace {
@@ -42,6 +43,34 @@ std::vector<Change> CompareItems(const Vhost& d, const Vhost& l) {
   // An unset default queue type means "whatever the server defaults to": not compared.
   if (!d.default_queue_type.empty())
     CompareValue("/default_queue_type", l.default_queue_type, d.default_queue_type, &out);
+  // Limits are compared when git sets them (an empty mapping: none at all).
+  if (!d.limits.is_null()) CompareMap("/limits", l.limits.is_object() ? l.limits : Json::object(), d.limits, &out);
+  return out;
+}
+
+// The password is checked against the live salted hash; the change never carries a value.
+std::vector<Change> CompareItems(const User& d, const User& l) {
+  std::vector<Change> out;
+  CompareValue("/tags", l.tags, d.tags, &out);
+  bool same = !d.password.empty() ? PasswordMatches(d.password, l.password_hash, l.hashing_algorithm)
+                                  : d.password_hash == l.password_hash &&
+                                        (d.hashing_algorithm.empty() || d.hashing_algorithm == l.hashing_algorithm);
+  if (!same) out.push_back(Change{"/password", ".password", Op::kReplace, Json(), Json(), /*masked=*/true});
+  return out;
+}
+
+std::vector<Change> CompareItems(const Permission& d, const Permission& l) {
+  std::vector<Change> out;
+  CompareValue("/configure", l.configure, d.configure, &out);
+  CompareValue("/write", l.write, d.write, &out);
+  CompareValue("/read", l.read, d.read, &out);
+  return out;
+}
+
+std::vector<Change> CompareItems(const TopicPermission& d, const TopicPermission& l) {
+  std::vector<Change> out;
+  CompareValue("/write", l.write, d.write, &out);
+  CompareValue("/read", l.read, d.read, &out);
   return out;
 }
 
@@ -60,6 +89,7 @@ std::vector<Change> CompareItems(const Queue& d, const Queue& l) { return Compar
 
 std::vector<Change> CompareItems(const Binding&, const Binding&) { return {}; }  // identity is every field
 
+// Also operator policies (a Policy by another name).
 std::vector<Change> CompareItems(const Policy& d, const Policy& l) {
   std::vector<Change> out;
   CompareValue("/pattern", l.pattern, d.pattern, &out);
@@ -89,6 +119,13 @@ std::string RecreateReason(const Queue&, const std::vector<Change>& changes) {
 
 template <typename T>
 constexpr bool kImmutable = std::is_same_v<T, Exchange> || std::is_same_v<T, Queue>;
+// Kinds RabbitMQ also makes itself (amq.*, the default exchange's bindings, ...).
+template <typename T>
+constexpr bool kHasBuiltIns = kImmutable<T> || std::is_same_v<T, Binding>;
+// Kinds whose undesired live items are someone else's business: never reported as extra.
+template <typename T>
+constexpr bool kOthersOwn = std::is_same_v<T, Vhost> || std::is_same_v<T, User> || std::is_same_v<T, Permission> ||
+                            std::is_same_v<T, TopicPermission>;
 
 ObjectDiff Entry(const ResourceKey& key, Action action) {
   ObjectDiff d;
@@ -135,16 +172,17 @@ class Differ {
     for (const T& l : live) {
       ResourceKey key = KeyOf(l);
       if (seen_.count(key)) continue;
-      if constexpr (!std::is_same_v<T, Vhost> && !std::is_same_v<T, Policy>)
+      if constexpr (kHasBuiltIns<T>)
         if (IsBuiltIn(l)) continue;
       bool owned = inventory_.keys.count(key) > 0;
       if (owned) {
         ObjectDiff e = Entry(key, Action::kPrune);
-        e.reason = "created by warren and no longer in the desired state";
+        e.reason = inventory_.retained.count(key) ? "no longer in the desired state; deletionPolicy retain: forgotten, never deleted"
+                                                  : "created by warren and no longer in the desired state";
         prunes->push_back(std::move(e));
         continue;
       }
-      if constexpr (std::is_same_v<T, Vhost>) continue;  // other vhosts are not warren's business
+      if constexpr (kOthersOwn<T>) continue;  // other vhosts, users and grants are not warren's business
       else if (managed_vhosts_.count(l.vhost)) {
         ObjectDiff e = Entry(key, Action::kExtra);
         e.reason = "not in git and not created by warren: left alone";
@@ -171,10 +209,14 @@ class Differ {
 
 diff::DiffReport DiffTopology(const TopologyState& desired, const TopologyState& live, const Inventory& inventory) {
   Differ d(inventory, ManagedVhosts(desired));
-  // Creation order: a vhost before what lives in it, policies before the queues they shape,
-  // exchanges and queues before the bindings between them.
+  // Creation order: a vhost before what lives in it, users before their permissions, policies
+  // before the queues they shape, exchanges and queues before the bindings between them.
   d.Desired(desired.vhosts, live.vhosts);
+  d.Desired(desired.users, live.users);
+  d.Desired(desired.permissions, live.permissions);
+  d.Desired(desired.topic_permissions, live.topic_permissions);
   d.Desired(desired.policies, live.policies);
+  d.Desired(desired.operator_policies, live.operator_policies);
   d.Desired(desired.exchanges, live.exchanges);
   d.Desired(desired.queues, live.queues);
   d.Desired(desired.bindings, live.bindings);
@@ -183,7 +225,11 @@ diff::DiffReport DiffTopology(const TopologyState& desired, const TopologyState&
   d.Undesired(live.bindings, &prunes);
   d.Undesired(live.queues, &prunes);
   d.Undesired(live.exchanges, &prunes);
+  d.Undesired(live.operator_policies, &prunes);
   d.Undesired(live.policies, &prunes);
+  d.Undesired(live.topic_permissions, &prunes);
+  d.Undesired(live.permissions, &prunes);
+  d.Undesired(live.users, &prunes);
   d.Undesired(live.vhosts, &prunes);
   return d.Finish(std::move(prunes));
 }

@@ -40,6 +40,10 @@ ResourceKey KeyOf(const Exchange& e) { return Key("Exchange", e.vhost, e.name); 
 ResourceKey KeyOf(const Queue& q) { return Key("Queue", q.vhost, q.name); }
 ResourceKey KeyOf(const Binding& b) { return Key("Binding", b.vhost, BindingName(b)); }
 ResourceKey KeyOf(const Policy& p) { return Key("Policy", p.vhost, p.name); }
+ResourceKey KeyOf(const OperatorPolicy& p) { return Key("OperatorPolicy", p.vhost, p.name); }
+ResourceKey KeyOf(const User& u) { return Key("User", "", u.name); }
+ResourceKey KeyOf(const Permission& p) { return Key("Permission", p.vhost, p.user); }
+ResourceKey KeyOf(const TopicPermission& p) { return Key("TopicPermission", p.vhost, p.user + " [" + p.exchange + "]"); }
 
 std::string BindingName(const Binding& b) {
   std::string out = (b.source.empty() ? "(default)" : b.source) + " -> " + b.destination_type + ":" +
@@ -77,6 +81,9 @@ void Normalize(TopologyState* state) {
     if (q.type.empty()) q.type = "classic";
   }
   for (Policy& p : state->policies) p.definition = NormalizePolicyDefinition(std::move(p.definition));
+  for (OperatorPolicy& p : state->operator_policies) p.definition = NormalizePolicyDefinition(std::move(p.definition));
+  for (User& u : state->users)
+    if (u.tags.is_array()) std::sort(u.tags.begin(), u.tags.end());
 }
 
 Json InventoryToJson(const Inventory& inventory) {
@@ -84,6 +91,7 @@ Json InventoryToJson(const Inventory& inventory) {
   for (const ResourceKey& k : inventory.keys) {
     Json item = {{"kind", k.kind}, {"name", k.name}};
     if (!k.ns.empty()) item["vhost"] = k.ns;
+    if (inventory.retained.count(k)) item["retain"] = true;
     objects.push_back(std::move(item));
   }
   return {{"managedBy", "warren"}, {"objects", std::move(objects)}};
@@ -97,7 +105,9 @@ Result<Inventory> InventoryFromJson(const Json& value) {
   for (const Json& item : *objects) {
     if (!item.is_object() || !item.contains("kind") || !item.contains("name"))
       return Status::Invalid("warren inventory: entry without kind and name: " + item.dump().substr(0, 80));
-    out.keys.insert(ResourceKey{kGroup, StringField(item, "kind"), StringField(item, "vhost"), StringField(item, "name")});
+    ResourceKey key{kGroup, StringField(item, "kind"), StringField(item, "vhost"), StringField(item, "name")};
+    out.keys.insert(key);
+    if (item.value("retain", false) == true) out.retained.insert(key);
   }
   return out;
 }

@@ -1,5 +1,5 @@
-// A RabbitMQ topology as one value: the vhosts, exchanges, queues, bindings and policies of a
-// cluster, whether desired (from rabbitmq.com/v1beta1 documents and definitions files) or live
+// A RabbitMQ topology as one value: the vhosts (and their limits), exchanges, queues, bindings,
+// policies, operator policies, users, permissions and topic permissions of a cluster, whether desired (from rabbitmq.com/v1beta1 documents and definitions files) or live
 // (from the management API). Every item has a ResourceKey (group rabbitmq.com, kind, ns = vhost,
 // name) so the diff vocabulary and the inventory are the same as for Kubernetes objects.
 #pragma once
@@ -19,13 +19,21 @@ struct TopologyState {
   std::vector<Queue> queues;
   std::vector<Binding> bindings;
   std::vector<Policy> policies;
+  std::vector<OperatorPolicy> operator_policies;
+  std::vector<User> users;
+  std::vector<Permission> permissions;
+  std::vector<TopicPermission> topic_permissions;
   // Desired state only: where each item was written ("file:line:col"), for error messages.
   std::map<ResourceKey, std::string> origins;
+  // Desired state only: items with deletionPolicy: retain.
+  std::set<ResourceKey> retained;
 };
 
-// The keys of the objects warren created in a cluster: only these are ever pruned.
+// The keys of the objects warren created in a cluster: only these are ever pruned. `retained`
+// (deletionPolicy: retain when last applied) are forgotten, not deleted, when they leave git.
 struct Inventory {
   std::set<ResourceKey> keys;
+  std::set<ResourceKey> retained;
   bool operator==(const Inventory&) const = default;
 };
 
@@ -34,6 +42,10 @@ ResourceKey KeyOf(const Exchange& e);
 ResourceKey KeyOf(const Queue& q);
 ResourceKey KeyOf(const Binding& b);
 ResourceKey KeyOf(const Policy& p);
+ResourceKey KeyOf(const OperatorPolicy& p);
+ResourceKey KeyOf(const User& u);
+ResourceKey KeyOf(const Permission& p);       // name: the user
+ResourceKey KeyOf(const TopicPermission& p);  // name: "user [exchange]"
 
 // A binding has no name in RabbitMQ; its identity is all of its fields:
 // "orders -> queue:ha.orders [order.#]" plus the arguments as JSON when there are any.
@@ -47,8 +59,8 @@ bool IsBuiltIn(const Queue& q);
 bool IsBuiltIn(const Binding& b);
 
 // Brings desired and live spellings to one form before comparing: the queue type lives in
-// `type` (x-queue-type removed from arguments, "" → classic); vhost tags sorted; policy definition
-// values that RabbitMQ reads as integers turned from "2" into 2.
+// `type` (x-queue-type removed from arguments, "" → classic); vhost and user tags sorted; policy
+// and operator policy definition values that RabbitMQ reads as integers turned from "2" into 2.
 void Normalize(TopologyState* state);
 Json NormalizePolicyDefinition(Json definition);
 

@@ -1,0 +1,159 @@
+// The messaging-topology operator's kinds beyond exchanges and queues, on the real 3-node cluster
+// (tests/fixtures/topology-operator): a vhost with limits, a User whose credentials come from a
+// Secret in the set, a Permission by userReference, a TopicPermission, a Policy and an
+// OperatorPolicy. Synced to an empty broker, the user logs in and its permissions allow and forbid
+// what they say; a second sync writes nothing; a password, a permission, a limit and an operator
+// policy changed by hand are named (the password without its value) and restored; a password
+// changed in git is the user's new password; deletionPolicy: retain survives --prune; what warren
+// does not manage is named by lint, diff and sync. No password or hash in any output.
+#include <gtest/gtest.h>
+
+#include "diff/rabbit/password_hash.h"
+#include "tests/integration/emulator_process.h"
+#include "tests/integration/rabbit_cluster.h"
+
+namespace warren::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kUser = "warren-users-it";
+const std::string kPassword = "Users-it-pw-0a3e-never-printed";
+const std::string kInventory = "warren-users-inventory";
+const std::string kAppPassword = "Shop-app-pw-41c9-never-printed";  // in the fixture's Secret
+const std::string kRotated = "Rotated-app-pw-5e2b-never-printed";
+const std::string kNode1 = "http://127.0.0.1:15682";
+
+class RabbitUsers : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(Admin().Put("/api/users/" + kUser, {{"password", kPassword}, {"tags", "administrator"}}).ok());
+    creds_ = ManifestDir("users-creds", {{"credentials", kUser + ":" + kPassword + "\n"}}) + "/credentials";
+    Clean();
+    dir_ = (fs::temp_directory_path() / ("warren-users-" + std::to_string(getpid()))).string();
+    fs::remove_all(dir_);
+    fs::copy(std::string(WARREN_SOURCE_DIR) + "/tests/fixtures/topology-operator", dir_, fs::copy_options::recursive);
+  }
+  void TearDown() override {
+    Clean();
+    (void)Admin().Delete("/api/users/" + kUser);
+    fs::remove_all(dir_);
+  }
+  static void Clean() {
+    (void)Admin().Delete("/api/vhosts/shop");
+    (void)Admin().Delete("/api/users/shop-app");
+    (void)Admin().Delete("/api/global-parameters/" + kInventory);
+  }
+  RunResult W(const std::string& command) {
+    RunResult r = Shell("env -u KUBECONFIG " + std::string(WARREN_BINARY) + " " + command + " " + dir_ + " --rabbitmq-url " +
+                        ClusterUrls() + " --rabbitmq-credentials-file " + creds_ + " --rabbitmq-inventory " + kInventory);
+    outputs_ += r.out;
+    return r;
+  }
+  // An HTTP status of the management API on node 1 as user:password.
+  static long As(const std::string& user, const std::string& password, const std::string& method, const std::string& path,
+                 const std::string& body = "") {
+    RunResult r = Shell("curl -s -o /dev/null -w '%{http_code}' -u '" + user + ":" + password + "' -X " + method +
+                        " -H 'content-type: application/json' " + (body.empty() ? "" : "-d '" + body + "' ") + kNode1 + path);
+    return std::atol(r.out.c_str());
+  }
+  static void Put(const std::string& path, const Json& body) { ASSERT_TRUE(Admin().Put(path, body).ok()) << path; }
+
+  std::string creds_, dir_, outputs_;
+};
+
+TEST_F(RabbitUsers, UsersPermissionsLimitsAndOperatorPoliciesFromGit) {
+  RunResult lint = Shell(std::string(WARREN_BINARY) + " lint " + dir_);
+  EXPECT_EQ(lint.exit_code, 0) << lint.out;
+  EXPECT_TRUE(Has(lint.out, "0 error(s), 0 warning(s)")) << lint.out;
+
+  RunResult first = W("sync");
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  EXPECT_TRUE(Has(first.out, "10 created, 0 configured")) << first.out;
+  // The user logs in; its permissions allow and forbid what they say.
+  EXPECT_EQ(As("shop-app", kAppPassword, "GET", "/api/whoami"), 200);
+  EXPECT_EQ(As("shop-app", kAppPassword, "PUT", "/api/queues/shop/shop.mine", R"({"durable":true})"), 201) << "configure ^shop\\.";
+  EXPECT_NE(As("shop-app", kAppPassword, "PUT", "/api/queues/shop/other", R"({"durable":true})") / 100, 2) << "configure refuses it";
+  auto limits = Admin().Get("/api/vhost-limits/shop");
+  ASSERT_TRUE(limits.ok());
+  EXPECT_EQ(limits.value()[0]["value"], (Json{{"max-connections", 100}, {"max-queues", 50}}));
+  auto topic = Admin().Get("/api/topic-permissions/shop/shop-app");
+  ASSERT_TRUE(topic.ok());
+  EXPECT_EQ(topic.value()[0].value("write", ""), "^orders\\.");
+  EXPECT_TRUE(Admin().Get("/api/operator-policies/shop/shop-cap").ok());
+
+  RunResult second = W("sync");
+  EXPECT_EQ(second.exit_code, 0) << second.out;
+  EXPECT_TRUE(Has(second.out, "0 created, 0 configured, 0 recreated, 0 pruned, 0 skipped, 0 failed, 10 unchanged")) << second.out;
+
+  // Changed by hand: the password, a permission, a limit, an operator policy.
+  Put("/api/users/shop-app", {{"password", "changed-by-hand"}, {"tags", "management"}});
+  Put("/api/permissions/shop/shop-app", {{"configure", ".*"}, {"write", ".*"}, {"read", ".*"}});
+  Put("/api/vhost-limits/shop/max-queues", {{"value", 5}});
+  Put("/api/operator-policies/shop/shop-cap", {{"pattern", ".*"}, {"definition", {{"max-length", 5}}}, {"apply-to", "queues"}});
+  RunResult drift = W("diff");
+  EXPECT_EQ(drift.exit_code, 1) << drift.out;
+  for (const char* line : {"~ User shop-app  (update)\n    .password: changed (value hidden)", ".configure: \".*\" → \"^shop\\\\.\"",
+                           ".limits.max-queues: 5 → 50", ".definition.max-length: 5 → 100000"})
+    EXPECT_TRUE(Has(drift.out, line)) << line << " in:\n" << drift.out;
+  EXPECT_FALSE(Has(drift.out, "changed-by-hand"));
+  RunResult restore = W("sync");
+  EXPECT_EQ(restore.exit_code, 0) << restore.out;
+  EXPECT_TRUE(Has(restore.out, "4 configured")) << restore.out;
+  EXPECT_EQ(W("diff").exit_code, 0);
+  EXPECT_EQ(As("shop-app", kAppPassword, "GET", "/api/whoami"), 200) << "git's password again";
+
+  // A new password in git's Secret: the user's password changes.
+  ASSERT_TRUE(ReplaceInFile(dir_ + "/user.yaml", kAppPassword, kRotated));
+  RunResult rotated = W("sync");
+  EXPECT_EQ(rotated.exit_code, 0) << rotated.out;
+  EXPECT_TRUE(Has(rotated.out, "User shop-app: configured")) << rotated.out;
+  EXPECT_EQ(As("shop-app", kRotated, "GET", "/api/whoami"), 200);
+  EXPECT_EQ(As("shop-app", kAppPassword, "GET", "/api/whoami"), 401);
+
+  // deletionPolicy: retain: --prune forgets the queue and leaves it.
+  std::string topology = ReadText(dir_ + "/topology.yaml");
+  std::ofstream(dir_ + "/topology.yaml") << topology.substr(0, topology.rfind("---"));
+  RunResult pruned = W("sync --prune");
+  EXPECT_EQ(pruned.exit_code, 0) << pruned.out;
+  EXPECT_TRUE(Has(pruned.out, "Queue shop.audit (vhost shop): retained: deletionPolicy retain")) << pruned.out;
+  EXPECT_TRUE(Admin().Get("/api/queues/shop/shop.audit").ok());
+  auto inventory = Admin().Get("/api/global-parameters/" + kInventory);
+  ASSERT_TRUE(inventory.ok());
+  EXPECT_FALSE(Has(inventory.value().dump(), "shop.audit")) << "forgotten: " << inventory.value().dump();
+
+  // What warren does not manage is named, never dropped.
+  std::ofstream(dir_ + "/more.yaml") << "apiVersion: rabbitmq.com/v1beta1\nkind: Federation\nmetadata: {name: up, namespace: dev}\n"
+                                        "spec: {name: up, vhost: shop, uriSecret: {name: up}}\n---\n"
+                                        "apiVersion: rabbitmq.com/v1beta1\nkind: Queue\nmetadata: {name: shop-x, namespace: dev}\n"
+                                        "spec: {name: shop.x, vhost: shop, durable: true, deleteIfUnused: true}\n";
+  RunResult named = Shell(std::string(WARREN_BINARY) + " lint " + dir_);
+  EXPECT_TRUE(Has(named.out, "warning [unmanaged-rabbitmq-kind] Federation dev/up")) << named.out;
+  EXPECT_TRUE(Has(named.out, "warning [unsupported-field] Queue dev/shop-x: spec.deleteIfUnused is not supported")) << named.out;
+  RunResult noted = W("diff");
+  EXPECT_TRUE(Has(noted.out, "Federation dev/up: warren does not manage this rabbitmq.com kind")) << noted.out;
+  EXPECT_TRUE(Has(noted.out, "spec.deleteIfUnused is not supported by warren")) << noted.out;
+
+  auto live_user = Admin().Get("/api/users/shop-app");
+  ASSERT_TRUE(live_user.ok());
+  std::string hash = live_user.value().value("password_hash", "");
+  ASSERT_FALSE(hash.empty());
+  for (const std::string& secret : {kAppPassword, kRotated, kPassword, hash})
+    EXPECT_FALSE(Has(outputs_, secret)) << "leaked: a password or its hash";
+}
+
+// The hash scheme RabbitMQ uses, checked against a hash the broker made.
+TEST(RabbitPasswordHash, MatchesWhatTheBrokerStores) {
+  auto guest = Admin().Get("/api/users/guest");
+  ASSERT_TRUE(guest.ok());
+  std::string hash = guest.value().value("password_hash", "");
+  std::string algorithm = guest.value().value("hashing_algorithm", "");
+  EXPECT_TRUE(rabbit::PasswordMatches("guest", hash, algorithm));
+  EXPECT_FALSE(rabbit::PasswordMatches("guesT", hash, algorithm));
+  EXPECT_FALSE(rabbit::PasswordMatches("guest", hash, "rabbit_password_hashing_sha512"));
+  EXPECT_TRUE(rabbit::PasswordMatches("pw", rabbit::HashPassword("pw", "salt", "rabbit_password_hashing_sha512"),
+                                      "rabbit_password_hashing_sha512"));
+}
+
+}  // namespace
+}  // namespace warren::testing
