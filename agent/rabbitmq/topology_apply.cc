@@ -11,6 +11,7 @@ using diff::Outcome;
 using rabbit::Binding;
 using rabbit::Exchange;
 using rabbit::OperatorPolicy;
+using rabbit::Parameter;
 using rabbit::Permission;
 using rabbit::Policy;
 using rabbit::Queue;
@@ -76,6 +77,23 @@ Status PutOperatorPolicy(ManagementClient& c, const OperatorPolicy& p) {
                {{"pattern", p.pattern}, {"definition", p.definition}, {"priority", p.priority}, {"apply-to", p.apply_to}});
 }
 
+// A federation upstream or a shovel. The value holds URIs with credentials: an error says which
+// plugin is missing when that is the cause, and never repeats a URI.
+Status PutParameter(ManagementClient& c, const Parameter& p) {
+  Status s = c.Put(ApiPath("parameters/" + p.component, p.vhost, p.name), {{"value", p.value}});
+  if (s.ok()) return s;
+  std::string message = s.message();
+  if (message.find("component " + p.component + " not found") != std::string::npos)
+    return Status(s.code(), "the " + rabbit::PluginOf(p.component) + " plugin is not enabled on the cluster (" +
+                                "component " + p.component + " not found): rabbitmq-plugins enable " + rabbit::PluginOf(p.component));
+  for (auto it = p.value.begin(); it != p.value.end(); ++it) {
+    if (!rabbit::IsSecretParameterKey(it.key()) || !it->is_string() || it->get<std::string>().empty()) continue;
+    for (size_t at; (at = message.find(it->get<std::string>())) != std::string::npos;)
+      message.replace(at, it->get<std::string>().size(), "(" + it.key() + " hidden)");
+  }
+  return Status(s.code(), message);
+}
+
 Status PutPolicy(ManagementClient& c, const Policy& p) {
   return c.Put(ApiPath("policies", p.vhost, p.name),
                {{"pattern", p.pattern}, {"definition", p.definition}, {"priority", p.priority}, {"apply-to", p.apply_to}});
@@ -138,7 +156,7 @@ class Applier {
         exchanges_(Index(desired.exchanges)), queues_(Index(desired.queues)), bindings_(Index(desired.bindings)),
         policies_(Index(desired.policies)), operator_policies_(Index(desired.operator_policies)), users_(Index(desired.users)),
         permissions_(Index(desired.permissions)), topic_permissions_(Index(desired.topic_permissions)),
-        retained_(desired.retained) {
+        parameters_(Index(desired.parameters)), retained_(desired.retained) {
     for (const Binding& b : live.state.bindings) live_bindings_.emplace(rabbit::KeyOf(b), &b);
     for (const Vhost& v : live.state.vhosts) live_limits_[v.name] = v.limits;
     // What git says now about retention holds for everything warren owns and git still names.
@@ -193,6 +211,7 @@ class Applier {
     else if (k.kind == "TopicPermission") Do(r, success, [&] { return PutTopicPermission(c_, *topic_permissions_.at(k)); });
     else if (k.kind == "OperatorPolicy") Do(r, success, [&] { return PutOperatorPolicy(c_, *operator_policies_.at(k)); });
     else if (k.kind == "Policy") Do(r, success, [&] { return PutPolicy(c_, *policies_.at(k)); });
+    else if (k.kind == "Federation" || k.kind == "Shovel") Do(r, success, [&] { return PutParameter(c_, *parameters_.at(k)); });
     else if (k.kind == "Exchange") Do(r, success, [&] { return PutExchange(c_, *exchanges_.at(k)); });
     else if (k.kind == "Queue") Do(r, success, [&] { return PutQueue(c_, *queues_.at(k)); });
     else if (k.kind == "Binding") Do(r, success, [&] { return PostBinding(c_, *bindings_.at(k)); });
@@ -274,6 +293,9 @@ class Applier {
       Do(r, Outcome::kPruned, [&] { return c_.Delete(ApiPath("topic-permissions", k.ns, user)); });
     } else if (k.kind == "User") {
       Do(r, Outcome::kPruned, [&] { return c_.Delete(ApiPath("users", k.name)); });
+    } else if (k.kind == "Federation" || k.kind == "Shovel") {
+      std::string component = k.kind == "Shovel" ? "shovel" : "federation-upstream";
+      Do(r, Outcome::kPruned, [&] { return c_.Delete(ApiPath("parameters/" + component, k.ns, k.name)); });
     } else if (k.kind == "Vhost") {
       size_t queues = 0;
       for (const Queue& q : live_.state.queues) queues += q.vhost == k.name && !rabbit::IsBuiltIn(q);
@@ -300,6 +322,7 @@ class Applier {
   std::map<ResourceKey, const User*> users_;
   std::map<ResourceKey, const Permission*> permissions_;
   std::map<ResourceKey, const TopicPermission*> topic_permissions_;
+  std::map<ResourceKey, const Parameter*> parameters_;
   std::map<ResourceKey, const Binding*> live_bindings_;
   std::map<std::string, Json> live_limits_;  // vhost → its limits now
   std::set<ResourceKey> retained_;  // desired with deletionPolicy: retain
@@ -316,6 +339,7 @@ std::set<ResourceKey> LiveKeys(const rabbit::TopologyState& s) {
   for (const User& u : s.users) out.insert(rabbit::KeyOf(u));
   for (const Permission& p : s.permissions) out.insert(rabbit::KeyOf(p));
   for (const TopicPermission& p : s.topic_permissions) out.insert(rabbit::KeyOf(p));
+  for (const Parameter& p : s.parameters) out.insert(rabbit::KeyOf(p));
   return out;
 }
 

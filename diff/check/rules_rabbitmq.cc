@@ -186,6 +186,8 @@ void CheckRabbitTopology(const ManifestIndex& index, Findings* out) {
                                  "remove it, or manage this setting in RabbitMQ directly"));
     }
     Status s = o.kind() == "User"              ? rabbit::UserFromObject(o, secrets).status()
+               : o.kind() == "Federation"      ? rabbit::FederationFromObject(o, secrets).status()
+               : o.kind() == "Shovel"          ? rabbit::ShovelFromObject(o, secrets).status()
                : o.kind() == "Permission"      ? rabbit::PermissionFromObject(o, users).status()
                : o.kind() == "TopicPermission" ? rabbit::TopicPermissionFromObject(o, users).status()
                                                : rabbit::ValidateTopologyObject(o);

@@ -1,6 +1,7 @@
 #include "diff/model/rabbit_topology.h"
 
 #include <algorithm>
+#include <cctype>
 #include <initializer_list>
 #include <optional>
 
@@ -110,6 +111,12 @@ const std::map<std::string, std::vector<std::string>>& KnownFields() {
                       "permissions.write", "permissions.read"}},
       {"TopicPermission", {"vhost", "user", "userReference", "userReference.name", "permissions", "permissions.exchange",
                            "permissions.write", "permissions.read"}},
+      {"Federation", {"name", "vhost", "uriSecret", "uriSecret.name", "expires", "messageTTL", "maxHops", "prefetchCount",
+                      "reconnectDelay", "trustUserId", "exchange", "ackMode", "queue"}},
+      {"Shovel", {"name", "vhost", "uriSecret", "uriSecret.name", "ackMode", "reconnectDelay", "srcQueue", "srcExchange",
+                  "srcExchangeKey", "srcDeleteAfter", "srcPrefetchCount", "srcProtocol", "srcAddress", "destQueue",
+                  "destExchange", "destExchangeKey", "destProtocol", "destAddress", "destAddForwardHeaders",
+                  "destAddTimestampHeader"}},
   };
   return kKnown;
 }
@@ -122,6 +129,51 @@ std::optional<std::string> SecretValue(const Object& secret, const std::string& 
   if (auto d = doc.find("data"); d != doc.end() && d->is_object() && d->contains(key) && (*d)[key].is_string())
     return Base64Decode((*d)[key].get<std::string>());
   return std::nullopt;
+}
+
+// The operator's camelCase spec field as RabbitMQ's parameter key: srcExchangeKey → src-exchange-key.
+std::string ParameterKey(const std::string& field) {
+  if (field == "messageTTL") return "message-ttl";
+  std::string out;
+  for (char c : field) {
+    if (std::isupper(static_cast<unsigned char>(c))) out += '-', out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    else out += c;
+  }
+  return out;
+}
+
+// Federation and Shovel: name and vhost, the URIs from the Secret, every other known field as
+// its RabbitMQ key.
+Result<Parameter> ParameterFromObject(const Object& o, const std::vector<const Object*>& secrets, const std::string& component,
+                                      const std::vector<std::pair<const char*, const char*>>& uris) {
+  SpecReader r(o);
+  Parameter p;
+  p.component = component;
+  p.name = r.String("name", "", true);
+  p.vhost = r.String("vhost", "/");
+  std::string secret = r.Nested("uriSecret", "name", true);
+  if (!r.status().ok()) return r.status();
+  auto it = std::find_if(secrets.begin(), secrets.end(), [&](const Object* s) {
+    return s->key().name == secret && s->key().ns == o.key().ns;
+  });
+  if (it == secrets.end()) {
+    r.Fail("uriSecret", "spec.uriSecret names Secret " + (o.key().ns.empty() ? "" : o.key().ns + "/") + secret +
+                            ", which is not in the desired set (warren reads credentials from git only)");
+    return r.status();
+  }
+  for (const auto& [secret_key, parameter_key] : uris) {
+    auto uri = SecretValue(**it, secret_key);
+    if (!uri || uri->empty()) {
+      r.Fail("uriSecret", "Secret " + secret + " has no " + secret_key);
+      return r.status();
+    }
+    p.value[parameter_key] = *uri;
+  }
+  for (const std::string& field : KnownFields().at(o.kind())) {
+    if (field == "name" || field == "vhost" || field.rfind("uriSecret", 0) == 0) continue;
+    if (const Json* v = r.Find(field.c_str())) p.value[ParameterKey(field)] = *v;
+  }
+  return Done(r, p);
 }
 
 std::string UserOf(SpecReader& r, const std::map<std::string, std::string>& users) {
@@ -320,6 +372,20 @@ Result<TopicPermission> TopicPermissionFromObject(const Object& o, const std::ma
   p.write = r.Nested("permissions", "write");
   p.read = r.Nested("permissions", "read");
   return Done(r, p);
+}
+
+Result<Parameter> FederationFromObject(const Object& o, const std::vector<const Object*>& secrets) {
+  return ParameterFromObject(o, secrets, "federation-upstream", {{"uri", "uri"}});
+}
+
+Result<Parameter> ShovelFromObject(const Object& o, const std::vector<const Object*>& secrets) {
+  return ParameterFromObject(o, secrets, "shovel", {{"srcUri", "src-uri"}, {"destUri", "dest-uri"}});
+}
+
+bool IsSecretParameterKey(const std::string& key) { return key == "uri" || key == "src-uri" || key == "dest-uri"; }
+
+std::string PluginOf(const std::string& component) {
+  return component == "federation-upstream" ? "rabbitmq_federation" : component == "shovel" ? "rabbitmq_shovel" : "";
 }
 
 Status ValidateTopologyObject(const Object& o) {

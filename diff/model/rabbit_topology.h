@@ -1,6 +1,6 @@
 // Typed views of the RabbitMQ desired state, in the shapes of the RabbitMQ messaging-topology
 // operator (apiVersion rabbitmq.com/v1beta1): Vhost (with its limits), Exchange, Queue, Binding,
-// Policy, OperatorPolicy, User, Permission and TopicPermission.
+// Policy, OperatorPolicy, User, Permission, TopicPermission, Federation and Shovel.
 //
 // Each FromObject applies the operator's CRD defaults (vhost "/", exchange type "direct", policy
 // applyTo "all" and priority 0; durable and autoDelete false) and checks the required fields and
@@ -93,6 +93,21 @@ struct TopicPermission {
   std::string write, read;
 };
 
+// A Federation (upstream) or a Shovel: a runtime parameter of a plugin's component. `value` has
+// RabbitMQ's keys ("uri", "src-queue", ...); the URIs come from the Secret named by uriSecret and
+// carry credentials, so they are never shown.
+struct Parameter {
+  std::string component;  // federation-upstream | shovel
+  std::string name;
+  std::string vhost = "/";
+  Json value = Json::object();
+};
+
+// Keys of a parameter's value that hold credentials: compared, never shown.
+bool IsSecretParameterKey(const std::string& key);
+// The plugin a parameter component needs ("rabbitmq_federation", "rabbitmq_shovel").
+std::string PluginOf(const std::string& component);
+
 // True when the object is one of the rabbitmq.com kinds above.
 bool IsTopologyObject(const Object& o);
 
@@ -117,6 +132,8 @@ Result<User> UserFromObject(const Object& o, const std::vector<const Object*>& s
 // `users` resolve userReference (a User's metadata.name) to the user's name.
 Result<Permission> PermissionFromObject(const Object& o, const std::map<std::string, std::string>& users);
 Result<TopicPermission> TopicPermissionFromObject(const Object& o, const std::map<std::string, std::string>& users);
+Result<Parameter> FederationFromObject(const Object& o, const std::vector<const Object*>& secrets);
+Result<Parameter> ShovelFromObject(const Object& o, const std::vector<const Object*>& secrets);
 
 // Validates whichever kind `o` is; OK for objects that are not topology objects.
 Status ValidateTopologyObject(const Object& o);

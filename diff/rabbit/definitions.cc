@@ -187,6 +187,15 @@ Result<TopologyState> StateFromDefinitions(const Json& doc, const std::string& w
     p.read = r.String("read");
     s.topic_permissions.push_back(std::move(p));
   });
+  // Runtime parameters of the components warren manages; others (and warren's own) are not read.
+  each("parameters", [&](ItemReader& r) {
+    Parameter p;
+    p.component = r.String("component", "", true);
+    p.name = r.String("name", "", true);
+    p.vhost = r.String("vhost", default_vhost);
+    p.value = r.Object("value");
+    if (!PluginOf(p.component).empty()) s.parameters.push_back(std::move(p));
+  });
   if (!status.ok()) return status;
   return s;
 }

@@ -31,6 +31,7 @@ class Collector {
     for (User& u : from.users) WARREN_RETURN_IF_ERROR(Add(std::move(u), &out_->users, where));
     for (Permission& p : from.permissions) WARREN_RETURN_IF_ERROR(Add(std::move(p), &out_->permissions, where));
     for (TopicPermission& p : from.topic_permissions) WARREN_RETURN_IF_ERROR(Add(std::move(p), &out_->topic_permissions, where));
+    for (Parameter& p : from.parameters) WARREN_RETURN_IF_ERROR(Add(std::move(p), &out_->parameters, where));
     return Status::Ok();
   }
 
@@ -81,6 +82,8 @@ Result<TopologyState> DesiredTopology(const std::vector<Object>& objects,
       WARREN_RETURN_IF_ERROR(AddObject(c, PermissionFromObject(o, user_names), &out.permissions, o, retained));
     else if (k == "TopicPermission")
       WARREN_RETURN_IF_ERROR(AddObject(c, TopicPermissionFromObject(o, user_names), &out.topic_permissions, o, retained));
+    else if (k == "Federation") WARREN_RETURN_IF_ERROR(AddObject(c, FederationFromObject(o, secrets), &out.parameters, o, retained));
+    else if (k == "Shovel") WARREN_RETURN_IF_ERROR(AddObject(c, ShovelFromObject(o, secrets), &out.parameters, o, retained));
   }
   for (const DefinitionsDocument& d : definitions) {
     auto state = StateFromDefinitions(d.doc, d.where);
@@ -115,6 +118,7 @@ std::set<std::string> ManagedVhosts(const TopologyState& desired) {
   for (const Binding& b : desired.bindings) out.insert(b.vhost);
   for (const Policy& p : desired.policies) out.insert(p.vhost);
   for (const OperatorPolicy& p : desired.operator_policies) out.insert(p.vhost);
+  for (const Parameter& p : desired.parameters) out.insert(p.vhost);
   return out;
 }
 

@@ -23,17 +23,23 @@ void CompareValue(const std::string& path, const Json& live, const Json& desired
   if (live != desired) Record(Op::kReplace, path, "." + path.substr(1), live, desired, out);
 }
 
-// Key by key, so a policy change reads "/definition/ha-mode: "all" → "exactly"".
-void CompareMap(const std::string& path, const Json& live, const Json& desired, std::vector<Change>* out) {
+// Key by key, so a policy change reads "/definition/ha-mode: "all" → "exactly"". Keys `secret`
+// says hold credentials are compared and recorded without their values.
+void CompareMap(const std::string& path, const Json& live, const Json& desired, std::vector<Change>* out,
+                bool (*secret)(const std::string&) = nullptr) {
   auto at = [&](const std::string& key) { return path + "/" + EscapePointerToken(key); };
   auto field = [&](const std::string& key) { return "." + path.substr(1) + "." + key; };
+  auto record = [&](Op op, const std::string& key, const Json& from, const Json& to) {
+    if (secret && secret(key)) out->push_back(Change{at(key), field(key), op, Json(), Json(), /*masked=*/true});
+    else Record(op, at(key), field(key), from, to, out);
+  };
   for (auto it = desired.begin(); it != desired.end(); ++it) {
     auto l = live.find(it.key());
-    if (l == live.end()) Record(Op::kAdd, at(it.key()), field(it.key()), Json(), it.value(), out);
-    else if (*l != it.value()) Record(Op::kReplace, at(it.key()), field(it.key()), *l, it.value(), out);
+    if (l == live.end()) record(Op::kAdd, it.key(), Json(), it.value());
+    else if (*l != it.value()) record(Op::kReplace, it.key(), *l, it.value());
   }
   for (auto it = live.begin(); it != live.end(); ++it)
-    if (!desired.contains(it.key())) Record(Op::kRemove, at(it.key()), field(it.key()), it.value(), Json(), out);
+    if (!desired.contains(it.key())) record(Op::kRemove, it.key(), it.value(), Json());
 }
 
 std::vector<Change> CompareItems(const Vhost& d, const Vhost& l) {
@@ -56,6 +62,12 @@ std::vector<Change> CompareItems(const User& d, const User& l) {
                                   : d.password_hash == l.password_hash &&
                                         (d.hashing_algorithm.empty() || d.hashing_algorithm == l.hashing_algorithm);
   if (!same) out.push_back(Change{"/password", ".password", Op::kReplace, Json(), Json(), /*masked=*/true});
+  return out;
+}
+
+std::vector<Change> CompareItems(const Parameter& d, const Parameter& l) {
+  std::vector<Change> out;
+  CompareMap("/value", l.value, d.value, &out, IsSecretParameterKey);
   return out;
 }
 
@@ -220,8 +232,10 @@ diff::DiffReport DiffTopology(const TopologyState& desired, const TopologyState&
   d.Desired(desired.exchanges, live.exchanges);
   d.Desired(desired.queues, live.queues);
   d.Desired(desired.bindings, live.bindings);
+  d.Desired(desired.parameters, live.parameters);
   // Prune order is the reverse.
   std::vector<ObjectDiff> prunes;
+  d.Undesired(live.parameters, &prunes);
   d.Undesired(live.bindings, &prunes);
   d.Undesired(live.queues, &prunes);
   d.Undesired(live.exchanges, &prunes);

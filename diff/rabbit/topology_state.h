@@ -23,6 +23,7 @@ struct TopologyState {
   std::vector<User> users;
   std::vector<Permission> permissions;
   std::vector<TopicPermission> topic_permissions;
+  std::vector<Parameter> parameters;  // federation upstreams and shovels
   // Desired state only: where each item was written ("file:line:col"), for error messages.
   std::map<ResourceKey, std::string> origins;
   // Desired state only: items with deletionPolicy: retain.
@@ -46,6 +47,7 @@ ResourceKey KeyOf(const OperatorPolicy& p);
 ResourceKey KeyOf(const User& u);
 ResourceKey KeyOf(const Permission& p);       // name: the user
 ResourceKey KeyOf(const TopicPermission& p);  // name: "user [exchange]"
+ResourceKey KeyOf(const Parameter& p);        // kind: Federation or Shovel
 
 // A binding has no name in RabbitMQ; its identity is all of its fields:
 // "orders -> queue:ha.orders [order.#]" plus the arguments as JSON when there are any.

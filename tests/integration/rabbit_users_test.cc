@@ -5,7 +5,8 @@
 // what they say; a second sync writes nothing; a password, a permission, a limit and an operator
 // policy changed by hand are named (the password without its value) and restored; a password
 // changed in git is the user's new password; deletionPolicy: retain survives --prune; what warren
-// does not manage is named by lint, diff and sync. No password or hash in any output.
+// does not manage is named by lint, diff and sync. Federation and Shovel with and without their
+// plugins. No password, hash or URI in any output.
 #include <gtest/gtest.h>
 
 #include "diff/rabbit/password_hash.h"
@@ -123,15 +124,15 @@ TEST_F(RabbitUsers, UsersPermissionsLimitsAndOperatorPoliciesFromGit) {
   EXPECT_FALSE(Has(inventory.value().dump(), "shop.audit")) << "forgotten: " << inventory.value().dump();
 
   // What warren does not manage is named, never dropped.
-  std::ofstream(dir_ + "/more.yaml") << "apiVersion: rabbitmq.com/v1beta1\nkind: Federation\nmetadata: {name: up, namespace: dev}\n"
-                                        "spec: {name: up, vhost: shop, uriSecret: {name: up}}\n---\n"
+  std::ofstream(dir_ + "/more.yaml") << "apiVersion: rabbitmq.com/v1beta1\nkind: SuperStream\nmetadata: {name: up, namespace: dev}\n"
+                                        "spec: {name: up, vhost: shop, partitions: 3}\n---\n"
                                         "apiVersion: rabbitmq.com/v1beta1\nkind: Queue\nmetadata: {name: shop-x, namespace: dev}\n"
                                         "spec: {name: shop.x, vhost: shop, durable: true, deleteIfUnused: true}\n";
   RunResult named = Shell(std::string(WARREN_BINARY) + " lint " + dir_);
-  EXPECT_TRUE(Has(named.out, "warning [unmanaged-rabbitmq-kind] Federation dev/up")) << named.out;
+  EXPECT_TRUE(Has(named.out, "warning [unmanaged-rabbitmq-kind] SuperStream dev/up")) << named.out;
   EXPECT_TRUE(Has(named.out, "warning [unsupported-field] Queue dev/shop-x: spec.deleteIfUnused is not supported")) << named.out;
   RunResult noted = W("diff");
-  EXPECT_TRUE(Has(noted.out, "Federation dev/up: warren does not manage this rabbitmq.com kind")) << noted.out;
+  EXPECT_TRUE(Has(noted.out, "SuperStream dev/up: warren does not manage this rabbitmq.com kind")) << noted.out;
   EXPECT_TRUE(Has(noted.out, "spec.deleteIfUnused is not supported by warren")) << noted.out;
 
   auto live_user = Admin().Get("/api/users/shop-app");
@@ -140,6 +141,74 @@ TEST_F(RabbitUsers, UsersPermissionsLimitsAndOperatorPoliciesFromGit) {
   ASSERT_FALSE(hash.empty());
   for (const std::string& secret : {kAppPassword, kRotated, kPassword, hash})
     EXPECT_FALSE(Has(outputs_, secret)) << "leaked: a password or its hash";
+}
+
+const char* kPluginObjects = R"(
+apiVersion: v1
+kind: Secret
+metadata: {name: upstream-uri, namespace: dev}
+stringData: {uri: "amqp://shop-app:URI-pw-9d1f-never-printed@127.0.0.1:5683/shop"}
+---
+apiVersion: rabbitmq.com/v1beta1
+kind: Federation
+metadata: {name: upstream, namespace: dev}
+spec: {name: upstream, vhost: shop, uriSecret: {name: upstream-uri}, expires: 3600000, ackMode: on-confirm}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: shovel-uris, namespace: dev}
+stringData:
+  srcUri: "amqp://shop-app:URI-pw-9d1f-never-printed@127.0.0.1:5682/shop"
+  destUri: "amqp://shop-app:URI-pw-9d1f-never-printed@127.0.0.1:5683/shop"
+---
+apiVersion: rabbitmq.com/v1beta1
+kind: Shovel
+metadata: {name: audit-copy, namespace: dev}
+spec: {name: audit-copy, vhost: shop, uriSecret: {name: shovel-uris}, srcQueue: shop.audit, destQueue: shop.orders}
+)";
+
+// Leaves the plugins off, as the cluster was started, however the test ends.
+struct PluginsOff {
+  ~PluginsOff() { Shell("bash " + kClusterScript + " plugins disable rabbitmq_federation rabbitmq_shovel"); }
+};
+
+// Federation upstreams and shovels are runtime parameters of plugins: without the plugins a clear
+// error names them; with them, created, compared (the URIs never shown) and restored.
+TEST_F(RabbitUsers, FederationAndShovelNeedTheirPluginsAndHideTheirUris) {
+  PluginsOff off;
+  ASSERT_EQ(Shell("bash " + kClusterScript + " plugins disable rabbitmq_federation rabbitmq_shovel").exit_code, 0);
+  std::ofstream(dir_ + "/plugins.yaml") << kPluginObjects;
+  RunResult without = W("sync");
+  EXPECT_EQ(without.exit_code, 1) << without.out;
+  EXPECT_TRUE(Has(without.out, "Federation upstream (vhost shop): failed: the rabbitmq_federation plugin is not enabled on the cluster"))
+      << without.out;
+  EXPECT_TRUE(Has(without.out, "Shovel audit-copy (vhost shop): failed: the rabbitmq_shovel plugin is not enabled on the cluster"))
+      << without.out;
+
+  ASSERT_EQ(Shell("bash " + kClusterScript + " plugins enable rabbitmq_federation rabbitmq_shovel").exit_code, 0);
+  RunResult with = W("sync");
+  EXPECT_EQ(with.exit_code, 0) << with.out;
+  EXPECT_TRUE(Has(with.out, "Federation upstream (vhost shop): created")) << with.out;
+  EXPECT_TRUE(Has(with.out, "Shovel audit-copy (vhost shop): created")) << with.out;
+  auto upstream = Admin().Get("/api/parameters/federation-upstream/shop/upstream");
+  ASSERT_TRUE(upstream.ok());
+  EXPECT_EQ(upstream.value()["value"].value("expires", 0), 3600000);
+  EXPECT_EQ(upstream.value()["value"].value("ack-mode", ""), "on-confirm");
+  auto shovel = Admin().Get("/api/parameters/shovel/shop/audit-copy");
+  ASSERT_TRUE(shovel.ok());
+  EXPECT_EQ(shovel.value()["value"].value("src-queue", ""), "shop.audit");
+  EXPECT_EQ(W("diff").exit_code, 0);
+
+  Put("/api/parameters/federation-upstream/shop/upstream",
+      {{"value", {{"uri", "amqp://someone-else@127.0.0.1:5684/shop"}, {"expires", 5}, {"ack-mode", "on-confirm"}}}});
+  RunResult drift = W("diff");
+  EXPECT_EQ(drift.exit_code, 1) << drift.out;
+  EXPECT_TRUE(Has(drift.out, ".value.expires: 5 → 3600000")) << drift.out;
+  EXPECT_TRUE(Has(drift.out, ".value.uri: changed (value hidden)")) << drift.out;
+  EXPECT_EQ(W("sync").exit_code, 0);
+  EXPECT_EQ(W("diff").exit_code, 0);
+  for (const std::string& secret : {std::string("URI-pw-9d1f-never-printed"), std::string("someone-else")})
+    EXPECT_FALSE(Has(outputs_, secret)) << "a URI leaked";
 }
 
 // The hash scheme RabbitMQ uses, checked against a hash the broker made.

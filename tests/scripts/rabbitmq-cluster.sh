@@ -10,6 +10,7 @@
 #   rabbitmq-cluster.sh stop-app N       # rabbitmqctl stop_app on node N (the node stays up)
 #   rabbitmq-cluster.sh start-app N      # rabbitmqctl start_app on node N
 #   rabbitmq-cluster.sh ctl N ARGS...    # rabbitmqctl against node N
+#   rabbitmq-cluster.sh plugins enable|disable NAMES...  # rabbitmq-plugins on every node
 #   rabbitmq-cluster.sh urls             # the management URLs, comma-separated
 #
 # Environment: WARREN_RMQ_DIR (scratch directory, wiped by start; default /tmp/warren-rabbitmq),
@@ -45,6 +46,12 @@ with_node() {
 }
 
 ctl() { local n=$1; shift; with_node "$n" "$bin/rabbitmqctl" -n "rabbit$n@localhost" "$@"; }
+
+# Enables or disables plugins on every running node (they share one enabled_plugins file).
+plugins() {
+  local verb=$1; shift
+  for n in "${nodes[@]}"; do with_node "$n" "$bin/rabbitmq-plugins" -n "rabbit$n@localhost" "$verb" "$@" >/dev/null || return 1; done
+}
 
 write_config() {
   local n=$1
@@ -128,6 +135,7 @@ case "${1:-}" in
   stop-app) ctl "$2" stop_app ;;
   start-app) ctl "$2" start_app && ctl "$2" await_startup ;;
   ctl) shift; ctl "$@" ;;
+  plugins) shift; plugins "$@" ;;
   urls) urls ;;
   *) sed -n "2,18p" "$0" >&2; exit 2 ;;
 esac
