@@ -7,6 +7,7 @@
 #include "agent/cli/desired_args.h"
 #include "agent/kube/live_state.h"
 #include "agent/reconcile/kube_stage.h"
+#include "agent/reconcile/reconcile.h"
 #include "agent/rabbitmq/live_topology.h"
 #include "diff/engine/diff.h"
 #include "diff/engine/render.h"
@@ -99,8 +100,17 @@ Result<diff::DiffReport> DiffKubernetes(const DiskFileTree& tree, const DiffArgs
   return diff::Diff(desired, live.value(), diff_options);
 }
 
-Result<diff::DiffReport> DiffRabbit(const RabbitArgs& args, const LoadedManifests& repo) {
-  auto desired = rabbit::DesiredTopology(repo.objects, repo.definitions);
+// `kube`: the Kubernetes connection when a cluster is named, for credentials the set lacks.
+Result<diff::DiffReport> DiffRabbit(const RabbitArgs& args, const KubeArgs* kube, const LoadedManifests& repo) {
+  std::unique_ptr<kube::KubeClient> cluster;
+  if (kube && !rabbit::SecretsNotInSet(repo.objects).empty()) {
+    auto client = ConnectKube(*kube);
+    if (!client.ok()) return client.status();
+    cluster = std::move(client).value();
+  }
+  auto objects = reconcile::WithClusterSecrets(repo.objects, cluster.get());
+  if (!objects.ok()) return objects.status();
+  auto desired = rabbit::DesiredTopology(objects.value(), repo.definitions);
   if (!desired.ok()) return desired.status();
   auto client = ConnectRabbit(args);
   if (!client.ok()) return client.status();
@@ -143,7 +153,7 @@ int RunDiff(const DiffArgs& args, std::ostream& out, std::ostream& err) {
   }
   if (args.rabbit.enabled()) {
     for (const std::string& line : rabbit::NotCarried(repo.objects)) err << "warren diff: note: " << line << "\n";
-    auto r = DiffRabbit(args.rabbit, repo);
+    auto r = DiffRabbit(args.rabbit, kube && args.live_file.empty() ? &args.kube : nullptr, repo);
     if (!r.ok()) {
       err << "warren diff: " << r.status().message() << "\n";
       return kExitError;

@@ -73,7 +73,12 @@ void KubernetesStage(const std::vector<Object>& objects, const Targets& t, const
 }
 
 void RabbitStage(const LoadedManifests& m, const Targets& t, const Options& o, const StopToken& stop, Report& report) {
-  auto desired = rabbit::DesiredTopology(m.objects, m.definitions);
+  auto objects = WithClusterSecrets(m.objects, t.kube);
+  if (!objects.ok()) {
+    report.error = objects.status();
+    return;
+  }
+  auto desired = rabbit::DesiredTopology(objects.value(), m.definitions);
   if (!desired.ok()) {
     report.error = desired.status();
     return;
@@ -99,6 +104,20 @@ void RabbitStage(const LoadedManifests& m, const Targets& t, const Options& o, c
 }
 
 }  // namespace
+
+Result<std::vector<Object>> WithClusterSecrets(const std::vector<Object>& objects, kube::KubeClient* kube) {
+  std::vector<ResourceKey> missing = rabbit::SecretsNotInSet(objects);
+  if (!kube || missing.empty()) return objects;
+  auto secrets = kube->Resolve("v1", "Secret");
+  if (!secrets.ok()) return secrets.status();
+  std::vector<Object> out = objects;
+  for (const ResourceKey& k : missing) {
+    auto got = kube->Get(secrets.value(), k.ns, k.name);
+    if (!got.ok()) return got.status().WithContext("read the credentials of " + k.ToString());
+    if (got.value()) out.emplace_back(*got.value(), SourceLocation{"(cluster)"});  // absent: the core names it
+  }
+  return out;
+}
 
 Result<std::vector<Object>> LiveFromApi::Live(const std::vector<Object>& desired) { return kube::FetchLive(client_, desired); }
 

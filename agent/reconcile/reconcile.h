@@ -39,6 +39,10 @@ class LiveFromApi : public LiveKube {
   kube::KubeClient& client_;
 };
 
+// `objects` plus the Secrets its Users, Federations and Shovels name but it lacks, read from the
+// cluster when there is one (a Secret the cluster lacks too is left for DesiredTopology to name).
+Result<std::vector<Object>> WithClusterSecrets(const std::vector<Object>& objects, kube::KubeClient* kube);
+
 struct Targets {
   kube::KubeClient* kube = nullptr;  // null: no Kubernetes target
   LiveKube* live = nullptr;          // with kube; null: read from the API server

@@ -158,7 +158,7 @@ Result<Parameter> ParameterFromObject(const Object& o, const std::vector<const O
   });
   if (it == secrets.end()) {
     r.Fail("uriSecret", "spec.uriSecret names Secret " + (o.key().ns.empty() ? "" : o.key().ns + "/") + secret +
-                            ", which is not in the desired set (warren reads credentials from git only)");
+                            ", which is not in the desired set nor, with a Kubernetes target, in the cluster");
     return r.status();
   }
   for (const auto& [secret_key, parameter_key] : uris) {
@@ -335,7 +335,7 @@ Result<User> UserFromObject(const Object& o, const std::vector<const Object*>& s
   });
   if (it == secrets.end()) {
     r.Fail("importCredentialsSecret", "spec.importCredentialsSecret names Secret " + (o.key().ns.empty() ? "" : o.key().ns + "/") +
-                                          secret + ", which is not in the desired set (warren reads credentials from git only)");
+                                          secret + ", which is not in the desired set nor, with a Kubernetes target, in the cluster");
     return r.status();
   }
   auto name = SecretValue(**it, "username");

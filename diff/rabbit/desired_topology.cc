@@ -94,6 +94,22 @@ Result<TopologyState> DesiredTopology(const std::vector<Object>& objects,
   return out;
 }
 
+std::vector<ResourceKey> SecretsNotInSet(const std::vector<Object>& objects) {
+  std::set<ResourceKey> have, wanted;
+  for (const Object& o : objects) {
+    if (o.group().empty() && o.kind() == "Secret") have.insert(o.key());
+    if (!IsTopologyObject(o)) continue;
+    const char* field = o.kind() == "User" ? "importCredentialsSecret" : (o.kind() == "Federation" || o.kind() == "Shovel") ? "uriSecret" : nullptr;
+    if (!field) continue;
+    const std::string& name = StringField(Field(Field(o.doc(), "spec"), field), "name");
+    if (!name.empty()) wanted.insert(ResourceKey{"", "Secret", o.key().ns, name});
+  }
+  std::vector<ResourceKey> out;
+  for (const ResourceKey& k : wanted)
+    if (!have.count(k)) out.push_back(k);
+  return out;
+}
+
 std::vector<std::string> NotCarried(const std::vector<Object>& objects) {
   std::vector<std::string> out;
   for (const Object& o : objects) {

@@ -211,6 +211,30 @@ TEST_F(RabbitUsers, FederationAndShovelNeedTheirPluginsAndHideTheirUris) {
     EXPECT_FALSE(Has(outputs_, secret)) << "a URI leaked";
 }
 
+// A User whose Secret is not in git: read from the Kubernetes cluster when there is one, and named
+// as missing when there is none.
+TEST_F(RabbitUsers, CredentialsNotInGitAreReadFromTheCluster) {
+  EmulatorProcess emu("users");
+  ASSERT_TRUE(emu.ok());
+  std::string user = ReadText(dir_ + "/user.yaml");
+  std::ofstream(dir_ + "/user.yaml") << user.substr(user.find("---") + 4);  // the User alone
+  RunResult missing = W("diff");
+  EXPECT_EQ(missing.exit_code, 2) << missing.out;
+  EXPECT_TRUE(Has(missing.out, "spec.importCredentialsSecret names Secret dev/shop-app-credentials, which is not in the desired set"))
+      << missing.out;
+
+  ASSERT_EQ(emu.Kubectl("create namespace dev").exit_code, 0);
+  ASSERT_EQ(emu.Kubectl("create secret generic shop-app-credentials -n dev --from-literal=username=shop-app "
+                        "--from-literal=password=" + kRotated).exit_code, 0);
+  RunResult synced = Shell("KUBECONFIG=" + emu.kubeconfig() + " " + std::string(WARREN_BINARY) + " sync " + dir_ + " -n dev --timeout 30s" +
+                           " --rabbitmq-url " + ClusterUrls() + " --rabbitmq-credentials-file " + creds_ + " --rabbitmq-inventory " + kInventory);
+  outputs_ += synced.out;
+  EXPECT_EQ(synced.exit_code, 0) << synced.out;
+  EXPECT_TRUE(Has(synced.out, "User shop-app: created")) << synced.out;
+  EXPECT_EQ(As("shop-app", kRotated, "GET", "/api/whoami"), 200) << "the cluster Secret's password";
+  EXPECT_FALSE(Has(outputs_, kRotated));
+}
+
 // The hash scheme RabbitMQ uses, checked against a hash the broker made.
 TEST(RabbitPasswordHash, MatchesWhatTheBrokerStores) {
   auto guest = Admin().Get("/api/users/guest");

@@ -63,11 +63,20 @@ TEST(RabbitUsersCore, CredentialsComeFromTheSecretAndReferencesResolve) {
   EXPECT_TRUE(s.value().retained.count(ResourceKey{kGroup, "Vhost", "", "v"}));
 }
 
+TEST(RabbitUsersCore, SecretsTheSetLacksAreListedForTheCluster) {
+  auto objects = ObjectsFromText(std::string(kSet) + "---\napiVersion: rabbitmq.com/v1beta1\nkind: Shovel\n"
+                                 "metadata: {name: s, namespace: dev}\nspec: {name: s, uriSecret: {name: shovel-uris}}\n",
+                                 "set.yaml");
+  ASSERT_TRUE(objects.ok());
+  EXPECT_EQ(SecretsNotInSet(objects.value()), (std::vector<ResourceKey>{{"", "Secret", "dev", "shovel-uris"}}))
+      << "app-creds is in the set";
+}
+
 TEST(RabbitUsersCore, MissingCredentialsAndReferencesNameTheObject) {
   std::string no_secret = std::string(kSet).replace(std::string(kSet).find("name: app-creds}}"), 17, "name: other}}");
   auto a = Read(no_secret);
   ASSERT_FALSE(a.ok());
-  EXPECT_NE(a.status().message().find("User dev/app-user spec.importCredentialsSecret names Secret dev/other, which is not in the desired set"),
+  EXPECT_NE(a.status().message().find("User dev/app-user spec.importCredentialsSecret names Secret dev/other, which is not in the desired set nor, with a Kubernetes target, in the cluster"),
             std::string::npos) << a.status().message();
   std::string dangling = std::string(kSet).replace(std::string(kSet).find("userReference: {name: app-user}"), 31,
                                                    "userReference: {name: nobody}");
