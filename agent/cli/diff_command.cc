@@ -108,7 +108,7 @@ Result<diff::DiffReport> DiffRabbit(const RabbitArgs& args, const KubeArgs* kube
     if (!client.ok()) return client.status();
     cluster = std::move(client).value();
   }
-  auto objects = reconcile::WithClusterSecrets(repo.objects, cluster.get());
+  auto objects = reconcile::WithClusterSecrets(repo.objects, cluster.get(), /*write=*/false);
   if (!objects.ok()) return objects.status();
   auto desired = rabbit::DesiredTopology(objects.value(), repo.definitions);
   if (!desired.ok()) return desired.status();

@@ -1,5 +1,7 @@
 #include "agent/reconcile/reconcile.h"
 
+#include <openssl/rand.h>
+
 #include <algorithm>
 
 #include "agent/kube/live_state.h"
@@ -7,6 +9,7 @@
 #include "agent/rabbitmq/topology_apply.h"
 #include "agent/reconcile/kube_stage.h"
 #include "diff/engine/diff.h"
+#include "diff/model/base64.h"
 #include "diff/rabbit/desired_topology.h"
 #include "diff/rabbit/topology_diff.h"
 
@@ -73,7 +76,7 @@ void KubernetesStage(const std::vector<Object>& objects, const Targets& t, const
 }
 
 void RabbitStage(const LoadedManifests& m, const Targets& t, const Options& o, const StopToken& stop, Report& report) {
-  auto objects = WithClusterSecrets(m.objects, t.kube);
+  auto objects = WithClusterSecrets(m.objects, t.kube, !o.plan_only && !o.dry_run);
   if (!objects.ok()) {
     report.error = objects.status();
     return;
@@ -105,16 +108,49 @@ void RabbitStage(const LoadedManifests& m, const Targets& t, const Options& o, c
 
 }  // namespace
 
-Result<std::vector<Object>> WithClusterSecrets(const std::vector<Object>& objects, kube::KubeClient* kube) {
+namespace {
+
+// 24 random bytes as 32 URL-safe characters.
+Result<std::string> RandomPassword() {
+  unsigned char bytes[24];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) return Status::Internal("generate a password: no randomness from OpenSSL");
+  std::string out = Base64Encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
+  std::replace(out.begin(), out.end(), '+', '-');
+  std::replace(out.begin(), out.end(), '/', '_');
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<Object>> WithClusterSecrets(const std::vector<Object>& objects, kube::KubeClient* kube, bool write) {
   std::vector<ResourceKey> missing = rabbit::SecretsNotInSet(objects);
   if (!kube || missing.empty()) return objects;
   auto secrets = kube->Resolve("v1", "Secret");
   if (!secrets.ok()) return secrets.status();
   std::vector<Object> out = objects;
+  std::vector<rabbit::GeneratedCredentials> to_generate = rabbit::CredentialsToGenerate(objects);
   for (const ResourceKey& k : missing) {
     auto got = kube->Get(secrets.value(), k.ns, k.name);
     if (!got.ok()) return got.status().WithContext("read the credentials of " + k.ToString());
-    if (got.value()) out.emplace_back(*got.value(), SourceLocation{"(cluster)"});  // absent: the core names it
+    if (got.value()) {
+      out.emplace_back(*got.value(), SourceLocation{"(cluster)"});
+      continue;
+    }
+    auto gen = std::find_if(to_generate.begin(), to_generate.end(), [&](const auto& g) { return g.secret == k; });
+    if (gen == to_generate.end()) continue;  // absent: the core names it
+    // As the operator does: a password made once and kept in a Secret beside the User. A plan
+    // holds it in memory only (sync would make another).
+    auto password = RandomPassword();
+    if (!password.ok()) return password.status();
+    Json secret = {{"apiVersion", "v1"}, {"kind", "Secret"},
+                   {"metadata", {{"name", k.name}, {"namespace", k.ns}, {"labels", {{diff::kManagedByLabel, "warren"}}}}},
+                   {"type", "Opaque"},
+                   {"stringData", {{"username", gen->username}, {"password", password.value()}}}};
+    if (write) {
+      auto applied = kube->Apply(secret, {/*force=*/false, false});
+      if (!applied.ok()) return applied.status().WithContext("keep the generated credentials in " + k.ToString());
+    }
+    out.emplace_back(std::move(secret), SourceLocation{"(generated)"});
   }
   return out;
 }

@@ -41,7 +41,9 @@ class LiveFromApi : public LiveKube {
 
 // `objects` plus the Secrets its Users, Federations and Shovels name but it lacks, read from the
 // cluster when there is one (a Secret the cluster lacks too is left for DesiredTopology to name).
-Result<std::vector<Object>> WithClusterSecrets(const std::vector<Object>& objects, kube::KubeClient* kube);
+// A User without importCredentialsSecret whose generated Secret does not exist yet gets one: a
+// random password, written to the cluster when `write` (in memory only for a plan).
+Result<std::vector<Object>> WithClusterSecrets(const std::vector<Object>& objects, kube::KubeClient* kube, bool write);
 
 struct Targets {
   kube::KubeClient* kube = nullptr;  // null: no Kubernetes target

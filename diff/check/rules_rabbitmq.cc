@@ -163,6 +163,13 @@ void CheckMemorySettings(const ManifestIndex& index, Findings* out) {
   }
 }
 
+bool CredentialsOutsideTheSet(const Object& o, const std::vector<const Object*>& secrets) {
+  if (o.kind() != "User" && o.kind() != "Federation" && o.kind() != "Shovel") return false;
+  std::vector<Object> probe = {o};
+  for (const Object* s : secrets) probe.push_back(*s);
+  return !rabbit::SecretsNotInSet(probe).empty();
+}
+
 void CheckRabbitTopology(const ManifestIndex& index, Findings* out) {
   // Users and permissions are read with the rest of the set: Secrets, and User names.
   std::vector<const Object*> secrets;
@@ -185,6 +192,8 @@ void CheckRabbitTopology(const ManifestIndex& index, Findings* out) {
                                  field + " is not supported by warren: not compared, not applied",
                                  "remove it, or manage this setting in RabbitMQ directly"));
     }
+    // Credentials kept in the cluster (or generated there) cannot be checked from files.
+    if (CredentialsOutsideTheSet(o, secrets)) continue;
     Status s = o.kind() == "User"              ? rabbit::UserFromObject(o, secrets).status()
                : o.kind() == "Federation"      ? rabbit::FederationFromObject(o, secrets).status()
                : o.kind() == "Shovel"          ? rabbit::ShovelFromObject(o, secrets).status()

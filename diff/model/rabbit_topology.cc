@@ -4,6 +4,7 @@
 #include <cctype>
 #include <initializer_list>
 #include <optional>
+#include <set>
 
 #include "diff/model/base64.h"
 
@@ -223,6 +224,23 @@ std::vector<std::string> UnsupportedFields(const Object& o) {
   return out;
 }
 
+std::vector<ResourceKey> SecretsNotInSet(const std::vector<Object>& objects) {
+  std::set<ResourceKey> have, wanted;
+  for (const Object& o : objects) {
+    if (o.group().empty() && o.kind() == "Secret") have.insert(o.key());
+    if (!IsTopologyObject(o)) continue;
+    const char* field = o.kind() == "User" ? "importCredentialsSecret" : (o.kind() == "Federation" || o.kind() == "Shovel") ? "uriSecret" : nullptr;
+    if (!field) continue;
+    const std::string& name = StringField(Field(Field(o.doc(), "spec"), field), "name");
+    if (!name.empty()) wanted.insert(ResourceKey{"", "Secret", o.key().ns, name});
+    else if (o.kind() == "User") wanted.insert(GeneratedCredentialsSecret(o));
+  }
+  std::vector<ResourceKey> out;
+  for (const ResourceKey& k : wanted)
+    if (!have.count(k)) out.push_back(k);
+  return out;
+}
+
 bool RetainedOnDelete(const Object& o) {
   auto spec = o.doc().find("spec");
   return spec != o.doc().end() && spec->is_object() && spec->value("deletionPolicy", "") == "retain";
@@ -319,6 +337,10 @@ Result<OperatorPolicy> OperatorPolicyFromObject(const Object& o) {
   return PolicyLike<OperatorPolicy>(o, {"queues", "classic_queues", "quorum_queues", "streams"});
 }
 
+ResourceKey GeneratedCredentialsSecret(const Object& user) {
+  return ResourceKey{"", "Secret", user.key().ns, user.key().name + "-user-credentials"};
+}
+
 Result<User> UserFromObject(const Object& o, const std::vector<const Object*>& secrets) {
   SpecReader r(o);
   User u;
@@ -328,14 +350,23 @@ Result<User> UserFromObject(const Object& o, const std::vector<const Object*>& s
     else
       u.tags = *tags;
   }
-  std::string secret = r.Nested("importCredentialsSecret", "name", true);
+  std::string secret = r.Nested("importCredentialsSecret", "name");
+  bool generated = secret.empty();
+  if (generated) secret = GeneratedCredentialsSecret(o).name;
   if (!r.status().ok()) return r.status();
   auto it = std::find_if(secrets.begin(), secrets.end(), [&](const Object* s) {
     return s->key().name == secret && s->key().ns == o.key().ns;
   });
+  std::string where = (o.key().ns.empty() ? "" : o.key().ns + "/") + secret;
+  if (it == secrets.end() && generated) {
+    r.Fail("importCredentialsSecret", "has no spec.importCredentialsSecret, and Secret " + where +
+                                          ", where warren keeps the password it generates, does not exist yet: a sync with a "
+                                          "Kubernetes target creates it");
+    return r.status();
+  }
   if (it == secrets.end()) {
-    r.Fail("importCredentialsSecret", "spec.importCredentialsSecret names Secret " + (o.key().ns.empty() ? "" : o.key().ns + "/") +
-                                          secret + ", which is not in the desired set nor, with a Kubernetes target, in the cluster");
+    r.Fail("importCredentialsSecret", "spec.importCredentialsSecret names Secret " + where +
+                                          ", which is not in the desired set nor, with a Kubernetes target, in the cluster");
     return r.status();
   }
   auto name = SecretValue(**it, "username");

@@ -118,6 +118,11 @@ bool IsUnmanagedRabbitObject(const Object& o);
 // spec fields of a topology object that warren neither compares nor applies ("spec.foo").
 std::vector<std::string> UnsupportedFields(const Object& o);
 
+// The Secrets (kind Secret, namespace, name) that Users (importCredentialsSecret) and Federations
+// and Shovels (uriSecret) name and the set does not hold: a caller with a Kubernetes target reads
+// them from the cluster and adds them to the objects before DesiredTopology.
+std::vector<ResourceKey> SecretsNotInSet(const std::vector<Object>& objects);
+
 // spec.deletionPolicy: retain: prune forgets the object instead of deleting it.
 bool RetainedOnDelete(const Object& o);
 
@@ -127,7 +132,12 @@ Result<Queue> QueueFromObject(const Object& o);
 Result<Binding> BindingFromObject(const Object& o);
 Result<Policy> PolicyFromObject(const Object& o);
 Result<OperatorPolicy> OperatorPolicyFromObject(const Object& o);
-// `secrets` are the Secrets of the same set: importCredentialsSecret is looked up there.
+// Where the credentials of a User without importCredentialsSecret live, as the operator keeps
+// them: Secret <metadata.name>-user-credentials in its namespace (warren generates it on sync,
+// with the User's metadata.name as the username and a random password).
+ResourceKey GeneratedCredentialsSecret(const Object& user);
+// `secrets` are the Secrets of the same set: importCredentialsSecret (or the generated Secret) is
+// looked up there.
 Result<User> UserFromObject(const Object& o, const std::vector<const Object*>& secrets);
 // `users` resolve userReference (a User's metadata.name) to the user's name.
 Result<Permission> PermissionFromObject(const Object& o, const std::map<std::string, std::string>& users);

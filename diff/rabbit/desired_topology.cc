@@ -94,19 +94,11 @@ Result<TopologyState> DesiredTopology(const std::vector<Object>& objects,
   return out;
 }
 
-std::vector<ResourceKey> SecretsNotInSet(const std::vector<Object>& objects) {
-  std::set<ResourceKey> have, wanted;
-  for (const Object& o : objects) {
-    if (o.group().empty() && o.kind() == "Secret") have.insert(o.key());
-    if (!IsTopologyObject(o)) continue;
-    const char* field = o.kind() == "User" ? "importCredentialsSecret" : (o.kind() == "Federation" || o.kind() == "Shovel") ? "uriSecret" : nullptr;
-    if (!field) continue;
-    const std::string& name = StringField(Field(Field(o.doc(), "spec"), field), "name");
-    if (!name.empty()) wanted.insert(ResourceKey{"", "Secret", o.key().ns, name});
-  }
-  std::vector<ResourceKey> out;
-  for (const ResourceKey& k : wanted)
-    if (!have.count(k)) out.push_back(k);
+std::vector<GeneratedCredentials> CredentialsToGenerate(const std::vector<Object>& objects) {
+  std::vector<GeneratedCredentials> out;
+  for (const Object& o : objects)
+    if (IsTopologyObject(o) && o.kind() == "User" && StringField(Field(Field(o.doc(), "spec"), "importCredentialsSecret"), "name").empty())
+      out.push_back({GeneratedCredentialsSecret(o), o.key().name});
   return out;
 }
 

@@ -20,10 +20,13 @@ Result<TopologyState> DesiredTopology(const std::vector<Object>& objects,
 // manage (Federation, Shovel, SuperStream, ...). Said by lint, diff and sync: never dropped silently.
 std::vector<std::string> NotCarried(const std::vector<Object>& objects);
 
-// The Secrets (kind Secret, namespace, name) that Users (importCredentialsSecret) and Federations
-// and Shovels (uriSecret) name and the set does not hold: a caller with a Kubernetes target reads
-// them from the cluster and adds them to the objects before DesiredTopology.
-std::vector<ResourceKey> SecretsNotInSet(const std::vector<Object>& objects);
+
+// Users without importCredentialsSecret: the Secret their credentials live in, and the username.
+struct GeneratedCredentials {
+  ResourceKey secret;
+  std::string username;
+};
+std::vector<GeneratedCredentials> CredentialsToGenerate(const std::vector<Object>& objects);
 
 // The vhosts warren manages: those desired, and those any desired item lives in.
 std::set<std::string> ManagedVhosts(const TopologyState& desired);

@@ -268,7 +268,9 @@ TEST_F(AgentInCluster, DeployKustomizationThenRunWithItsServiceAccount) {
                      {"KUBERNETES_SERVICE_HOST=127.0.0.1", "KUBERNETES_SERVICE_PORT=" + std::to_string(emu_->port()),
                       "KUBECONFIG="},
                      in_pod);
-  ASSERT_TRUE(Eventually([&] { return Ready(agent) && agent.Metric("warren_leader") == 1; }, 60)) << agent.Log();
+  // Leader first, then ready: a follower is ready too, and readiness restarts with leadership
+  // (checked the other way round, a slow first reconcile raced the test).
+  ASSERT_TRUE(Eventually([&] { return agent.Metric("warren_leader") == 1 && Ready(agent) && Replicas() == 3; }, 60)) << agent.Log();
   EXPECT_EQ(emu_->Admin("GET", "/apis/coordination.k8s.io/v1/namespaces/warren/leases/warren")["spec"].value("holderIdentity", "").empty(), false);
   EXPECT_TRUE(emu_->Admin("GET", "/api/v1/namespaces/warren/configmaps/warren-inventory")["data"].is_object());
   ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=4").exit_code, 0);

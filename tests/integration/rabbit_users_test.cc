@@ -9,6 +9,7 @@
 // plugins. No password, hash or URI in any output.
 #include <gtest/gtest.h>
 
+#include "diff/model/base64.h"
 #include "diff/rabbit/password_hash.h"
 #include "tests/integration/emulator_process.h"
 #include "tests/integration/rabbit_cluster.h"
@@ -212,7 +213,7 @@ TEST_F(RabbitUsers, FederationAndShovelNeedTheirPluginsAndHideTheirUris) {
 }
 
 // A User whose Secret is not in git: read from the Kubernetes cluster when there is one, and named
-// as missing when there is none.
+// as missing when there is none; a User naming no Secret gets a generated password, kept in one.
 TEST_F(RabbitUsers, CredentialsNotInGitAreReadFromTheCluster) {
   EmulatorProcess emu("users");
   ASSERT_TRUE(emu.ok());
@@ -232,7 +233,32 @@ TEST_F(RabbitUsers, CredentialsNotInGitAreReadFromTheCluster) {
   EXPECT_EQ(synced.exit_code, 0) << synced.out;
   EXPECT_TRUE(Has(synced.out, "User shop-app: created")) << synced.out;
   EXPECT_EQ(As("shop-app", kRotated, "GET", "/api/whoami"), 200) << "the cluster Secret's password";
-  EXPECT_FALSE(Has(outputs_, kRotated));
+
+  // A User with no Secret named: without a cluster, an error; with one, a password generated once
+  // and kept in Secret <name>-user-credentials, as the operator does.
+  std::ofstream(dir_ + "/generated.yaml") << "apiVersion: rabbitmq.com/v1beta1\nkind: User\nmetadata: {name: shop-monitor, namespace: dev}\n"
+                                             "spec: {tags: [monitoring]}\n";
+  RunResult no_cluster = W("diff");
+  EXPECT_EQ(no_cluster.exit_code, 2) << no_cluster.out;
+  EXPECT_TRUE(Has(no_cluster.out, "User dev/shop-monitor has no spec.importCredentialsSecret, and Secret dev/shop-monitor-user-credentials"))
+      << no_cluster.out;
+  std::string with_cluster = "KUBECONFIG=" + emu.kubeconfig() + " " + std::string(WARREN_BINARY) + " sync " + dir_ + " -n dev --timeout 30s" +
+                             " --rabbitmq-url " + ClusterUrls() + " --rabbitmq-credentials-file " + creds_ + " --rabbitmq-inventory " + kInventory;
+  RunResult generated = Shell(with_cluster);
+  outputs_ += generated.out;
+  EXPECT_EQ(generated.exit_code, 0) << generated.out;
+  EXPECT_TRUE(Has(generated.out, "User shop-monitor: created")) << generated.out;
+  RunResult kept = emu.Kubectl("get secret shop-monitor-user-credentials -n dev -o jsonpath={.data.password}");
+  ASSERT_EQ(kept.exit_code, 0) << kept.out;
+  std::string password = Base64Decode(kept.out).value_or("");
+  ASSERT_GE(password.size(), 32u);
+  EXPECT_EQ(As("shop-monitor", password, "GET", "/api/whoami"), 200) << "the generated password works";
+  RunResult again = Shell(with_cluster);
+  EXPECT_TRUE(Has(again.out, "0 created, 0 configured")) << "generated once, then kept: " << again.out;
+  EXPECT_EQ(emu.Kubectl("get secret shop-monitor-user-credentials -n dev -o jsonpath={.data.password}").out, kept.out);
+  (void)Admin().Delete("/api/users/shop-monitor");
+  outputs_ += again.out;
+  for (const std::string& secret : {kRotated, password}) EXPECT_FALSE(Has(outputs_, secret));
 }
 
 // The hash scheme RabbitMQ uses, checked against a hash the broker made.
