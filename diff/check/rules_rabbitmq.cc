@@ -163,22 +163,10 @@ void CheckMemorySettings(const ManifestIndex& index, Findings* out) {
   }
 }
 
-bool CredentialsOutsideTheSet(const Object& o, const std::vector<const Object*>& secrets) {
-  if (o.kind() != "User" && o.kind() != "Federation" && o.kind() != "Shovel") return false;
-  std::vector<Object> probe = {o};
-  for (const Object* s : secrets) probe.push_back(*s);
-  return !rabbit::SecretsNotInSet(probe).empty();
-}
-
 void CheckRabbitTopology(const ManifestIndex& index, Findings* out) {
   // Users and permissions are read with the rest of the set: Secrets, and User names.
-  std::vector<const Object*> secrets;
-  for (const Object& o : index.objects())
-    if (o.group().empty() && o.kind() == "Secret") secrets.push_back(&o);
-  std::map<std::string, std::string> users;
-  for (const Object& o : index.objects())
-    if (rabbit::IsTopologyObject(o) && o.kind() == "User")
-      if (auto u = rabbit::UserFromObject(o, secrets); u.ok()) users[o.key().name] = u.value().name;
+  std::vector<const Object*> secrets = rabbit::SecretsIn(index.objects());
+  std::map<std::string, std::string> users = rabbit::UserNames(index.objects(), secrets);
   for (const Object& o : index.objects()) {
     if (rabbit::IsUnmanagedRabbitObject(o))
       out->push_back(MakeFinding("unmanaged-rabbitmq-kind", Severity::kWarning, o, "",
@@ -193,7 +181,7 @@ void CheckRabbitTopology(const ManifestIndex& index, Findings* out) {
                                  "remove it, or manage this setting in RabbitMQ directly"));
     }
     // Credentials kept in the cluster (or generated there) cannot be checked from files.
-    if (CredentialsOutsideTheSet(o, secrets)) continue;
+    if (auto key = rabbit::CredentialsSecretOf(o); key && !rabbit::FindSecret(secrets, *key)) continue;
     Status s = o.kind() == "User"              ? rabbit::UserFromObject(o, secrets).status()
                : o.kind() == "Federation"      ? rabbit::FederationFromObject(o, secrets).status()
                : o.kind() == "Shovel"          ? rabbit::ShovelFromObject(o, secrets).status()

@@ -154,16 +154,14 @@ Result<Parameter> ParameterFromObject(const Object& o, const std::vector<const O
   p.vhost = r.String("vhost", "/");
   std::string secret = r.Nested("uriSecret", "name", true);
   if (!r.status().ok()) return r.status();
-  auto it = std::find_if(secrets.begin(), secrets.end(), [&](const Object* s) {
-    return s->key().name == secret && s->key().ns == o.key().ns;
-  });
-  if (it == secrets.end()) {
+  const Object* found = FindSecret(secrets, *CredentialsSecretOf(o));
+  if (!found) {
     r.Fail("uriSecret", "spec.uriSecret names Secret " + (o.key().ns.empty() ? "" : o.key().ns + "/") + secret +
                             ", which is not in the desired set nor, with a Kubernetes target, in the cluster");
     return r.status();
   }
   for (const auto& [secret_key, parameter_key] : uris) {
-    auto uri = SecretValue(**it, secret_key);
+    auto uri = SecretValue(*found, secret_key);
     if (!uri || uri->empty()) {
       r.Fail("uriSecret", "Secret " + secret + " has no " + secret_key);
       return r.status();
@@ -224,21 +222,42 @@ std::vector<std::string> UnsupportedFields(const Object& o) {
   return out;
 }
 
-std::vector<ResourceKey> SecretsNotInSet(const std::vector<Object>& objects) {
-  std::set<ResourceKey> have, wanted;
-  for (const Object& o : objects) {
-    if (o.group().empty() && o.kind() == "Secret") have.insert(o.key());
-    if (!IsTopologyObject(o)) continue;
-    const char* field = o.kind() == "User" ? "importCredentialsSecret" : (o.kind() == "Federation" || o.kind() == "Shovel") ? "uriSecret" : nullptr;
-    if (!field) continue;
-    const std::string& name = StringField(Field(Field(o.doc(), "spec"), field), "name");
-    if (!name.empty()) wanted.insert(ResourceKey{"", "Secret", o.key().ns, name});
-    else if (o.kind() == "User") wanted.insert(GeneratedCredentialsSecret(o));
-  }
-  std::vector<ResourceKey> out;
-  for (const ResourceKey& k : wanted)
-    if (!have.count(k)) out.push_back(k);
+std::optional<ResourceKey> CredentialsSecretOf(const Object& o) {
+  if (!IsTopologyObject(o)) return std::nullopt;
+  const char* field = o.kind() == "User" ? "importCredentialsSecret" : (o.kind() == "Federation" || o.kind() == "Shovel") ? "uriSecret" : nullptr;
+  if (!field) return std::nullopt;
+  const std::string& name = StringField(Field(Field(o.doc(), "spec"), field), "name");
+  if (!name.empty()) return ResourceKey{"", "Secret", o.key().ns, name};
+  if (o.kind() == "User") return GeneratedCredentialsSecret(o);
+  return std::nullopt;
+}
+
+const Object* FindSecret(const std::vector<const Object*>& secrets, const ResourceKey& key) {
+  auto it = std::find_if(secrets.begin(), secrets.end(), [&](const Object* s) { return s->key() == key; });
+  return it == secrets.end() ? nullptr : *it;
+}
+
+std::vector<const Object*> SecretsIn(const std::vector<Object>& objects) {
+  std::vector<const Object*> out;
+  for (const Object& o : objects)
+    if (o.group().empty() && o.kind() == "Secret") out.push_back(&o);
   return out;
+}
+
+std::map<std::string, std::string> UserNames(const std::vector<Object>& objects, const std::vector<const Object*>& secrets) {
+  std::map<std::string, std::string> out;
+  for (const Object& o : objects)
+    if (IsTopologyObject(o) && o.kind() == "User")
+      if (auto u = UserFromObject(o, secrets); u.ok()) out[o.key().name] = u.value().name;
+  return out;
+}
+
+std::vector<ResourceKey> SecretsNotInSet(const std::vector<Object>& objects) {
+  std::vector<const Object*> secrets = SecretsIn(objects);
+  std::set<ResourceKey> wanted;
+  for (const Object& o : objects)
+    if (auto key = CredentialsSecretOf(o); key && !FindSecret(secrets, *key)) wanted.insert(*key);
+  return {wanted.begin(), wanted.end()};
 }
 
 bool RetainedOnDelete(const Object& o) {
@@ -350,28 +369,26 @@ Result<User> UserFromObject(const Object& o, const std::vector<const Object*>& s
     else
       u.tags = *tags;
   }
-  std::string secret = r.Nested("importCredentialsSecret", "name");
-  bool generated = secret.empty();
-  if (generated) secret = GeneratedCredentialsSecret(o).name;
+  bool generated = r.Nested("importCredentialsSecret", "name").empty();
   if (!r.status().ok()) return r.status();
-  auto it = std::find_if(secrets.begin(), secrets.end(), [&](const Object* s) {
-    return s->key().name == secret && s->key().ns == o.key().ns;
-  });
+  ResourceKey key = *CredentialsSecretOf(o);
+  const std::string& secret = key.name;
+  const Object* found = FindSecret(secrets, key);
   std::string where = (o.key().ns.empty() ? "" : o.key().ns + "/") + secret;
-  if (it == secrets.end() && generated) {
+  if (!found && generated) {
     r.Fail("importCredentialsSecret", "has no spec.importCredentialsSecret, and Secret " + where +
                                           ", where warren keeps the password it generates, does not exist yet: a sync with a "
                                           "Kubernetes target creates it");
     return r.status();
   }
-  if (it == secrets.end()) {
+  if (!found) {
     r.Fail("importCredentialsSecret", "spec.importCredentialsSecret names Secret " + where +
                                           ", which is not in the desired set nor, with a Kubernetes target, in the cluster");
     return r.status();
   }
-  auto name = SecretValue(**it, "username");
-  auto password = SecretValue(**it, "password");
-  auto hash = SecretValue(**it, "passwordHash");
+  auto name = SecretValue(*found, "username");
+  auto password = SecretValue(*found, "password");
+  auto hash = SecretValue(*found, "passwordHash");
   if (!name || name->empty()) r.Fail("importCredentialsSecret", "Secret " + secret + " has no username");
   else if (!password && !hash) r.Fail("importCredentialsSecret", "Secret " + secret + " has neither password nor passwordHash");
   if (!r.status().ok()) return r.status();

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -118,9 +119,20 @@ bool IsUnmanagedRabbitObject(const Object& o);
 // spec fields of a topology object that warren neither compares nor applies ("spec.foo").
 std::vector<std::string> UnsupportedFields(const Object& o);
 
-// The Secrets (kind Secret, namespace, name) that Users (importCredentialsSecret) and Federations
-// and Shovels (uriSecret) name and the set does not hold: a caller with a Kubernetes target reads
-// them from the cluster and adds them to the objects before DesiredTopology.
+// The Secret an object takes credentials from: a User's importCredentialsSecret (or, naming none,
+// its generated Secret), a Federation's or Shovel's uriSecret. nullopt for other objects.
+std::optional<ResourceKey> CredentialsSecretOf(const Object& o);
+
+// The Secret `key` among `secrets`, or null.
+const Object* FindSecret(const std::vector<const Object*>& secrets, const ResourceKey& key);
+
+// The Secrets of a set, and its Users' names by metadata.name (for userReference; Users whose
+// credentials cannot be read are left out, DesiredTopology names them).
+std::vector<const Object*> SecretsIn(const std::vector<Object>& objects);
+std::map<std::string, std::string> UserNames(const std::vector<Object>& objects, const std::vector<const Object*>& secrets);
+
+// The credentials Secrets (see CredentialsSecretOf) the set does not hold: a caller with a
+// Kubernetes target reads them from the cluster and adds them to the objects before DesiredTopology.
 std::vector<ResourceKey> SecretsNotInSet(const std::vector<Object>& objects);
 
 // spec.deletionPolicy: retain: prune forgets the object instead of deleting it.
