@@ -6,6 +6,8 @@
 #include <random>
 #include <thread>
 
+#include "diff/model/object.h"
+
 namespace warren::kube {
 namespace {
 
@@ -18,8 +20,8 @@ std::string Segment(const std::string& s) { return net::EscapePathSegment(s); }
 Status ErrorFromResponse(long code, const std::string& body) {
   Json s = Json::parse(body, nullptr, false);
   std::string message;
-  if (s.is_object() && s.value("kind", "") == "Status") {
-    message = std::to_string(code) + " " + s.value("reason", "") + ": " + s.value("message", "");
+  if (StringField(s, "kind") == "Status") {
+    message = std::to_string(code) + " " + StringField(s, "reason") + ": " + StringField(s, "message");
     // Apply conflicts put every path in the message already; Invalid lists causes there too.
   } else if (code == 404) {
     message = "404 NotFound: the server could not find the requested resource";
@@ -163,10 +165,12 @@ Status KubeClient::Discover(bool force) {
   auto add = [&](const std::string& group_version, const Json& list) {
     std::string group = group_version.find('/') == std::string::npos ? "" : group_version.substr(0, group_version.find('/'));
     std::string version = group_version.substr(group_version.find('/') + 1);
-    for (const Json& r : list.value("resources", Json::array())) {
-      std::string name = r.value("name", "");
-      if (name.find('/') != std::string::npos) continue;  // subresources
-      ResourceInfo info{group, version, name, r.value("kind", ""), r.value("namespaced", true)};
+    const Json& resources = Field(list, "resources");
+    if (!resources.is_array()) return;
+    for (const Json& r : resources) {
+      std::string name = StringField(r, "name");
+      if (name.empty() || name.find('/') != std::string::npos) continue;  // subresources
+      ResourceInfo info{group, version, name, StringField(r, "kind"), BoolField(r, "namespaced", true)};
       kinds.emplace(std::make_pair(group, info.kind), info);
     }
   };
@@ -177,8 +181,10 @@ Status KubeClient::Discover(bool force) {
   auto groups = Call("GET", "/apis");
   if (!groups.ok()) return groups.status().WithContext("discovery");
   if (groups.value().status != 200) return ErrorFromResponse(groups.value().status, groups.value().body).WithContext("discovery GET /apis");
-  for (const Json& g : Json::parse(groups.value().body, nullptr, false).value("groups", Json::array())) {
-    std::string gv = g.value("preferredVersion", Json::object()).value("groupVersion", "");
+  Json group_list = Json::parse(groups.value().body, nullptr, false);
+  if (!Field(group_list, "groups").is_array()) return Status::Invalid("discovery GET /apis: the answer lists no groups");
+  for (const Json& g : group_list["groups"]) {
+    std::string gv = StringField(Field(g, "preferredVersion"), "groupVersion");
     if (gv.empty()) continue;
     auto list = Call("GET", "/apis/" + gv);
     if (!list.ok()) return list.status().WithContext("discovery");
@@ -256,23 +262,25 @@ Result<std::vector<Json>> KubeClient::ListAt(const ResourceInfo& r, const std::s
     if (reply.value().status != 200) return ErrorFromResponse(reply.value().status, reply.value().body);
     Json list = Json::parse(reply.value().body, nullptr, false);
     if (!list.is_object()) return Status::Invalid("LIST " + Path(r, ns) + ": the answer is not a JSON object");
-    if (resource_version && cont.empty()) *resource_version = list["metadata"].value("resourceVersion", "");
+    if (resource_version && cont.empty()) *resource_version = StringField(Field(list, "metadata"), "resourceVersion");
+    if (!Field(list, "items").is_array()) return Status::Invalid("LIST " + Path(r, ns) + ": the answer has no items list");
     for (Json& item : list["items"]) {
+      if (!item.is_object()) return Status::Invalid("LIST " + Path(r, ns) + ": an item is not a JSON object");
       item["apiVersion"] = r.GroupVersion();
       item["kind"] = r.kind;
       out.push_back(std::move(item));
     }
-    cont = list["metadata"].value("continue", "");
+    cont = StringField(Field(list, "metadata"), "continue");
   } while (!cont.empty());
   return out;
 }
 
 Result<Json> KubeClient::Apply(const Json& obj, const ApplyOptions& options) {
-  std::string api_version = obj.value("apiVersion", ""), kind = obj.value("kind", "");
+  std::string api_version = StringField(obj, "apiVersion"), kind = StringField(obj, "kind");
   auto r = Resolve(api_version, kind);
   if (!r.ok()) return r.status();
-  const Json meta = obj.value("metadata", Json::object());
-  std::string path = Path(r.value(), meta.value("namespace", ""), meta.value("name", "")) +
+  const Json& meta = Field(obj, "metadata");
+  std::string path = Path(r.value(), StringField(meta, "namespace"), StringField(meta, "name")) +
                      "?fieldManager=" + Segment(options_.field_manager) + (options.force ? "&force=true" : "&force=false") +
                      (options.dry_run ? "&dryRun=All" : "");
   auto reply = Call("PATCH", path, obj.dump(), "application/apply-patch+yaml");
@@ -299,7 +307,7 @@ Result<Json> KubeClient::Create(const ResourceInfo& r, const std::string& ns, co
 }
 
 Result<Json> KubeClient::Update(const ResourceInfo& r, const std::string& ns, const Json& obj) {
-  return Write("PUT", Path(r, ns, obj["metadata"].value("name", "")), obj);
+  return Write("PUT", Path(r, ns, StringField(Field(obj, "metadata"), "name")), obj);
 }
 
 Result<Json> KubeClient::JsonPatch(const ResourceInfo& r, const std::string& ns, const std::string& name, const Json& ops,
@@ -334,7 +342,7 @@ Result<bool> KubeClient::CanI(const std::string& verb, const std::string& group,
   if (!reply.ok()) return reply.status();
   if (reply.value().status != 201 && reply.value().status != 200) return ErrorFromResponse(reply.value().status, reply.value().body);
   Json out = Json::parse(reply.value().body, nullptr, false);
-  return out.is_object() && out.value("status", Json::object()).value("allowed", false);
+  return BoolField(Field(out, "status"), "allowed", false);
 }
 
 Status KubeClient::Watch(const ResourceInfo& r, const std::string& ns, std::string resource_version, int timeout_seconds,
@@ -380,13 +388,13 @@ Status KubeClient::Watch(const ResourceInfo& r, WatchRequest& w,
         Json event = Json::parse(buffer.substr(0, nl), nullptr, false);
         buffer.erase(0, nl + 1);
         if (!event.is_object()) continue;
-        std::string type = event.value("type", "");
-        const Json& obj = event["object"];
+        std::string type = StringField(event, "type");
+        const Json& obj = Field(event, "object");
         if (type == "ERROR") {
-          expired = obj.value("code", 0) == 410;
+          expired = Field(obj, "code") == 410;
           return false;
         }
-        resource_version = obj["metadata"].value("resourceVersion", resource_version);
+        if (const std::string& rv = StringField(Field(obj, "metadata"), "resourceVersion"); !rv.empty()) resource_version = rv;
         if (type == "BOOKMARK") continue;
         if (!on_event(type, obj)) {
           stop = true;

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "diff/model/object.h"
+
 namespace warren::kube {
 namespace {
 
@@ -82,13 +84,13 @@ Result<Credential> CredentialSource::RunExec() {
     return Status(StatusCode::kUnauthenticated,
                   "exec credential plugin " + p.command + " failed (exit " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
   Json j = Json::parse(out, nullptr, false);
-  if (!j.is_object() || j.value("kind", "") != "ExecCredential" || !j.contains("status"))
+  if (!j.is_object() || StringField(j, "kind") != "ExecCredential" || !Field(j, "status").is_object())
     return Status(StatusCode::kUnauthenticated, "exec credential plugin " + p.command + " did not print an ExecCredential");
   const Json& st = j["status"];
   Credential c;
-  c.token = st.value("token", "");
-  c.client_cert_pem = st.value("clientCertificateData", "");
-  c.client_key_pem = st.value("clientKeyData", "");
+  c.token = StringField(st, "token");
+  c.client_cert_pem = StringField(st, "clientCertificateData");
+  c.client_key_pem = StringField(st, "clientKeyData");
   if (c.token.empty() && c.client_cert_pem.empty())
     return Status(StatusCode::kUnauthenticated, "exec credential plugin " + p.command + " returned neither a token nor a certificate");
   expires_ = Clock::time_point::max();

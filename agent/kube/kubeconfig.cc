@@ -7,6 +7,7 @@
 
 #include "diff/model/base64.h"
 #include "diff/model/decode.h"
+#include "diff/model/object.h"
 
 namespace warren::kube {
 namespace {
@@ -123,7 +124,12 @@ Result<ClusterConfig> LoadKubeconfig(const KubeconfigOptions& options) {
   if (out.server.empty()) return Status::Invalid(cl->second.file + ": cluster \"" + cluster_name + "\" has no server");
   while (!out.server.empty() && out.server.back() == '/') out.server.pop_back();
   out.tls_server_name = Str(c, "tls-server-name");
-  out.insecure_skip_verify = c.value("insecure-skip-tls-verify", false);
+  if (const Json& skip = Field(c, "insecure-skip-tls-verify"); !skip.is_null()) {
+    if (!skip.is_boolean())
+      return Status::Invalid(cl->second.file + ": cluster \"" + cluster_name +
+                             "\": insecure-skip-tls-verify must be true or false, not " + std::string(skip.type_name()));
+    out.insecure_skip_verify = skip.get<bool>();
+  }
   WARREN_RETURN_IF_ERROR(ReadPemField(c, "certificate-authority", "certificate-authority-data", cl->second.file,
                                       &out.ca_file, &out.ca_pem));
   if (!user_name.empty()) {

@@ -3,6 +3,14 @@
 namespace warren::rabbitmq {
 namespace {
 
+// Node names from a management API list; anything but a string is skipped, not trusted.
+std::vector<std::string> NodeNames(const Json& list) {
+  std::vector<std::string> out;
+  for (const Json& n : list)
+    if (n.is_string()) out.push_back(n.get<std::string>());
+  return out;
+}
+
 // The per-node checks; `alarms` is cluster-wide but cheap, and asking every node shows which answer.
 constexpr const char* kNodeChecks[] = {"alarms", "node-is-quorum-critical", "node-is-mirror-sync-critical",
                                        "virtual-hosts"};
@@ -47,10 +55,9 @@ Result<rabbit::HealthInputs> ProbeCluster(ManagementClient& client, int expected
     auto one = client.Get(ApiPath("queues", q.vhost, q.name));
     if (!one.ok()) continue;  // deleted meanwhile, or the node is busy: keep what the listing said
     const Json& j = one.value();
-    if (j.contains("slave_nodes") && j["slave_nodes"].is_array() && j.contains("synchronised_slave_nodes") &&
-        j["synchronised_slave_nodes"].is_array()) {
-      q.slave_nodes = j["slave_nodes"].get<std::vector<std::string>>();
-      q.synchronised_slave_nodes = j["synchronised_slave_nodes"].get<std::vector<std::string>>();
+    if (Field(j, "slave_nodes").is_array() && Field(j, "synchronised_slave_nodes").is_array()) {
+      q.slave_nodes = NodeNames(j["slave_nodes"]);
+      q.synchronised_slave_nodes = NodeNames(j["synchronised_slave_nodes"]);
     }
   }
 

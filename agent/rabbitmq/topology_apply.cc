@@ -3,6 +3,8 @@
 #include <functional>
 #include <map>
 
+#include "diff/model/object.h"
+
 namespace warren::rabbitmq {
 namespace {
 
@@ -123,7 +125,7 @@ Status DeleteBinding(ManagementClient& c, const Binding& b) {
   if (!list.ok()) return list.status();
   for (const Json& item : list.value()) {
     if (StringField(item, "routing_key") != b.routing_key) continue;
-    Json args = item.value("arguments", Json::object());
+    Json args = Field(item, "arguments").is_object() ? Field(item, "arguments") : Json::object();
     if (args != b.arguments) continue;
     return c.Delete(BindingsPath(b) + "/" + net::EscapePathSegment(StringField(item, "properties_key")));
   }

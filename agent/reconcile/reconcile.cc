@@ -10,6 +10,7 @@
 #include "agent/reconcile/kube_stage.h"
 #include "diff/engine/diff.h"
 #include "diff/model/base64.h"
+#include "diff/model/object.h"
 #include "diff/rabbit/desired_topology.h"
 #include "diff/rabbit/topology_diff.h"
 
@@ -27,7 +28,7 @@ Status WaitForBroker(rabbitmq::ManagementClient& client, int expected, const Opt
       return r.status();
     if (r.ok()) {
       int running = 0;
-      for (const Json& n : r.value()) running += n.is_object() && n.value("running", false) == true;
+      for (const Json& n : r.value()) running += BoolField(n, "running", false);
       if (running >= expected) return Status::Ok();
       last = std::to_string(running) + "/" + std::to_string(expected) + " RabbitMQ nodes running";
     } else {

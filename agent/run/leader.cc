@@ -4,6 +4,8 @@
 
 #include <random>
 
+#include "diff/model/object.h"
+
 namespace warren::run {
 
 LeaderElector::LeaderElector(kube::KubeClient& client, LeaderOptions options)
@@ -25,7 +27,7 @@ Json LeaderElector::Record(const Json* old, bool taking_over) const {
   }
   Json lease = {{"apiVersion", "coordination.k8s.io/v1"}, {"kind", "Lease"},
                 {"metadata", {{"name", o_.name}, {"namespace", o_.ns}}}, {"spec", spec}};
-  if (old) lease["metadata"]["resourceVersion"] = Field(*old, "metadata").value("resourceVersion", "");
+  if (old) lease["metadata"]["resourceVersion"] = StringField(Field(*old, "metadata"), "resourceVersion");
   return lease;
 }
 

@@ -128,7 +128,7 @@ Verdict Receive(Forge forge, const std::string& secret, const std::function<std:
   }
   Push p;
   p.ref = j["ref"].get<std::string>();
-  p.after = j.value("after", "");
+  p.after = StringField(j, "after");
   const Json& repo = forge == Forge::kGitLab ? Field(j, "project") : Field(j, "repository");
   for (const char* k : {"clone_url", "ssh_url", "html_url", "git_http_url", "git_ssh_url", "web_url", "full_name", "path_with_namespace"})
     if (Field(repo, k).is_string()) p.repository_urls.push_back(Field(repo, k).get<std::string>());

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "diff/check/rules.h"
+#include "diff/model/object.h"
 
 namespace warren::check {
 namespace {
@@ -23,7 +24,7 @@ struct Ref {
   std::string what;  // how it is used, for the message
 };
 
-bool Optional(const Json& j) { return j.is_object() && j.value("optional", false) == true; }
+bool Optional(const Json& j) { return BoolField(j, "optional", false); }
 
 void AddItems(std::vector<Ref>* refs, const std::string& kind, const std::string& name,
               const Json& source, const std::string& pointer, const std::string& what) {

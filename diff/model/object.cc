@@ -47,6 +47,11 @@ const std::string& StringField(const Json& obj, const char* key) {
   return it->get_ref<const std::string&>();
 }
 
+bool BoolField(const Json& obj, const char* key, bool otherwise) {
+  const Json& v = Field(obj, key);
+  return v.is_boolean() ? v.get<bool>() : otherwise;
+}
+
 std::string Object::StringAt(const char* field) const { return StringField(doc_, field); }
 
 std::string Object::name() const {

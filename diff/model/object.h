@@ -89,4 +89,8 @@ const Json& Field(const Json& obj, const char* key);
 // Returns the string at obj[key] or "" when absent or not a string. Safe on non-objects.
 const std::string& StringField(const Json& obj, const char* key);
 
+// Returns the boolean at obj[key], or `otherwise` when absent or not a boolean. Safe on
+// non-objects: what another system sent may have any shape, and Json::value() throws on a wrong one.
+bool BoolField(const Json& obj, const char* key, bool otherwise);
+
 }  // namespace warren

@@ -40,6 +40,16 @@ class SpecReader {
     return v->is_boolean() && v->get<bool>();
   }
 
+  // A list of strings (tags), or null when absent.
+  Json StringList(const char* field) {
+    const Json* v = Find(field);
+    if (!v) return Json();
+    if (!v->is_array() || !std::all_of(v->begin(), v->end(), [](const Json& t) { return t.is_string(); })) {
+      Fail(field, "spec." + std::string(field) + " must be a list of strings");
+      return Json();
+    }
+    return *v;
+  }
   Json Object(const char* field, bool required = false) {
     const Json* v = Find(field);
     if (!v) {
@@ -272,7 +282,7 @@ Result<Vhost> VhostFromObject(const Object& o) {
   v.tracing = r.Bool("tracing");
   v.default_queue_type = r.String("defaultQueueType", "");
   r.OneOf("defaultQueueType", v.default_queue_type, {"classic", "quorum", "stream"});
-  if (const Json* tags = r.Find("tags")) v.tags = *tags;
+  if (r.Find("tags")) v.tags = r.StringList("tags");
   if (r.Find("limits")) {
     Json limits = r.Object("limits");
     v.limits = Json::object();
@@ -363,12 +373,7 @@ ResourceKey GeneratedCredentialsSecret(const Object& user) {
 Result<User> UserFromObject(const Object& o, const std::vector<const Object*>& secrets) {
   SpecReader r(o);
   User u;
-  if (const Json* tags = r.Find("tags")) {
-    if (!tags->is_array() || !std::all_of(tags->begin(), tags->end(), [](const Json& t) { return t.is_string(); }))
-      r.Fail("tags", "spec.tags must be a list of strings");
-    else
-      u.tags = *tags;
-  }
+  if (r.Find("tags")) u.tags = r.StringList("tags");
   bool generated = r.Nested("importCredentialsSecret", "name").empty();
   if (!r.status().ok()) return r.status();
   ResourceKey key = *CredentialsSecretOf(o);

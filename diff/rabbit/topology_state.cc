@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "diff/model/object.h"
+
 namespace warren::rabbit {
 namespace {
 
@@ -108,7 +110,7 @@ Result<Inventory> InventoryFromJson(const Json& value) {
       return Status::Invalid("warren inventory: entry without kind and name: " + item.dump().substr(0, 80));
     ResourceKey key{kGroup, StringField(item, "kind"), StringField(item, "vhost"), StringField(item, "name")};
     out.keys.insert(key);
-    if (item.value("retain", false) == true) out.retained.insert(key);
+    if (BoolField(item, "retain", false)) out.retained.insert(key);
   }
   return out;
 }

@@ -38,6 +38,7 @@ TEST(RabbitTopology, InvalidSpecsNameTheObjectAndField) {
       {"kind: Policy\nspec: {name: p, pattern: x, definition: {a: 1}, priority: high}\n", "spec.priority must be an integer"},
       {"kind: Binding\nspec: {source: x, destination: q}\n", "spec.destinationType is required"},
       {"kind: Vhost\nmetadata: {name: o}\n", "has no spec"},
+      {"kind: Vhost\nspec: {name: v, tags: [1]}\n", "spec.tags must be a list of strings"},
   };
   for (const auto& c : cases) {
     std::string yaml = std::string("apiVersion: rabbitmq.com/v1beta1\n") + c.yaml;
