@@ -12,6 +12,7 @@
 #include "diff/engine/diff.h"
 #include "diff/engine/render.h"
 #include "diff/model/loader.h"
+#include "diff/rabbit/broker_version.h"
 #include "diff/rabbit/desired_topology.h"
 #include "diff/rabbit/topology_diff.h"
 
@@ -101,7 +102,8 @@ Result<diff::DiffReport> DiffKubernetes(const DiskFileTree& tree, const DiffArgs
 }
 
 // `kube`: the Kubernetes connection when a cluster is named, for credentials the set lacks.
-Result<diff::DiffReport> DiffRabbit(const RabbitArgs& args, const KubeArgs* kube, const LoadedManifests& repo) {
+Result<diff::DiffReport> DiffRabbit(const RabbitArgs& args, const KubeArgs* kube, const LoadedManifests& repo,
+                                    std::ostream& err) {
   std::unique_ptr<kube::KubeClient> cluster;
   if (kube && !rabbit::SecretsNotInSet(repo.objects).empty()) {
     auto client = ConnectKube(*kube);
@@ -116,6 +118,9 @@ Result<diff::DiffReport> DiffRabbit(const RabbitArgs& args, const KubeArgs* kube
   if (!client.ok()) return client.status();
   auto live = rabbitmq::ReadLiveTopology(*client.value(), args.inventory);
   if (!live.ok()) return live.status();
+  WARREN_RETURN_IF_ERROR(rabbit::CheckBrokerVersion(desired.value(), live.value().broker_version));
+  for (const std::string& line : rabbit::BrokerVersionNotes(desired.value(), live.value().broker_version))
+    err << "warren diff: note: " << line << "\n";
   return rabbit::DiffTopology(desired.value(), live.value().state, live.value().inventory);
 }
 
@@ -153,7 +158,7 @@ int RunDiff(const DiffArgs& args, std::ostream& out, std::ostream& err) {
   }
   if (args.rabbit.enabled()) {
     for (const std::string& line : rabbit::NotCarried(repo.objects)) err << "warren diff: note: " << line << "\n";
-    auto r = DiffRabbit(args.rabbit, kube && args.live_file.empty() ? &args.kube : nullptr, repo);
+    auto r = DiffRabbit(args.rabbit, kube && args.live_file.empty() ? &args.kube : nullptr, repo, err);
     if (!r.ok()) {
       err << "warren diff: " << r.status().message() << "\n";
       return kExitError;

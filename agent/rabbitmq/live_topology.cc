@@ -1,5 +1,6 @@
 #include "agent/rabbitmq/live_topology.h"
 
+#include "diff/model/object.h"
 #include "diff/rabbit/definitions.h"
 
 namespace warren::rabbitmq {
@@ -20,14 +21,17 @@ Result<LiveTopology> ReadLiveTopology(ManagementClient& client, const std::strin
   if (!more.ok()) return more.status();
   state.value().operator_policies = std::move(more).value().operator_policies;
   LiveTopology live{std::move(state).value(), {}, inventory_name};
+  live.broker_version = StringField(defs.value(), "rabbitmq_version");
+  if (live.broker_version.empty()) live.broker_version = StringField(defs.value(), "rabbit_version");
   WARREN_RETURN_IF_ERROR(rabbit::MergeVhostDetails(vhosts.value(), &live.state));
   WARREN_RETURN_IF_ERROR(rabbit::MergeVhostLimits(limits.value(), &live.state));
   rabbit::Normalize(&live.state);
 
   // The inventory travels in the definitions: no extra request.
-  for (const Json& p : defs.value().value("global_parameters", Json::array())) {
-    if (!p.is_object() || StringField(p, "name") != inventory_name) continue;
-    auto inventory = rabbit::InventoryFromJson(p.value("value", Json()));
+  const Json& parameters = Field(defs.value(), "global_parameters");
+  for (const Json& p : parameters.is_array() ? parameters : Json::array()) {
+    if (StringField(p, "name") != inventory_name) continue;
+    auto inventory = rabbit::InventoryFromJson(Field(p, "value"));
     if (!inventory.ok()) return inventory.status();
     live.inventory = std::move(inventory).value();
   }

@@ -17,6 +17,7 @@ struct LiveTopology {
   rabbit::TopologyState state;  // normalised
   rabbit::Inventory inventory;
   std::string inventory_name;
+  std::string broker_version;  // "3.10.8", from the definitions; "" when they do not say
 };
 
 Result<LiveTopology> ReadLiveTopology(ManagementClient& client, const std::string& inventory_name = kDefaultInventory);

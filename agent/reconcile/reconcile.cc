@@ -11,6 +11,7 @@
 #include "diff/engine/diff.h"
 #include "diff/model/base64.h"
 #include "diff/model/object.h"
+#include "diff/rabbit/broker_version.h"
 #include "diff/rabbit/desired_topology.h"
 #include "diff/rabbit/topology_diff.h"
 
@@ -94,6 +95,13 @@ void RabbitStage(const LoadedManifests& m, const Targets& t, const Options& o, c
     report.error = live.status();
     return;
   }
+  // Before anything is written: a broker too old for what git asks names the object instead.
+  if (Status s = rabbit::CheckBrokerVersion(desired.value(), live.value().broker_version); !s.ok()) {
+    report.error = s;
+    return;
+  }
+  for (std::string& line : rabbit::BrokerVersionNotes(desired.value(), live.value().broker_version))
+    report.notes.push_back(std::move(line));
   diff::DiffReport plan = rabbit::DiffTopology(desired.value(), live.value().state, live.value().inventory);
   if (!o.plan_only) {
     rabbitmq::TopologyApplyOptions apply;

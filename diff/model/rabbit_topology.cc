@@ -124,6 +124,7 @@ const std::map<std::string, std::vector<std::string>>& KnownFields() {
                            "permissions.write", "permissions.read"}},
       {"Federation", {"name", "vhost", "uriSecret", "uriSecret.name", "expires", "messageTTL", "maxHops", "prefetchCount",
                       "reconnectDelay", "trustUserId", "exchange", "ackMode", "queue"}},
+      {"SuperStream", {"name", "vhost", "partitions", "routingKeys"}},
       {"Shovel", {"name", "vhost", "uriSecret", "uriSecret.name", "ackMode", "reconnectDelay", "srcQueue", "srcExchange",
                   "srcExchangeKey", "srcDeleteAfter", "srcPrefetchCount", "srcProtocol", "srcAddress", "destQueue",
                   "destExchange", "destExchangeKey", "destProtocol", "destAddress", "destAddForwardHeaders",
@@ -441,6 +442,63 @@ std::string PluginOf(const std::string& component) {
   return component == "federation-upstream" ? "rabbitmq_federation" : component == "shovel" ? "rabbitmq_shovel" : "";
 }
 
+Result<SuperStream> SuperStreamFromObject(const Object& o) {
+  SpecReader r(o);
+  SuperStream s;
+  s.name = r.String("name", "", true);
+  s.vhost = r.String("vhost", "/");
+  long long partitions = 3;
+  if (const Json* p = r.Find("partitions")) {
+    if (!p->is_number_integer() || p->get<long long>() < 1 || p->get<long long>() > 1000) {
+      r.Fail("partitions", "spec.partitions must be an integer from 1 to 1000");
+      return r.status();
+    }
+    partitions = p->get<long long>();
+  }
+  Json keys = r.StringList("routingKeys");
+  if (!r.status().ok()) return r.status();
+  if (keys.is_array() && !keys.empty()) {
+    if (static_cast<long long>(keys.size()) != partitions)
+      r.Fail("routingKeys", "spec.routingKeys has " + std::to_string(keys.size()) + " keys for " +
+                                std::to_string(partitions) + " partitions; give one key per partition");
+    for (const Json& k : keys) {
+      const std::string& key = k.get_ref<const std::string&>();
+      if (key.empty()) r.Fail("routingKeys", "spec.routingKeys: a routing key is empty");
+      if (std::count(s.routing_keys.begin(), s.routing_keys.end(), key))
+        r.Fail("routingKeys", "spec.routingKeys: \"" + key + "\" is given twice");
+      s.routing_keys.push_back(key);
+    }
+  } else {
+    for (long long i = 0; i < partitions; ++i) s.routing_keys.push_back(std::to_string(i));
+  }
+  return Done(r, s);
+}
+
+SuperStreamItems ExpandSuperStream(const SuperStream& s) {
+  SuperStreamItems out;
+  out.exchange.name = s.name;
+  out.exchange.vhost = s.vhost;
+  out.exchange.type = "direct";
+  out.exchange.durable = true;
+  for (size_t i = 0; i < s.routing_keys.size(); ++i) {
+    Queue q;
+    q.name = s.name + "-" + s.routing_keys[i];
+    q.vhost = s.vhost;
+    q.type = "stream";
+    q.durable = true;
+    Binding b;
+    b.vhost = s.vhost;
+    b.source = s.name;
+    b.destination = q.name;
+    b.destination_type = "queue";
+    b.routing_key = s.routing_keys[i];
+    b.arguments = {{"x-stream-partition-order", static_cast<int>(i)}};
+    out.partitions.push_back(std::move(q));
+    out.bindings.push_back(std::move(b));
+  }
+  return out;
+}
+
 Status ValidateTopologyObject(const Object& o) {
   if (!IsTopologyObject(o)) return Status::Ok();
   const std::string k = o.kind();
@@ -450,6 +508,7 @@ Status ValidateTopologyObject(const Object& o) {
   if (k == "Binding") return BindingFromObject(o).status();
   if (k == "Policy") return PolicyFromObject(o).status();
   if (k == "OperatorPolicy") return OperatorPolicyFromObject(o).status();
+  if (k == "SuperStream") return SuperStreamFromObject(o).status();
   // Users and permissions need the rest of the set (Secrets, User names): checked where it is read.
   return Status::Ok();
 }

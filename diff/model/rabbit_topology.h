@@ -1,6 +1,7 @@
 // Typed views of the RabbitMQ desired state, in the shapes of the RabbitMQ messaging-topology
 // operator (apiVersion rabbitmq.com/v1beta1): Vhost (with its limits), Exchange, Queue, Binding,
-// Policy, OperatorPolicy, User, Permission, TopicPermission, Federation and Shovel.
+// Policy, OperatorPolicy, User, Permission, TopicPermission, Federation and Shovel, and the
+// v1alpha1 SuperStream.
 //
 // Each FromObject applies the operator's CRD defaults (vhost "/", exchange type "direct", policy
 // applyTo "all" and priority 0; durable and autoDelete false) and checks the required fields and
@@ -104,6 +105,22 @@ struct Parameter {
   Json value = Json::object();
 };
 
+// A SuperStream (rabbitmq.com/v1alpha1): a partitioned stream. RabbitMQ keeps it as ordinary
+// items, and warren expands it into them: a durable direct exchange `name`, one durable stream
+// queue `name-<routing key>` per partition, and a binding from the exchange to each with the
+// routing key and {"x-stream-partition-order": index}. Routing keys default to "0", "1", ...
+struct SuperStream {
+  std::string name;
+  std::string vhost = "/";
+  std::vector<std::string> routing_keys;
+};
+struct SuperStreamItems {
+  Exchange exchange;
+  std::vector<Queue> partitions;
+  std::vector<Binding> bindings;
+};
+SuperStreamItems ExpandSuperStream(const SuperStream& s);
+
 // Keys of a parameter's value that hold credentials: compared, never shown.
 bool IsSecretParameterKey(const std::string& key);
 // The plugin a parameter component needs ("rabbitmq_federation", "rabbitmq_shovel").
@@ -112,7 +129,7 @@ std::string PluginOf(const std::string& component);
 // True when the object is one of the rabbitmq.com kinds above.
 bool IsTopologyObject(const Object& o);
 
-// A rabbitmq.com object warren does not manage (Federation, Shovel, SuperStream, ...): reported,
+// A rabbitmq.com object warren does not manage (SchemaReplication, ...): reported,
 // never applied. RabbitmqCluster, the cluster operator's kind, is a Kubernetes object.
 bool IsUnmanagedRabbitObject(const Object& o);
 
@@ -156,6 +173,9 @@ Result<Permission> PermissionFromObject(const Object& o, const std::map<std::str
 Result<TopicPermission> TopicPermissionFromObject(const Object& o, const std::map<std::string, std::string>& users);
 Result<Parameter> FederationFromObject(const Object& o, const std::vector<const Object*>& secrets);
 Result<Parameter> ShovelFromObject(const Object& o, const std::vector<const Object*>& secrets);
+// spec.partitions (3 by default, as the operator's CRD) and spec.routingKeys (as many as
+// partitions when given, no repeats).
+Result<SuperStream> SuperStreamFromObject(const Object& o);
 
 // Validates whichever kind `o` is; OK for objects that are not topology objects.
 Status ValidateTopologyObject(const Object& o);

@@ -50,6 +50,19 @@ Status AddObject(Collector& c, Result<T> item, std::vector<T>* list, const Objec
   return c.Add(std::move(item).value(), list, o.where().ToString());
 }
 
+// A SuperStream is its exchange, partitions and bindings, each written where the SuperStream is.
+Status AddSuperStream(Collector& c, const Object& o, TopologyState* out) {
+  auto s = SuperStreamFromObject(o);
+  if (!s.ok()) return s.status();
+  const std::string where = o.where().ToString();
+  SuperStreamItems items = ExpandSuperStream(s.value());
+  WARREN_RETURN_IF_ERROR(c.Add(std::move(items.exchange), &out->exchanges, where));
+  for (Queue& q : items.partitions) WARREN_RETURN_IF_ERROR(c.Add(std::move(q), &out->queues, where));
+  for (Binding& b : items.bindings) WARREN_RETURN_IF_ERROR(c.Add(std::move(b), &out->bindings, where));
+  out->super_streams.push_back(std::move(s).value());
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<TopologyState> DesiredTopology(const std::vector<Object>& objects,
@@ -80,6 +93,7 @@ Result<TopologyState> DesiredTopology(const std::vector<Object>& objects,
       WARREN_RETURN_IF_ERROR(AddObject(c, TopicPermissionFromObject(o, user_names), &out.topic_permissions, o, retained));
     else if (k == "Federation") WARREN_RETURN_IF_ERROR(AddObject(c, FederationFromObject(o, secrets), &out.parameters, o, retained));
     else if (k == "Shovel") WARREN_RETURN_IF_ERROR(AddObject(c, ShovelFromObject(o, secrets), &out.parameters, o, retained));
+    else if (k == "SuperStream") WARREN_RETURN_IF_ERROR(AddSuperStream(c, o, &out));
   }
   for (const DefinitionsDocument& d : definitions) {
     auto state = StateFromDefinitions(d.doc, d.where);

@@ -17,7 +17,7 @@ Result<TopologyState> DesiredTopology(const std::vector<Object>& objects,
 
 // What the desired set holds that warren does not carry into RabbitMQ, one line each, with its
 // place: spec fields of topology objects it does not read, and rabbitmq.com kinds it does not
-// manage (Federation, Shovel, SuperStream, ...). Said by lint, diff and sync: never dropped silently.
+// manage (SchemaReplication, ...). Said by lint, diff and sync: never dropped silently.
 std::vector<std::string> NotCarried(const std::vector<Object>& objects);
 
 

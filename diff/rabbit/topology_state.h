@@ -28,6 +28,8 @@ struct TopologyState {
   std::map<ResourceKey, std::string> origins;
   // Desired state only: items with deletionPolicy: retain.
   std::set<ResourceKey> retained;
+  // Desired state only: the SuperStreams whose items are above (for what they need of the broker).
+  std::vector<SuperStream> super_streams;
 };
 
 // The keys of the objects warren created in a cluster: only these are ever pruned. `retained`

@@ -125,15 +125,15 @@ TEST_F(RabbitUsers, UsersPermissionsLimitsAndOperatorPoliciesFromGit) {
   EXPECT_FALSE(Has(inventory.value().dump(), "shop.audit")) << "forgotten: " << inventory.value().dump();
 
   // What warren does not manage is named, never dropped.
-  std::ofstream(dir_ + "/more.yaml") << "apiVersion: rabbitmq.com/v1beta1\nkind: SuperStream\nmetadata: {name: up, namespace: dev}\n"
-                                        "spec: {name: up, vhost: shop, partitions: 3}\n---\n"
+  std::ofstream(dir_ + "/more.yaml") << "apiVersion: rabbitmq.com/v1beta1\nkind: SchemaReplication\nmetadata: {name: up, namespace: dev}\n"
+                                        "spec: {endpoints: \"a:5672\"}\n---\n"
                                         "apiVersion: rabbitmq.com/v1beta1\nkind: Queue\nmetadata: {name: shop-x, namespace: dev}\n"
                                         "spec: {name: shop.x, vhost: shop, durable: true, deleteIfUnused: true}\n";
   RunResult named = Shell(std::string(WARREN_BINARY) + " lint " + dir_);
-  EXPECT_TRUE(Has(named.out, "warning [unmanaged-rabbitmq-kind] SuperStream dev/up")) << named.out;
+  EXPECT_TRUE(Has(named.out, "warning [unmanaged-rabbitmq-kind] SchemaReplication dev/up")) << named.out;
   EXPECT_TRUE(Has(named.out, "warning [unsupported-field] Queue dev/shop-x: spec.deleteIfUnused is not supported")) << named.out;
   RunResult noted = W("diff");
-  EXPECT_TRUE(Has(noted.out, "SuperStream dev/up: warren does not manage this rabbitmq.com kind")) << noted.out;
+  EXPECT_TRUE(Has(noted.out, "SchemaReplication dev/up: warren does not manage this rabbitmq.com kind")) << noted.out;
   EXPECT_TRUE(Has(noted.out, "spec.deleteIfUnused is not supported by warren")) << noted.out;
 
   auto live_user = Admin().Get("/api/users/shop-app");
@@ -210,6 +210,67 @@ TEST_F(RabbitUsers, FederationAndShovelNeedTheirPluginsAndHideTheirUris) {
   EXPECT_EQ(W("diff").exit_code, 0);
   for (const std::string& secret : {std::string("URI-pw-9d1f-never-printed"), std::string("someone-else")})
     EXPECT_FALSE(Has(outputs_, secret)) << "a URI leaked";
+}
+
+// A SuperStream is its exchange, stream partitions and ordered bindings: created on 3.10 with a note
+// that super-stream clients need 3.11, routed by routing key, unchanged on a second sync, and grown
+// by a partition without touching the others; a partition removed is unbound, its stream kept.
+TEST_F(RabbitUsers, SuperStreamIsAnExchangeStreamsAndOrderedBindings) {
+  fs::remove_all(dir_);
+  fs::create_directories(dir_);
+  auto write = [&](const std::string& keys) {
+    std::ofstream(dir_ + "/stream.yaml") << "apiVersion: rabbitmq.com/v1beta1\nkind: Vhost\nmetadata: {name: shop, namespace: dev}\n"
+                                            "spec: {name: shop}\n---\n"
+                                            "apiVersion: rabbitmq.com/v1alpha1\nkind: SuperStream\nmetadata: {name: invoices, namespace: dev}\n"
+                                            "spec: {name: invoices, vhost: shop, partitions: " +
+                                                std::to_string(std::count(keys.begin(), keys.end(), ',') + 1) +
+                                                ", routingKeys: [" + keys + "]}\n";
+  };
+  write("eu, us");
+  RunResult first = W("sync");
+  EXPECT_EQ(first.exit_code, 0) << first.out;
+  EXPECT_TRUE(Has(first.out, "Exchange invoices (vhost shop): created")) << first.out;
+  EXPECT_TRUE(Has(first.out, "Queue invoices-us (vhost shop): created")) << first.out;
+  EXPECT_TRUE(Has(first.out, "SuperStream invoices (vhost shop): its exchange, 2 stream queue(s) and bindings are managed, "
+                             "but stream clients use super streams from RabbitMQ 3.11 on"))
+      << first.out;
+
+  auto stream = Admin().Get("/api/queues/shop/invoices-us");
+  ASSERT_TRUE(stream.ok());
+  EXPECT_EQ(stream.value().value("type", ""), "stream");
+  EXPECT_TRUE(stream.value().value("durable", false));
+  auto bindings = Admin().Get("/api/exchanges/shop/invoices/bindings/source");
+  ASSERT_TRUE(bindings.ok());
+  ASSERT_EQ(bindings.value().size(), 2u) << bindings.value().dump();
+  for (const Json& b : bindings.value()) {
+    int order = b["routing_key"] == "eu" ? 0 : 1;
+    EXPECT_EQ(b["destination"], "invoices-" + b["routing_key"].get<std::string>());
+    EXPECT_EQ(b["arguments"], Json({{"x-stream-partition-order", order}})) << b.dump();
+  }
+  // The routing key picks the partition.
+  RunResult routed = Shell("curl -s -u '" + kUser + ":" + kPassword + "' -X POST -H 'content-type: application/json' -d "
+                           "'{\"properties\":{},\"routing_key\":\"us\",\"payload\":\"invoice 1\",\"payload_encoding\":\"string\"}' " +
+                           kNode1 + "/api/exchanges/shop/invoices/publish");
+  EXPECT_EQ(routed.out, "{\"routed\":true}");
+
+  RunResult again = W("sync");
+  EXPECT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_TRUE(Has(again.out, "0 created, 0 configured")) << again.out;
+
+  write("eu, us, ap");
+  RunResult grown = W("sync");
+  EXPECT_EQ(grown.exit_code, 0) << grown.out;
+  EXPECT_TRUE(Has(grown.out, "Queue invoices-ap (vhost shop): created")) << grown.out;
+  EXPECT_TRUE(Has(grown.out, "2 created, 0 configured")) << "one stream and its binding: " << grown.out;
+
+  // A partition leaving git is unbound, but its stream is kept: RabbitMQ would delete it with its
+  // messages even when asked to delete it only if empty.
+  write("eu, ap");
+  RunResult pruned = W("sync --prune");
+  EXPECT_TRUE(Has(pruned.out, "Binding invoices -> queue:invoices-us [us] {\"x-stream-partition-order\":1} (vhost shop): pruned")) << pruned.out;
+  EXPECT_TRUE(Has(pruned.out, "Queue invoices-us (vhost shop): skipped: needs action: a stream queue is never deleted by warren"))
+      << pruned.out;
+  EXPECT_TRUE(Admin().Get("/api/queues/shop/invoices-us").ok()) << "the stream and its message are still there";
 }
 
 // A User whose Secret is not in git: read from the Kubernetes cluster when there is one, and named

@@ -143,7 +143,7 @@ TEST(RabbitUsersCore, RetainIsRecordedInTheInventoryAndNamedInThePlan) {
 TEST(RabbitUsersCore, UnsupportedFieldsAndKindsAreNamedWithTheirPlace) {
   auto objects = ObjectsFromText("apiVersion: rabbitmq.com/v1beta1\nkind: Vhost\nmetadata: {name: v}\n"
                                  "spec: {name: v, limits: {connections: 1, channels: 2}, bogus: 1, deletionPolicy: retain}\n---\n"
-                                 "apiVersion: rabbitmq.com/v1beta1\nkind: SuperStream\nmetadata: {name: s}\nspec: {name: s}\n---\n"
+                                 "apiVersion: rabbitmq.com/v1alpha1\nkind: SchemaReplication\nmetadata: {name: s}\nspec: {}\n---\n"
                                  "apiVersion: rabbitmq.com/v1beta1\nkind: RabbitmqCluster\nmetadata: {name: c}\n",
                                  "u.yaml");
   ASSERT_TRUE(objects.ok());
@@ -152,7 +152,7 @@ TEST(RabbitUsersCore, UnsupportedFieldsAndKindsAreNamedWithTheirPlace) {
   ASSERT_EQ(notes.size(), 3u) << "RabbitmqCluster is the cluster operator's: a Kubernetes object";
   EXPECT_NE(notes[0].find("u.yaml:"), std::string::npos);
   EXPECT_NE(notes[0].find("spec.bogus is not supported by warren: not compared, not applied"), std::string::npos) << notes[0];
-  EXPECT_NE(notes[2].find("SuperStream default/s: warren does not manage this rabbitmq.com kind"), std::string::npos) << notes[2];
+  EXPECT_NE(notes[2].find("SchemaReplication default/s: warren does not manage this rabbitmq.com kind"), std::string::npos) << notes[2];
 }
 
 }  // namespace
