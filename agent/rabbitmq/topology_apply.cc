@@ -296,8 +296,7 @@ class Applier {
     } else if (k.kind == "Permission") {
       Do(r, Outcome::kPruned, [&] { return c_.Delete(ApiPath("permissions", k.ns, k.name)); });
     } else if (k.kind == "TopicPermission") {
-      std::string user = k.name.substr(0, k.name.rfind(" ["));
-      Do(r, Outcome::kPruned, [&] { return c_.Delete(ApiPath("topic-permissions", k.ns, user)); });
+      Do(r, Outcome::kPruned, [&] { return DeleteTopicPermission(k); });
     } else if (k.kind == "User") {
       Do(r, Outcome::kPruned, [&] { return c_.Delete(ApiPath("users", k.name)); });
     } else if (k.kind == "Federation" || k.kind == "Shovel") {
@@ -314,6 +313,25 @@ class Applier {
       Do(r, Outcome::kPruned, [&] { return c_.Delete(ApiPath("vhosts", k.name)); });
     }
     if (r->outcome == Outcome::kPruned) inventory_.keys.erase(k);
+  }
+
+  // The management API deletes all of a user's topic permissions in a vhost at once. The others
+  // are put straight back: those git wants with git's values, and those that are not warren's
+  // (never applied by it, or retained) as they were.
+  Status DeleteTopicPermission(const ResourceKey& k) {
+    const std::string user = k.name.substr(0, k.name.rfind(" ["));
+    std::vector<TopicPermission> keep;
+    for (const auto& [key, p] : topic_permissions_)
+      if (p->user == user && p->vhost == k.ns) keep.push_back(*p);
+    for (const TopicPermission& p : live_.state.topic_permissions) {
+      ResourceKey key = KeyOf(p);
+      bool others = !inventory_.keys.count(key) || inventory_.retained.count(key);
+      if (p.user == user && p.vhost == k.ns && key != k && !topic_permissions_.count(key) && others) keep.push_back(p);
+    }
+    WARREN_RETURN_IF_ERROR(c_.Delete(ApiPath("topic-permissions", k.ns, user)));
+    for (const TopicPermission& p : keep)
+      WARREN_RETURN_IF_ERROR(PutTopicPermission(c_, p).WithContext("put back the topic permission on exchange " + p.exchange));
+    return Status::Ok();
   }
 
   // RabbitMQ deletes a stream with its messages even when asked for an empty queue only (if-empty

@@ -212,6 +212,27 @@ TEST_F(RabbitUsers, FederationAndShovelNeedTheirPluginsAndHideTheirUris) {
     EXPECT_FALSE(Has(outputs_, secret)) << "a URI leaked";
 }
 
+// RabbitMQ deletes all of a user's topic permissions in a vhost at once: pruning one must leave
+// the user's others, git's and those set by hand, as they were.
+TEST_F(RabbitUsers, PruningATopicPermissionKeepsTheUsersOthers) {
+  std::ofstream(dir_ + "/audit-topic.yaml") << "apiVersion: rabbitmq.com/v1beta1\nkind: TopicPermission\n"
+                                               "metadata: {name: shop-app-audit, namespace: dev}\n"
+                                               "spec: {vhost: shop, user: shop-app, permissions: {exchange: shop.audit, write: \"^a\", read: \"^a\"}}\n";
+  ASSERT_EQ(W("sync").exit_code, 0);
+  Put("/api/topic-permissions/shop/shop-app", {{"exchange", "amq.topic"}, {"write", "^hand"}, {"read", "^hand"}});
+  fs::remove(dir_ + "/audit-topic.yaml");
+  RunResult pruned = W("sync --prune");
+  EXPECT_EQ(pruned.exit_code, 0) << pruned.out;
+  EXPECT_TRUE(Has(pruned.out, "TopicPermission shop-app [shop.audit] (vhost shop): pruned")) << pruned.out;
+  auto left = Admin().Get("/api/topic-permissions/shop/shop-app");
+  ASSERT_TRUE(left.ok());
+  std::map<std::string, std::string> write_by_exchange;
+  for (const Json& p : left.value()) write_by_exchange[p.value("exchange", "")] = p.value("write", "");
+  EXPECT_EQ(write_by_exchange, (std::map<std::string, std::string>{{"amq.topic", "^hand"}, {"shop.events", "^orders\\."}}))
+      << left.value().dump();
+  EXPECT_TRUE(Has(W("diff").out, "0 to prune")) << "nothing left to do";
+}
+
 // A SuperStream is its exchange, stream partitions and ordered bindings: created on 3.10 with a note
 // that super-stream clients need 3.11, routed by routing key, unchanged on a second sync, and grown
 // by a partition without touching the others; a partition removed is unbound, its stream kept.
