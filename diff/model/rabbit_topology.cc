@@ -164,6 +164,7 @@ Result<Parameter> ParameterFromObject(const Object& o, const std::vector<const O
   p.name = r.String("name", "", true);
   p.vhost = r.String("vhost", "/");
   std::string secret = r.Nested("uriSecret", "name", true);
+  r.OneOf("ackMode", r.String("ackMode", ""), {"on-confirm", "on-publish", "no-ack"});
   if (!r.status().ok()) return r.status();
   const Object* found = FindSecret(secrets, *CredentialsSecretOf(o));
   if (!found) {

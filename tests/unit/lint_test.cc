@@ -303,6 +303,26 @@ TEST(Lint, ClassicMirroringAndInvalidPolicies) {
   EXPECT_NE(m[0].find("spec.name is required"), std::string::npos);
 }
 
+// A User or Shovel whose Secret lives in the cluster: its credentials cannot be read from files,
+// but the rest of it is still checked.
+TEST(Lint, ObjectsWithCredentialsInTheClusterAreStillChecked) {
+  std::string user = "---\napiVersion: rabbitmq.com/v1beta1\nkind: User\nmetadata: {name: u, namespace: ns}\n"
+                     "spec: {tags: management, importCredentialsSecret: {name: in-cluster}}\n";
+  auto m = Messages(LintYaml(Base() + user), "invalid-rabbitmq-object");
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_NE(m[0].find("spec.tags must be a list of strings"), std::string::npos) << m[0];
+
+  std::string shovel = "---\napiVersion: rabbitmq.com/v1beta1\nkind: Shovel\nmetadata: {name: s, namespace: ns}\n"
+                       "spec: {name: s, uriSecret: {name: in-cluster}, srcQueue: a, destQueue: b, ackMode: sometimes}\n";
+  auto sm = Messages(LintYaml(Base() + shovel), "invalid-rabbitmq-object");
+  ASSERT_EQ(sm.size(), 1u);
+  EXPECT_NE(sm[0].find("ackMode"), std::string::npos) << sm[0];
+
+  std::string fine = "---\napiVersion: rabbitmq.com/v1beta1\nkind: User\nmetadata: {name: u, namespace: ns}\n"
+                     "spec: {tags: [management], importCredentialsSecret: {name: in-cluster}}\n";
+  EXPECT_TRUE(LintYaml(Base() + fine).empty()) << "the Secret being elsewhere is no finding";
+}
+
 TEST(Lint, ManagementExposed) {
   std::string np = "---\napiVersion: v1\nkind: Service\nmetadata: {name: mgmt, namespace: ns}\n"
                    "spec: {type: NodePort, selector: {app: rmq}, ports: [{port: 15672}]}\n";
