@@ -300,7 +300,7 @@ class Applier {
     } else if (k.kind == "User") {
       Do(r, Outcome::kPruned, [&] { return c_.Delete(ApiPath("users", k.name)); });
     } else if (k.kind == "Federation" || k.kind == "Shovel") {
-      std::string component = k.kind == "Shovel" ? "shovel" : "federation-upstream";
+      std::string component = rabbit::ComponentOfKind(k.kind);
       Do(r, Outcome::kPruned, [&] { return c_.Delete(ApiPath("parameters/" + component, k.ns, k.name)); });
     } else if (k.kind == "Vhost") {
       size_t queues = 0;

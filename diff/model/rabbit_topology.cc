@@ -430,11 +430,11 @@ Result<TopicPermission> TopicPermissionFromObject(const Object& o, const std::ma
 }
 
 Result<Parameter> FederationFromObject(const Object& o, const std::vector<const Object*>& secrets) {
-  return ParameterFromObject(o, secrets, "federation-upstream", {{"uri", "uri"}});
+  return ParameterFromObject(o, secrets, ComponentOfKind("Federation"), {{"uri", "uri"}});
 }
 
 Result<Parameter> ShovelFromObject(const Object& o, const std::vector<const Object*>& secrets) {
-  return ParameterFromObject(o, secrets, "shovel", {{"srcUri", "src-uri"}, {"destUri", "dest-uri"}});
+  return ParameterFromObject(o, secrets, ComponentOfKind("Shovel"), {{"srcUri", "src-uri"}, {"destUri", "dest-uri"}});
 }
 
 bool IsSecretParameterKey(const std::string& key) { return key == "uri" || key == "src-uri" || key == "dest-uri"; }
@@ -442,6 +442,9 @@ bool IsSecretParameterKey(const std::string& key) { return key == "uri" || key =
 std::string PluginOf(const std::string& component) {
   return component == "federation-upstream" ? "rabbitmq_federation" : component == "shovel" ? "rabbitmq_shovel" : "";
 }
+
+std::string KindOfComponent(const std::string& component) { return component == "shovel" ? "Shovel" : "Federation"; }
+std::string ComponentOfKind(const std::string& kind) { return kind == "Shovel" ? "shovel" : "federation-upstream"; }
 
 Result<SuperStream> SuperStreamFromObject(const Object& o) {
   SpecReader r(o);

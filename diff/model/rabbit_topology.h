@@ -125,6 +125,9 @@ SuperStreamItems ExpandSuperStream(const SuperStream& s);
 bool IsSecretParameterKey(const std::string& key);
 // The plugin a parameter component needs ("rabbitmq_federation", "rabbitmq_shovel").
 std::string PluginOf(const std::string& component);
+// A parameter component's kind ("federation-upstream" → "Federation", "shovel" → "Shovel") and back.
+std::string KindOfComponent(const std::string& component);
+std::string ComponentOfKind(const std::string& kind);
 
 // True when the object is one of the rabbitmq.com kinds above.
 bool IsTopologyObject(const Object& o);

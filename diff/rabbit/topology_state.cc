@@ -8,7 +8,7 @@
 namespace warren::rabbit {
 namespace {
 
-ResourceKey Key(const char* kind, const std::string& vhost, const std::string& name) {
+ResourceKey Key(const std::string& kind, const std::string& vhost, const std::string& name) {
   return ResourceKey{kGroup, kind, vhost, name};
 }
 
@@ -46,7 +46,7 @@ ResourceKey KeyOf(const OperatorPolicy& p) { return Key("OperatorPolicy", p.vhos
 ResourceKey KeyOf(const User& u) { return Key("User", "", u.name); }
 ResourceKey KeyOf(const Permission& p) { return Key("Permission", p.vhost, p.user); }
 ResourceKey KeyOf(const TopicPermission& p) { return Key("TopicPermission", p.vhost, p.user + " [" + p.exchange + "]"); }
-ResourceKey KeyOf(const Parameter& p) { return Key(p.component == "shovel" ? "Shovel" : "Federation", p.vhost, p.name); }
+ResourceKey KeyOf(const Parameter& p) { return Key(KindOfComponent(p.component), p.vhost, p.name); }
 
 std::string BindingName(const Binding& b) {
   std::string out = (b.source.empty() ? "(default)" : b.source) + " -> " + b.destination_type + ":" +
