@@ -105,6 +105,7 @@ struct RunArgs {
   std::string listen = ":8080";
   bool leader_elect = false;
   std::string lease_name = "warren", lease_namespace, lease_duration = "15s";
+  std::string advertise_url;  // "" = http://$POD_IP:<listen port> when POD_IP is set
   std::string log_format = "text", log_level = "info";
   std::string webhook_secret_file;
   CommitStatusArgs status;

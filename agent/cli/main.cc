@@ -167,6 +167,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--lease-name", run.lease_name, "Name of the leader election Lease (default warren)");
   run_cmd->add_option("--lease-namespace", run.lease_namespace, "Namespace of the Lease (default: the cluster's)");
   run_cmd->add_option("--lease-duration", run.lease_duration, "Lease duration (default 15s; renewed every third)");
+  run_cmd->add_option("--advertise-url", run.advertise_url,
+                      "URL at which the other replicas reach this one, to hand it webhooks while it leads "
+                      "(default http://$POD_IP:<listen port> when POD_IP is set)");
   run_cmd->add_option("--log-format", run.log_format, "text or json")->check(CLI::IsMember({"text", "json"}));
   run_cmd->add_option("--log-level", run.log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));

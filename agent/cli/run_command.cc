@@ -1,6 +1,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -24,6 +25,17 @@ Status Duration(const std::string& flag, const std::string& text, std::chrono::m
   return Status::Ok();
 }
 
+// The Deployment passes the pod's IP as POD_IP (the downward API): with the listener's port it is
+// where the other replicas reach this one.
+std::string DefaultAdvertiseUrl(const std::string& listen) {
+  const char* ip = std::getenv("POD_IP");
+  size_t colon = listen.rfind(':');
+  if (!ip || !*ip || colon == std::string::npos) return "";
+  std::string host = ip;
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";  // IPv6
+  return "http://" + host + ":" + listen.substr(colon + 1);
+}
+
 Result<run::AgentOptions> ToOptions(const RunArgs& a, bool kube, const std::string& ns) {
   run::AgentOptions o;
   o.kube_target = kube;
@@ -41,6 +53,11 @@ Result<run::AgentOptions> ToOptions(const RunArgs& a, bool kube, const std::stri
   o.leader.ns = a.lease_namespace;
   WARREN_RETURN_IF_ERROR(Duration("--lease-duration", a.lease_duration, &o.leader.duration));
   if (o.leader.duration < std::chrono::seconds(3)) return Status::Invalid("--lease-duration: at least 3s");
+  o.leader.advertise_url = a.advertise_url.empty() ? DefaultAdvertiseUrl(a.listen) : a.advertise_url;
+  while (!o.leader.advertise_url.empty() && o.leader.advertise_url.back() == '/') o.leader.advertise_url.pop_back();
+  if (!o.leader.advertise_url.empty() && o.leader.advertise_url.rfind("http://", 0) != 0 &&
+      o.leader.advertise_url.rfind("https://", 0) != 0)
+    return Status::Invalid("--advertise-url: \"" + o.leader.advertise_url + "\" is not an http:// or https:// URL");
 
   run::SourceSpec defaults;
   defaults.ns = a.namespace_given ? a.default_namespace : ns;

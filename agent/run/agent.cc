@@ -1,6 +1,7 @@
 #include "agent/run/agent.h"
 
 #include <httplib.h>
+#include <strings.h>
 
 #include <condition_variable>
 #include <fstream>
@@ -8,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "agent/net/http_client.h"
 #include "agent/run/events.h"
 #include "agent/webhook/webhook.h"
 #include "agent/run/leader.h"
@@ -29,7 +31,53 @@ struct Agent::Impl {
   std::mutex mu;
   std::condition_variable cv;
   bool leadership_changed = false;
+
+  // The leader's advertised URL while another replica leads (see LeaderOptions::on_leader_url).
+  std::mutex leader_url_mu;
+  std::string leader_url;
+  std::string identity;
+  StopToken stop;  // the agent's: a forwarded webhook stops with it
+  std::string LeaderUrl() {
+    std::lock_guard<std::mutex> lock(leader_url_mu);
+    return leader_url;
+  }
 };
+
+namespace {
+
+// The header a replica adds when it hands a webhook on: the receiver never hands it on again.
+constexpr const char* kForwardedHeader = "X-Warren-Forwarded-By";
+
+// Hands a delivery, exactly as received (body and forge headers), to the leader, which checks its
+// signature again: a follower adds no trust. The leader's answer is passed back to the forge.
+webhook::Verdict ForwardToLeader(const std::string& leader_url, const httplib::Request& req, const std::string& identity,
+                                 const StopToken& stop) {
+  net::HttpClientOptions o;
+  o.timeout_ms = 5000;
+  o.connect_timeout_ms = 2000;
+  net::HttpClient http(o);
+  net::HttpRequest forward{"POST", leader_url + req.path, {}, req.body, stop};
+  for (const auto& [name, value] : req.headers) {
+    bool forge_header = name.size() > 2 && (name[0] == 'X' || name[0] == 'x') && name[1] == '-';
+    if (forge_header || strcasecmp(name.c_str(), "Content-Type") == 0) forward.headers[name] = value;
+  }
+  forward.headers[kForwardedHeader] = identity;
+  webhook::Verdict v;
+  auto reply = http.Send(forward);
+  if (!reply.ok()) {
+    v.status = 503;
+    v.result = "not_leader";
+    v.body = "this replica is not the leader, and the leader at " + leader_url + " did not take the push (" +
+             reply.status().message() + "); it is applied at the leader's next poll\n";
+    return v;
+  }
+  v.status = static_cast<int>(reply.value().status);
+  v.result = "forwarded";
+  v.body = reply.value().body;
+  return v;
+}
+
+}  // namespace
 
 Agent::Agent(AgentOptions options, std::unique_ptr<kube::KubeClient> kube, std::shared_ptr<Logger> log)
     : impl_(std::make_unique<Impl>()), options_(std::move(options)), kube_(std::move(kube)), log_(std::move(log)) {}
@@ -96,7 +144,8 @@ Status Agent::AddWebhooks() {
     std::string name = webhook::ForgeName(forge);
     impl->server.Post("/hooks/" + name, [this, impl, forge, name, secret](const httplib::Request& req, httplib::Response& res) {
       webhook::Verdict v = webhook::Receive(forge, secret, [&](const std::string& h) { return req.get_header_value(h); }, req.body);
-      if (v.push && !impl->deliveries.FirstTime(v.delivery)) {
+      // Only the leader remembers deliveries: one a follower could not hand on may come again.
+      if (v.push && impl->leading && !impl->deliveries.FirstTime(v.delivery)) {
         v.status = 200;
         v.result = "duplicate";
         v.body = "delivery " + v.delivery + " already received\n";
@@ -104,14 +153,21 @@ Status Agent::AddWebhooks() {
       }
       int triggered = 0;
       if (v.push) {
-        std::lock_guard<std::mutex> lock(impl->loops_mu);
-        for (auto& loop : impl->loops) {
-          const auto& git = loop->spec().desired.git;
-          if (!git || !webhook::Matches(*v.push, git->url, git->ref)) continue;
-          loop->Trigger("webhook " + name + " " + v.push->ref + " " + v.push->after.substr(0, 12));
-          ++triggered;
+        {
+          std::lock_guard<std::mutex> lock(impl->loops_mu);
+          for (auto& loop : impl->loops) {
+            const auto& git = loop->spec().desired.git;
+            if (!git || !webhook::Matches(*v.push, git->url, git->ref)) continue;
+            loop->Trigger("webhook " + name + " " + v.push->ref + " " + v.push->after.substr(0, 12));
+            ++triggered;
+          }
         }
-        if (!impl->leading) {
+        std::string leader_url = impl->LeaderUrl();
+        if (!impl->leading && !leader_url.empty() && !req.has_header(kForwardedHeader)) {
+          std::string delivery = v.delivery;
+          v = ForwardToLeader(leader_url, req, impl->identity, impl->stop);
+          v.delivery = delivery;
+        } else if (!impl->leading) {
           v.status = 503;
           v.result = "not_leader";
           v.body = "this replica is not the leader; the push is applied at the leader's next poll\n";
@@ -133,6 +189,8 @@ Status Agent::Run(const StopSource& stop) {
   Impl* impl = impl_.get();
   const std::string identity = options_.leader.identity.empty() ? DefaultIdentity() : options_.leader.identity;
   EventRecorder events("warren", identity);
+  impl->identity = identity;
+  impl->stop = stop.token();
   // Reads stop at shutdown; each term's writes stop with the term (SourceLoop).
   std::unique_ptr<kube::KubeClient> reader = kube_ ? kube_->WithStop(stop.token()) : nullptr;
   SourceContext ctx;
@@ -183,6 +241,14 @@ Status Agent::Run(const StopSource& stop) {
     lo.identity = identity;
     lo.duration = options_.leader.duration;
     lo.log = [this](const std::string& msg, const std::string& detail) { log_->Info(msg, {{"lease", detail}}); };
+    lo.advertise_url = options_.leader.advertise_url;
+    lo.on_leader_url = [this, impl](const std::string& url) {
+      {
+        std::lock_guard<std::mutex> lock(impl->leader_url_mu);
+        impl->leader_url = url;
+      }
+      if (!url.empty()) log_->Info("webhooks go to the leader", {{"leader", url}});
+    };
     // The elector's own requests stop only at shutdown, never with a term.
     elector = std::make_unique<LeaderElector>(*reader, lo);
     log_->Info("waiting for leadership", {{"lease", lo.ns + "/" + lo.name}, {"identity", identity}});

@@ -28,6 +28,7 @@ Json LeaderElector::Record(const Json* old, bool taking_over) const {
   Json lease = {{"apiVersion", "coordination.k8s.io/v1"}, {"kind", "Lease"},
                 {"metadata", {{"name", o_.name}, {"namespace", o_.ns}}}, {"spec", spec}};
   if (old) lease["metadata"]["resourceVersion"] = StringField(Field(*old, "metadata"), "resourceVersion");
+  if (!o_.advertise_url.empty()) lease["metadata"]["annotations"] = {{kLeaderUrlAnnotation, o_.advertise_url}};
   return lease;
 }
 
@@ -39,9 +40,10 @@ Result<bool> LeaderElector::TryAcquireOrRenew() {
   if (!got.value()) {
     auto created = client_.Create(r.value(), o_.ns, Record(nullptr, true));
     if (!created.ok()) return created.status().code() == StatusCode::kConflict ? Result<bool>(false) : created.status();
-    observed_rv_ = Field(created.value(), "metadata").value("resourceVersion", "");
+    observed_rv_ = StringField(Field(created.value(), "metadata"), "resourceVersion");
     observed_holder_ = o_.identity;
     observed_at_ = clock_.Now();
+    SeeLeaderUrl("");
     return true;
   }
   const Json& lease = *got.value();
@@ -56,6 +58,7 @@ Result<bool> LeaderElector::TryAcquireOrRenew() {
     observed_at_ = clock_.Now();
   }
   bool held_by_other = !holder.empty() && holder != o_.identity;
+  SeeLeaderUrl(held_by_other ? StringField(Field(Field(lease, "metadata"), "annotations"), kLeaderUrlAnnotation) : "");
   if (held_by_other && clock_.Now() < observed_at_ + std::chrono::seconds(duration_s)) return false;
   auto updated = client_.Update(r.value(), o_.ns, Record(&lease, holder != o_.identity));
   if (!updated.ok()) return updated.status().code() == StatusCode::kConflict ? Result<bool>(false) : updated.status();
@@ -64,6 +67,12 @@ Result<bool> LeaderElector::TryAcquireOrRenew() {
   observed_renew_ = StringField(new_spec, "renewTime");
   observed_at_ = clock_.Now();
   return true;
+}
+
+void LeaderElector::SeeLeaderUrl(const std::string& url) {
+  if (url == leader_url_) return;
+  leader_url_ = url;
+  if (o_.on_leader_url) o_.on_leader_url(url);
 }
 
 void LeaderElector::Run(const StopToken& stop, const std::function<void(bool)>& on_change) {

@@ -4,7 +4,8 @@
 // (the holder's renewTime is not trusted: clocks differ); a lost race is a 409 and the next round
 // reads again. A leader that cannot renew within two thirds of the duration stops leading before
 // the Lease can expire, so two replicas never write at once. Release() hands the Lease back
-// (empty holder, duration 1 s) so a successor need not wait.
+// (empty holder, duration 1 s) so a successor need not wait. The holder also writes where it can be
+// reached, so a follower that receives a webhook hands it to the leader.
 #pragma once
 
 #include <chrono>
@@ -23,7 +24,16 @@ struct LeaderOptions {
   std::chrono::milliseconds duration{15000};
   const Clock* clock = nullptr;
   std::function<void(const std::string& msg, const std::string& detail)> log;  // state changes
+  // Where the other replicas reach this one (http://10.0.0.7:8080), written in the Lease while
+  // leading so a follower can hand webhooks on; "" = not written.
+  std::string advertise_url;
+  // Called with the current leader's advertised URL whenever it changes as seen by this replica:
+  // "" while this replica leads, when no one does, or when the leader advertises none.
+  std::function<void(const std::string& url)> on_leader_url;
 };
+
+// The Lease annotation that carries the leader's advertised URL.
+inline constexpr const char* kLeaderUrlAnnotation = "warren.io/leader-url";
 
 class LeaderElector {
  public:
@@ -49,6 +59,9 @@ class LeaderElector {
   std::string observed_holder_, observed_rv_, observed_renew_;
   Clock::TimePoint observed_at_{};
   bool leading_ = false;
+  std::string leader_url_;  // as last passed to on_leader_url
+
+  void SeeLeaderUrl(const std::string& url);
 };
 
 // "<hostname>_<8 hex>": a pod's hostname is its name; the suffix tells restarts apart.

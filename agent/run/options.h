@@ -41,6 +41,9 @@ struct LeaderElection {
   std::string name = "warren", ns;  // ns "" = the cluster's default namespace
   std::chrono::milliseconds duration{15000};
   std::string identity;             // "" = hostname + random suffix
+  // Where the other replicas reach this one's listener (http://10.0.0.7:8080): a follower hands
+  // webhooks to the leader there. "" = a follower answers them 503.
+  std::string advertise_url;
 };
 
 struct AgentOptions {

@@ -1,9 +1,11 @@
 // warren run against the API emulator, as a process: it applies, becomes ready, corrects drift the
 // watch shows (kubectl scale, kubectl set env) and records Events; --dry-run sends no write; an
 // inventory it cannot read is never shrunk; a correction the API refuses is reported, then retried; with --leader-elect only the leader writes and a
-// follower takes over when the leader dies; SIGTERM stops it cleanly and releases the Lease.
+// follower takes over when the leader dies, and meanwhile hands webhooks to the leader; SIGTERM
+// stops it cleanly and releases the Lease.
 #include <gtest/gtest.h>
 
+#include "agent/webhook/webhook.h"
 #include "tests/integration/agent_process.h"
 #include "tests/integration/emulator_process.h"
 #include "tests/integration/rabbit_cluster.h"
@@ -31,10 +33,11 @@ class Agent : public ::testing::Test {
   }
   void Write(const std::string& file, const std::string& text) { std::ofstream(dir_ + "/" + file) << text; }
 
-  std::unique_ptr<AgentProcess> Run(const std::string& name, std::vector<std::string> flags) {
+  std::unique_ptr<AgentProcess> Run(const std::string& name, std::vector<std::string> flags, std::vector<std::string> env = {}) {
     std::vector<std::string> args = {dir_, "-n", "dev", "--timeout", "30s", "--interval", "1h"};
     for (auto& f : flags) args.push_back(f);
-    return std::make_unique<AgentProcess>(emu_->dir() + "/" + name + ".log", args, std::vector<std::string>{"KUBECONFIG=" + emu_->kubeconfig()});
+    env.push_back("KUBECONFIG=" + emu_->kubeconfig());
+    return std::make_unique<AgentProcess>(emu_->dir() + "/" + name + ".log", args, env);
   }
   Json Get(const std::string& what) const {
     RunResult r = emu_->Kubectl("get " + what + " -n dev -o json");
@@ -196,9 +199,25 @@ class AgentLeaderElection : public Agent {
   void SetUp() override {
     Start({"--token", "token-replica-a=replica-a:system:masters", "--token", "token-replica-b=replica-b:system:masters"});
   }
+  // Each replica advertises http://127.0.0.1:<its port> (POD_IP, as the Deployment sets it).
   std::unique_ptr<AgentProcess> Replica(const std::string& name) {
-    return Run(name, {"--context", name, "--force-conflicts", "--leader-elect", "--lease-duration", "3s", "--lease-namespace", "default"});
+    std::ofstream(emu_->dir() + "/hook-secret") << kHookSecret;
+    return Run(name, {"--context", name, "--force-conflicts", "--leader-elect", "--lease-duration", "3s", "--lease-namespace", "default",
+                      "--webhook-secret-file", emu_->dir() + "/hook-secret"},
+               {"POD_IP=127.0.0.1"});
   }
+  // A signed GitHub push delivery: {status, body}.
+  static std::pair<long, std::string> Push(const AgentProcess& to, const std::string& delivery) {
+    std::string body = R"({"ref":"refs/heads/main","after":"0123456789abcdef0123456789abcdef01234567","repository":{"clone_url":"https://example.com/o/r.git"}})";
+    net::HttpClient http({});
+    net::HttpRequest req{"POST", "http://127.0.0.1:" + std::to_string(to.port()) + "/hooks/github",
+                         {{"Content-Type", "application/json"}, {"X-GitHub-Event", "push"}, {"X-GitHub-Delivery", delivery},
+                          {"X-Hub-Signature-256", "sha256=" + webhook::HmacSha256Hex(kHookSecret, body)}},
+                         body};
+    auto r = http.Send(req);
+    return r.ok() ? std::pair<long, std::string>{r.value().status, r.value().body} : std::pair<long, std::string>{0, r.status().message()};
+  }
+  static constexpr const char* kHookSecret = "leader-hook-secret";
 };
 
 TEST_F(AgentLeaderElection, OnlyTheLeaderWritesAndAFollowerTakesOver) {
@@ -214,11 +233,26 @@ TEST_F(AgentLeaderElection, OnlyTheLeaderWritesAndAFollowerTakesOver) {
   Json lease = emu_->Admin("GET", "/apis/coordination.k8s.io/v1/namespaces/default/leases/warren");
   std::string holder_a = lease["spec"].value("holderIdentity", "");
   EXPECT_FALSE(holder_a.empty()) << lease.dump();
+  EXPECT_EQ(lease["metadata"]["annotations"].value("warren.io/leader-url", ""), "http://127.0.0.1:" + std::to_string(a->port()));
+
+  // A webhook the Service gives to the follower is handed to the leader, which answers it.
+  auto handed = Push(*b, "d-1");
+  EXPECT_EQ(handed.first, 202) << handed.second << b->Log();
+  EXPECT_TRUE(Has(handed.second, "no source fetches refs/heads/main")) << "the leader's own answer: " << handed.second;
+  EXPECT_EQ(b->Metric(R"(warren_webhooks_total{forge="github",result="forwarded"})"), 1);
+  EXPECT_EQ(a->Metric(R"(warren_webhooks_total{forge="github",result="no_source"})"), 1);
 
   // The leader dies without releasing: b takes over once the Lease has not been renewed for its
   // duration, and corrects drift from then on.
   a->Kill(SIGKILL);
+  // Until b takes over, nobody takes the push: 503, and the forge may deliver it again.
+  auto refused = Push(*b, "d-2");
+  EXPECT_EQ(refused.first, 503) << refused.second;
+  EXPECT_TRUE(Has(refused.second, "did not take the push")) << refused.second;
   ASSERT_TRUE(Eventually([&] { return b->Metric("warren_leader") == 1; }, 20)) << b->Log();
+  auto again = Push(*b, "d-2");
+  EXPECT_EQ(again.first, 202) << "the same delivery, now at the leader: not a duplicate: " << again.second;
+  EXPECT_TRUE(Has(again.second, "no source fetches")) << again.second;
   ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=4").exit_code, 0);
   EXPECT_TRUE(Eventually([&] { return Replicas() == 3; }, 20)) << b->Log();
   EXPECT_GT(Writes("replica-b"), 0);
