@@ -174,6 +174,7 @@ class FlowReader {
         break;
       if (d == '#' && i_ > start && s_[i_ - 1] == ' ') GiveUp();
       if (d == '[' || d == '{') GiveUp();  // not inside a flow scalar (found by fuzzing: "[:{]")
+      if (d == '?') GiveUp();  // yaml-cpp 0.7 refuses "?" anywhere in a flow scalar ("[mana?ement]", by fuzzing)
       ++i_;
     }
     std::string_view plain = TrimRight(s_.substr(start, i_ - start));
