@@ -42,14 +42,16 @@ Status PutVhost(ManagementClient& c, const Vhost& v) {
   return c.Put(ApiPath("vhosts", v.name), body);
 }
 
-// The limits git sets, and no others: each is its own resource under /api/vhost-limits.
-Status PutVhostLimits(ManagementClient& c, const Vhost& v, const Json& live_limits) {
-  if (v.limits.is_null()) return Status::Ok();
-  for (auto it = v.limits.begin(); it != v.limits.end(); ++it)
-    WARREN_RETURN_IF_ERROR(c.Put(ApiPath("vhost-limits", v.name, it.key()), {{"value", it.value()}}));
+// The limits git sets, and no others: each is its own resource under /api/vhost-limits/<vhost>
+// or /api/user-limits/<user>. Null desired limits are not managed.
+Status PutLimits(ManagementClient& c, const std::string& collection, const std::string& owner, const Json& limits,
+                 const Json& live_limits) {
+  if (limits.is_null()) return Status::Ok();
+  for (auto it = limits.begin(); it != limits.end(); ++it)
+    WARREN_RETURN_IF_ERROR(c.Put(ApiPath(collection, owner, it.key()), {{"value", it.value()}}));
   if (live_limits.is_object())
     for (auto it = live_limits.begin(); it != live_limits.end(); ++it)
-      if (!v.limits.contains(it.key())) WARREN_RETURN_IF_ERROR(c.Delete(ApiPath("vhost-limits", v.name, it.key())));
+      if (!limits.contains(it.key())) WARREN_RETURN_IF_ERROR(c.Delete(ApiPath(collection, owner, it.key())));
   return Status::Ok();
 }
 
@@ -161,7 +163,8 @@ class Applier {
         permissions_(Index(desired.permissions)), topic_permissions_(Index(desired.topic_permissions)),
         parameters_(Index(desired.parameters)), retained_(desired.retained) {
     for (const Binding& b : live.state.bindings) live_bindings_.emplace(rabbit::KeyOf(b), &b);
-    for (const Vhost& v : live.state.vhosts) live_limits_[v.name] = v.limits;
+    for (const Vhost& v : live.state.vhosts) live_limits_[rabbit::KeyOf(v)] = v.limits;
+    for (const User& u : live.state.users) live_limits_[rabbit::KeyOf(u)] = u.limits;
     // What git says now about retention holds for everything warren owns and git still names.
     for (const ResourceKey& k : inventory_.keys) {
       if (!desired.origins.count(k)) continue;
@@ -207,9 +210,12 @@ class Applier {
     const ResourceKey& k = d.key;
     if (k.kind == "Vhost") Do(r, success, [&] {
       WARREN_RETURN_IF_ERROR(PutVhost(c_, *vhosts_.at(k)));
-      return PutVhostLimits(c_, *vhosts_.at(k), live_limits_[k.name]);
+      return PutLimits(c_, "vhost-limits", k.name, vhosts_.at(k)->limits, live_limits_[k]);
     });
-    else if (k.kind == "User") Do(r, success, [&] { return PutUser(c_, *users_.at(k)); });
+    else if (k.kind == "User") Do(r, success, [&] {
+      WARREN_RETURN_IF_ERROR(PutUser(c_, *users_.at(k)));
+      return PutLimits(c_, "user-limits", k.name, users_.at(k)->limits, live_limits_[k]);
+    });
     else if (k.kind == "Permission") Do(r, success, [&] { return PutPermission(c_, *permissions_.at(k)); });
     else if (k.kind == "TopicPermission") Do(r, success, [&] { return PutTopicPermission(c_, *topic_permissions_.at(k)); });
     else if (k.kind == "OperatorPolicy") Do(r, success, [&] { return PutOperatorPolicy(c_, *operator_policies_.at(k)); });
@@ -358,7 +364,7 @@ class Applier {
   std::map<ResourceKey, const TopicPermission*> topic_permissions_;
   std::map<ResourceKey, const Parameter*> parameters_;
   std::map<ResourceKey, const Binding*> live_bindings_;
-  std::map<std::string, Json> live_limits_;  // vhost → its limits now
+  std::map<ResourceKey, Json> live_limits_;  // a vhost's or user's limits now
   std::set<ResourceKey> retained_;  // desired with deletionPolicy: retain
 };
 

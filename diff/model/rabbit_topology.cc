@@ -40,6 +40,22 @@ class SpecReader {
     return v->is_boolean() && v->get<bool>();
   }
 
+  // Limits in RabbitMQ's names ({"max-connections": 10}) from the operator's ({connections: 10});
+  // null when the field is absent (not managed), {} when it is empty (no limits).
+  Json Limits(const char* field, std::initializer_list<std::pair<const char*, const char*>> names) {
+    if (!Find(field)) return Json();
+    Json limits = Object(field);
+    Json out = Json::object();
+    for (const auto& [from, to] : names) {
+      if (!limits.contains(from) || limits[from].is_null()) continue;
+      if (!limits[from].is_number_integer() || limits[from].get<long long>() < 0)
+        Fail(field, "spec." + std::string(field) + "." + from + " must be a whole number, 0 or more");
+      else
+        out[to] = limits[from];
+    }
+    return out;
+  }
+
   // A list of strings (tags), or null when absent.
   Json StringList(const char* field) {
     const Json* v = Find(field);
@@ -117,7 +133,8 @@ const std::map<std::string, std::vector<std::string>>& KnownFields() {
       {"Binding", {"vhost", "source", "destination", "destinationType", "routingKey", "arguments"}},
       {"Policy", {"name", "vhost", "pattern", "applyTo", "priority", "definition"}},
       {"OperatorPolicy", {"name", "vhost", "pattern", "applyTo", "priority", "definition"}},
-      {"User", {"tags", "importCredentialsSecret", "importCredentialsSecret.name"}},
+      {"User", {"tags", "importCredentialsSecret", "importCredentialsSecret.name", "userLimits", "userLimits.connections",
+                "userLimits.channels"}},
       {"Permission", {"vhost", "user", "userReference", "userReference.name", "permissions", "permissions.configure",
                       "permissions.write", "permissions.read"}},
       {"TopicPermission", {"vhost", "user", "userReference", "userReference.name", "permissions", "permissions.exchange",
@@ -285,17 +302,7 @@ Result<Vhost> VhostFromObject(const Object& o) {
   v.default_queue_type = r.String("defaultQueueType", "");
   r.OneOf("defaultQueueType", v.default_queue_type, {"classic", "quorum", "stream"});
   if (r.Find("tags")) v.tags = r.StringList("tags");
-  if (r.Find("limits")) {
-    Json limits = r.Object("limits");
-    v.limits = Json::object();
-    for (const auto& [from, to] : {std::pair{"connections", "max-connections"}, std::pair{"queues", "max-queues"}}) {
-      if (!limits.contains(from) || limits[from].is_null()) continue;
-      if (!limits[from].is_number_integer() || limits[from].get<long long>() < 0)
-        r.Fail("limits", "spec.limits." + std::string(from) + " must be a whole number, 0 or more");
-      else
-        v.limits[to] = limits[from];
-    }
-  }
+  v.limits = r.Limits("limits", {{"connections", "max-connections"}, {"queues", "max-queues"}});
   return Done(r, v);
 }
 
@@ -376,6 +383,7 @@ Result<User> UserFromObject(const Object& o, const std::vector<const Object*>& s
   SpecReader r(o);
   User u;
   if (r.Find("tags")) u.tags = r.StringList("tags");
+  u.limits = r.Limits("userLimits", {{"connections", "max-connections"}, {"channels", "max-channels"}});
   bool generated = r.Nested("importCredentialsSecret", "name").empty();
   if (!r.status().ok()) return r.status();
   ResourceKey key = *CredentialsSecretOf(o);

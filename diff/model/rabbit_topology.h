@@ -80,6 +80,8 @@ struct User {
   std::string password;           // desired only: the plain text
   std::string password_hash;      // base64(salt + hash), as the management API shows it
   std::string hashing_algorithm;  // rabbit_password_hashing_sha256 (the default), _sha512, _md5
+  // {"max-connections": N, "max-channels": N}; null = not managed (the operator's spec.userLimits absent).
+  Json limits;
 };
 
 struct Permission {

@@ -167,6 +167,7 @@ Result<TopologyState> StateFromDefinitions(const Json& doc, const std::string& w
     u.tags = TagList(r.Find("tags"));
     u.password_hash = r.String("password_hash");
     u.hashing_algorithm = r.String("hashing_algorithm");
+    if (r.Find("limits")) u.limits = r.Object("limits");  // 3.10 exports them; {} = none
     s.users.push_back(std::move(u));
   });
   each("permissions", [&](ItemReader& r) {

@@ -62,6 +62,7 @@ std::vector<Change> CompareItems(const User& d, const User& l) {
                                   : d.password_hash == l.password_hash &&
                                         (d.hashing_algorithm.empty() || d.hashing_algorithm == l.hashing_algorithm);
   if (!same) out.push_back(Change{"/password", ".password", Op::kReplace, Json(), Json(), /*masked=*/true});
+  if (!d.limits.is_null()) CompareMap("/limits", l.limits.is_object() ? l.limits : Json::object(), d.limits, &out);
   return out;
 }
 

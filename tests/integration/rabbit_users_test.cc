@@ -4,7 +4,7 @@
 // OperatorPolicy. Synced to an empty broker, the user logs in and its permissions allow and forbid
 // what they say; a second sync writes nothing; a password, a permission, a limit and an operator
 // policy changed by hand are named (the password without its value) and restored; a password
-// changed in git is the user's new password; deletionPolicy: retain survives --prune; what warren
+// changed in git is the user's new password; user limits follow git; deletionPolicy: retain survives --prune; what warren
 // does not manage is named by lint, diff and sync. Federation and Shovel with and without their
 // plugins. No password, hash or URI in any output.
 #include <gtest/gtest.h>
@@ -210,6 +210,35 @@ TEST_F(RabbitUsers, FederationAndShovelNeedTheirPluginsAndHideTheirUris) {
   EXPECT_EQ(W("diff").exit_code, 0);
   for (const std::string& secret : {std::string("URI-pw-9d1f-never-printed"), std::string("someone-else")})
     EXPECT_FALSE(Has(outputs_, secret)) << "a URI leaked";
+}
+
+// spec.userLimits as RabbitMQ's user limits: set, changed by hand and restored, one dropped from git
+// and deleted from the broker.
+TEST_F(RabbitUsers, UserLimitsFromGit) {
+  ASSERT_TRUE(ReplaceInFile(dir_ + "/user.yaml", "  tags: [management]\n", "  tags: [management]\n  userLimits: {connections: 10, channels: 20}\n"));
+  RunResult first = W("sync");
+  EXPECT_EQ(first.exit_code, 0) << first.out;
+  auto limits = Admin().Get("/api/user-limits/shop-app");
+  ASSERT_TRUE(limits.ok());
+  ASSERT_EQ(limits.value().size(), 1u) << limits.value().dump();
+  EXPECT_EQ(limits.value()[0]["value"], (Json{{"max-connections", 10}, {"max-channels", 20}}));
+  EXPECT_EQ(W("diff").exit_code, 0);
+
+  Put("/api/user-limits/shop-app/max-connections", {{"value", 1}});
+  RunResult drift = W("diff");
+  EXPECT_EQ(drift.exit_code, 1) << drift.out;
+  EXPECT_TRUE(Has(drift.out, ".limits.max-connections: 1 → 10")) << drift.out;
+
+  ASSERT_TRUE(ReplaceInFile(dir_ + "/user.yaml", "userLimits: {connections: 10, channels: 20}", "userLimits: {connections: 10}"));
+  RunResult restored = W("sync");
+  EXPECT_EQ(restored.exit_code, 0) << restored.out;
+  EXPECT_TRUE(Has(restored.out, "User shop-app: configured")) << restored.out;
+  limits = Admin().Get("/api/user-limits/shop-app");
+  ASSERT_TRUE(limits.ok());
+  ASSERT_EQ(limits.value().size(), 1u) << limits.value().dump();
+  EXPECT_EQ(limits.value()[0]["value"], (Json{{"max-connections", 10}})) << "max-channels left git, and the broker";
+  EXPECT_EQ(As("shop-app", kAppPassword, "GET", "/api/whoami"), 200) << "the password is still git's";
+  EXPECT_EQ(W("diff").exit_code, 0);
 }
 
 // RabbitMQ deletes all of a user's topic permissions in a vhost at once: pruning one must leave

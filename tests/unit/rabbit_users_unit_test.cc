@@ -123,6 +123,36 @@ TEST(RabbitUsersCore, PasswordDriftIsAMaskedChangeAndLimitsCompareWhenSet) {
   }
 }
 
+// spec.userLimits as RabbitMQ's user limits: compared when git sets them (the live ones come in the
+// definitions), ignored when it does not.
+TEST(RabbitUsersCore, UserLimitsCompareWhenSet) {
+  auto user_spec = [](const std::string& more) {
+    const std::string from = "importCredentialsSecret: {name: app-creds}}";
+    std::string text = kSet;
+    return text.replace(text.find(from), from.size(), "importCredentialsSecret: {name: app-creds}, " + more + "}");
+  };
+  std::string with_limits = user_spec("userLimits: {connections: 5, channels: 0}");
+  auto desired = Read(with_limits);
+  ASSERT_TRUE(desired.ok()) << desired.status().message();
+  EXPECT_EQ(desired.value().users[0].limits, Json({{"max-connections", 5}, {"max-channels", 0}}));
+  EXPECT_TRUE(Read(kSet).value().users[0].limits.is_null()) << "not set: not managed";
+  auto bad = Read(user_spec("userLimits: {connections: -1}"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("spec.userLimits.connections must be a whole number, 0 or more"), std::string::npos)
+      << bad.status().message();
+
+  std::string hash = HashPassword("s3cr3t", "salt", "rabbit_password_hashing_sha256");
+  auto live = StateFromDefinitions({{"users", {{{"name", "app"}, {"password_hash", hash}, {"tags", {"management", "monitoring"}},
+                                                {"limits", {{"max-connections", 7}, {"max-other", 1}}}}}}},
+                                   "live");
+  ASSERT_TRUE(live.ok()) << live.status().message();
+  TopologyState d = desired.value();
+  d.vhosts.clear(), d.permissions.clear(), d.operator_policies.clear();
+  std::string text = diff::RenderText(DiffTopology(d, live.value(), Inventory{}), false);
+  for (const char* line : {".limits.max-connections: 7 → 5", ".limits.max-channels: (absent) → 0", ".limits.max-other: 1 → (removed)"})
+    EXPECT_NE(text.find(line), std::string::npos) << line << " in:\n" << text;
+}
+
 TEST(RabbitUsersCore, RetainIsRecordedInTheInventoryAndNamedInThePlan) {
   Inventory inv;
   ResourceKey q{kGroup, "Queue", "v", "kept"};
