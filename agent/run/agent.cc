@@ -48,10 +48,12 @@ namespace {
 // The header a replica adds when it hands a webhook on: the receiver never hands it on again.
 constexpr const char* kForwardedHeader = "X-Warren-Forwarded-By";
 
-// Hands a delivery, exactly as received (body and forge headers), to the leader, which checks its
-// signature again: a follower adds no trust. The leader's answer is passed back to the forge.
-webhook::Verdict ForwardToLeader(const std::string& leader_url, const httplib::Request& req, const std::string& identity,
-                                 const StopToken& stop) {
+// Hands a delivery (its body and the forge's event and delivery headers) to the leader, signed with
+// the webhook secret in place of the forge's credentials, which stay here: the leader checks that
+// signature, so a follower adds no trust and the URL in the Lease learns no secret. The leader's
+// answer is passed back to the forge.
+webhook::Verdict ForwardToLeader(const std::string& leader_url, const httplib::Request& req, const std::string& secret,
+                                 const std::string& identity, const StopToken& stop) {
   net::HttpClientOptions o;
   o.timeout_ms = 5000;
   o.connect_timeout_ms = 2000;
@@ -59,8 +61,10 @@ webhook::Verdict ForwardToLeader(const std::string& leader_url, const httplib::R
   net::HttpRequest forward{"POST", leader_url + req.path, {}, req.body, stop};
   for (const auto& [name, value] : req.headers) {
     bool forge_header = name.size() > 2 && (name[0] == 'X' || name[0] == 'x') && name[1] == '-';
-    if (forge_header || strcasecmp(name.c_str(), "Content-Type") == 0) forward.headers[name] = value;
+    if ((forge_header && !webhook::IsCredentialHeader(name)) || strcasecmp(name.c_str(), "Content-Type") == 0)
+      forward.headers[name] = value;
   }
+  forward.headers[webhook::kForwardSignatureHeader] = webhook::ForwardSignature(secret, req.body);
   forward.headers[kForwardedHeader] = identity;
   webhook::Verdict v;
   auto reply = http.Send(forward);
@@ -165,7 +169,7 @@ Status Agent::AddWebhooks() {
         std::string leader_url = impl->LeaderUrl();
         if (!impl->leading && !leader_url.empty() && !req.has_header(kForwardedHeader)) {
           std::string delivery = v.delivery;
-          v = ForwardToLeader(leader_url, req, impl->identity, impl->stop);
+          v = ForwardToLeader(leader_url, req, secret, impl->identity, impl->stop);
           v.delivery = delivery;
         } else if (!impl->leading) {
           v.status = 503;

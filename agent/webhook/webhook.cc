@@ -89,24 +89,32 @@ bool DeliveryLog::FirstTime(const std::string& id) {
 
 Verdict Receive(Forge forge, const std::string& secret, const std::function<std::string(const std::string&)>& header,
                 const std::string& body) {
-  // 1. Authenticity, over the raw bytes, before anything is parsed.
+  // 1. Authenticity, over the raw bytes, before anything is parsed. A delivery handed on by
+  // another replica carries that replica's signature instead of the forge's.
   std::string event, delivery;
-  if (forge == Forge::kGitHub) {
+  const std::string forwarded = header(kForwardSignatureHeader);
+  if (!forwarded.empty()) {
+    if (!ConstantTimeEquals(Lower(forwarded), ForwardSignature(secret, body))) return Unauthorized();
+  } else if (forge == Forge::kGitHub) {
     std::string sig = header("X-Hub-Signature-256");
     if (sig.rfind("sha256=", 0) != 0) return Unauthorized();  // X-Hub-Signature (SHA-1) alone is refused
     if (!ConstantTimeEquals(Lower(sig.substr(7)), HmacSha256Hex(secret, body))) return Unauthorized();
-    event = header("X-GitHub-Event");
-    delivery = header("X-GitHub-Delivery");
   } else if (forge == Forge::kGitea) {
     std::string sig = header("X-Gitea-Signature");
     if (sig.empty()) sig = header("X-Forgejo-Signature");
     if (sig.empty() || !ConstantTimeEquals(Lower(sig), HmacSha256Hex(secret, body))) return Unauthorized();
+  } else {
+    if (!ConstantTimeEquals(header("X-Gitlab-Token"), secret)) return Unauthorized();
+  }
+  if (forge == Forge::kGitHub) {
+    event = header("X-GitHub-Event");
+    delivery = header("X-GitHub-Delivery");
+  } else if (forge == Forge::kGitea) {
     event = header("X-Gitea-Event");
     if (event.empty()) event = header("X-Forgejo-Event");
     delivery = header("X-Gitea-Delivery");
     if (delivery.empty()) delivery = header("X-Forgejo-Delivery");
   } else {
-    if (!ConstantTimeEquals(header("X-Gitlab-Token"), secret)) return Unauthorized();
     event = header("X-Gitlab-Event");
     delivery = header("X-Gitlab-Event-UUID");
   }
@@ -136,6 +144,13 @@ Verdict Receive(Forge forge, const std::string& secret, const std::function<std:
   v.delivery = delivery;
   v.push = p;
   return v;
+}
+
+std::string ForwardSignature(const std::string& secret, const std::string& body) { return "sha256=" + HmacSha256Hex(secret, body); }
+
+bool IsCredentialHeader(const std::string& name) {
+  std::string n = Lower(name);
+  return n.find("token") != std::string::npos || n.find("signature") != std::string::npos;
 }
 
 bool Matches(const Push& push, const std::string& url, const std::string& ref) {

@@ -42,6 +42,14 @@ struct Verdict {
 Verdict Receive(Forge forge, const std::string& secret, const std::function<std::string(const std::string&)>& header,
                 const std::string& body);
 
+// A replica that hands a delivery on to the leader signs it itself (sha256=<hex HMAC-SHA256(secret,
+// body)> in this header) and drops the forge's credential headers, so the secret, which GitLab
+// sends as it is, never travels further than the forge sent it. Receive accepts either.
+inline constexpr const char* kForwardSignatureHeader = "X-Warren-Signature";
+std::string ForwardSignature(const std::string& secret, const std::string& body);
+// True for a header that carries a credential or a signature (X-Gitlab-Token, X-Hub-Signature-256, ...).
+bool IsCredentialHeader(const std::string& name);
+
 // Lower-case hex HMAC-SHA256.
 std::string HmacSha256Hex(const std::string& key, const std::string& data);
 // Equal, in time that depends on the lengths only.

@@ -168,6 +168,27 @@ TEST(Webhook, VerifiedBeforeParsedAndOnlyPushesAct) {
   EXPECT_FALSE(note.push.has_value());
 }
 
+// What a follower hands the leader: the forge's event headers and a signature of its own, never
+// the forge's token (GitLab sends the secret itself).
+TEST(Webhook, AHandedOnDeliveryIsSignedByTheReplicaNotTheForge) {
+  std::string body = R"({"object_kind":"push","ref":"refs/heads/main","after":"0123456789012345678901234567890123456789","project":{"git_http_url":"https://git.example.com/org/app.git"}})";
+  std::map<std::string, std::string> headers = {{"X-Gitlab-Event", "Push Hook"}, {"X-Gitlab-Event-UUID", "u-1"},
+                                                {webhook::kForwardSignatureHeader, webhook::ForwardSignature("s3", body)}};
+  auto header = [&](const std::string& h) { return headers.count(h) ? headers[h] : std::string(); };
+  webhook::Verdict ok = webhook::Receive(webhook::Forge::kGitLab, "s3", header, body);
+  EXPECT_EQ(ok.status, 202) << ok.body;
+  ASSERT_TRUE(ok.push.has_value());
+  EXPECT_EQ(ok.delivery, "u-1");
+  EXPECT_EQ(webhook::Receive(webhook::Forge::kGitLab, "other", header, body).status, 401);
+  headers[webhook::kForwardSignatureHeader] = webhook::ForwardSignature("s3", body + " ");
+  EXPECT_EQ(webhook::Receive(webhook::Forge::kGitLab, "s3", header, body).status, 401) << "signed over other bytes";
+
+  for (const char* name : {"X-Gitlab-Token", "x-hub-signature-256", "X-Hub-Signature", "X-Gitea-Signature", "X-Forgejo-Signature"})
+    EXPECT_TRUE(webhook::IsCredentialHeader(name)) << name;
+  for (const char* name : {"X-GitHub-Event", "X-Gitlab-Event-UUID", "X-Gitea-Delivery", "Content-Type"})
+    EXPECT_FALSE(webhook::IsCredentialHeader(name)) << name;
+}
+
 TEST(Webhook, ReplaysAreDroppedWithinTheLogsCapacity) {
   webhook::DeliveryLog log(2);
   EXPECT_TRUE(log.FirstTime("a"));
