@@ -69,14 +69,17 @@ Result<TopologyState> DesiredTopology(const std::vector<Object>& objects,
                                       const std::vector<DefinitionsDocument>& definitions) {
   TopologyState out;
   Collector c(&out);
-  // Permissions refer to Users by metadata.name, and a User's name comes from its Secret.
+  // Users first: Permissions refer to them by metadata.name, a User's name comes from its Secret,
+  // and a User's own problem is named before a Permission that refers to it.
   std::vector<const Object*> secrets = SecretsIn(objects);
-  std::map<std::string, std::string> user_names = UserNames(objects, secrets);
+  std::map<std::string, std::string> user_names;  // User metadata.name → the user's name
   std::set<ResourceKey>* retained = &out.retained;
-  // Users first, so a User's own problem is named before a Permission that refers to it.
-  for (const Object& o : objects)
-    if (IsTopologyObject(o) && o.kind() == "User")
-      WARREN_RETURN_IF_ERROR(AddObject(c, UserFromObject(o, secrets), &out.users, o, retained));
+  for (const Object& o : objects) {
+    if (!IsTopologyObject(o) || o.kind() != "User") continue;
+    auto user = UserFromObject(o, secrets);
+    if (user.ok()) user_names[o.key().name] = user.value().name;
+    WARREN_RETURN_IF_ERROR(AddObject(c, std::move(user), &out.users, o, retained));
+  }
   for (const Object& o : objects) {
     if (!IsTopologyObject(o)) continue;
     const std::string& k = o.kind();
