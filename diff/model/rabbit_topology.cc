@@ -16,8 +16,13 @@ class SpecReader {
  public:
   explicit SpecReader(const Object& o) : o_(o) {
     auto it = o.doc().find("spec");
-    if (it == o.doc().end() || !it->is_object()) Fail("", "has no spec");
-    else spec_ = &*it;
+    if (it == o.doc().end() || !it->is_object()) {
+      Fail("", "has no spec");
+      return;
+    }
+    spec_ = &*it;
+    // The operator's promise about deletion, read by RetainedOnDelete: a typo must not mean "delete".
+    OneOf("deletionPolicy", String("deletionPolicy", ""), {"delete", "retain"});
   }
 
   std::string String(const char* field, std::string fallback, bool required = false) {
@@ -290,8 +295,7 @@ std::vector<ResourceKey> SecretsNotInSet(const std::vector<Object>& objects) {
 }
 
 bool RetainedOnDelete(const Object& o) {
-  auto spec = o.doc().find("spec");
-  return spec != o.doc().end() && spec->is_object() && spec->value("deletionPolicy", "") == "retain";
+  return StringField(Field(o.doc(), "spec"), "deletionPolicy") == "retain";
 }
 
 Result<Vhost> VhostFromObject(const Object& o) {

@@ -39,6 +39,8 @@ TEST(RabbitTopology, InvalidSpecsNameTheObjectAndField) {
       {"kind: Binding\nspec: {source: x, destination: q}\n", "spec.destinationType is required"},
       {"kind: Vhost\nmetadata: {name: o}\n", "has no spec"},
       {"kind: Vhost\nspec: {name: v, tags: [1]}\n", "spec.tags must be a list of strings"},
+      {"kind: Queue\nspec: {name: q, deletionPolicy: 5}\n", "spec.deletionPolicy must be a string"},
+      {"kind: Queue\nspec: {name: q, deletionPolicy: keep}\n", "spec.deletionPolicy \"keep\" is not one of delete, retain"},
   };
   for (const auto& c : cases) {
     std::string yaml = std::string("apiVersion: rabbitmq.com/v1beta1\n") + c.yaml;
