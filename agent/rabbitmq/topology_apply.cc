@@ -244,9 +244,10 @@ class Applier {
       return;
     }
     // A queue.
-    if (!o_.recreate_empty_queues || IsLiveStream(k)) {
+    const bool stream = IsLiveStream(k);
+    if (!o_.recreate_empty_queues || stream) {
       r->outcome = Outcome::kSkipped;
-      r->message = "needs action: " + d.reason + (IsLiveStream(k) ? std::string("; ") + kStreamKept : "");
+      r->message = "needs action: " + d.reason + (stream ? std::string("; ") + kStreamKept : "");
       return;
     }
     const Queue& q = *queues_.at(k);

@@ -71,6 +71,7 @@ class SpecReader {
     }
     return *v;
   }
+
   Json Object(const char* field, bool required = false) {
     const Json* v = Find(field);
     if (!v) {

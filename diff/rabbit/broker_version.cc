@@ -19,6 +19,11 @@ std::string OriginOf(const TopologyState& desired, const ResourceKey& key) {
 
 std::string Where(const std::string& vhost) { return " (vhost " + vhost + ")"; }
 
+// "file:line:col: SuperStream invoices (vhost /)": the place is that of its exchange, as of all its items.
+std::string Named(const TopologyState& desired, const SuperStream& s) {
+  return OriginOf(desired, KeyOf(Exchange{s.name, s.vhost})) + "SuperStream " + s.name + Where(s.vhost);
+}
+
 }  // namespace
 
 std::vector<int> ParseBrokerVersion(const std::string& text) {
@@ -38,11 +43,8 @@ Status CheckBrokerVersion(const TopologyState& desired, const std::string& versi
   std::vector<int> v = ParseBrokerVersion(version);
   if (v.empty() || !Before(v, kStreams)) return Status::Ok();
   const std::string suffix = ", which RabbitMQ has from 3.9 on; the broker runs " + version;
-  if (!desired.super_streams.empty()) {
-    const SuperStream& s = desired.super_streams.front();
-    return Status::Invalid(OriginOf(desired, KeyOf(Exchange{s.name, s.vhost})) + "SuperStream " + s.name + Where(s.vhost) +
-                           " is made of stream queues" + suffix);
-  }
+  if (!desired.super_streams.empty())
+    return Status::Invalid(Named(desired, desired.super_streams.front()) + " is made of stream queues" + suffix);
   for (const Queue& q : desired.queues)
     if (q.type == "stream")
       return Status::Invalid(OriginOf(desired, KeyOf(q)) + "queue " + q.name + Where(q.vhost) + " is a stream queue" + suffix);
@@ -54,8 +56,7 @@ std::vector<std::string> BrokerVersionNotes(const TopologyState& desired, const 
   std::vector<int> v = ParseBrokerVersion(version);
   if (v.empty() || !Before(v, kSuperStreamClients) || Before(v, kStreams)) return out;
   for (const SuperStream& s : desired.super_streams)
-    out.push_back(OriginOf(desired, KeyOf(Exchange{s.name, s.vhost})) + "SuperStream " + s.name + Where(s.vhost) +
-                  ": its exchange, " + std::to_string(s.routing_keys.size()) +
+    out.push_back(Named(desired, s) + ": its exchange, " + std::to_string(s.routing_keys.size()) +
                   " stream queue(s) and bindings are managed, but stream clients use super streams from RabbitMQ 3.11 on; "
                   "the broker runs " + version);
   return out;
