@@ -13,7 +13,9 @@
 
 namespace emulator {
 
-ApiServer::ApiServer(Pki pki, Options options) : pki_(std::move(pki)), options_(std::move(options)) {
+ApiServer::ApiServer(Pki pki, Options options) : pki_(std::move(pki)), options_(std::move(options)) { SeedNamespaces(); }
+
+void ApiServer::SeedNamespaces() {
   std::lock_guard<std::mutex> lock(store_.mu());
   for (const char* ns : {"default", "kube-system", "kube-public"}) {
     Json obj = {{"apiVersion", "v1"}, {"kind", "Namespace"},
@@ -218,6 +220,20 @@ void ApiServer::Admin(Call& c) {
   if (std::find(c.user.groups.begin(), c.user.groups.end(), "system:masters") == c.user.groups.end())
     return Fail(c.res, 403, "Forbidden", "the emulator's admin endpoints are for system:masters");
   std::lock_guard<std::mutex> lock(log_mu_);
+  if (c.req.path == "/emulator/reset" && c.req.method == "POST") {
+    // As freshly started: no objects but the built-in Namespaces, no faults (held requests
+    // refused), an empty request log. One emulator serves every test of a test program.
+    faults_.clear();
+    ++release_generation_;
+    released_.notify_all();
+    request_log_ = Json::array();
+    {
+      std::lock_guard<std::mutex> store_lock(store_.mu());
+      store_.Clear();
+    }
+    SeedNamespaces();
+    return Reply(c.res, 200, {{"reset", true}});
+  }
   if (c.req.path == "/emulator/requests") {
     if (c.req.method == "DELETE") request_log_ = Json::array();
     return Reply(c.res, 200, {{"requests", request_log_}});

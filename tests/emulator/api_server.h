@@ -2,7 +2,7 @@
 // resources warren uses, with authentication (bearer tokens, client certificates), RBAC from the
 // stored Roles and bindings, defaulting, validation, server-side apply with managedFields and
 // conflicts, watch, and a StatefulSet controller. Admin endpoints under /emulator/ give tests a
-// request log and fault injection.
+// request log, fault injection and a reset to the freshly started state.
 #pragma once
 
 #include <atomic>
@@ -60,6 +60,7 @@ class ApiServer {
   struct Call;  // one request on its way through; defined in call.h
 
  private:
+  void SeedNamespaces();  // default, kube-system, kube-public, as a new cluster has them
   bool Authenticate(const httplib::Request& req, UserInfo* user);
   // Finds the fault a request meets, if any (counting it against `skip` and `times`).
   std::optional<Fault> MatchFault(const httplib::Request& req);

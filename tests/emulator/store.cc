@@ -43,6 +43,13 @@ void Store::Remove(const Resource& r, const std::string& ns, const std::string& 
   Record({rv_, "DELETED", &r, std::move(last)});
 }
 
+void Store::Clear() {
+  objects_.clear();
+  events_.clear();
+  history_start_ = ++rv_;
+  changed_.notify_all();
+}
+
 void Store::Record(Event e) {
   events_.push_back(std::move(e));
   while (events_.size() > history_) {

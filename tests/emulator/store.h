@@ -33,6 +33,9 @@ class Store {
   // Stores the object with a new resourceVersion and records the event; returns the stored object.
   Json Put(const Resource& r, Json obj);
   void Remove(const Resource& r, const std::string& ns, const std::string& name);
+  // Forgets every object and the change history (a test program's next test starts empty);
+  // resourceVersions go on rising, and a watch from before answers 410 Gone on resume.
+  void Clear();
 
   long long rv() const { return rv_; }
   long long oldest_rv() const { return history_start_; }

@@ -27,23 +27,18 @@ std::string Read(const std::string& path) { return ReadText(path); }
 class AgentEndToEnd : public ::testing::Test {
  protected:
   void SetUp() override {
-    emu_ = std::make_unique<EmulatorProcess>("agent-e2e");
+    emu_ = &EmulatorProcess::Shared("agent-e2e");
     ASSERT_TRUE(emu_->ok());
     dir_ = emu_->dir();
+    ASSERT_TRUE(srv_error_.empty()) << srv_error_;
     // The broker: warren's own user; the vhost and inventories of earlier runs gone.
     Clean();
     ASSERT_TRUE(Admin().Put("/api/users/" + kUser, {{"password", kPassword}, {"tags", "administrator"}}).ok());
     ASSERT_TRUE(Admin().Put("/api/permissions/%2F/" + kUser, {{"configure", ".*"}, {"write", ".*"}, {"read", ".*"}}).ok());
     std::ofstream(dir_ + "/rabbitmq-credentials") << kUser << ":" << kPassword << "\n";
     // The repository: the reference manifests, their namespace and a Secret, behind HTTPS.
-    RunResult servers = Shell("bash " + std::string(WARREN_SOURCE_DIR) + "/tests/scripts/git-servers.sh start " + dir_ + "/srv");
-    ASSERT_EQ(servers.exit_code, 0) << servers.out;
-    for (std::stringstream env(Read(dir_ + "/srv/env")); !env.eof();) {
-      std::string line;
-      std::getline(env, line);
-      if (line.rfind("HTTPS_PORT=", 0) == 0) https_port_ = line.substr(11);
-    }
-    std::ofstream(dir_ + "/git-auth") << "git:" << Read(dir_ + "/srv/password") << "\n";
+    std::ofstream(dir_ + "/git-auth") << "git:" << Read(Srv() + "/password") << "\n";
+    fs::remove_all(Srv() + "/repos/app.git");  // the previous test's
     Git("init -q -b main " + Work());
     fs::create_directories(Work() + "/deploy");
     fs::copy(std::string(WARREN_SOURCE_DIR) + "/manifests", Work() + "/deploy", fs::copy_options::recursive);
@@ -52,14 +47,28 @@ class AgentEndToEnd : public ::testing::Test {
                                                   << "stringData: {username: admin, password: " << kSecretValue
                                                   << ", erlang-cookie: " << kSecretValue << "}\n";
     Commit("reference set");
-    Git("clone -q --bare " + Work() + " " + dir_ + "/srv/repos/app.git");
+    Git("clone -q --bare " + Work() + " " + Srv() + "/repos/app.git");
   }
+  // The git servers, once per test program: each test puts its own repository behind them.
+  static void SetUpTestSuite() {
+    srv_ = (fs::temp_directory_path() / ("warren-git-servers-" + std::to_string(getpid()))).string();
+    RunResult servers = Shell("bash " + std::string(WARREN_SOURCE_DIR) + "/tests/scripts/git-servers.sh start " + srv_);
+    if (servers.exit_code != 0) srv_error_ = servers.out;
+    for (std::stringstream env(Read(srv_ + "/env")); !env.eof();) {
+      std::string line;
+      std::getline(env, line);
+      if (line.rfind("HTTPS_PORT=", 0) == 0) https_port_ = line.substr(11);
+    }
+  }
+  static void TearDownTestSuite() {
+    Shell("bash " + std::string(WARREN_SOURCE_DIR) + "/tests/scripts/git-servers.sh stop " + srv_);
+    fs::remove_all(srv_);
+  }
+  static const std::string& Srv() { return srv_; }
   void TearDown() override {
-    if (HasFailure()) std::cerr << "git server log:\n" << Read(dir_ + "/srv/run/lighttpd.log") << "\n";
+    if (HasFailure()) std::cerr << "git server log:\n" << Read(Srv() + "/run/lighttpd.log") << "\n";
     if (prometheus_pid_ > 0) kill(prometheus_pid_, SIGTERM);
-    Shell("bash " + std::string(WARREN_SOURCE_DIR) + "/tests/scripts/git-servers.sh stop " + dir_ + "/srv");
     Clean();
-    emu_.reset();
   }
   static void Clean() {
     (void)Admin().Delete("/api/vhosts/orders");
@@ -73,13 +82,13 @@ class AgentEndToEnd : public ::testing::Test {
   std::string Commit(const std::string& message) {
     Git("-C " + Work() + " add -A");
     Git("-C " + Work() + " commit -q -m '" + message + "'");
-    if (fs::exists(dir_ + "/srv/repos/app.git")) Git("-C " + Work() + " push -q " + dir_ + "/srv/repos/app.git HEAD:main");
+    if (fs::exists(Srv() + "/repos/app.git")) Git("-C " + Work() + " push -q " + Srv() + "/repos/app.git HEAD:main");
     return Read(Work() + "/.git/refs/heads/main");
   }
   std::unique_ptr<AgentProcess> Run(std::vector<std::string> extra = {}, const std::string& interval = "2s") {
     std::vector<std::string> args = {
         "--repo", "https://127.0.0.1:" + https_port_ + "/git/app.git", "--auth-file", dir_ + "/git-auth",
-        "--ca-file", dir_ + "/srv/ca.crt", "--path", "deploy", "--cache-dir", dir_ + "/cache", "-n", "dev",
+        "--ca-file", Srv() + "/ca.crt", "--path", "deploy", "--cache-dir", dir_ + "/cache", "-n", "dev",
         "--rabbitmq-url", ClusterUrls(), "--rabbitmq-credentials-file", dir_ + "/rabbitmq-credentials",
         "--interval", interval, "--health-interval", "2s", "--timeout", "60s", "--force-conflicts", "--prune"};
     for (auto& e : extra) args.push_back(e);
@@ -104,8 +113,9 @@ class AgentEndToEnd : public ::testing::Test {
     return port;
   }
 
-  std::unique_ptr<EmulatorProcess> emu_;
-  std::string dir_, https_port_;
+  EmulatorProcess* emu_ = nullptr;  // shared by the program's tests, reset for each
+  std::string dir_;
+  static inline std::string srv_, srv_error_, https_port_;
   pid_t prometheus_pid_ = 0;
 };
 

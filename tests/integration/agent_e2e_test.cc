@@ -59,7 +59,7 @@ TEST_F(AgentEndToEnd, FromGitToClusterAndBrokerThenDriftAndANewCommit) {
   EXPECT_EQ(code, 0);
   EXPECT_LT(seconds, 10);
   std::string log = agent->Log();
-  for (const std::string& secret : {kPassword, std::string(kSecretValue), Read(dir_ + "/srv/password")})
+  for (const std::string& secret : {kPassword, std::string(kSecretValue), Read(Srv() + "/password")})
     EXPECT_EQ(log.find(secret), std::string::npos) << "leaked: " << secret;
   (void)Admin().Delete("/api/users/" + kUser);
 }
@@ -158,7 +158,7 @@ TEST_F(AgentEndToEnd, OneShotSyncReportsStatusesToGiteaAndGitLab) {
   std::ofstream(dir_ + "/wrong-token") << "not-the-token\n";
   std::string sha = Read(Work() + "/.git/refs/heads/main");
   std::string common = "sync --repo https://127.0.0.1:" + https_port_ + "/git/app.git --auth-file " + dir_ + "/git-auth --ca-file " +
-                       dir_ + "/srv/ca.crt --path deploy --cache-dir " + dir_ + "/cache -n dev --timeout 60 --force-conflicts --rabbitmq-url " +
+                       Srv() + "/ca.crt --path deploy --cache-dir " + dir_ + "/cache -n dev --timeout 60 --force-conflicts --rabbitmq-url " +
                        ClusterUrls() + " --rabbitmq-credentials-file " + dir_ + "/rabbitmq-credentials --report-status ";
   RunResult gitea = emu_->Warren(common + "--status-provider gitea --status-api-url " + forge.url("gitea") + " --status-repo org/app --status-token-file " + dir_ + "/forge-token");
   EXPECT_EQ(gitea.exit_code, 0) << gitea.out;

@@ -22,7 +22,7 @@ class Agent : public ::testing::Test {
  protected:
   void SetUp() override { Start({}); }
   void Start(std::vector<std::string> extra) {
-    emu_ = std::make_unique<EmulatorProcess>("agent", extra);
+    emu_ = &EmulatorProcess::Shared("agent", extra);
     ASSERT_TRUE(emu_->ok());
     dir_ = emu_->dir() + "/desired";
     fs::create_directories(dir_);
@@ -63,7 +63,7 @@ class Agent : public ::testing::Test {
     return n;
   }
 
-  std::unique_ptr<EmulatorProcess> emu_;
+  EmulatorProcess* emu_ = nullptr;  // shared by the program's tests, reset for each
   std::string dir_;
 };
 

@@ -26,7 +26,7 @@ using Keys = std::set<std::string>;  // "Kind/name" in namespace dev
 class CrashConsistency : public ::testing::Test {
  protected:
   void SetUp() override {
-    emu_ = std::make_unique<EmulatorProcess>("crash");
+    emu_ = &EmulatorProcess::Shared("crash");
     ASSERT_TRUE(emu_->ok());
     for (const char* state : {"a", "b"}) {
       std::string dir = emu_->dir() + "/desired-" + state;
@@ -40,7 +40,6 @@ class CrashConsistency : public ::testing::Test {
     ASSERT_TRUE(ReplaceInFile(b + "/statefulset.yaml", "podManagementPolicy: Parallel", "podManagementPolicy: OrderedReady"));
     ASSERT_TRUE(ReplaceInFile(b + "/configmap.yaml", "data:\n", "data:\n  marker: b\n"));
   }
-  void TearDown() override { emu_.reset(); }
 
   std::string Dir(char state) const { return emu_->dir() + "/desired-" + state; }
   std::string SyncArgs(char state) const { return "sync " + Dir(state) + " -n dev --prune --timeout 60s"; }
@@ -95,7 +94,7 @@ class CrashConsistency : public ::testing::Test {
     return pid;
   }
 
-  std::unique_ptr<EmulatorProcess> emu_;
+  EmulatorProcess* emu_ = nullptr;  // shared by the program's tests, reset for each
 };
 
 TEST_F(CrashConsistency, KilledAnywhereThenAPlainRerunConvergesAndNothingIsForgotten) {

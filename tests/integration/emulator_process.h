@@ -1,6 +1,9 @@
-// Runs the warren-emulator binary for a test suite: a fresh state directory, a port chosen by the
+// Runs the warren-emulator binary for a test program: a fresh state directory, a port chosen by the
 // kernel, an RBAC-limited token for the service account dev/warren, stopped with SIGTERM. Gives
 // kubectl (with its own discovery cache) and the admin endpoints to the tests.
+//
+// Shared() starts one emulator per test program (and set of flags) and resets it for each test:
+// ctest runs a test program as one process, so the process starts once, not once per TEST.
 #pragma once
 
 #include <signal.h>
@@ -11,6 +14,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -31,7 +37,7 @@ inline const char* kLimitedToken = "limited-token-for-dev-warren";
 class EmulatorProcess {
  public:
   explicit EmulatorProcess(const std::string& name, std::vector<std::string> extra = {}) {
-    // One directory per process: ctest runs each test case as its own process, two at a time.
+    // One directory per emulator: ctest runs test programs two at a time.
     static int instances = 0;
     dir_ = (std::filesystem::temp_directory_path() /
             ("warren-emulator-" + name + "-" + std::to_string(getpid()) + "-" + std::to_string(++instances))).string();
@@ -60,6 +66,25 @@ class EmulatorProcess {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
+  // The emulator for this test program with these flags, reset to its freshly started state:
+  // no objects but the built-in Namespaces, no faults, an empty request log, and nothing in
+  // dir() but the emulator's own files. Lives until the program exits.
+  static EmulatorProcess& Shared(const std::string& name, const std::vector<std::string>& extra = {}) {
+    static std::map<std::vector<std::string>, std::unique_ptr<EmulatorProcess>> running;
+    auto& e = running[extra];
+    if (!e || !e->ok()) e = std::make_unique<EmulatorProcess>(name, extra);
+    e->Reset();
+    return *e;
+  }
+  void Reset() const {
+    if (!ok()) return;
+    Admin("POST", "/emulator/reset");
+    static const std::set<std::string> kOwn = {"ca.crt", "kubeconfig", "admin.crt", "admin.key", "port", "kubectl-cache"};
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_, ec))
+      if (!kOwn.count(entry.path().filename().string())) std::filesystem::remove_all(entry.path(), ec);
+  }
+
   bool ok() const { return pid_ > 0 && port_ > 0; }
   const std::string& dir() const { return dir_; }
   std::string kubeconfig() const { return dir_ + "/kubeconfig"; }
@@ -68,7 +93,7 @@ class EmulatorProcess {
 
   // kubectl against this emulator; stdout and stderr together.
   RunResult Kubectl(const std::string& args) const {
-    return Shell("kubectl --kubeconfig " + kubeconfig() + " --cache-dir " + dir_ + "/cache " + args);
+    return Shell("kubectl --kubeconfig " + kubeconfig() + " --cache-dir " + dir_ + "/kubectl-cache " + args);
   }
   // warren with KUBECONFIG pointing here.
   RunResult Warren(const std::string& args) const {

@@ -15,14 +15,13 @@ namespace fs = std::filesystem;
 class KubeSync : public ::testing::Test {
  protected:
   void SetUp() override {
-    emu_ = std::make_unique<EmulatorProcess>("sync");
+    emu_ = &EmulatorProcess::Shared("sync");
     ASSERT_TRUE(emu_->ok());
     dir_ = emu_->dir() + "/desired";
     fs::create_directories(dir_);
     fs::copy(std::string(WARREN_SOURCE_DIR) + "/manifests/kubernetes", dir_, fs::copy_options::recursive);
     Write("namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n");
   }
-  void TearDown() override { emu_.reset(); }
   void Write(const std::string& file, const std::string& text) { std::ofstream(dir_ + "/" + file) << text; }
   void Edit(const std::string& file, const std::string& from, const std::string& to) {
     ASSERT_TRUE(ReplaceInFile(dir_ + "/" + file, from, to)) << file << " holds no " << from;
@@ -44,7 +43,7 @@ class KubeSync : public ::testing::Test {
     return out;
   }
 
-  std::unique_ptr<EmulatorProcess> emu_;
+  EmulatorProcess* emu_ = nullptr;  // shared by the program's tests, reset for each
   std::string dir_;
 };
 

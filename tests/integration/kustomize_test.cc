@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 class Kustomize : public ::testing::Test {
  protected:
   void SetUp() override {
-    emu_ = std::make_unique<EmulatorProcess>("kustomize");
+    emu_ = &EmulatorProcess::Shared("kustomize");
     ASSERT_TRUE(emu_->ok());
     repo_ = emu_->dir() + "/repo";
     fs::copy(std::string(WARREN_SOURCE_DIR) + "/tests/fixtures/kustomize", repo_, fs::copy_options::recursive);
@@ -42,7 +42,7 @@ class Kustomize : public ::testing::Test {
   }
   bool TmpIsEmpty() { return fs::is_empty(tmp_); }
 
-  std::unique_ptr<EmulatorProcess> emu_;
+  EmulatorProcess* emu_ = nullptr;  // shared by the program's tests, reset for each
   std::string repo_, tmp_;
 };
 

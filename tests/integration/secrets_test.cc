@@ -41,7 +41,7 @@ class Secrets : public AgentEndToEnd {
 };
 
 TEST_F(Secrets, NoValueInAnyOutputInAnyEncoding) {
-  std::string git_password = Read(dir_ + "/srv/password");
+  std::string git_password = Read(Srv() + "/password");
   std::string kube_token;
   for (std::stringstream kc(Read(emu_->kubeconfig())); !kc.eof();) {
     std::string line;
@@ -58,7 +58,7 @@ TEST_F(Secrets, NoValueInAnyOutputInAnyEncoding) {
                                              << "data: {key: " << Base64Encode(kDataValue) << "}\n";
   Commit("a Secret with data");
   std::string repo = "https://127.0.0.1:" + https_port_ + "/git/app.git";
-  std::string from_git = "--repo " + repo + " --auth-file " + dir_ + "/git-auth --ca-file " + dir_ + "/srv/ca.crt --path deploy --cache-dir " +
+  std::string from_git = "--repo " + repo + " --auth-file " + dir_ + "/git-auth --ca-file " + Srv() + "/ca.crt --path deploy --cache-dir " +
                          dir_ + "/cache";
   std::string rabbit = "--rabbitmq-url " + ClusterUrls() + " --rabbitmq-credentials-file " + dir_ + "/rabbitmq-credentials";
   std::string status = " --report-status --status-provider github --status-api-url " + forge.url("github") +
@@ -86,8 +86,8 @@ TEST_F(Secrets, NoValueInAnyOutputInAnyEncoding) {
                                         dir_ + "/wrong-rabbitmq");
   EXPECT_EQ(wrong_rabbit.exit_code, 2) << wrong_rabbit.out;
   Collect("diff with a wrong RabbitMQ password", wrong_rabbit);
-  RunResult wrong_git = emu_->Warren("diff --repo " + repo + " --auth-file " + dir_ + "/wrong-git --ca-file " + dir_ +
-                                     "/srv/ca.crt --path deploy --cache-dir " + dir_ + "/cache-wrong -n dev");
+  RunResult wrong_git = emu_->Warren("diff --repo " + repo + " --auth-file " + dir_ + "/wrong-git --ca-file " + Srv() +
+                                     "/ca.crt --path deploy --cache-dir " + dir_ + "/cache-wrong -n dev");
   EXPECT_EQ(wrong_git.exit_code, 2) << wrong_git.out;
   Collect("diff with a wrong git password", wrong_git);
   emu_->Admin("POST", "/emulator/faults", R"({"method":"PATCH","pathPrefix":"/api/v1/namespaces/dev/secrets","status":500,"times":-1})");

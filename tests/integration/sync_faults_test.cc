@@ -76,14 +76,13 @@ const FaultCase kCases[] = {
 class SyncFaults : public ::testing::TestWithParam<FaultCase> {
  protected:
   void SetUp() override {
-    emu_ = std::make_unique<EmulatorProcess>("faults");
+    emu_ = &EmulatorProcess::Shared("faults");
     ASSERT_TRUE(emu_->ok());
     dir_ = emu_->dir() + "/desired";
     fs::create_directories(dir_);
     fs::copy(std::string(WARREN_SOURCE_DIR) + "/manifests/kubernetes", dir_, fs::copy_options::recursive);
     std::ofstream(dir_ + "/namespace.yaml") << "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n";
   }
-  void TearDown() override { emu_.reset(); }
 
   // --request-timeout 1s: the slow answers (1.5 s, 2.5 s) are past it; retries stay quick.
   RunResult Sync(const std::string& flags = "") {
@@ -103,7 +102,7 @@ class SyncFaults : public ::testing::TestWithParam<FaultCase> {
   }
   std::string Inventory() { return emu_->Kubectl("get configmap warren-inventory -n dev -o jsonpath={.data.objects}").out; }
 
-  std::unique_ptr<EmulatorProcess> emu_;
+  EmulatorProcess* emu_ = nullptr;  // shared by the program's tests, reset for each
   std::string dir_;
 };
 

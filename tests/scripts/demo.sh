@@ -6,7 +6,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 tests/scripts/install-deps.sh || exit 2
-tests/scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo || exit 2
+# Only what the demo runs: warren, the emulator and the forge stand-in (not the test programs).
+tests/scripts/build.sh build -DCMAKE_BUILD_TYPE=Release --target warren warren-emulator warren-forge-stub || exit 2
 warren=build/agent/warren
 
 step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; "${@:2}"; echo "(exit $?)"; }

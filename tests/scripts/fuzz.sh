@@ -4,14 +4,21 @@
 # fixed seed (WARREN_FUZZ_SEED, default 1), so a run is repeatable; WARREN_FUZZ_SECONDS (default
 # 120) caps each. A crash, a sanitizer report or a failed property stops the run; the input is
 # left in build-fuzz/findings/ to become a regression input (tests/fuzz/regressions/<target>/).
+#
+#   fuzz.sh [build|run]   # only build the fuzzers, or only run them; both when not said
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+what=${1:-all}
 runs=${WARREN_FUZZ_RUNS:-20000}
 seed=${WARREN_FUZZ_SEED:-1}
 seconds=${WARREN_FUZZ_SECONDS:-120}
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWARREN_FUZZ=ON \
-  -DWARREN_BUILD_TESTS=OFF > /dev/null
-cmake --build build-fuzz -j2 --target fuzzers
+if [ "$what" != run ]; then
+  # -O1 (WARREN_FUZZ) with line tables: exact reports, and the build is the shortest that runs fast.
+  CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 \
+    -DWARREN_FUZZ=ON -DWARREN_BUILD_TESTS=OFF > /dev/null
+  cmake --build build-fuzz -j2 --target fuzzers
+fi
+[ "$what" = build ] && exit 0
 mkdir -p build-fuzz/findings
 while read -r name inputs; do
   corpus=$(mktemp -d)

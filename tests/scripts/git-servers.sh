@@ -81,9 +81,17 @@ CONF
   printf 'HTTPS_PORT=%s\nSSH_PORT=%s\n' "$https_port" "$ssh_port" | tee "$dir/env"
 }
 
+# Stops both servers and waits (up to 5 s) until they are gone, so the ports and files are free.
 stop() {
-  for pid in "$dir/run/lighttpd.pid" "$dir/run/sshd.pid"; do
-    [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null || true
+  local pids=()
+  for f in "$dir/run/lighttpd.pid" "$dir/run/sshd.pid"; do
+    [ -f "$f" ] && pids+=("$(cat "$f")")
+  done
+  [ ${#pids[@]} -eq 0 ] && return 0
+  kill "${pids[@]}" 2>/dev/null || true
+  for _ in $(seq 50); do
+    kill -0 "${pids[@]}" 2>/dev/null || return 0
+    sleep 0.1
   done
 }
 

@@ -7,7 +7,6 @@
 
 #include <gtest/gtest.h>
 
-#include "agent/fs/disk_file_tree.h"
 #include "diff/engine/diff.h"
 #include "diff/engine/render.h"
 #include "diff/model/loader.h"

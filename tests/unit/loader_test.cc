@@ -8,7 +8,6 @@
 
 #include <gtest/gtest.h>
 
-#include "agent/fs/disk_file_tree.h"
 
 namespace warren {
 namespace {
@@ -68,26 +67,6 @@ TEST(Loader, DuplicateIdentityNamesBothPlaces) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message(),
             "b.yaml:2:1: StatefulSet default/rabbitmq is defined twice (first at a.yaml:1:1)");
-}
-
-TEST(Loader, MissingPathIsNotFound) {
-  DiskFileTree tree;
-  auto r = LoadManifests(tree, {"/nonexistent/warren"});
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
-}
-
-// A 1 GB file is refused by its size, before a byte is read (the file is sparse: no disk used).
-TEST(Loader, GigabyteFileIsRefusedQuickly) {
-  std::string path = std::filesystem::temp_directory_path() / ("warren-huge-" + std::to_string(getpid()) + ".yaml");
-  { std::ofstream f(path); }
-  std::filesystem::resize_file(path, 1ull << 30);
-  DiskFileTree tree;
-  auto r = LoadManifests(tree, {path});
-  std::remove(path.c_str());
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kLimitExceeded);
-  EXPECT_NE(r.status().message().find("1073741824 bytes is more than the limit"), std::string::npos);
 }
 
 TEST(Loader, LocationOfFallsBackToNearestAncestor) {
