@@ -6,15 +6,13 @@
 namespace warren::cli {
 
 Result<std::unique_ptr<kube::KubeClient>> ConnectKube(const KubeArgs& args, const std::string& namespace_override) {
-  Result<kube::ClusterConfig> config =
-      args.in_cluster ? kube::LoadInCluster() : kube::LoadKubeconfig({args.kubeconfig, args.context, namespace_override});
-  if (!config.ok()) return config.status();
-  if (config.value().insecure_skip_verify)
-    std::cerr << "warning: insecure-skip-tls-verify is set for " << config.value().server
+  WARREN_ASSIGN_OR_RETURN(kube::ClusterConfig config, args.in_cluster ? kube::LoadInCluster() : kube::LoadKubeconfig({args.kubeconfig, args.context, namespace_override}));
+  if (config.insecure_skip_verify)
+    std::cerr << "warning: insecure-skip-tls-verify is set for " << config.server
               << ": the server's certificate is not checked\n";
   kube::ClientOptions options;
   options.timeout_ms = args.timeout_ms;
-  return kube::KubeClient::Create(std::move(config).value(), options);
+  return kube::KubeClient::Create(std::move(config), options);
 }
 
 bool ClusterNamed(const KubeArgs& args) {

@@ -75,9 +75,8 @@ Result<run::AgentOptions> ToOptions(const RunArgs& a, bool kube, const std::stri
     std::stringstream text;
     text << in.rdbuf();
     if (a.source.enabled() || !a.source.cache_dir.empty()) defaults.desired.git = ToDesiredSource({}, a.source, defaults.ns).git;
-    auto sources = run::ParseConfig(text.str(), a.config, defaults);
-    if (!sources.ok()) return sources.status();
-    o.sources = std::move(sources).value();
+    WARREN_ASSIGN_OR_RETURN(auto sources, run::ParseConfig(text.str(), a.config, defaults));
+    o.sources = std::move(sources);
   } else {
     if (a.paths.empty() && !a.source.enabled()) return Status::Invalid("give PATHs, --repo or --config");
     defaults.desired = ToDesiredSource(a.paths, a.source, defaults.ns);

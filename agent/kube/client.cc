@@ -122,14 +122,13 @@ Result<net::HttpResponse> KubeClient::Call(const std::string& method, const std:
   Status last;
   for (int attempt = 0; attempt <= options_.retries; ++attempt) {
     if (options_.stop.stop_requested()) return Status::Cancelled(method + " " + path + ": stopped");
-    auto cred = shared_->credentials.Get();
-    if (!cred.ok()) return cred.status();
-    net::HttpRequest req = Request(method, path, body, cred.value());
+    WARREN_ASSIGN_OR_RETURN(auto cred, shared_->credentials.Get());
+    net::HttpRequest req = Request(method, path, body, cred);
     if (!content_type.empty()) req.headers["Content-Type"] = content_type;
     ++shared_->requests;
-    auto http = shared_->Acquire(cred.value(), options_.timeout_ms);
+    auto http = shared_->Acquire(cred, options_.timeout_ms);
     auto reply = http->Send(req);
-    shared_->Release(std::move(http), cred.value());
+    shared_->Release(std::move(http), cred);
     long wait_ms = options_.backoff_ms << attempt;
     wait_ms += std::uniform_int_distribution<long>(0, wait_ms / 2)(rng);
     if (!reply.ok() && reply.status().code() == StatusCode::kCancelled) {
@@ -231,11 +230,10 @@ std::string KubeClient::Path(const ResourceInfo& r, const std::string& ns, const
 }
 
 Result<std::optional<Json>> KubeClient::Get(const ResourceInfo& r, const std::string& ns, const std::string& name) {
-  auto reply = Call("GET", Path(r, ns, name));
-  if (!reply.ok()) return reply.status();
-  if (reply.value().status == 404) return std::optional<Json>();
-  if (reply.value().status != 200) return ErrorFromResponse(reply.value().status, reply.value().body);
-  Json obj = Json::parse(reply.value().body, nullptr, false);
+  WARREN_ASSIGN_OR_RETURN(auto reply, Call("GET", Path(r, ns, name)));
+  if (reply.status == 404) return std::optional<Json>();
+  if (reply.status != 200) return ErrorFromResponse(reply.status, reply.body);
+  Json obj = Json::parse(reply.body, nullptr, false);
   if (!obj.is_object()) return Status::Invalid("GET " + Path(r, ns, name) + ": the answer is not a JSON object");
   return std::optional<Json>(std::move(obj));
 }
@@ -252,15 +250,14 @@ Result<std::vector<Json>> KubeClient::ListAt(const ResourceInfo& r, const std::s
     std::string q = "?limit=500";
     if (!label_selector.empty()) q += "&labelSelector=" + Segment(label_selector);
     if (!cont.empty()) q += "&continue=" + Segment(cont);
-    auto reply = Call("GET", Path(r, ns) + q);
-    if (!reply.ok()) return reply.status();
-    if (reply.value().status == 410) {  // the continue token expired: start over
+    WARREN_ASSIGN_OR_RETURN(auto reply, Call("GET", Path(r, ns) + q));
+    if (reply.status == 410) {  // the continue token expired: start over
       out.clear();
       cont.clear();
       continue;
     }
-    if (reply.value().status != 200) return ErrorFromResponse(reply.value().status, reply.value().body);
-    Json list = Json::parse(reply.value().body, nullptr, false);
+    if (reply.status != 200) return ErrorFromResponse(reply.status, reply.body);
+    Json list = Json::parse(reply.body, nullptr, false);
     if (!list.is_object()) return Status::Invalid("LIST " + Path(r, ns) + ": the answer is not a JSON object");
     if (resource_version && cont.empty()) *resource_version = StringField(Field(list, "metadata"), "resourceVersion");
     if (!Field(list, "items").is_array()) return Status::Invalid("LIST " + Path(r, ns) + ": the answer has no items list");
@@ -277,27 +274,24 @@ Result<std::vector<Json>> KubeClient::ListAt(const ResourceInfo& r, const std::s
 
 Result<Json> KubeClient::Apply(const Json& obj, const ApplyOptions& options) {
   std::string api_version = StringField(obj, "apiVersion"), kind = StringField(obj, "kind");
-  auto r = Resolve(api_version, kind);
-  if (!r.ok()) return r.status();
+  WARREN_ASSIGN_OR_RETURN(auto r, Resolve(api_version, kind));
   const Json& meta = Field(obj, "metadata");
-  std::string path = Path(r.value(), StringField(meta, "namespace"), StringField(meta, "name")) +
+  std::string path = Path(r, StringField(meta, "namespace"), StringField(meta, "name")) +
                      "?fieldManager=" + Segment(options_.field_manager) + (options.force ? "&force=true" : "&force=false") +
                      (options.dry_run ? "&dryRun=All" : "");
-  auto reply = Call("PATCH", path, obj.dump(), "application/apply-patch+yaml");
-  if (!reply.ok()) return reply.status();
-  if (reply.value().status != 200 && reply.value().status != 201)
-    return ErrorFromResponse(reply.value().status, reply.value().body);
-  Json out = Json::parse(reply.value().body, nullptr, false);
+  WARREN_ASSIGN_OR_RETURN(auto reply, Call("PATCH", path, obj.dump(), "application/apply-patch+yaml"));
+  if (reply.status != 200 && reply.status != 201)
+    return ErrorFromResponse(reply.status, reply.body);
+  Json out = Json::parse(reply.body, nullptr, false);
   if (!out.is_object()) return Status::Invalid("PATCH " + path + ": the answer is not a JSON object");
   return out;
 }
 
 Result<Json> KubeClient::Write(const std::string& method, const std::string& path, const Json& obj) {
-  auto reply = Call(method, path, obj.dump(), "application/json");
-  if (!reply.ok()) return reply.status();
-  if (reply.value().status != 200 && reply.value().status != 201)
-    return ErrorFromResponse(reply.value().status, reply.value().body);
-  Json out = Json::parse(reply.value().body, nullptr, false);
+  WARREN_ASSIGN_OR_RETURN(auto reply, Call(method, path, obj.dump(), "application/json"));
+  if (reply.status != 200 && reply.status != 201)
+    return ErrorFromResponse(reply.status, reply.body);
+  Json out = Json::parse(reply.body, nullptr, false);
   if (!out.is_object()) return Status::Invalid(method + " " + path + ": the answer is not a JSON object");
   return out;
 }
@@ -313,10 +307,9 @@ Result<Json> KubeClient::Update(const ResourceInfo& r, const std::string& ns, co
 Result<Json> KubeClient::JsonPatch(const ResourceInfo& r, const std::string& ns, const std::string& name, const Json& ops,
                                   bool dry_run) {
   std::string path = Path(r, ns, name) + "?fieldManager=" + Segment(options_.field_manager) + (dry_run ? "&dryRun=All" : "");
-  auto reply = Call("PATCH", path, ops.dump(), "application/json-patch+json");
-  if (!reply.ok()) return reply.status();
-  if (reply.value().status != 200) return ErrorFromResponse(reply.value().status, reply.value().body);
-  Json out = Json::parse(reply.value().body, nullptr, false);
+  WARREN_ASSIGN_OR_RETURN(auto reply, Call("PATCH", path, ops.dump(), "application/json-patch+json"));
+  if (reply.status != 200) return ErrorFromResponse(reply.status, reply.body);
+  Json out = Json::parse(reply.body, nullptr, false);
   if (!out.is_object()) return Status::Invalid("PATCH " + path + ": the answer is not a JSON object");
   return out;
 }
@@ -325,9 +318,8 @@ Status KubeClient::Delete(const ResourceInfo& r, const std::string& ns, const st
                           const std::string& uid_precondition) {
   Json options = {{"kind", "DeleteOptions"}, {"apiVersion", "v1"}, {"propagationPolicy", propagation}};
   if (!uid_precondition.empty()) options["preconditions"] = {{"uid", uid_precondition}};
-  auto reply = Call("DELETE", Path(r, ns, name), options.dump(), "application/json");
-  if (!reply.ok()) return reply.status();
-  if (reply.value().status / 100 != 2) return ErrorFromResponse(reply.value().status, reply.value().body);
+  WARREN_ASSIGN_OR_RETURN(auto reply, Call("DELETE", Path(r, ns, name), options.dump(), "application/json"));
+  if (reply.status / 100 != 2) return ErrorFromResponse(reply.status, reply.body);
   return Status::Ok();
 }
 
@@ -338,10 +330,9 @@ Result<bool> KubeClient::CanI(const std::string& verb, const std::string& group,
   if (!name.empty()) attrs["name"] = name;
   Json review = {{"apiVersion", "authorization.k8s.io/v1"}, {"kind", "SelfSubjectAccessReview"},
                  {"spec", {{"resourceAttributes", attrs}}}};
-  auto reply = Call("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", review.dump(), "application/json");
-  if (!reply.ok()) return reply.status();
-  if (reply.value().status != 201 && reply.value().status != 200) return ErrorFromResponse(reply.value().status, reply.value().body);
-  Json out = Json::parse(reply.value().body, nullptr, false);
+  WARREN_ASSIGN_OR_RETURN(auto reply, Call("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", review.dump(), "application/json"));
+  if (reply.status != 201 && reply.status != 200) return ErrorFromResponse(reply.status, reply.body);
+  Json out = Json::parse(reply.body, nullptr, false);
   return BoolField(Field(out, "status"), "allowed", false);
 }
 
@@ -363,10 +354,9 @@ Status KubeClient::Watch(const ResourceInfo& r, WatchRequest& w,
     if (options_.stop.stop_requested()) return Status::Cancelled("watch " + r.Qualified() + ": stopped");
     if (resource_version.empty()) {  // (re)list: the current state as ADDED events
       // Watched from the list's own resourceVersion, so nothing between the two is missed.
-      auto list = ListAt(r, w.ns, w.label_selector, &resource_version);
-      if (!list.ok()) return list.status();
+      WARREN_ASSIGN_OR_RETURN(auto list, ListAt(r, w.ns, w.label_selector, &resource_version));
       if (w.on_relist) w.on_relist();
-      for (const Json& o : list.value())
+      for (const Json& o : list)
         if (!on_event("ADDED", o)) return Status::Ok();
       if (w.on_synced) w.on_synced();
     }
@@ -374,14 +364,13 @@ Status KubeClient::Watch(const ResourceInfo& r, WatchRequest& w,
     std::string path = Path(r, w.ns) + "?watch=true&allowWatchBookmarks=true&resourceVersion=" + Segment(resource_version) +
                        "&timeoutSeconds=" + std::to_string(std::max(1L, left));
     if (!w.label_selector.empty()) path += "&labelSelector=" + Segment(w.label_selector);
-    auto cred = shared_->credentials.Get();
-    if (!cred.ok()) return cred.status();
-    net::HttpRequest req = Request("GET", path, "", cred.value());
+    WARREN_ASSIGN_OR_RETURN(auto cred, shared_->credentials.Get());
+    net::HttpRequest req = Request("GET", path, "", cred);
     std::string buffer;
     bool expired = false;
     ++shared_->requests;
     // A watch holds its connection for minutes: its own, not one from the pool.
-    auto http = shared_->Acquire(cred.value(), options_.timeout_ms);
+    auto http = shared_->Acquire(cred, options_.timeout_ms);
     auto reply = http->Stream(req, [&](std::string_view chunk) {
       buffer.append(chunk);
       for (size_t nl; (nl = buffer.find('\n')) != std::string::npos;) {
@@ -403,7 +392,7 @@ Status KubeClient::Watch(const ResourceInfo& r, WatchRequest& w,
       }
       return true;
     });
-    if (reply.ok()) shared_->Release(std::move(http), cred.value());
+    if (reply.ok()) shared_->Release(std::move(http), cred);
     if (!reply.ok()) return reply.status();
     if (reply.value().status == 410 || expired) {
       resource_version.clear();  // too old: relist

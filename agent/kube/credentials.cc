@@ -47,9 +47,8 @@ Result<Credential> CredentialSource::Get() {
     while (!c.token.empty() && isspace(static_cast<unsigned char>(c.token.back()))) c.token.pop_back();
     expires_ = Clock::now() + std::chrono::minutes(1);  // client-go re-reads every minute
   } else if (config_.exec) {
-    auto r = RunExec();
-    if (!r.ok()) return r.status();
-    c = r.value();
+    WARREN_ASSIGN_OR_RETURN(auto r, RunExec());
+    c = r;
   } else {
     c.client_cert_pem = config_.client_cert_pem;
     c.client_key_pem = config_.client_key_pem;

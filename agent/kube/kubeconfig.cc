@@ -95,12 +95,10 @@ Result<ClusterConfig> LoadKubeconfig(const KubeconfigOptions& options) {
       if (!options.kubeconfig.empty()) return Status::NotFound("kubeconfig " + f + " does not exist");
       continue;  // KUBECONFIG entries that do not exist are skipped, as by kubectl
     }
-    auto text = ReadFile(f);
-    if (!text.ok()) return text.status();
-    auto docs = DecodeYaml(text.value(), f);
-    if (!docs.ok()) return docs.status();
-    if (docs.value().empty() || !docs.value()[0].value.is_object()) continue;
-    const Json& doc = docs.value()[0].value;
+    WARREN_ASSIGN_OR_RETURN(auto text, ReadFile(f));
+    WARREN_ASSIGN_OR_RETURN(auto docs, DecodeYaml(text, f));
+    if (docs.empty() || !docs[0].value.is_object()) continue;
+    const Json& doc = docs[0].value;
     any = true;
     Collect(doc, "clusters", "cluster", f, &clusters);
     Collect(doc, "users", "user", f, &users);

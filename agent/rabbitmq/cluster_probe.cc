@@ -39,9 +39,8 @@ Result<rabbit::HealthInputs> ProbeCluster(ManagementClient& client, int expected
   in.nodes = std::move(nodes).value();
   auto queues = client.GetText("/api/queues?disable_stats=true&enable_queue_totals=true");
   if (!queues.ok()) return queues.status().WithContext("read RabbitMQ queues");
-  auto samples = rabbit::ParseQueueListing(queues.value());
-  if (!samples.ok()) return samples.status();
-  in.queues = std::move(samples).value();
+  WARREN_ASSIGN_OR_RETURN(auto samples, rabbit::ParseQueueListing(queues.value()));
+  in.queues = std::move(samples);
   auto policies = client.Get("/api/policies");
   if (!policies.ok()) return policies.status().WithContext("read RabbitMQ policies");
   in.policies = std::move(policies).value();

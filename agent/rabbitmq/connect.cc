@@ -3,8 +3,7 @@
 namespace warren::rabbitmq {
 
 Result<std::unique_ptr<ManagementClient>> Connect(const ConnectOptions& options) {
-  auto credentials = LoadCredentials(options.credentials_file);
-  if (!credentials.ok()) return credentials.status();
+  WARREN_ASSIGN_OR_RETURN(auto credentials, LoadCredentials(options.credentials_file));
   ManagementConfig config;
   for (const std::string& u : options.urls) {
     size_t start = 0;
@@ -15,8 +14,8 @@ Result<std::unique_ptr<ManagementClient>> Connect(const ConnectOptions& options)
       start = end + 1;
     }
   }
-  config.username = credentials.value().username;
-  config.password = credentials.value().password;
+  config.username = credentials.username;
+  config.password = credentials.password;
   config.ca_file = options.ca_file;
   config.timeout_ms = options.timeout_ms;
   config.stop = options.stop;

@@ -24,18 +24,15 @@ Result<Credentials> LoadCredentials(const std::string& path) {
   if (!path.empty()) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) {
-      auto user = ReadFirstLine(std::filesystem::path(path) / "username");
-      if (!user.ok()) return user.status();
-      auto pass = ReadFirstLine(std::filesystem::path(path) / "password");
-      if (!pass.ok()) return pass.status();
-      c = {user.value(), pass.value()};
+      WARREN_ASSIGN_OR_RETURN(auto user, ReadFirstLine(std::filesystem::path(path) / "username"));
+      WARREN_ASSIGN_OR_RETURN(auto pass, ReadFirstLine(std::filesystem::path(path) / "password"));
+      c = {user, pass};
     } else {
-      auto line = ReadFirstLine(path);
-      if (!line.ok()) return line.status();
-      size_t colon = line.value().find(':');
+      WARREN_ASSIGN_OR_RETURN(auto line, ReadFirstLine(path));
+      size_t colon = line.find(':');
       if (colon == std::string::npos || colon == 0)
         return Status::Invalid("credentials file " + path + ": expected \"username:password\" on the first line");
-      c = {line.value().substr(0, colon), line.value().substr(colon + 1)};
+      c = {line.substr(0, colon), line.substr(colon + 1)};
     }
   } else {
     const char* user = std::getenv("RABBITMQ_USERNAME");

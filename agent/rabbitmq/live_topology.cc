@@ -8,8 +8,7 @@ namespace warren::rabbitmq {
 Result<LiveTopology> ReadLiveTopology(ManagementClient& client, const std::string& inventory_name) {
   auto defs = client.Get("/api/definitions");
   if (!defs.ok()) return defs.status().WithContext("read RabbitMQ definitions");
-  auto state = rabbit::StateFromDefinitions(defs.value(), "GET /api/definitions");
-  if (!state.ok()) return state.status();
+  WARREN_ASSIGN_OR_RETURN(auto state, rabbit::StateFromDefinitions(defs.value(), "GET /api/definitions"));
   auto vhosts = client.Get("/api/vhosts");
   if (!vhosts.ok()) return vhosts.status().WithContext("read RabbitMQ vhosts");
   // Neither operator policies nor vhost limits are in 3.10's definitions.
@@ -17,10 +16,9 @@ Result<LiveTopology> ReadLiveTopology(ManagementClient& client, const std::strin
   if (!operator_policies.ok()) return operator_policies.status().WithContext("read RabbitMQ operator policies");
   auto limits = client.Get("/api/vhost-limits");
   if (!limits.ok()) return limits.status().WithContext("read RabbitMQ vhost limits");
-  auto more = rabbit::StateFromDefinitions({{"operator_policies", operator_policies.value()}}, "GET /api/operator-policies");
-  if (!more.ok()) return more.status();
-  state.value().operator_policies = std::move(more).value().operator_policies;
-  LiveTopology live{std::move(state).value(), {}, inventory_name};
+  WARREN_ASSIGN_OR_RETURN(auto more, rabbit::StateFromDefinitions({{"operator_policies", operator_policies.value()}}, "GET /api/operator-policies"));
+  state.operator_policies = std::move(more).operator_policies;
+  LiveTopology live{std::move(state), {}, inventory_name};
   live.broker_version = StringField(defs.value(), "rabbitmq_version");
   if (live.broker_version.empty()) live.broker_version = StringField(defs.value(), "rabbit_version");
   WARREN_RETURN_IF_ERROR(rabbit::MergeVhostDetails(vhosts.value(), &live.state));
@@ -31,9 +29,8 @@ Result<LiveTopology> ReadLiveTopology(ManagementClient& client, const std::strin
   const Json& parameters = Field(defs.value(), "global_parameters");
   for (const Json& p : parameters.is_array() ? parameters : Json::array()) {
     if (StringField(p, "name") != inventory_name) continue;
-    auto inventory = rabbit::InventoryFromJson(Field(p, "value"));
-    if (!inventory.ok()) return inventory.status();
-    live.inventory = std::move(inventory).value();
+    WARREN_ASSIGN_OR_RETURN(auto inventory, rabbit::InventoryFromJson(Field(p, "value")));
+    live.inventory = std::move(inventory);
   }
   return live;
 }

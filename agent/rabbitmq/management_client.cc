@@ -141,24 +141,21 @@ Result<net::HttpResponse> ManagementClient::Send(const std::string& method, cons
 }
 
 Result<std::string> ManagementClient::GetText(const std::string& path) {
-  auto reply = Send("GET", path, "");
-  if (!reply.ok()) return reply.status();
-  if (reply.value().status / 100 != 2) return ErrorFromReply("GET", path, reply.value().status, reply.value().body);
-  return std::move(reply).value().body;
+  WARREN_ASSIGN_OR_RETURN(auto reply, Send("GET", path, ""));
+  if (reply.status / 100 != 2) return ErrorFromReply("GET", path, reply.status, reply.body);
+  return std::move(reply).body;
 }
 
 Result<Json> ManagementClient::Get(const std::string& path) {
-  auto text = GetText(path);
-  if (!text.ok()) return text.status();
-  Json j = Json::parse(text.value(), nullptr, false);
+  WARREN_ASSIGN_OR_RETURN(auto text, GetText(path));
+  Json j = Json::parse(text, nullptr, false);
   if (j.is_discarded()) return Status::Invalid("GET " + path + ": the answer is not JSON");
   return j;
 }
 
 Status ManagementClient::Write(const std::string& method, const std::string& path, const std::string& body) {
-  auto reply = Send(method, path, body);
-  if (!reply.ok()) return reply.status();
-  if (reply.value().status / 100 != 2) return ErrorFromReply(method, path, reply.value().status, reply.value().body);
+  WARREN_ASSIGN_OR_RETURN(auto reply, Send(method, path, body));
+  if (reply.status / 100 != 2) return ErrorFromReply(method, path, reply.status, reply.body);
   return Status::Ok();
 }
 

@@ -124,9 +124,8 @@ Status PostBinding(ManagementClient& c, const Binding& b) {
 
 // A binding is deleted by its properties_key, which only the server knows: look it up first.
 Status DeleteBinding(ManagementClient& c, const Binding& b) {
-  auto list = c.Get(BindingsPath(b));
-  if (!list.ok()) return list.status();
-  for (const Json& item : list.value()) {
+  WARREN_ASSIGN_OR_RETURN(auto list, c.Get(BindingsPath(b)));
+  for (const Json& item : list) {
     if (StringField(item, "routing_key") != b.routing_key) continue;
     Json args = Field(item, "arguments").is_object() ? Field(item, "arguments") : Json::object();
     if (args != b.arguments) continue;

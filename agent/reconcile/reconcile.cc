@@ -134,12 +134,11 @@ Result<std::string> RandomPassword() {
 Result<std::vector<Object>> WithClusterSecrets(const std::vector<Object>& objects, kube::KubeClient* kube, bool write) {
   std::vector<ResourceKey> missing = rabbit::SecretsNotInSet(objects);
   if (!kube || missing.empty()) return objects;
-  auto secrets = kube->Resolve("v1", "Secret");
-  if (!secrets.ok()) return secrets.status();
+  WARREN_ASSIGN_OR_RETURN(auto secrets, kube->Resolve("v1", "Secret"));
   std::vector<Object> out = objects;
   std::vector<rabbit::GeneratedCredentials> to_generate = rabbit::CredentialsToGenerate(objects);
   for (const ResourceKey& k : missing) {
-    auto got = kube->Get(secrets.value(), k.ns, k.name);
+    auto got = kube->Get(secrets, k.ns, k.name);
     if (!got.ok()) return got.status().WithContext("read the credentials of " + k.ToString());
     if (got.value()) {
       out.emplace_back(*got.value(), SourceLocation{"(cluster)"});
@@ -149,12 +148,11 @@ Result<std::vector<Object>> WithClusterSecrets(const std::vector<Object>& object
     if (gen == to_generate.end()) continue;  // absent: the core names it
     // As the operator does: a password made once and kept in a Secret beside the User. A plan
     // holds it in memory only (sync would make another).
-    auto password = RandomPassword();
-    if (!password.ok()) return password.status();
+    WARREN_ASSIGN_OR_RETURN(auto password, RandomPassword());
     Json secret = {{"apiVersion", "v1"}, {"kind", "Secret"},
                    {"metadata", {{"name", k.name}, {"namespace", k.ns}, {"labels", {{diff::kManagedByLabel, "warren"}}}}},
                    {"type", "Opaque"},
-                   {"stringData", {{"username", gen->username}, {"password", password.value()}}}};
+                   {"stringData", {{"username", gen->username}, {"password", password}}}};
     if (write) {
       auto applied = kube->Apply(secret, {/*force=*/false, false});
       if (!applied.ok()) return applied.status().WithContext("keep the generated credentials in " + k.ToString());

@@ -207,9 +207,8 @@ Status Agent::Run(const StopSource& stop) {
   if (options_.status) {
     forge::StatusOptions so = *options_.status;
     so.log = [this](const std::string& msg, const std::string& detail) { log_->Warn(msg, {{"detail", detail}}); };
-    auto reporter = forge::StatusReporter::Create(so);
-    if (!reporter.ok()) return reporter.status();
-    impl->statuses = std::move(reporter).value();
+    WARREN_ASSIGN_OR_RETURN(auto reporter, forge::StatusReporter::Create(so));
+    impl->statuses = std::move(reporter);
     ctx.statuses = impl->statuses.get();
   }
   {

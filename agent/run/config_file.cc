@@ -115,11 +115,10 @@ Result<SourceSpec> ParseSource(const Json& entry, const std::string& where, cons
 }  // namespace
 
 Result<std::vector<SourceSpec>> ParseConfig(const std::string& text, const std::string& file, const SourceSpec& defaults) {
-  auto docs = DecodeYaml(text, file);
-  if (!docs.ok()) return docs.status();
-  if (docs.value().size() != 1 || !docs.value()[0].value.is_object())
+  WARREN_ASSIGN_OR_RETURN(auto docs, DecodeYaml(text, file));
+  if (docs.size() != 1 || !docs[0].value.is_object())
     return Status::Invalid(file + ": expected one YAML mapping with a sources list");
-  const Json& root = docs.value()[0].value;
+  const Json& root = docs[0].value;
   Reader r(root, file);
   WARREN_RETURN_IF_ERROR(r.Unknown({"sources"}));
   if (!root.contains("sources") || !root["sources"].is_array() || root["sources"].empty())
@@ -127,11 +126,10 @@ Result<std::vector<SourceSpec>> ParseConfig(const std::string& text, const std::
   std::vector<SourceSpec> out;
   std::set<std::string> names;
   for (size_t i = 0; i < root["sources"].size(); ++i) {
-    auto s = ParseSource(root["sources"][i], file + ": sources[" + std::to_string(i) + "]", defaults);
-    if (!s.ok()) return s.status();
-    if (!names.insert(s.value().name).second)
-      return Status::Invalid(file + ": sources[" + std::to_string(i) + "].name: \"" + s.value().name + "\" is used twice");
-    out.push_back(std::move(s).value());
+    WARREN_ASSIGN_OR_RETURN(auto s, ParseSource(root["sources"][i], file + ": sources[" + std::to_string(i) + "]", defaults));
+    if (!names.insert(s.name).second)
+      return Status::Invalid(file + ": sources[" + std::to_string(i) + "].name: \"" + s.name + "\" is used twice");
+    out.push_back(std::move(s));
   }
   return out;
 }

@@ -6,8 +6,7 @@
 namespace warren::run {
 
 Status EventRecorder::Record(kube::KubeClient& client, const EventSpec& e) const {
-  auto r = client.Resolve("v1", "Event");
-  if (!r.ok()) return r.status();
+  WARREN_ASSIGN_OR_RETURN(auto r, client.Resolve("v1", "Event"));
   std::string ns = e.ns.empty() ? "default" : e.ns;  // Events about cluster-scoped objects live in default
   auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   char suffix[32];
@@ -24,7 +23,7 @@ Status EventRecorder::Record(kube::KubeClient& client, const EventSpec& e) const
                 {"eventTime", micro}, {"action", e.reason}, {"reportingComponent", component_},
                 {"reportingInstance", instance_}};
   if (!e.ns.empty()) event["involvedObject"]["namespace"] = e.ns;
-  auto created = client.Create(r.value(), ns, event);
+  auto created = client.Create(r, ns, event);
   return created.ok() ? Status::Ok() : created.status().WithContext("record Event " + e.reason + " on " + e.kind + " " + e.name);
 }
 

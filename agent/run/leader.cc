@@ -33,12 +33,10 @@ Json LeaderElector::Record(const Json* old, bool taking_over) const {
 }
 
 Result<bool> LeaderElector::TryAcquireOrRenew() {
-  auto r = client_.Resolve("coordination.k8s.io/v1", "Lease");
-  if (!r.ok()) return r.status();
-  auto got = client_.Get(r.value(), o_.ns, o_.name);
-  if (!got.ok()) return got.status();
-  if (!got.value()) {
-    auto created = client_.Create(r.value(), o_.ns, Record(nullptr, true));
+  WARREN_ASSIGN_OR_RETURN(auto r, client_.Resolve("coordination.k8s.io/v1", "Lease"));
+  WARREN_ASSIGN_OR_RETURN(auto got, client_.Get(r, o_.ns, o_.name));
+  if (!got) {
+    auto created = client_.Create(r, o_.ns, Record(nullptr, true));
     if (!created.ok()) return created.status().code() == StatusCode::kConflict ? Result<bool>(false) : created.status();
     observed_rv_ = StringField(Field(created.value(), "metadata"), "resourceVersion");
     observed_holder_ = o_.identity;
@@ -46,7 +44,7 @@ Result<bool> LeaderElector::TryAcquireOrRenew() {
     SeeLeaderUrl("");
     return true;
   }
-  const Json& lease = *got.value();
+  const Json& lease = *got;
   const Json& spec = Field(lease, "spec");
   std::string holder = StringField(spec, "holderIdentity");
   std::string renew = StringField(spec, "renewTime");
@@ -60,7 +58,7 @@ Result<bool> LeaderElector::TryAcquireOrRenew() {
   bool held_by_other = !holder.empty() && holder != o_.identity;
   SeeLeaderUrl(held_by_other ? StringField(Field(Field(lease, "metadata"), "annotations"), kLeaderUrlAnnotation) : "");
   if (held_by_other && clock_.Now() < observed_at_ + std::chrono::seconds(duration_s)) return false;
-  auto updated = client_.Update(r.value(), o_.ns, Record(&lease, holder != o_.identity));
+  auto updated = client_.Update(r, o_.ns, Record(&lease, holder != o_.identity));
   if (!updated.ok()) return updated.status().code() == StatusCode::kConflict ? Result<bool>(false) : updated.status();
   const Json& new_spec = Field(updated.value(), "spec");
   observed_holder_ = o_.identity;
@@ -114,19 +112,17 @@ void LeaderElector::Run(const StopToken& stop, const std::function<void(bool)>& 
 }
 
 Status LeaderElector::Release(kube::KubeClient& client) {
-  auto r = client.Resolve("coordination.k8s.io/v1", "Lease");
-  if (!r.ok()) return r.status();
+  WARREN_ASSIGN_OR_RETURN(auto r, client.Resolve("coordination.k8s.io/v1", "Lease"));
   for (int attempt = 0; attempt < 3; ++attempt) {
-    auto got = client.Get(r.value(), o_.ns, o_.name);
-    if (!got.ok()) return got.status();
-    if (!got.value() || StringField(Field(*got.value(), "spec"), "holderIdentity") != o_.identity) return Status::Ok();
-    Json lease = *got.value();
+    WARREN_ASSIGN_OR_RETURN(auto got, client.Get(r, o_.ns, o_.name));
+    if (!got || StringField(Field(*got, "spec"), "holderIdentity") != o_.identity) return Status::Ok();
+    Json lease = *got;
     std::string now = clock_.WallTimeMicros();
     lease["spec"]["holderIdentity"] = "";
     lease["spec"]["leaseDurationSeconds"] = 1;
     lease["spec"]["renewTime"] = now;
     lease["spec"]["acquireTime"] = now;
-    auto updated = client.Update(r.value(), o_.ns, lease);
+    auto updated = client.Update(r, o_.ns, lease);
     if (updated.ok()) return Status::Ok();
     if (updated.status().code() != StatusCode::kConflict) return updated.status();
   }

@@ -15,17 +15,15 @@ Result<Desired> LoadDesired(const DesiredSource& source) {
   if (!source.git) {
     if (source.paths.empty()) return Status::Invalid("no manifests: give paths or a git repository");
     DiskFileTree tree;
-    auto loaded = LoadRepository(tree, source.paths, options);
-    if (!loaded.ok()) return loaded.status();
-    out.manifests = std::move(loaded).value();
+    WARREN_ASSIGN_OR_RETURN(auto loaded, LoadRepository(tree, source.paths, options));
+    out.manifests = std::move(loaded);
     return out;
   }
-  auto checkout = git::SyncSource(*source.git);
-  if (!checkout.ok()) return checkout.status();
-  out.commit = checkout.value().commit;
-  out.signed_by = checkout.value().signed_by;
-  out.fetched = checkout.value().fetched;
-  auto loaded = LoadRepository(*checkout.value().tree, {checkout.value().root}, options);
+  WARREN_ASSIGN_OR_RETURN(auto checkout, git::SyncSource(*source.git));
+  out.commit = checkout.commit;
+  out.signed_by = checkout.signed_by;
+  out.fetched = checkout.fetched;
+  auto loaded = LoadRepository(*checkout.tree, {checkout.root}, options);
   if (!loaded.ok()) return loaded.status().WithContext("commit " + out.commit);
   out.manifests = std::move(loaded).value();
   return out;

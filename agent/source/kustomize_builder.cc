@@ -46,20 +46,17 @@ Status WriteFile(const fs::path& file, const std::string& text) {
 
 // Writes every file of `tree` below `root`, so kustomize can follow `../base` anywhere in it.
 Status WriteOut(const FileTree& tree, const fs::path& root, uint64_t max_bytes) {
-  auto files = tree.ListFiles(".");
-  if (!files.ok()) return files.status();
+  WARREN_ASSIGN_OR_RETURN(auto files, tree.ListFiles("."));
   uint64_t total = 0;
-  for (const std::string& file : files.value()) {
+  for (const std::string& file : files) {
     fs::path rel = fs::path(file).lexically_normal();
     if (rel.is_absolute() || rel.empty() || *rel.begin() == "..") continue;  // never outside root
-    auto size = tree.Size(file);
-    if (!size.ok()) return size.status();
-    total += size.value();
+    WARREN_ASSIGN_OR_RETURN(auto size, tree.Size(file));
+    total += size;
     if (total > max_bytes)
       return Status::Limit("the tree is larger than " + std::to_string(max_bytes) + " bytes; not written out for kustomize");
-    auto text = tree.Read(file);
-    if (!text.ok()) return text.status();
-    WARREN_RETURN_IF_ERROR(WriteFile(root / rel, text.value()));
+    WARREN_ASSIGN_OR_RETURN(auto text, tree.Read(file));
+    WARREN_RETURN_IF_ERROR(WriteFile(root / rel, text));
   }
   return Status::Ok();
 }
@@ -98,9 +95,8 @@ Result<std::vector<std::string>> KustomizeBuilder::Command() const {
 Result<KustomizeOutput> KustomizeBuilder::Build(const FileTree& tree, const std::string& dir) const {
   auto command = Command();
   if (!command.ok()) return command.status().WithContext(dir);
-  auto temp = TempDir::Make();
-  if (!temp.ok()) return temp.status();
-  const fs::path& scratch = temp.value().path();
+  WARREN_ASSIGN_OR_RETURN(auto temp, TempDir::Make());
+  const fs::path& scratch = temp.path();
 
   std::error_code ec;
   fs::path root;  // where the tree's relative paths start

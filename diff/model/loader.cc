@@ -179,12 +179,11 @@ Status AppendKustomization(const FileTree& tree, const std::string& dir, const L
                            std::vector<Object>* out) {
   if (!options.kustomizer)
     return Status::Invalid(dir + ": holds a kustomization, and no kustomize builder was given to read it");
-  auto built = options.kustomizer->Build(tree, dir);
-  if (!built.ok()) return built.status();
+  WARREN_ASSIGN_OR_RETURN(auto built, options.kustomizer->Build(tree, dir));
   std::string file = dir + "/kustomization.yaml";
-  auto objects = ObjectsFromText(built.value().yaml, file, options);
+  auto objects = ObjectsFromText(built.yaml, file, options);
   if (!objects.ok()) return objects.status().WithContext("the output of building " + dir);
-  OriginLocator locator(tree, built.value(), options);
+  OriginLocator locator(tree, built, options);
   for (Object& o : objects.value()) {
     locator.Locate(&o, SourceLocation{dir});
     out->push_back(std::move(o));
@@ -198,14 +197,12 @@ Result<std::vector<Object>> ObjectsFromText(const std::string& text, const std::
                                             const LoadOptions& options) {
   std::vector<Object> out;
   if (LooksLikeJson(file, text)) {
-    auto doc = DecodeJson(text, file, options.decode);
-    if (!doc.ok()) return doc.status();
-    WARREN_RETURN_IF_ERROR(AppendDocument(std::move(doc).value(), options, &out));
+    WARREN_ASSIGN_OR_RETURN(auto doc, DecodeJson(text, file, options.decode));
+    WARREN_RETURN_IF_ERROR(AppendDocument(std::move(doc), options, &out));
     return out;
   }
-  auto docs = DecodeYaml(text, file, options.decode);
-  if (!docs.ok()) return docs.status();
-  for (Document& d : docs.value()) WARREN_RETURN_IF_ERROR(AppendDocument(std::move(d), options, &out));
+  WARREN_ASSIGN_OR_RETURN(auto docs, DecodeYaml(text, file, options.decode));
+  for (Document& d : docs) WARREN_RETURN_IF_ERROR(AppendDocument(std::move(d), options, &out));
   return out;
 }
 
@@ -219,9 +216,8 @@ bool IsRabbitDefinitions(const Json& doc) {
 
 Result<std::vector<Object>> LoadManifests(const FileTree& tree, const std::vector<std::string>& paths,
                                           const LoadOptions& options) {
-  auto loaded = LoadRepository(tree, paths, options);
-  if (!loaded.ok()) return loaded.status();
-  return std::move(loaded.value().objects);
+  WARREN_ASSIGN_OR_RETURN(auto loaded, LoadRepository(tree, paths, options));
+  return std::move(loaded.objects);
 }
 
 Result<LoadedManifests> LoadRepository(const FileTree& tree, const std::vector<std::string>& paths,
@@ -229,10 +225,9 @@ Result<LoadedManifests> LoadRepository(const FileTree& tree, const std::vector<s
   LoadedManifests out;
   std::vector<Object>& all = out.objects;
   for (const std::string& path : paths) {
-    auto listed = tree.ListFiles(path);
-    if (!listed.ok()) return listed.status();
+    WARREN_ASSIGN_OR_RETURN(auto listed, tree.ListFiles(path));
     std::vector<std::string> files;
-    for (const std::string& file : listed.value())
+    for (const std::string& file : listed)
       if (file == path || !HiddenComponent(file.substr(path.size()))) files.push_back(file);
     std::vector<std::string> kustomizations = KustomizationRoots(files);
     for (const std::string& dir : kustomizations)
@@ -242,25 +237,22 @@ Result<LoadedManifests> LoadRepository(const FileTree& tree, const std::vector<s
       bool built = false;
       for (const std::string& dir : kustomizations) built = built || Under(file, dir);
       if (built || (!named && !HasManifestExtension(file))) continue;
-      auto size = tree.Size(file);
-      if (!size.ok()) return size.status();
-      if (size.value() > options.decode.max_bytes)
-        return Status::Limit(file + ": " + std::to_string(size.value()) +
+      WARREN_ASSIGN_OR_RETURN(auto size, tree.Size(file));
+      if (size > options.decode.max_bytes)
+        return Status::Limit(file + ": " + std::to_string(size) +
                              " bytes is more than the limit of " +
                              std::to_string(options.decode.max_bytes) + " bytes");
-      auto text = tree.Read(file);
-      if (!text.ok()) return text.status();
-      if (LooksLikeJson(file, text.value())) {
+      WARREN_ASSIGN_OR_RETURN(auto text, tree.Read(file));
+      if (LooksLikeJson(file, text)) {
         // Definitions files are JSON; checking only JSON keeps YAML manifests on the fast path.
-        Json doc = Json::parse(text.value(), nullptr, false);
+        Json doc = Json::parse(text, nullptr, false);
         if (IsRabbitDefinitions(doc)) {
           out.definitions.push_back({std::move(doc), file});
           continue;
         }
       }
-      auto objects = ObjectsFromText(text.value(), file, options);
-      if (!objects.ok()) return objects.status();
-      for (Object& o : objects.value()) all.push_back(std::move(o));
+      WARREN_ASSIGN_OR_RETURN(auto objects, ObjectsFromText(text, file, options));
+      for (Object& o : objects) all.push_back(std::move(o));
     }
   }
   WARREN_RETURN_IF_ERROR(CheckUniqueIdentities(all));

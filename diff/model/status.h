@@ -79,3 +79,15 @@ class [[nodiscard]] Result {
     ::warren::Status warren_s_ = (expr);    \
     if (!warren_s_.ok()) return warren_s_;  \
   } while (0)
+
+// Evaluates an expression giving a Result<T>; returns its Status from the calling function when it
+// is not OK, else declares `lhs` (e.g. `auto x`) and moves the value into it:
+//   WARREN_ASSIGN_OR_RETURN(auto docs, DecodeYaml(text, file));
+#define WARREN_ASSIGN_OR_RETURN(lhs, expr) \
+  WARREN_ASSIGN_OR_RETURN_IMPL_(WARREN_STATUS_CONCAT_(warren_r_, __LINE__), lhs, expr)
+#define WARREN_ASSIGN_OR_RETURN_IMPL_(result, lhs, expr) \
+  auto result = (expr);                                  \
+  if (!result.ok()) return result.status();              \
+  lhs = std::move(result).value()
+#define WARREN_STATUS_CONCAT_INNER_(a, b) a##b
+#define WARREN_STATUS_CONCAT_(a, b) WARREN_STATUS_CONCAT_INNER_(a, b)

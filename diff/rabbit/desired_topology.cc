@@ -52,14 +52,13 @@ Status AddObject(Collector& c, Result<T> item, std::vector<T>* list, const Objec
 
 // A SuperStream is its exchange, partitions and bindings, each written where the SuperStream is.
 Status AddSuperStream(Collector& c, const Object& o, TopologyState* out) {
-  auto s = SuperStreamFromObject(o);
-  if (!s.ok()) return s.status();
+  WARREN_ASSIGN_OR_RETURN(auto s, SuperStreamFromObject(o));
   const std::string where = o.where().ToString();
-  SuperStreamItems items = ExpandSuperStream(s.value());
+  SuperStreamItems items = ExpandSuperStream(s);
   WARREN_RETURN_IF_ERROR(c.Add(std::move(items.exchange), &out->exchanges, where));
   for (Queue& q : items.partitions) WARREN_RETURN_IF_ERROR(c.Add(std::move(q), &out->queues, where));
   for (Binding& b : items.bindings) WARREN_RETURN_IF_ERROR(c.Add(std::move(b), &out->bindings, where));
-  out->super_streams.push_back(std::move(s).value());
+  out->super_streams.push_back(std::move(s));
   return Status::Ok();
 }
 
@@ -99,9 +98,8 @@ Result<TopologyState> DesiredTopology(const std::vector<Object>& objects,
     else if (k == "SuperStream") WARREN_RETURN_IF_ERROR(AddSuperStream(c, o, &out));
   }
   for (const DefinitionsDocument& d : definitions) {
-    auto state = StateFromDefinitions(d.doc, d.where);
-    if (!state.ok()) return state.status();
-    WARREN_RETURN_IF_ERROR(c.AddAll(std::move(state).value(), d.where));
+    WARREN_ASSIGN_OR_RETURN(auto state, StateFromDefinitions(d.doc, d.where));
+    WARREN_RETURN_IF_ERROR(c.AddAll(std::move(state), d.where));
   }
   Normalize(&out);
   return out;

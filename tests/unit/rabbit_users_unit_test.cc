@@ -43,9 +43,8 @@ spec: {name: cap, vhost: v, pattern: ".*", definition: {max-length: "100"}}
 )";
 
 Result<TopologyState> Read(const std::string& yaml) {
-  auto objects = ObjectsFromText(yaml, "set.yaml");
-  if (!objects.ok()) return objects.status();
-  return DesiredTopology(objects.value(), {});
+  WARREN_ASSIGN_OR_RETURN(auto objects, ObjectsFromText(yaml, "set.yaml"));
+  return DesiredTopology(objects, {});
 }
 
 TEST(RabbitUsersCore, CredentialsComeFromTheSecretAndReferencesResolve) {

@@ -12,11 +12,8 @@ namespace warren::rabbit {
 namespace {
 
 Result<TopologyState> Read(const std::string& spec, const std::string& more = "") {
-  auto objects = ObjectsFromText("apiVersion: rabbitmq.com/v1alpha1\nkind: SuperStream\nmetadata: {name: inv, namespace: dev}\n"
-                                 "spec: " + spec + "\n" + more,
-                                 "ss.yaml");
-  if (!objects.ok()) return objects.status();
-  return DesiredTopology(objects.value(), {});
+  WARREN_ASSIGN_OR_RETURN(auto objects, ObjectsFromText("apiVersion: rabbitmq.com/v1alpha1\nkind: SuperStream\nmetadata: {name: inv, namespace: dev}\n" "spec: " + spec + "\n" + more, "ss.yaml"));
+  return DesiredTopology(objects, {});
 }
 
 TEST(SuperStream, ExpandsIntoAnExchangeStreamsAndOrderedBindings) {
