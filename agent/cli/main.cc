@@ -189,6 +189,16 @@ int main(int argc, char** argv) {
   status_cmd->add_option("-o,--output", status.output, "text or json")->check(CLI::IsMember({"text", "json"}));
   AddKustomizeFlag(status_cmd, &status.kustomize_command);
 
+  // An unknown command is an error, as kubectl says it, even with --help after it (CLI11 would
+  // print the top-level help and exit 0).
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (const CLI::App* cmd : app.get_subcommands({})) known = known || cmd->check_name(argv[1]);
+    if (!known) {
+      std::cerr << "error: unknown command \"" << argv[1] << "\" for \"warren\"\nRun 'warren --help' for usage.\n";
+      return warren::cli::kExitError;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

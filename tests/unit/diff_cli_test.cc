@@ -86,5 +86,19 @@ TEST(CliDurations, GoDurationsAcceptedMalformedOnesRefused) {
             std::string::npos);  // the old spelling still parses
 }
 
+// An unknown command is an error (exit 2, named as kubectl names it), even with --help after it;
+// the top-level help is still exit 0.
+TEST(Cli, UnknownCommandExitsTwoEvenWithHelp) {
+  for (const std::string args : {"frobnicate --help", "frobnicate", "frobnicate manifests"}) {
+    RunResult r = Warren(args);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_NE(r.out.find("error: unknown command \"frobnicate\" for \"warren\""), std::string::npos) << r.out;
+  }
+  RunResult help = Warren("--help");
+  EXPECT_EQ(help.exit_code, 0) << help.out;
+  EXPECT_NE(help.out.find("Subcommands:"), std::string::npos) << help.out;
+  EXPECT_EQ(Warren("diff --help").exit_code, 0);
+}
+
 }  // namespace
 }  // namespace warren::testing
