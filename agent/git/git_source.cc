@@ -3,6 +3,8 @@
 #include <git2.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -11,6 +13,7 @@
 #include <map>
 #include <mutex>
 #include <sstream>
+#include <utility>
 
 #include "agent/git/ssh_signature.h"
 #include "diff/model/base64.h"
@@ -41,26 +44,57 @@ std::string ReadFile(const std::string& path, Status* status) {
   return s.str();
 }
 
+// libgit2 objects owned: freed when the owner goes, whatever path a step leaves by.
 template <typename T, void (*Free)(T*)>
 struct Owned {
   T* p = nullptr;
+  Owned() = default;
+  explicit Owned(T* t) : p(t) {}
+  Owned(Owned&& o) noexcept : p(std::exchange(o.p, nullptr)) {}
+  Owned& operator=(Owned&& o) noexcept {
+    std::swap(p, o.p);
+    return *this;
+  }
   ~Owned() {
     if (p) Free(p);
   }
 };
+using Repo = Owned<git_repository, git_repository_free>;
 
 // What the libgit2 callbacks need; lives for one network operation.
 struct Session {
   const SourceOptions* o;
   std::string user, password;
   int auth_attempts = 0;
-  std::string host_error;  // why the host key was refused
+  std::string host_error;  // why the host key or the TLS certificate was refused
   std::chrono::steady_clock::time_point deadline;
 };
 
 // Past the deadline, or stopped: libgit2 ends the operation when a callback answers non-zero.
 bool GiveUp(const Session* s) { return std::chrono::steady_clock::now() > s->deadline || s->o->stop.stop_requested(); }
 
+// The server's TLS certificate checked against this source's own CA bundle (libgit2's CA setting
+// is process-wide, and each source may name another). Intermediates may be in the bundle too.
+int CheckTlsCertificate(const git_cert_x509& cert, const char* host, Session* s) {
+  const std::string& ca = s->o->ca_file;
+  const auto* der = static_cast<const unsigned char*>(cert.data);
+  Owned<X509, X509_free> leaf(d2i_X509(nullptr, &der, static_cast<long>(cert.len)));
+  Owned<X509_STORE, X509_STORE_free> store(X509_STORE_new());
+  Owned<X509_STORE_CTX, X509_STORE_CTX_free> ctx(X509_STORE_CTX_new());
+  if (!leaf.p || !store.p || !ctx.p || X509_STORE_load_file(store.p, ca.c_str()) != 1) {
+    s->host_error = "the TLS certificate cannot be checked against " + ca;
+    return GIT_ECERTIFICATE;
+  }
+  X509_STORE_set_flags(store.p, X509_V_FLAG_PARTIAL_CHAIN);
+  X509_STORE_CTX_init(ctx.p, store.p, leaf.p, nullptr);
+  X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.p);
+  std::string name = host ? host : "";
+  if (X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str()) != 1) X509_VERIFY_PARAM_set1_host(param, name.c_str(), name.size());
+  if (X509_verify_cert(ctx.p) == 1) return 0;
+  s->host_error = "the TLS certificate of " + name + " is not trusted by " + ca + ": " +
+                  X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.p));
+  return GIT_ECERTIFICATE;
+}
 
 // "host" for port 22, "[host]:port" otherwise: how known_hosts names a server.
 std::string KnownHostsName(const std::string& url) {
@@ -91,9 +125,11 @@ bool HostMatches(const std::string& pattern, const std::string& host) {
   return false;
 }
 
-int CheckHostKey(git_cert* cert, int, const char* host, void* payload) {
+int CheckCertificate(git_cert* cert, int, const char* host, void* payload) {
   auto* s = static_cast<Session*>(payload);
-  if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2) return GIT_PASSTHROUGH;  // TLS: libgit2's own check
+  if (cert->cert_type == GIT_CERT_X509)  // TLS: the source's CA bundle, else libgit2's (the system's)
+    return s->o->ca_file.empty() ? GIT_PASSTHROUGH : CheckTlsCertificate(*reinterpret_cast<git_cert_x509*>(cert), host, s);
+  if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2) return GIT_PASSTHROUGH;
   auto* key = reinterpret_cast<git_cert_hostkey*>(cert);
   if (!(key->type & GIT_CERT_SSH_RAW)) {
     s->host_error = "the SSH server did not show its raw host key";
@@ -143,7 +179,7 @@ int SidebandProgress(const char*, int, void* payload) { return GiveUp(static_cas
 git_remote_callbacks Callbacks(Session* s) {
   git_remote_callbacks cb = GIT_REMOTE_CALLBACKS_INIT;
   cb.credentials = Credentials;
-  cb.certificate_check = CheckHostKey;
+  cb.certificate_check = CheckCertificate;
   cb.transfer_progress = Progress;
   cb.sideband_progress = SidebandProgress;
   cb.payload = s;
@@ -172,8 +208,7 @@ std::string DefaultCacheDir(const std::string& url) {
 // A FileTree over one tree of a commit, paths as in the repository.
 class GitTree : public FileTree {
  public:
-  GitTree(git_repository* repo, std::map<std::string, git_oid> files) : repo_(repo), files_(std::move(files)) {}
-  ~GitTree() override { git_repository_free(repo_); }
+  GitTree(Repo repo, std::map<std::string, git_oid> files) : repo_(std::move(repo)), files_(std::move(files)) {}
 
   Result<std::vector<std::string>> ListFiles(const std::string& path) const override {
     std::vector<std::string> out;
@@ -184,17 +219,15 @@ class GitTree : public FileTree {
     return out;
   }
   Result<uint64_t> Size(const std::string& file) const override {
-    auto blob = Blob(file);
-    if (!blob.ok()) return blob.status();
-    uint64_t n = static_cast<uint64_t>(git_blob_rawsize(blob.value()));
-    git_blob_free(blob.value());
+    WARREN_ASSIGN_OR_RETURN(auto blob, Blob(file));
+    uint64_t n = static_cast<uint64_t>(git_blob_rawsize(blob));
+    git_blob_free(blob);
     return n;
   }
   Result<std::string> Read(const std::string& file) const override {
-    auto blob = Blob(file);
-    if (!blob.ok()) return blob.status();
-    std::string out(static_cast<const char*>(git_blob_rawcontent(blob.value())), static_cast<size_t>(git_blob_rawsize(blob.value())));
-    git_blob_free(blob.value());
+    WARREN_ASSIGN_OR_RETURN(auto blob, Blob(file));
+    std::string out(static_cast<const char*>(git_blob_rawcontent(blob)), static_cast<size_t>(git_blob_rawsize(blob)));
+    git_blob_free(blob);
     return out;
   }
 
@@ -203,10 +236,10 @@ class GitTree : public FileTree {
     auto it = files_.find(file);
     if (it == files_.end()) return Status::NotFound(file + ": no such file in the commit");
     git_blob* blob = nullptr;
-    if (git_blob_lookup(&blob, repo_, &it->second) != 0) return Status::Io(LastError("read " + file));
+    if (git_blob_lookup(&blob, repo_.p, &it->second) != 0) return Status::Io(LastError("read " + file));
     return blob;
   }
-  git_repository* repo_;
+  Repo repo_;
   std::map<std::string, git_oid> files_;
 };
 
@@ -226,244 +259,253 @@ Status VerifyObject(const std::string& what, const std::string& signature, const
   return Status::Ok();
 }
 
-}  // namespace
+// One SyncSource call: the options, the libgit2 session, the cache and what is found on the way.
+// Each step returns a Status; the repository is owned, so no path leaks it.
+class Sync {
+ public:
+  explicit Sync(const SourceOptions& o)
+      : o_(o), s_{&o, "", "", 0, "", std::chrono::steady_clock::now() + std::chrono::seconds(o.timeout_seconds)},
+        cache_(o.cache_dir.empty() ? DefaultCacheDir(o.url) : o.cache_dir) {
+    out_.ref = o.ref;
+  }
 
-Result<Checkout> SyncSource(const SourceOptions& o) {
-  InitOnce();
-  if (o.url.empty()) return Status::Invalid("the repository URL is empty");
-  bool ssh = o.url.rfind("ssh://", 0) == 0 || (o.url.find("://") == std::string::npos && o.url.find('@') != std::string::npos);
-  if (ssh && o.known_hosts.empty()) return Status::Invalid("an ssh:// repository needs a known_hosts file (the server's key is always checked)");
-  if (ssh && o.ssh_key.empty()) return Status::Invalid("an ssh:// repository needs an SSH private key");
-  if (!o.ca_file.empty() && git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, o.ca_file.c_str(), nullptr) != 0)
-    return Status::Io(LastError("use CA file " + o.ca_file));
+  Result<Checkout> Run() {
+    WARREN_RETURN_IF_ERROR(CheckOptions());
+    WARREN_RETURN_IF_ERROR(ReadAuth());
+    WARREN_RETURN_IF_ERROR(Update());
+    WARREN_RETURN_IF_ERROR(ResolveRef());
+    WARREN_RETURN_IF_ERROR(VerifySignatures());
+    WARREN_RETURN_IF_ERROR(ReadTree());
+    return std::move(out_);
+  }
 
-  Session s{&o, "", "", 0, "", std::chrono::steady_clock::now() + std::chrono::seconds(o.timeout_seconds)};
-  if (!o.auth_file.empty()) {
+ private:
+  Status CheckOptions() const {
+    if (o_.url.empty()) return Status::Invalid("the repository URL is empty");
+    bool ssh = o_.url.rfind("ssh://", 0) == 0 || (o_.url.find("://") == std::string::npos && o_.url.find('@') != std::string::npos);
+    if (ssh && o_.known_hosts.empty()) return Status::Invalid("an ssh:// repository needs a known_hosts file (the server's key is always checked)");
+    if (ssh && o_.ssh_key.empty()) return Status::Invalid("an ssh:// repository needs an SSH private key");
+    // Errors must not echo credentials: libgit2 messages name the URL, never the password, and
+    // URLs with userinfo are refused.
+    size_t scheme = o_.url.find("://");
+    if (scheme != std::string::npos && o_.url.rfind("http", 0) == 0) {
+      size_t at = o_.url.find('@'), slash = o_.url.find('/', scheme + 3);
+      if (at != std::string::npos && at < slash) return Status::Invalid("the repository URL must not contain credentials; give them in an auth file");
+    }
+    return Status::Ok();
+  }
+
+  // "username:password", or a token alone.
+  Status ReadAuth() {
+    if (o_.auth_file.empty()) return Status::Ok();
     Status st;
-    std::string text = ReadFile(o.auth_file, &st);
+    std::string text = ReadFile(o_.auth_file, &st);
     if (!st.ok()) return st;
     std::string line = text.substr(0, text.find('\n'));
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
     size_t colon = line.find(':');
-    if (colon == std::string::npos) {
-      s.user = "x-access-token";
-      s.password = line;
-    } else {
-      s.user = line.substr(0, colon);
-      s.password = line.substr(colon + 1);
-    }
-  }
-  // Errors must not echo credentials: libgit2 messages name the URL, never the password, and
-  // URLs with userinfo are refused.
-  size_t scheme = o.url.find("://");
-  if (scheme != std::string::npos && o.url.rfind("http", 0) == 0) {
-    size_t at = o.url.find('@'), slash = o.url.find('/', scheme + 3);
-    if (at != std::string::npos && at < slash) return Status::Invalid("the repository URL must not contain credentials; give them in an auth file");
+    s_.user = colon == std::string::npos ? "x-access-token" : line.substr(0, colon);
+    s_.password = colon == std::string::npos ? line : line.substr(colon + 1);
+    return Status::Ok();
   }
 
-  std::string cache = o.cache_dir.empty() ? DefaultCacheDir(o.url) : o.cache_dir;
-  Checkout out;
-  out.ref = o.ref;
-  git_repository* repo = nullptr;
-  auto fail = [&](const Status& st) -> Status {
-    if (o.stop.stop_requested()) return Status::Cancelled("fetch " + o.url + ": stopped");
-    if (!s.host_error.empty()) return Status(StatusCode::kForbidden, "fetch " + o.url + ": " + s.host_error);
-    if (s.auth_attempts > 1) return Status(StatusCode::kUnauthenticated, "fetch " + o.url + ": the server refused the credentials");
+  // Why a network operation failed: stopped, the host refused, the credentials refused, or `st`.
+  Status Failed(Status st) const {
+    if (o_.stop.stop_requested()) return Status::Cancelled("fetch " + o_.url + ": stopped");
+    if (!s_.host_error.empty()) return Status(StatusCode::kForbidden, "fetch " + o_.url + ": " + s_.host_error);
+    if (s_.auth_attempts > 1) return Status(StatusCode::kUnauthenticated, "fetch " + o_.url + ": the server refused the credentials");
     return st;
-  };
-  auto clone = [&]() -> Status {
-    s.auth_attempts = 0;
+  }
+
+  Status Clone() {
+    repo_ = Repo();
+    s_.auth_attempts = 0;
     std::error_code ec;
-    fs::remove_all(cache, ec);
-    fs::create_directories(fs::path(cache).parent_path(), ec);
+    fs::remove_all(cache_, ec);
+    fs::create_directories(fs::path(cache_).parent_path(), ec);
     git_clone_options opts = GIT_CLONE_OPTIONS_INIT;
     opts.bare = 1;
-    opts.fetch_opts.callbacks = Callbacks(&s);
+    opts.fetch_opts.callbacks = Callbacks(&s_);
     opts.fetch_opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
-    if (git_clone(&repo, o.url.c_str(), cache.c_str(), &opts) != 0) return fail(Status::Unavailable(LastError("clone " + o.url)));
-    out.fetched = out.recloned = true;
+    if (git_clone(&repo_.p, o_.url.c_str(), cache_.c_str(), &opts) != 0) return Failed(Status::Unavailable(LastError("clone " + o_.url)));
+    out_.fetched = out_.recloned = true;
     return Status::Ok();
-  };
-
-  bool have_cache = fs::exists(fs::path(cache) / "HEAD") || fs::exists(fs::path(cache) / "objects");
-  if (!have_cache || git_repository_open_bare(&repo, cache.c_str()) != 0) {
-    WARREN_RETURN_IF_ERROR(clone());
-  } else if (!(IsCommitId(o.ref) && [&] {  // a pinned commit already here needs no network
-                 git_oid id;
-                 git_commit* c = nullptr;
-                 bool here = git_oid_fromstr(&id, o.ref.c_str()) == 0 && git_commit_lookup(&c, repo, &id) == 0;
-                 git_commit_free(c);
-                 return here;
-               }())) {
-    Owned<git_remote, git_remote_free> remote;
-    if (git_remote_lookup(&remote.p, repo, "origin") != 0) {
-      git_repository_free(repo);
-      repo = nullptr;
-      WARREN_RETURN_IF_ERROR(clone());
-    } else {
-      // One round trip: what does the remote say the ref is now?
-      git_remote_callbacks cb = Callbacks(&s);
-      if (git_remote_connect(remote.p, GIT_DIRECTION_FETCH, &cb, nullptr, nullptr) != 0) {
-        Status st = fail(Status::Unavailable(LastError("connect to " + o.url)));
-        git_repository_free(repo);
-        return st;
-      }
-      const git_remote_head** heads = nullptr;
-      size_t n = 0;
-      git_remote_ls(&heads, &n, remote.p);
-      // The remote ref the asked name is (a branch, a tag, or a full ref name), and whether its
-      // cached copy differs. A pinned commit not yet here is always fetched.
-      bool known = IsCommitId(o.ref), moved = IsCommitId(o.ref);
-      for (size_t i = 0; i < n && !moved; ++i) {
-        std::string name = heads[i]->name;
-        std::string local;
-        if (name == "refs/heads/" + o.ref) local = "refs/remotes/origin/" + o.ref;
-        else if (name == "refs/tags/" + o.ref) local = "refs/tags/" + o.ref;
-        else if (name == o.ref) local = name;
-        else continue;
-        known = true;
-        git_oid have;
-        moved = git_reference_name_to_id(&have, repo, local.c_str()) != 0 || !git_oid_equal(&have, &heads[i]->oid);
-      }
-      git_remote_disconnect(remote.p);
-      if (!known) {
-        git_repository_free(repo);
-        return Status::NotFound("ref \"" + o.ref + "\" does not exist in " + o.url);
-      }
-      if (moved) {
-        s.auth_attempts = 0;  // a new connection asks for credentials again: that is no refusal
-        git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
-        fo.callbacks = Callbacks(&s);
-        fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
-        const char* specs[] = {"+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"};
-        git_strarray refspecs = {const_cast<char**>(specs), 2};
-        if (git_remote_fetch(remote.p, &refspecs, &fo, nullptr) != 0) {
-          Status st = fail(Status::Unavailable(LastError("fetch " + o.url)));
-          // A corrupt cache is rebuilt once; a network failure is reported.
-          if (git_error_last() && git_error_last()->klass == GIT_ERROR_ODB) {
-            git_repository_free(repo);
-            repo = nullptr;
-            WARREN_RETURN_IF_ERROR(clone());
-          } else {
-            git_repository_free(repo);
-            return st;
-          }
-        } else {
-          out.fetched = true;
-        }
-      }
-    }
   }
 
-  // Resolve the ref to a commit (and the annotated tag, if it is one).
-  git_oid commit_id;
-  std::string tag_signature, tag_signed_data;
-  bool is_tag = false;
-  if (IsCommitId(o.ref)) {
-    git_oid_fromstr(&commit_id, o.ref.c_str());
-  } else {
-    git_oid target;
-    bool found = false;
-    for (const std::string& name : {"refs/remotes/origin/" + o.ref, "refs/tags/" + o.ref, o.ref}) {
-      if (git_reference_name_to_id(&target, repo, name.c_str()) == 0) {
-        found = true;
-        is_tag = name.rfind("refs/tags/", 0) == 0;
-        break;
+  // The cache made current: cloned when missing or unreadable, fetched when the ref moved. A
+  // pinned commit that is already here needs no network.
+  Status Update() {
+    bool have_cache = fs::exists(fs::path(cache_) / "HEAD") || fs::exists(fs::path(cache_) / "objects");
+    if (!have_cache || git_repository_open_bare(&repo_.p, cache_.c_str()) != 0) return Clone();
+    if (IsCommitId(o_.ref)) {
+      git_oid id;
+      Owned<git_commit, git_commit_free> c;
+      if (git_oid_fromstr(&id, o_.ref.c_str()) == 0 && git_commit_lookup(&c.p, repo_.p, &id) == 0) return Status::Ok();
+    }
+    Owned<git_remote, git_remote_free> remote;
+    if (git_remote_lookup(&remote.p, repo_.p, "origin") != 0) return Clone();
+    WARREN_ASSIGN_OR_RETURN(auto moved, RefMoved(remote.p));
+    if (!moved) return Status::Ok();
+    s_.auth_attempts = 0;  // a new connection asks for credentials again: that is no refusal
+    git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
+    fo.callbacks = Callbacks(&s_);
+    fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
+    const char* specs[] = {"+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"};
+    git_strarray refspecs = {const_cast<char**>(specs), 2};
+    if (git_remote_fetch(remote.p, &refspecs, &fo, nullptr) == 0) {
+      out_.fetched = true;
+      return Status::Ok();
+    }
+    // A corrupt cache is rebuilt once; a network failure is reported.
+    if (git_error_last() && git_error_last()->klass == GIT_ERROR_ODB) return Clone();
+    return Failed(Status::Unavailable(LastError("fetch " + o_.url)));
+  }
+
+  // One round trip: does the remote's ref differ from the cached copy? A pinned commit not yet
+  // here is always fetched; a name the remote does not have is NotFound.
+  Result<bool> RefMoved(git_remote* remote) {
+    git_remote_callbacks cb = Callbacks(&s_);
+    if (git_remote_connect(remote, GIT_DIRECTION_FETCH, &cb, nullptr, nullptr) != 0)
+      return Failed(Status::Unavailable(LastError("connect to " + o_.url)));
+    const git_remote_head** heads = nullptr;
+    size_t n = 0;
+    if (git_remote_ls(&heads, &n, remote) != 0) {
+      Status st = Failed(Status::Unavailable(LastError("list the refs of " + o_.url)));
+      git_remote_disconnect(remote);
+      return st;
+    }
+    bool known = IsCommitId(o_.ref), moved = IsCommitId(o_.ref);
+    for (size_t i = 0; i < n && !moved; ++i) {
+      std::string name = heads[i]->name;
+      std::string local;
+      if (name == "refs/heads/" + o_.ref) local = "refs/remotes/origin/" + o_.ref;
+      else if (name == "refs/tags/" + o_.ref) local = "refs/tags/" + o_.ref;
+      else if (name == o_.ref) local = name;
+      else continue;
+      known = true;
+      git_oid have;
+      moved = git_reference_name_to_id(&have, repo_.p, local.c_str()) != 0 || !git_oid_equal(&have, &heads[i]->oid);
+    }
+    git_remote_disconnect(remote);
+    if (!known) return Status::NotFound("ref \"" + o_.ref + "\" does not exist in " + o_.url);
+    return moved;
+  }
+
+  // The ref as a commit (and the annotated tag's signature, if it is one).
+  Status ResolveRef() {
+    if (IsCommitId(o_.ref)) {
+      if (git_oid_fromstr(&commit_id_, o_.ref.c_str()) != 0) return Status::Invalid(LastError("commit id " + o_.ref));
+    } else {
+      git_oid target;
+      bool found = false;
+      for (const std::string& name : {"refs/remotes/origin/" + o_.ref, "refs/tags/" + o_.ref, o_.ref}) {
+        if (git_reference_name_to_id(&target, repo_.p, name.c_str()) == 0) {
+          found = true;
+          is_tag_ = name.rfind("refs/tags/", 0) == 0;
+          break;
+        }
       }
-    }
-    if (!found) {
-      git_repository_free(repo);
-      return Status::NotFound("ref \"" + o.ref + "\" does not exist in " + o.url);
-    }
-    commit_id = target;
-    Owned<git_object, git_object_free> obj;
-    if (is_tag && git_object_lookup(&obj.p, repo, &target, GIT_OBJECT_ANY) == 0 && git_object_type(obj.p) == GIT_OBJECT_TAG) {
-      // An annotated tag: its signature is appended to its raw content.
-      Owned<git_odb, git_odb_free> odb;
-      Owned<git_odb_object, git_odb_object_free> raw;
-      if (git_repository_odb(&odb.p, repo) == 0 && git_odb_read(&raw.p, odb.p, &target) == 0) {
+      if (!found) return Status::NotFound("ref \"" + o_.ref + "\" does not exist in " + o_.url);
+      commit_id_ = target;
+      Owned<git_object, git_object_free> obj;
+      if (is_tag_ && git_object_lookup(&obj.p, repo_.p, &target, GIT_OBJECT_ANY) == 0 && git_object_type(obj.p) == GIT_OBJECT_TAG) {
+        annotated_tag_ = true;
+        // An annotated tag: its signature is appended to its raw content.
+        Owned<git_odb, git_odb_free> odb;
+        Owned<git_odb_object, git_odb_object_free> raw;
+        if (git_repository_odb(&odb.p, repo_.p) != 0 || git_odb_read(&raw.p, odb.p, &target) != 0)
+          return Status::Io(LastError("read tag " + o_.ref));
         std::string data(static_cast<const char*>(git_odb_object_data(raw.p)), git_odb_object_size(raw.p));
         size_t sig = data.find("-----BEGIN SSH SIGNATURE-----");
         if (sig == std::string::npos) sig = data.find("-----BEGIN PGP SIGNATURE-----");
         if (sig != std::string::npos) {
-          tag_signature = data.substr(sig);
-          tag_signed_data = data.substr(0, sig);
+          tag_signature_ = data.substr(sig);
+          tag_signed_data_ = data.substr(0, sig);
         }
+        commit_id_ = *git_tag_target_id(reinterpret_cast<git_tag*>(obj.p));
       }
-      git_tag* tag = reinterpret_cast<git_tag*>(obj.p);
-      commit_id = *git_tag_target_id(tag);
     }
-  }
-  char hex[GIT_OID_HEXSZ + 1];
-  git_oid_tostr(hex, sizeof hex, &commit_id);
-  out.commit = hex;
-  Owned<git_commit, git_commit_free> commit;
-  if (git_commit_lookup(&commit.p, repo, &commit_id) != 0) {
-    git_repository_free(repo);
-    return Status::NotFound("commit " + out.commit + " is not in " + o.url + " (or not reachable from its branches and tags)");
+    char hex[GIT_OID_HEXSZ + 1];
+    git_oid_tostr(hex, sizeof hex, &commit_id_);
+    out_.commit = hex;
+    if (git_commit_lookup(&commit_.p, repo_.p, &commit_id_) != 0)
+      return Status::NotFound("commit " + out_.commit + " is not in " + o_.url + " (or not reachable from its branches and tags)");
+    return Status::Ok();
   }
 
   // Nothing is read from a commit before its signature checks out.
-  if (o.require_signed || !o.allowed_signers.empty()) {
-    if (o.allowed_signers.empty()) {
-      git_repository_free(repo);
-      return Status::Invalid("requiring signed commits needs an allowed_signers file");
-    }
+  Status VerifySignatures() {
+    if (!o_.require_signed && o_.allowed_signers.empty()) return Status::Ok();
+    if (o_.allowed_signers.empty()) return Status::Invalid("requiring signed commits needs an allowed_signers file");
     Status st;
-    std::string text = ReadFile(o.allowed_signers, &st);
-    auto signers = st.ok() ? ParseAllowedSigners(text, o.allowed_signers) : Result<std::vector<AllowedSigner>>(st);
-    if (!signers.ok()) {
-      git_repository_free(repo);
-      return signers.status();
+    std::string text = ReadFile(o_.allowed_signers, &st);
+    if (!st.ok()) return st;
+    WARREN_ASSIGN_OR_RETURN(auto signers, ParseAllowedSigners(text, o_.allowed_signers));
+    Status verdict = VerifyCommit(signers);
+    if (verdict.ok() && annotated_tag_ && !tag_signature_.empty()) {
+      std::string tag_by;
+      verdict = VerifyObject("tag " + o_.ref, tag_signature_, tag_signed_data_, signers, &tag_by);
+    } else if (verdict.ok() && annotated_tag_ && o_.require_signed) {
+      // A lightweight tag has nothing of its own to sign; an unsigned annotated tag is refused.
+      verdict = Status(StatusCode::kForbidden, "tag " + o_.ref + " is not signed");
     }
+    if (!verdict.ok() && o_.require_signed)
+      return Status(verdict.code(), verdict.message() + " (signed commits required: nothing was read from it)");
+    return Status::Ok();
+  }
+  Status VerifyCommit(const std::vector<AllowedSigner>& signers) {
     git_buf sig = GIT_BUF_INIT, data = GIT_BUF_INIT;
-    int rc = git_commit_extract_signature(&sig, &data, repo, &commit_id, nullptr);
+    int rc = git_commit_extract_signature(&sig, &data, repo_.p, &commit_id_, nullptr);
     Status verdict;
     if (rc == GIT_ENOTFOUND) {
-      verdict = Status(StatusCode::kForbidden, "commit " + out.commit + " is not signed");
+      verdict = Status(StatusCode::kForbidden, "commit " + out_.commit + " is not signed");
     } else if (rc != 0) {
-      verdict = Status::Io(LastError("read the signature of commit " + out.commit));
+      verdict = Status::Io(LastError("read the signature of commit " + out_.commit));
     } else {
-      verdict = VerifyObject("commit " + out.commit, std::string(sig.ptr, sig.size), std::string(data.ptr, data.size),
-                             signers.value(), &out.signed_by);
+      verdict = VerifyObject("commit " + out_.commit, std::string(sig.ptr, sig.size), std::string(data.ptr, data.size), signers,
+                             &out_.signed_by);
     }
     git_buf_dispose(&sig);
     git_buf_dispose(&data);
-    if (verdict.ok() && is_tag && !tag_signature.empty()) {
-      std::string tag_by;
-      verdict = VerifyObject("tag " + o.ref, tag_signature, tag_signed_data, signers.value(), &tag_by);
-    } else if (verdict.ok() && is_tag && tag_signature.empty() && o.require_signed) {
-      // A lightweight tag has nothing of its own to sign; an unsigned annotated tag is refused.
-      Owned<git_object, git_object_free> obj;
-      git_oid t;
-      if (git_reference_name_to_id(&t, repo, ("refs/tags/" + o.ref).c_str()) == 0 &&
-          git_object_lookup(&obj.p, repo, &t, GIT_OBJECT_ANY) == 0 && git_object_type(obj.p) == GIT_OBJECT_TAG)
-        verdict = Status(StatusCode::kForbidden, "tag " + o.ref + " is not signed");
-    }
-    if (!verdict.ok() && o.require_signed) {
-      git_repository_free(repo);
-      return Status(verdict.code(), verdict.message() + " (signed commits required: nothing was read from it)");
-    }
+    return verdict;
   }
 
   // The whole tree (a kustomization under the sub-path may name `../base`); the sub-path must
   // be a directory of it.
-  Owned<git_tree, git_tree_free> tree;
-  git_commit_tree(&tree.p, commit.p);
-  std::string root = o.path;
-  while (!root.empty() && root.back() == '/') root.pop_back();
-  if (!root.empty() && root != ".") {
-    Owned<git_tree_entry, git_tree_entry_free> entry;
-    if (git_tree_entry_bypath(&entry.p, tree.p, root.c_str()) != 0 || git_tree_entry_type(entry.p) != GIT_OBJECT_TREE) {
-      git_repository_free(repo);
-      return Status::NotFound("path \"" + root + "\" is not a directory in commit " + out.commit);
+  Status ReadTree() {
+    Owned<git_tree, git_tree_free> tree;
+    if (git_commit_tree(&tree.p, commit_.p) != 0) return Status::Io(LastError("read the tree of commit " + out_.commit));
+    std::string root = o_.path;
+    while (!root.empty() && root.back() == '/') root.pop_back();
+    if (!root.empty() && root != ".") {
+      Owned<git_tree_entry, git_tree_entry_free> entry;
+      if (git_tree_entry_bypath(&entry.p, tree.p, root.c_str()) != 0 || git_tree_entry_type(entry.p) != GIT_OBJECT_TREE)
+        return Status::NotFound("path \"" + root + "\" is not a directory in commit " + out_.commit);
     }
+    std::map<std::string, git_oid> files;
+    if (git_tree_walk(tree.p, GIT_TREEWALK_PRE, CollectBlob, &files) != 0)
+      return Status::Io(LastError("read the files of commit " + out_.commit));
+    out_.root = root.empty() ? "." : root;
+    out_.tree = std::make_unique<GitTree>(std::move(repo_), std::move(files));
+    return Status::Ok();
   }
-  std::map<std::string, git_oid> files;
-  git_tree_walk(tree.p, GIT_TREEWALK_PRE, CollectBlob, &files);
-  out.root = root.empty() ? "." : root;
-  out.tree = std::make_unique<GitTree>(repo, std::move(files));
-  return out;
+
+  const SourceOptions& o_;
+  Session s_;
+  std::string cache_;
+  Repo repo_;
+  Checkout out_;
+  git_oid commit_id_{};
+  Owned<git_commit, git_commit_free> commit_;
+  bool is_tag_ = false, annotated_tag_ = false;
+  std::string tag_signature_, tag_signed_data_;
+};
+
+}  // namespace
+
+Result<Checkout> SyncSource(const SourceOptions& o) {
+  InitOnce();
+  return Sync(o).Run();
 }
 
 }  // namespace warren::git

@@ -4,6 +4,9 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "agent/git/git_source.h"
@@ -205,6 +208,47 @@ TEST_F(GitSource, HttpsWithBasicAuthAndATestCa) {
   RunResult no_ca = Warren("--repo " + url + " --auth-file " + auth + " --cache-dir " + dir_ + "/cache-https-noca");
   EXPECT_EQ(no_ca.exit_code, 2) << no_ca.out;
   EXPECT_TRUE(Has(no_ca.out, "certificate")) << no_ca.out;
+}
+
+// Each source checks the server's certificate against its own CA file, in-process and at the
+// same time: libgit2's CA setting is process-wide, so a source's CA used to stay set for the next
+// source, and two sources with different CAs raced for it.
+TEST_F(GitSource, EachSourceTrustsOnlyItsOwnCa) {
+  std::string other_ca = dir_ + "/other-ca.crt";
+  ASSERT_EQ(Shell("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=other-ca "
+                  "-keyout " + dir_ + "/other-ca.key -out " + other_ca).exit_code, 0);
+  auto https = [&](const std::string& ca, const std::string& cache) {
+    git::SourceOptions o;
+    o.url = "https://127.0.0.1:" + https_port_ + "/git/app.git";
+    o.auth_file = WriteTemp("git-auth-ca", "git:" + password_ + "\n");
+    o.ca_file = ca;
+    o.cache_dir = dir_ + "/" + cache;
+    o.timeout_seconds = 20;
+    return o;
+  };
+  auto trusted = git::SyncSource(https(dir_ + "/srv/ca.crt", "cache-ca-trusted"));
+  ASSERT_TRUE(trusted.ok()) << trusted.status().message();
+  // Right after a source with the test CA: one with none, and one with another CA, are refused.
+  auto none = git::SyncSource(https("", "cache-ca-none"));
+  ASSERT_FALSE(none.ok());
+  EXPECT_TRUE(Has(none.status().message(), "certificate")) << none.status().message();
+  auto other = git::SyncSource(https(other_ca, "cache-ca-other"));
+  ASSERT_FALSE(other.ok());
+  EXPECT_TRUE(Has(other.status().message(), "is not trusted by " + other_ca)) << other.status().message();
+  EXPECT_EQ(other.status().code(), StatusCode::kForbidden);
+  // Side by side, several times: each answer depends on the source's own CA only.
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      if (!git::SyncSource(https(dir_ + "/srv/ca.crt", "cache-ca-t" + std::to_string(i))).ok()) ++wrong;
+    });
+    threads.emplace_back([&, i] {
+      if (git::SyncSource(https(other_ca, "cache-ca-o" + std::to_string(i))).ok()) ++wrong;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST_F(GitSource, SshWithAKeyAndARequiredKnownHostsFile) {
