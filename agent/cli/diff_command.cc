@@ -20,12 +20,10 @@ namespace warren::cli {
 namespace {
 
 Result<diff::IgnoreConfig> LoadIgnoreConfig(const DiskFileTree& tree, const std::string& file) {
-  auto text = tree.Read(file);
-  if (!text.ok()) return text.status();
-  auto docs = DecodeYaml(text.value(), file);
-  if (!docs.ok()) return docs.status();
-  if (docs.value().empty()) return Status::Invalid(file + ": empty ignore config");
-  return diff::ParseIgnoreConfig(docs.value()[0].value, file);
+  WARREN_ASSIGN_OR_RETURN(auto text, tree.Read(file));
+  WARREN_ASSIGN_OR_RETURN(auto docs, DecodeYaml(text, file));
+  if (docs.empty()) return Status::Invalid(file + ": empty ignore config");
+  return diff::ParseIgnoreConfig(docs[0].value, file);
 }
 
 // Server-side fields a dry-run answer carries that are not part of the intent.
@@ -53,8 +51,9 @@ Status PruneCandidatesFromInventory(kube::KubeClient& client, const std::string&
   }
   for (const auto& [key, api_version] : inventory.value()) {
     if (wanted.count(key) || seen.count(key)) continue;
+    // A kind the cluster cannot resolve is an error, as in sync's prune: not "nothing to prune".
     auto r = client.Resolve(api_version, key.kind);
-    if (!r.ok()) continue;  // a kind no longer served: nothing there to prune
+    if (!r.ok()) return r.status().WithContext("prune candidate " + key.ToString());
     auto got = client.Get(r.value(), r.value().namespaced ? key.ns : "", key.name);
     if (!got.ok()) return got.status().WithContext("read " + key.ToString());
     if (got.value()) kept.emplace_back(std::move(*got.value()), SourceLocation{"(live)"});
@@ -64,16 +63,13 @@ Status PruneCandidatesFromInventory(kube::KubeClient& client, const std::string&
 }
 
 Result<std::vector<Object>> LiveFromCluster(const DiffArgs& args, const std::string& inventory_ns, std::vector<Object>* desired) {
-  auto client = ConnectKube(args.kube);
-  if (!client.ok()) return client.status();
-  auto live = kube::FetchLive(*client.value(), *desired);
-  if (!live.ok()) return live.status();
-  WARREN_RETURN_IF_ERROR(PruneCandidatesFromInventory(*client.value(), inventory_ns, *desired, &live.value()));
+  WARREN_ASSIGN_OR_RETURN(auto client, ConnectKube(args.kube));
+  WARREN_ASSIGN_OR_RETURN(auto live, kube::FetchLive(*client, *desired));
+  WARREN_RETURN_IF_ERROR(PruneCandidatesFromInventory(*client, inventory_ns, *desired, &live));
   if (args.server_dry_run) {
-    auto predicted = kube::PredictApply(*client.value(), *desired);
-    if (!predicted.ok()) return predicted.status();
+    WARREN_ASSIGN_OR_RETURN(auto predicted, kube::PredictApply(*client, *desired));
     desired->clear();
-    for (Object& o : predicted.value()) desired->push_back(StripServerFields(std::move(o)));
+    for (Object& o : predicted) desired->push_back(StripServerFields(std::move(o)));
   }
   return live;
 }
@@ -94,9 +90,8 @@ Result<diff::DiffReport> DiffKubernetes(const DiskFileTree& tree, const DiffArgs
   }
   diff::DiffOptions diff_options;
   if (!args.ignore_config.empty()) {
-    auto ignore = LoadIgnoreConfig(tree, args.ignore_config);
-    if (!ignore.ok()) return ignore.status();
-    diff_options.ignore = std::move(ignore).value();
+    WARREN_ASSIGN_OR_RETURN(auto ignore, LoadIgnoreConfig(tree, args.ignore_config));
+    diff_options.ignore = std::move(ignore);
   }
   return diff::Diff(desired, live.value(), diff_options);
 }
@@ -106,22 +101,17 @@ Result<diff::DiffReport> DiffRabbit(const RabbitArgs& args, const KubeArgs* kube
                                     std::ostream& err) {
   std::unique_ptr<kube::KubeClient> cluster;
   if (kube && !rabbit::SecretsNotInSet(repo.objects).empty()) {
-    auto client = ConnectKube(*kube);
-    if (!client.ok()) return client.status();
-    cluster = std::move(client).value();
+    WARREN_ASSIGN_OR_RETURN(auto client, ConnectKube(*kube));
+    cluster = std::move(client);
   }
-  auto objects = reconcile::WithClusterSecrets(repo.objects, cluster.get(), /*write=*/false);
-  if (!objects.ok()) return objects.status();
-  auto desired = rabbit::DesiredTopology(objects.value(), repo.definitions);
-  if (!desired.ok()) return desired.status();
-  auto client = ConnectRabbit(args);
-  if (!client.ok()) return client.status();
-  auto live = rabbitmq::ReadLiveTopology(*client.value(), args.inventory);
-  if (!live.ok()) return live.status();
-  WARREN_RETURN_IF_ERROR(rabbit::CheckBrokerVersion(desired.value(), live.value().broker_version));
-  for (const std::string& line : rabbit::BrokerVersionNotes(desired.value(), live.value().broker_version))
+  WARREN_ASSIGN_OR_RETURN(auto objects, reconcile::WithClusterSecrets(repo.objects, cluster.get(), /*write=*/false));
+  WARREN_ASSIGN_OR_RETURN(auto desired, rabbit::DesiredTopology(objects, repo.definitions));
+  WARREN_ASSIGN_OR_RETURN(auto client, ConnectRabbit(args));
+  WARREN_ASSIGN_OR_RETURN(auto live, rabbitmq::ReadLiveTopology(*client, args.inventory));
+  WARREN_RETURN_IF_ERROR(rabbit::CheckBrokerVersion(desired, live.broker_version));
+  for (const std::string& line : rabbit::BrokerVersionNotes(desired, live.broker_version))
     err << "warren diff: note: " << line << "\n";
-  return rabbit::DiffTopology(desired.value(), live.value().state, live.value().inventory);
+  return rabbit::DiffTopology(desired, live.state, live.inventory);
 }
 
 }  // namespace

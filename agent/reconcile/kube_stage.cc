@@ -172,15 +172,13 @@ class Syncer {
 
   // Deletes and waits until the object is gone (or the timeout passes).
   Status DeleteAndWait(const Object& live, const std::string& propagation) {
-    auto r = c_.Resolve(live.api_version(), live.kind());
-    if (!r.ok()) return r.status();
+    WARREN_ASSIGN_OR_RETURN(auto r, c_.Resolve(live.api_version(), live.kind()));
     std::string uid = StringField(Field(live.doc(), "metadata"), "uid");
-    WARREN_RETURN_IF_ERROR(c_.Delete(r.value(), live.ns(), live.name(), propagation, uid));
+    WARREN_RETURN_IF_ERROR(c_.Delete(r, live.ns(), live.name(), propagation, uid));
     auto deadline = clock_.Now() + o_.timeout;
     while (clock_.Now() < deadline) {
-      auto got = c_.Get(r.value(), live.ns(), live.name());
-      if (!got.ok()) return got.status();
-      if (!got.value()) return Status::Ok();
+      WARREN_ASSIGN_OR_RETURN(auto got, c_.Get(r, live.ns(), live.name()));
+      if (!got) return Status::Ok();
       if (!clock_.SleepFor(std::chrono::milliseconds(100), stop_)) return Status::Cancelled("stopped while waiting for the deletion");
     }
     return Status::Unavailable(live.key().ToString() + " is still there " + std::to_string(o_.timeout.count()) + " s after its deletion");
@@ -188,8 +186,7 @@ class Syncer {
 
   // Larger storage in a volumeClaimTemplate: every existing claim of that template asks for it too.
   Status ExpandClaims(const Object& desired, const Object& live, int* expanded) {
-    auto pvc = c_.Resolve("v1", "PersistentVolumeClaim");
-    if (!pvc.ok()) return pvc.status();
+    WARREN_ASSIGN_OR_RETURN(auto pvc, c_.Resolve("v1", "PersistentVolumeClaim"));
     const Json& templates = Field(Field(desired.doc(), "spec"), "volumeClaimTemplates");
     const Json& live_templates = Field(Field(live.doc(), "spec"), "volumeClaimTemplates");
     if (!templates.is_array()) return Status::Ok();
@@ -202,9 +199,8 @@ class Syncer {
         if (StringField(Field(lt, "metadata"), "name") != name) continue;
         auto had = ParseQuantity(Field(Field(Field(Field(lt, "spec"), "resources"), "requests"), "storage"));
         if (!had || *want <= *had) continue;
-        auto claims = c_.List(pvc.value(), desired.ns());
-        if (!claims.ok()) return claims.status();
-        for (const Json& claim : claims.value()) {
+        WARREN_ASSIGN_OR_RETURN(auto claims, c_.List(pvc, desired.ns()));
+        for (const Json& claim : claims) {
           std::string claim_name = StringField(Field(claim, "metadata"), "name");
           if (claim_name.rfind(name + "-" + desired.name() + "-", 0) != 0) continue;
           Json patch = {{"apiVersion", "v1"}, {"kind", "PersistentVolumeClaim"},
@@ -264,34 +260,45 @@ class Syncer {
     return true;
   }
 
+  // Waits until each StatefulSet, claim and Service is ready. A request that fails while waiting
+  // is a failure of that object (never taken for "ready"), as is one gone since it was applied.
   void WaitReady(const std::vector<const Object*>& objects) {
     auto deadline = clock_.Now() + o_.timeout;
     auto endpoints = c_.Resolve("v1", "Endpoints");
     for (const Object* o : objects) {
       if (o->kind() != "StatefulSet" && o->kind() != "PersistentVolumeClaim" && o->kind() != "Service") continue;
       auto r = c_.Resolve(o->api_version(), o->kind());
-      if (!r.ok()) continue;
+      if (!r.ok()) {
+        NotReady(*o, "cannot wait for readiness: " + r.status().message());
+        continue;
+      }
+      if (o->kind() == "Service" && !endpoints.ok()) {
+        NotReady(*o, "cannot wait for readiness: " + endpoints.status().message());
+        continue;
+      }
       diff::Readiness last;
       while (true) {
         auto got = c_.Get(r.value(), o->ns(), o->name());
-        if (!got.ok() || !got.value()) break;
+        if (!got.ok() || !got.value()) {
+          NotReady(*o, got.ok() ? std::string("gone while waiting for readiness")
+                                : "cannot wait for readiness: read " + o->key().ToString() + ": " + got.status().message());
+          break;
+        }
         std::optional<Json> ep;
-        if (o->kind() == "Service" && endpoints.ok()) {
+        if (o->kind() == "Service") {
           auto e = c_.Get(endpoints.value(), o->ns(), o->name());
-          if (e.ok()) ep = e.value();
+          if (!e.ok()) {
+            NotReady(*o, "cannot wait for readiness: read Endpoints " + o->ns() + "/" + o->name() + ": " + e.status().message());
+            break;
+          }
+          ep = e.value();
         }
         last = diff::JudgeReadiness(*got.value(), ep ? &*ep : nullptr);
         if (last.ready) break;
         bool timed_out = clock_.Now() > deadline;
         if (timed_out || stop_.stop_requested()) {
-          ApplyResult res;
-          res.object.key = o->key();
-          res.object.api_version = o->api_version();
-          res.object.action = Action::kUpdate;
-          res.outcome = Outcome::kFailed;
-          res.message = (timed_out ? "not ready after " + std::to_string(o_.timeout.count()) + " s: "
-                                   : std::string("stopped while waiting for readiness: ")) + last.waiting_for;
-          report_.results.push_back(std::move(res));
+          NotReady(*o, (timed_out ? "not ready after " + std::to_string(o_.timeout.count()) + " s: "
+                                  : std::string("stopped while waiting for readiness: ")) + last.waiting_for);
           if (!timed_out) return;
           break;
         }
@@ -300,12 +307,20 @@ class Syncer {
       }
     }
   }
+  void NotReady(const Object& o, std::string message) {
+    ApplyResult res;
+    res.object.key = o.key();
+    res.object.api_version = o.api_version();
+    res.object.action = Action::kUpdate;
+    res.outcome = Outcome::kFailed;
+    res.message = std::move(message);
+    report_.results.push_back(std::move(res));
+  }
 
   // Absent (a first run) is an empty inventory; anything else that is not a readable list is an error.
   Status LoadInventory() {
-    auto inventory = ReadInventory(c_, o_.inventory_namespace, o_.inventory_name);
-    if (!inventory.ok()) return inventory.status();
-    old_inventory_ = std::move(inventory).value();
+    WARREN_ASSIGN_OR_RETURN(auto inventory, ReadInventory(c_, o_.inventory_namespace, o_.inventory_name));
+    old_inventory_ = std::move(inventory);
     inventory_exists_ = !old_inventory_.empty();  // an empty one is written again: harmless, and rare
     recorded_ = old_inventory_;
     return Status::Ok();
@@ -407,8 +422,7 @@ class Syncer {
                {"metadata", {{"name", o_.inventory_name}, {"namespace", o_.inventory_namespace},
                              {"labels", {{diff::kManagedByLabel, "warren"}, {diff::kSourceLabel, o_.source}}}}},
                {"data", {{"objects", objects.dump()}}}};
-    auto r = writer_->Apply(cm, {/*force=*/true, false});
-    if (!r.ok()) return r.status();
+    WARREN_ASSIGN_OR_RETURN(auto r, writer_->Apply(cm, {/*force=*/true, false}));
     inventory_exists_ = true;
     return Status::Ok();
   }
@@ -429,9 +443,8 @@ class Syncer {
 }  // namespace
 
 Result<Inventory> ReadInventory(kube::KubeClient& client, const std::string& ns, const std::string& name) {
-  auto cm = client.Resolve("v1", "ConfigMap");
-  if (!cm.ok()) return cm.status();
-  auto got = client.Get(cm.value(), ns, name);
+  WARREN_ASSIGN_OR_RETURN(auto cm, client.Resolve("v1", "ConfigMap"));
+  auto got = client.Get(cm, ns, name);
   if (!got.ok()) return got.status().WithContext("GET ConfigMap " + ns + "/" + name);
   Inventory out;
   if (!got.value()) return out;

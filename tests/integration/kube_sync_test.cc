@@ -264,5 +264,23 @@ TEST(KubeSyncRbac, WarrensServiceAccountNeedsDeployRbac) {
   EXPECT_EQ(diff.exit_code, 0) << diff.out;
 }
 
+// One prune answer: an inventory entry whose kind the cluster does not serve is an error in diff,
+// as it is a failure in sync, never "nothing there to prune".
+TEST_F(KubeSync, AnInventoryKindTheClusterDoesNotServeIsNamedByDiffAndSync) {
+  ASSERT_EQ(Sync().exit_code, 0);
+  Json inventory = Json::parse(emu_->Kubectl("get configmap warren-inventory -n dev -o jsonpath={.data.objects}").out);
+  inventory.push_back({{"apiVersion", "example.com/v1"}, {"kind", "Widget"}, {"namespace", "dev"}, {"name", "w"}});
+  std::string patch = WriteTemp("inventory-patch.json", Json{{"data", {{"objects", inventory.dump()}}}}.dump());
+  RunResult patched = emu_->Kubectl("patch configmap warren-inventory -n dev --type merge --patch-file " + patch);
+  ASSERT_EQ(patched.exit_code, 0) << patched.out;
+
+  RunResult diff = emu_->Warren("diff " + dir_ + " -n dev");
+  EXPECT_EQ(diff.exit_code, 2) << diff.out;
+  EXPECT_TRUE(Has(diff.out, "prune candidate Widget dev/w")) << diff.out;
+  RunResult sync = Sync("--prune");
+  EXPECT_EQ(sync.exit_code, 1) << sync.out;
+  EXPECT_TRUE(Has(sync.out, "Widget dev/w: failed")) << sync.out;
+}
+
 }  // namespace
 }  // namespace warren::testing

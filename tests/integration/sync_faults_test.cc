@@ -64,6 +64,11 @@ const FaultCase kCases[] = {
      "Role dev/rabbitmq-peer-discovery: failed: apply Role dev/rabbitmq-peer-discovery: 401 Unauthorized"},
     {"Discovery503Always", false, Fault("GET", "/apis", R"("status":503,"times":-1)"), 1,
      "failed: read StatefulSet dev/rabbitmq: discovery GET /apis: 503 ServiceUnavailable: injected fault"},
+    // A read that fails while waiting for readiness is a failure, never taken for "ready".
+    {"GetFailsWhileWaitingForReadiness", false, Fault("GET", kSts + "/rabbitmq", R"("status":500,"times":-1,"skip":1)"), 1,
+     "StatefulSet dev/rabbitmq: failed: cannot wait for readiness: read StatefulSet dev/rabbitmq: 500 InternalError: injected fault"},
+    {"EndpointsUnreadableWhileWaitingForReadiness", false, Fault("GET", "/api/v1/namespaces/dev/endpoints", R"("status":500,"times":-1)"), 1,
+     "Service dev/rabbitmq: failed: cannot wait for readiness: read Endpoints dev/rabbitmq: 500 InternalError: injected fault"},
     {"InventoryUnreadable", false, Fault("GET", kInventory, R"("status":500,"times":-1)"), 1,
      "read warren's inventory: GET ConfigMap dev/warren-inventory: 500 InternalError: injected fault"},
     {"InventoryUnwritableBeforeTheFirstWrite", false, Fault("PATCH", kInventory, R"("status":500,"times":-1)"), 1,
