@@ -15,6 +15,7 @@
 
 #include "diff/model/object.h"
 #include "diff/model/status.h"
+#include "diff/model/yaml_scalar.h"  // ResolvePlainScalar, for decode's users
 
 namespace warren {
 
@@ -56,13 +57,5 @@ Result<std::vector<Document>> DecodeYaml(std::string_view text, const std::strin
 // Parses one JSON value (an object, or a List of objects). Errors name the line and column.
 Result<Document> DecodeJson(std::string_view text, const std::string& file,
                             const DecodeOptions& options = {});
-
-// Resolves a plain (unquoted, untagged) YAML 1.1 scalar as go-yaml v2 does. Exposed for tests
-// and for the lint rule that explains surprising booleans.
-Json ResolvePlainScalar(const std::string& text);
-
-// The string a resolved mapping key becomes (JSON keys are strings): `true: x` → "true",
-// `1: x` → "1", `null: x` → "null".
-std::string MappingKeyString(const Json& key);
 
 }  // namespace warren

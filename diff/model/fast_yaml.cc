@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "diff/model/decode.h"
+#include "diff/model/yaml_scalar.h"
 
 namespace warren {
 namespace {
