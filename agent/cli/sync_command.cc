@@ -5,6 +5,7 @@
 #include "agent/cli/kube_connect.h"
 #include "agent/cli/rabbit_connect.h"
 #include "agent/cli/commit_status_args.h"
+#include "agent/forge/sync_status.h"
 #include "agent/rabbitmq/cluster_probe.h"
 #include "agent/reconcile/kube_stage.h"
 #include "agent/reconcile/reconcile.h"
@@ -15,21 +16,8 @@ namespace {
 // warren/sync from the report; warren/health and warren/mirrors from the broker, when there is one.
 void ReportOutcome(forge::StatusReporter& statuses, const std::string& sha, const reconcile::Report& report,
                    rabbitmq::ManagementClient* rabbit_client, const LoadedManifests& manifests) {
-  if (!report.error.ok()) {
-    statuses.Report(sha, "warren/sync", forge::State::kError, report.error.message());
-  } else if (!report.Converged()) {
-    std::string first;
-    size_t bad = 0;
-    for (const auto& r : report.applied.results)
-      if (r.outcome == diff::Outcome::kFailed || r.outcome == diff::Outcome::kSkipped) {
-        ++bad;
-        if (first.empty()) first = r.object.DisplayName() + ": " + r.message;
-      }
-    statuses.Report(sha, "warren/sync", forge::State::kFailure, std::to_string(bad) + " not in sync: " + first);
-  } else {
-    statuses.Report(sha, "warren/sync", forge::State::kSuccess,
-                    "in sync: " + std::to_string(report.applied.unchanged + report.applied.results.size()) + " objects");
-  }
+  forge::StatusUpdate sync = forge::SyncStatusOf(report);
+  statuses.Report(sha, "warren/sync", sync.state, sync.description);
   if (!rabbit_client) return;
   auto inputs = rabbitmq::ProbeCluster(*rabbit_client, reconcile::RabbitReplicas(manifests.objects));
   if (!inputs.ok()) {

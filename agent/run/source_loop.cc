@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "agent/forge/sync_status.h"
 #include "agent/rabbitmq/cluster_probe.h"
 #include "agent/rabbitmq/connect.h"
 #include "agent/run/watch_cache.h"
@@ -353,9 +354,8 @@ void SourceLoop::Account(const reconcile::Report& report, const std::string& why
   if (first_failure.empty()) first_failure = first_skipped;
   if (result != "success") {
     fields["error"] = !report.error.ok() ? report.error.message() : first_failure;
-    size_t failed = report.applied.Count(Outcome::kFailed) + report.applied.Count(Outcome::kSkipped);
-    if (!report.error.ok()) ReportStatus("warren/sync", forge::State::kError, report.error.message());
-    else ReportStatus("warren/sync", forge::State::kFailure, std::to_string(failed) + " not in sync: " + first_failure);
+    forge::StatusUpdate sync = forge::SyncStatusOf(report);
+    ReportStatus("warren/sync", sync.state, sync.description);
     Fail();
     fields["retryIn"] = std::to_string(backoff_.count() / 1000.0) + "s";
     ctx_.log->Error("reconcile failed", fields);
@@ -370,9 +370,8 @@ void SourceLoop::Account(const reconcile::Report& report, const std::string& why
     applied_commit_ = desired_->commit;
   }
   ctx_.metrics->Set("warren_last_applied_commit_info", {{"source", spec_.name}, {"commit", applied_commit_}}, 1);
-  ReportStatus("warren/sync", forge::State::kSuccess,
-               "in sync: " + std::to_string(report.applied.unchanged + corrected) + " objects" +
-                   (corrected ? ", " + std::to_string(corrected) + " corrected" : std::string()));
+  forge::StatusUpdate sync = forge::SyncStatusOf(report);
+  ReportStatus("warren/sync", sync.state, sync.description);
   if (!ready_) {
     ready_ = true;
     if (ctx_.on_first_reconcile) ctx_.on_first_reconcile();

@@ -5,6 +5,7 @@
 #include <map>
 #include <thread>
 
+#include "agent/forge/sync_status.h"
 #include "agent/run/config_file.h"
 #include "agent/run/metrics.h"
 #include "agent/util/cancel.h"
@@ -198,6 +199,39 @@ TEST(Webhook, ReplaysAreDroppedWithinTheLogsCapacity) {
   EXPECT_TRUE(log.FirstTime("a"));
   EXPECT_TRUE(log.FirstTime(""));
   EXPECT_TRUE(log.FirstTime(""));
+}
+
+// The warren/sync status is written in one place for sync and the agent.
+TEST(SyncStatus, ErrorFailureNamingTheFirstFailedThenSuccessWithCorrections) {
+  using diff::Outcome;
+  auto result = [](const std::string& name, Outcome outcome, const std::string& message) {
+    diff::ApplyResult r;
+    r.object.key = {"apps", "StatefulSet", "dev", name};
+    r.outcome = outcome;
+    r.message = message;
+    return r;
+  };
+  reconcile::Report broken;
+  broken.error = Status::Unavailable("RabbitMQ unreachable");
+  EXPECT_EQ(forge::SyncStatusOf(broken).state, forge::State::kError);
+  EXPECT_EQ(forge::SyncStatusOf(broken).description, "RabbitMQ unreachable");
+
+  reconcile::Report partly;
+  partly.applied.results = {result("a", Outcome::kSkipped, "conflict"), result("b", Outcome::kConfigured, ""),
+                            result("c", Outcome::kFailed, "500")};
+  forge::StatusUpdate failure = forge::SyncStatusOf(partly);
+  EXPECT_EQ(failure.state, forge::State::kFailure);
+  EXPECT_EQ(failure.description, "2 not in sync: StatefulSet dev/c: 500") << "a failure is named before a skip";
+  partly.applied.results.pop_back();
+  EXPECT_EQ(forge::SyncStatusOf(partly).description, "1 not in sync: StatefulSet dev/a: conflict");
+
+  reconcile::Report synced;
+  synced.applied.unchanged = 7;
+  synced.applied.results = {result("b", Outcome::kConfigured, "")};
+  EXPECT_EQ(forge::SyncStatusOf(synced).state, forge::State::kSuccess);
+  EXPECT_EQ(forge::SyncStatusOf(synced).description, "in sync: 8 objects, 1 corrected");
+  synced.applied.results.clear();
+  EXPECT_EQ(forge::SyncStatusOf(synced).description, "in sync: 7 objects");
 }
 
 }  // namespace
