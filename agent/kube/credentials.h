@@ -2,6 +2,10 @@
 // names: a fixed token, a token file re-read every minute and after a 401 (projected service
 // account tokens rotate), or an exec credential plugin (client.authentication.k8s.io/v1
 // ExecCredential, as EKS and GKE use), cached until its expirationTimestamp.
+//
+// Threads: Get() and Invalidate() may be called from any thread (every request of a KubeClient
+// asks for the credential); the cache is guarded by mu_, and a plugin runs under it, so two
+// requests never run it at once. Credential values are copies: nothing refers into the cache.
 #pragma once
 
 #include <chrono>

@@ -3,6 +3,9 @@
 //
 // A file holds "username:password" on its first line. A directory is a mounted Kubernetes
 // Secret: its `username` and `password` files (the keys of a basic-auth Secret).
+//
+// Threads: LoadCredentials reads the file or environment each time and keeps nothing: it may be
+// called from any thread (the management client calls it again after a 401).
 #pragma once
 
 #include <string>

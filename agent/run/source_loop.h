@@ -8,6 +8,11 @@
 //     the broker's topology;
 //   - Trigger() (a webhook): fetch now.
 // Failures back off exponentially (1 s doubling, capped), per source; success resets it.
+//
+// Threads: Run() is called on the loop's own thread, once per leadership term, and everything
+// but Trigger() happens there. Trigger() may be called from any thread (the webhook listener);
+// it only sets what to do next under mu_ and wakes the loop. spec() does not change.
+// Ownership: SourceContext's pointers are borrowed; the agent keeps them alive longer than the loop.
 #pragma once
 
 #include <condition_variable>

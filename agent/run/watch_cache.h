@@ -7,6 +7,11 @@
 // watch is failing) it reads from the API server instead, so an answer is never stale-by-guess.
 // Every change seen after the first list calls on_change, and every (re)list on_synced: the agent
 // re-checks for drift at once (a change made before a list shows only in the list).
+//
+// Threads: one thread per watch stream, owned by the cache and joined by Stop() or the destructor.
+// Track(), Live(), Synced() and Stop() may be called from any thread; the streams' objects are
+// guarded by mu_. The callbacks in WatchCacheOptions run on the stream threads, never under mu_.
+// Ownership: the client is borrowed and must outlive the cache.
 #pragma once
 
 #include <functional>
