@@ -55,13 +55,13 @@ struct CommitStatusArgs {
 
 struct DiffArgs {
   std::vector<std::string> paths;
-  SourceArgs source;      // --repo: the manifests come from a commit instead of PATHs
-  std::string live_file;  // Kubernetes live state captured with kubectl get -o json|yaml
-  KubeArgs kube;          // otherwise the live state comes from the cluster
-  bool server_dry_run = false;  // compare with the server's prediction of the apply
+  SourceArgs source;             // --repo: the manifests come from a commit instead of PATHs
+  std::string live_file;         // Kubernetes live state captured with kubectl get -o json|yaml
+  KubeArgs kube;                 // otherwise the live state comes from the cluster
+  bool server_dry_run = false;   // compare with the server's prediction of the apply
   bool namespace_given = false;  // -n was given (else the kubeconfig context's namespace)
-  RabbitArgs rabbit;      // RabbitMQ topology compared with the broker, when set
-  std::string output = "text";  // text | json
+  RabbitArgs rabbit;             // RabbitMQ topology compared with the broker, when set
+  std::string output = "text";   // text | json
   std::string ignore_config;
   std::string default_namespace = "default";
   std::string inventory_namespace;  // where sync keeps its inventory ("" = the default namespace)
@@ -72,7 +72,7 @@ int RunDiff(const DiffArgs& args, std::ostream& out, std::ostream& err);
 struct SyncArgs {
   std::vector<std::string> paths;
   SourceArgs source;
-  KubeArgs kube;   // Kubernetes target when given (or KUBECONFIG is set, or --in-cluster)
+  KubeArgs kube;  // Kubernetes target when given (or KUBECONFIG is set, or --in-cluster)
   bool force_conflicts = false;
   bool continue_on_error = false;
   int timeout_seconds = 300;

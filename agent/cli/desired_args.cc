@@ -9,8 +9,8 @@ source::DesiredSource ToDesiredSource(const std::vector<std::string>& paths, con
   s.default_namespace = default_namespace;
   s.kustomize.command = args.kustomize_command;
   if (args.enabled())
-    s.git = git::SourceOptions{args.repo, args.ref, args.path, args.cache_dir, args.auth_file, args.ssh_key,
-                               args.known_hosts, args.ca_file, args.allowed_signers, args.require_signed};
+    s.git = git::SourceOptions{args.repo,    args.ref,         args.path,    args.cache_dir,       args.auth_file,
+                               args.ssh_key, args.known_hosts, args.ca_file, args.allowed_signers, args.require_signed};
   return s;
 }
 

@@ -1,14 +1,14 @@
 #include <set>
 
 #include "agent/cli/commands.h"
+#include "agent/cli/desired_args.h"
 #include "agent/cli/kube_connect.h"
 #include "agent/cli/rabbit_connect.h"
 #include "agent/fs/disk_file_tree.h"
-#include "agent/cli/desired_args.h"
 #include "agent/kube/live_state.h"
+#include "agent/rabbitmq/live_topology.h"
 #include "agent/reconcile/kube_stage.h"
 #include "agent/reconcile/reconcile.h"
-#include "agent/rabbitmq/live_topology.h"
 #include "diff/engine/diff.h"
 #include "diff/engine/render.h"
 #include "diff/model/loader.h"
@@ -37,8 +37,8 @@ Object StripServerFields(Object o) {
 // What sync would prune is what the inventory lists and git no longer has (still labelled
 // warren's), so diff reports exactly that: labelled objects the LISTs happen to show but the
 // inventory does not list are not warren's to prune, and listed ones the LISTs did not cover are read.
-Status PruneCandidatesFromInventory(kube::KubeClient& client, const std::string& inventory_ns, const std::vector<Object>& desired,
-                                    std::vector<Object>* live) {
+Status PruneCandidatesFromInventory(kube::KubeClient& client, const std::string& inventory_ns,
+                                    const std::vector<Object>& desired, std::vector<Object>* live) {
   auto inventory = reconcile::ReadInventory(client, inventory_ns, reconcile::kInventoryName);
   if (!inventory.ok()) return inventory.status().WithContext("read warren's inventory");
   std::set<ResourceKey> wanted, seen;
@@ -62,7 +62,8 @@ Status PruneCandidatesFromInventory(kube::KubeClient& client, const std::string&
   return Status::Ok();
 }
 
-Result<std::vector<Object>> LiveFromCluster(const DiffArgs& args, const std::string& inventory_ns, std::vector<Object>* desired) {
+Result<std::vector<Object>> LiveFromCluster(const DiffArgs& args, const std::string& inventory_ns,
+                                            std::vector<Object>* desired) {
   WARREN_ASSIGN_OR_RETURN(auto client, ConnectKube(args.kube));
   WARREN_ASSIGN_OR_RETURN(auto live, kube::FetchLive(*client, *desired));
   WARREN_RETURN_IF_ERROR(PruneCandidatesFromInventory(*client, inventory_ns, *desired, &live));
@@ -74,8 +75,8 @@ Result<std::vector<Object>> LiveFromCluster(const DiffArgs& args, const std::str
   return live;
 }
 
-Result<diff::DiffReport> DiffKubernetes(const DiskFileTree& tree, const DiffArgs& args,
-                                        std::vector<Object> desired, const LoadOptions& options) {
+Result<diff::DiffReport> DiffKubernetes(const DiskFileTree& tree, const DiffArgs& args, std::vector<Object> desired,
+                                        const LoadOptions& options) {
   Result<std::vector<Object>> live = std::vector<Object>{};
   if (!args.live_file.empty()) {
     // Same loader as the manifests: size limit, any extension, Lists, duplicate identities.

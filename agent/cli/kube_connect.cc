@@ -6,7 +6,9 @@
 namespace warren::cli {
 
 Result<std::unique_ptr<kube::KubeClient>> ConnectKube(const KubeArgs& args, const std::string& namespace_override) {
-  WARREN_ASSIGN_OR_RETURN(kube::ClusterConfig config, args.in_cluster ? kube::LoadInCluster() : kube::LoadKubeconfig({args.kubeconfig, args.context, namespace_override}));
+  WARREN_ASSIGN_OR_RETURN(kube::ClusterConfig config,
+                          args.in_cluster ? kube::LoadInCluster()
+                                          : kube::LoadKubeconfig({args.kubeconfig, args.context, namespace_override}));
   if (config.insecure_skip_verify)
     std::cerr << "warning: insecure-skip-tls-verify is set for " << config.server
               << ": the server's certificate is not checked\n";

@@ -19,8 +19,10 @@ int RunLint(const LintArgs& args, std::ostream& out, std::ostream& err) {
     return kExitError;
   }
   check::Findings findings = check::Lint(objects.value());
-  if (args.output == "json") out << check::ToJson(findings).dump(2) << "\n";
-  else out << check::RenderText(findings);
+  if (args.output == "json")
+    out << check::ToJson(findings).dump(2) << "\n";
+  else
+    out << check::RenderText(findings);
   return check::HasErrors(findings) ? kExitFindings : kExitClean;
 }
 

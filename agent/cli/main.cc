@@ -69,7 +69,8 @@ void AddKubeFlags(CLI::App* cmd, warren::cli::KubeArgs* k, const std::string& ku
   cmd->add_option("--kubeconfig", k->kubeconfig, kubeconfig_help);
   cmd->add_option("--context", k->context, "Kubeconfig context");
   cmd->add_flag("--in-cluster", k->in_cluster, "Use the pod's service account");
-  durations.Add(cmd, "--request-timeout", &k->timeout_ms, nullptr, "Timeout of each Kubernetes API request (default 15s)");
+  durations.Add(cmd, "--request-timeout", &k->timeout_ms, nullptr,
+                "Timeout of each Kubernetes API request (default 15s)");
   cmd->add_option("--request-timeout-ms", k->timeout_ms, "")->group("");
 }
 
@@ -80,7 +81,8 @@ void AddRabbitFlags(CLI::App* cmd, warren::cli::RabbitArgs* r) {
                   "File with username:password, or a mounted Secret directory (username, password); "
                   "default: RABBITMQ_USERNAME/RABBITMQ_PASSWORD");
   cmd->add_option("--rabbitmq-ca-file", r->ca_file, "CA bundle for https management URLs");
-  durations.Add(cmd, "--rabbitmq-timeout", &r->timeout_ms, nullptr, "Timeout of each management API request (default 10s)");
+  durations.Add(cmd, "--rabbitmq-timeout", &r->timeout_ms, nullptr,
+                "Timeout of each management API request (default 10s)");
   cmd->add_option("--rabbitmq-timeout-ms", r->timeout_ms, "")->group("");  // the old spelling, hidden
   cmd->add_option("--rabbitmq-inventory", r->inventory,
                   "Global parameter where warren records what it created (one per source sharing a cluster)");
@@ -124,30 +126,35 @@ int main(int argc, char** argv) {
   diff_cmd->add_option("-o,--output", diff.output, "text or json")->check(CLI::IsMember({"text", "json"}));
   diff_cmd->add_option("--ignore-config", diff.ignore_config, "YAML file of ignoreDifferences rules");
   diff_cmd->add_option("--inventory-namespace", diff.inventory_namespace,
-                       "Namespace of warren's inventory ConfigMap: prune is judged from it (default: the namespace all objects share, else that of -n)");
-  auto* diff_ns = diff_cmd->add_option("-n,--namespace", diff.default_namespace, "Namespace for objects that name none");
+                       "Namespace of warren's inventory ConfigMap: prune is judged from it (default: the namespace all "
+                       "objects share, else that of -n)");
+  auto* diff_ns =
+      diff_cmd->add_option("-n,--namespace", diff.default_namespace, "Namespace for objects that name none");
 
   warren::cli::SyncArgs sync;
-  auto* sync_cmd = app.add_subcommand("sync", "Apply the manifests once: Kubernetes objects, then the RabbitMQ topology");
+  auto* sync_cmd =
+      app.add_subcommand("sync", "Apply the manifests once: Kubernetes objects, then the RabbitMQ topology");
   sync_cmd->add_option("paths", sync.paths, "Files or directories of manifests (or --repo)");
   AddSourceFlags(sync_cmd, &sync.source);
   AddKubeFlags(sync_cmd, &sync.kube, "Kubeconfig file (a Kubernetes target; also KUBECONFIG)");
   sync_cmd->add_flag("--force-conflicts", sync.force_conflicts, "Take over fields other managers own");
   sync_cmd->add_flag("--continue-on-error", sync.continue_on_error, "Go on after a failing stage");
-  durations.Add(sync_cmd, "--timeout", nullptr, &sync.timeout_seconds, "Wait for readiness and for the broker (default 5m)");
+  durations.Add(sync_cmd, "--timeout", nullptr, &sync.timeout_seconds,
+                "Wait for readiness and for the broker (default 5m)");
   AddRabbitFlags(sync_cmd, &sync.rabbit);
   sync_cmd->add_flag("--dry-run", sync.dry_run, "Compute and report, write nothing");
   sync_cmd->add_flag("--prune", sync.prune, "Delete what warren created and git no longer has");
   sync_cmd->add_flag("--recreate-empty-queues", sync.recreate_empty_queues,
                      "Recreate queues whose immutable properties changed, only while they are empty");
   sync_cmd->add_option("-o,--output", sync.output, "text or json")->check(CLI::IsMember({"text", "json"}));
-  sync_cmd->add_option("--inventory-namespace", sync.inventory_namespace,
-                       "Namespace of warren's inventory ConfigMap (default: the namespace all objects share, else that of -n)");
+  sync_cmd->add_option(
+      "--inventory-namespace", sync.inventory_namespace,
+      "Namespace of warren's inventory ConfigMap (default: the namespace all objects share, else that of -n)");
   sync_cmd->add_flag("--report-status", sync.report_status,
                      "Post warren/sync (and warren/health, warren/mirrors with --rabbitmq-url) for the commit");
   AddCommitStatusFlags(sync_cmd, &sync.status);
-  auto* sync_ns = sync_cmd->add_option("-n,--namespace", sync.default_namespace,
-                                       "Namespace for objects that name none");
+  auto* sync_ns =
+      sync_cmd->add_option("-n,--namespace", sync.default_namespace, "Namespace for objects that name none");
 
   warren::cli::RunArgs run;
   auto* run_cmd = app.add_subcommand("run", "Keep the cluster and the broker equal to git: the long-running agent");
@@ -157,7 +164,8 @@ int main(int argc, char** argv) {
   AddKubeFlags(run_cmd, &run.kube, "Kubeconfig file (a Kubernetes target; also KUBECONFIG)");
   AddRabbitFlags(run_cmd, &run.rabbit);
   run_cmd->add_option("--interval", run.interval, "Git poll and full resync period (Go duration, default 5m)");
-  run_cmd->add_option("--health-interval", run.health_interval, "RabbitMQ health and topology check period (default 30s)");
+  run_cmd->add_option("--health-interval", run.health_interval,
+                      "RabbitMQ health and topology check period (default 30s)");
   run_cmd->add_option("--timeout", run.timeout, "Readiness and broker waits inside one reconcile (default 5m)");
   run_cmd->add_flag("--dry-run", run.dry_run, "Report drift, write nothing");
   run_cmd->add_flag("--prune", run.prune, "Delete what warren created and git no longer has");
@@ -183,7 +191,8 @@ int main(int argc, char** argv) {
 
   warren::cli::StatusArgs status;
   auto* status_cmd = app.add_subcommand("status", "RabbitMQ cluster health and queue mirror status");
-  status_cmd->add_option("paths", status.paths, "Manifests: the RabbitMQ StatefulSet's replicas are the expected nodes");
+  status_cmd->add_option("paths", status.paths,
+                         "Manifests: the RabbitMQ StatefulSet's replicas are the expected nodes");
   AddRabbitFlags(status_cmd, &status.rabbit);
   status_cmd->add_option("--expected-nodes", status.expected_nodes, "Nodes the cluster should have");
   status_cmd->add_option("-o,--output", status.output, "text or json")->check(CLI::IsMember({"text", "json"}));

@@ -67,14 +67,16 @@ Result<run::AgentOptions> ToOptions(const RunArgs& a, bool kube, const std::stri
   defaults.desired.kustomize.command = a.source.kustomize_command;
   if (a.rabbit.enabled())
     defaults.rabbit = run::RabbitTarget{a.rabbit.urls, a.rabbit.credentials_file, a.rabbit.ca_file,
-                                        std::chrono::milliseconds(a.rabbit.timeout_ms), a.rabbit.inventory == "warren-inventory" ? "" : a.rabbit.inventory};
+                                        std::chrono::milliseconds(a.rabbit.timeout_ms),
+                                        a.rabbit.inventory == "warren-inventory" ? "" : a.rabbit.inventory};
   if (!a.config.empty()) {
     if (!a.paths.empty() || a.source.enabled()) return Status::Invalid("give --config or PATHs/--repo, not both");
     std::ifstream in(a.config);
     if (!in) return Status::Io("--config " + a.config + ": cannot read the file");
     std::stringstream text;
     text << in.rdbuf();
-    if (a.source.enabled() || !a.source.cache_dir.empty()) defaults.desired.git = ToDesiredSource({}, a.source, defaults.ns).git;
+    if (a.source.enabled() || !a.source.cache_dir.empty())
+      defaults.desired.git = ToDesiredSource({}, a.source, defaults.ns).git;
     WARREN_ASSIGN_OR_RETURN(auto sources, run::ParseConfig(text.str(), a.config, defaults));
     o.sources = std::move(sources);
   } else {
@@ -84,9 +86,12 @@ Result<run::AgentOptions> ToOptions(const RunArgs& a, bool kube, const std::stri
   }
   if (!kube)
     for (const auto& s : o.sources)
-      if (!s.rabbit) return Status::Invalid("source " + s.name + " has no target: no cluster is named and it has no RabbitMQ URLs");
-  if (a.leader_elect && !kube) return Status::Invalid("--leader-elect needs a Kubernetes cluster (its Lease lives there)");
-  if (a.leader_elect && a.dry_run) return Status::Invalid("--dry-run writes nothing, not even a Lease: run it without --leader-elect");
+      if (!s.rabbit)
+        return Status::Invalid("source " + s.name + " has no target: no cluster is named and it has no RabbitMQ URLs");
+  if (a.leader_elect && !kube)
+    return Status::Invalid("--leader-elect needs a Kubernetes cluster (its Lease lives there)");
+  if (a.leader_elect && a.dry_run)
+    return Status::Invalid("--dry-run writes nothing, not even a Lease: run it without --leader-elect");
   return o;
 }
 
@@ -107,7 +112,8 @@ int RunAgent(const RunArgs& args, std::ostream& err) {
     return kExitError;
   }
   bool kube = ClusterNamed(args.kube);
-  std::string ns = kube ? DefaultNamespace(args.kube, args.namespace_given, args.default_namespace) : args.default_namespace;
+  std::string ns =
+      kube ? DefaultNamespace(args.kube, args.namespace_given, args.default_namespace) : args.default_namespace;
   auto options = ToOptions(args, kube, ns);
   if (!options.ok()) {
     err << "warren run: " << options.status().message() << "\n";

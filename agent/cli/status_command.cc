@@ -1,9 +1,9 @@
 #include "agent/cli/commands.h"
-#include "agent/reconcile/reconcile.h"
 #include "agent/cli/rabbit_connect.h"
 #include "agent/fs/disk_file_tree.h"
-#include "agent/source/kustomize_builder.h"
 #include "agent/rabbitmq/cluster_probe.h"
+#include "agent/reconcile/reconcile.h"
+#include "agent/source/kustomize_builder.h"
 #include "diff/model/loader.h"
 
 namespace warren::cli {
@@ -33,8 +33,10 @@ int RunStatus(const StatusArgs& args, std::ostream& out, std::ostream& err) {
     return kExitError;
   }
   rabbit::ClusterHealth health = rabbit::AssessHealth(inputs.value());
-  if (args.output == "json") out << rabbit::HealthToJson(health).dump(2) << "\n";
-  else out << rabbit::RenderHealthText(health);
+  if (args.output == "json")
+    out << rabbit::HealthToJson(health).dump(2) << "\n";
+  else
+    out << rabbit::RenderHealthText(health);
   return health.healthy() ? kExitClean : kExitFindings;
 }
 

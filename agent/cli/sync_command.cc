@@ -1,10 +1,10 @@
 #include <unistd.h>
 
 #include "agent/cli/commands.h"
+#include "agent/cli/commit_status_args.h"
 #include "agent/cli/desired_args.h"
 #include "agent/cli/kube_connect.h"
 #include "agent/cli/rabbit_connect.h"
-#include "agent/cli/commit_status_args.h"
 #include "agent/forge/sync_status.h"
 #include "agent/rabbitmq/cluster_probe.h"
 #include "agent/reconcile/kube_stage.h"
@@ -25,9 +25,11 @@ void ReportOutcome(forge::StatusReporter& statuses, const std::string& sha, cons
     return;
   }
   rabbit::ClusterHealth h = rabbit::AssessHealth(inputs.value());
-  statuses.Report(sha, "warren/health", h.healthy() ? forge::State::kSuccess : forge::State::kFailure, rabbit::HealthSummary(h));
+  statuses.Report(sha, "warren/health", h.healthy() ? forge::State::kSuccess : forge::State::kFailure,
+                  rabbit::HealthSummary(h));
   rabbit::MirrorsVerdict mirrors = rabbit::JudgeMirrors(h);
-  statuses.Report(sha, "warren/mirrors", mirrors.ok ? forge::State::kSuccess : forge::State::kFailure, mirrors.description);
+  statuses.Report(sha, "warren/mirrors", mirrors.ok ? forge::State::kSuccess : forge::State::kFailure,
+                  mirrors.description);
 }
 
 }  // namespace
@@ -35,10 +37,12 @@ void ReportOutcome(forge::StatusReporter& statuses, const std::string& sha, cons
 int RunSync(const SyncArgs& args, std::ostream& out, std::ostream& err) {
   bool kube = ClusterNamed(args.kube);
   if (!kube && !args.rabbit.enabled()) {
-    err << "warren sync: no target: give --kubeconfig/--context/--in-cluster (or set KUBECONFIG) and/or --rabbitmq-url\n";
+    err << "warren sync: no target: give --kubeconfig/--context/--in-cluster (or set KUBECONFIG) and/or "
+           "--rabbitmq-url\n";
     return kExitError;
   }
-  std::string ns = kube ? DefaultNamespace(args.kube, args.namespace_given, args.default_namespace) : args.default_namespace;
+  std::string ns =
+      kube ? DefaultNamespace(args.kube, args.namespace_given, args.default_namespace) : args.default_namespace;
   auto loaded = LoadDesired(args.paths, args.source, ns, err);
   if (!loaded.ok()) {
     err << "warren sync: " << loaded.status().message() << "\n";
@@ -76,7 +80,9 @@ int RunSync(const SyncArgs& args, std::ostream& out, std::ostream& err) {
       return kExitError;
     }
     forge::StatusOptions so = ToStatusOptions(args.status);
-    so.log = [&err](const std::string& msg, const std::string& detail) { err << "warren sync: " << msg << ": " << detail << "\n"; };
+    so.log = [&err](const std::string& msg, const std::string& detail) {
+      err << "warren sync: " << msg << ": " << detail << "\n";
+    };
     auto reporter = forge::StatusReporter::Create(so);
     if (!reporter.ok()) {
       err << "warren sync: " << reporter.status().message() << "\n";
@@ -93,8 +99,9 @@ int RunSync(const SyncArgs& args, std::ostream& out, std::ostream& err) {
   o.continue_on_error = args.continue_on_error;
   o.recreate_empty_queues = args.recreate_empty_queues;
   o.timeout = std::chrono::seconds(args.timeout_seconds);
-  o.inventory_namespace = !args.inventory_namespace.empty() ? args.inventory_namespace
-                                                            : reconcile::DefaultInventoryNamespace(loaded.value().manifests.objects, ns);
+  o.inventory_namespace = !args.inventory_namespace.empty()
+                              ? args.inventory_namespace
+                              : reconcile::DefaultInventoryNamespace(loaded.value().manifests.objects, ns);
   o.rabbit_inventory = args.rabbit.inventory;
   if (isatty(STDERR_FILENO)) o.progress = [&err](const std::string& line) { err << line << "\n"; };
   reconcile::Report report = reconcile::ReconcileOnce(loaded.value().manifests, targets, o, StopToken());

@@ -12,9 +12,12 @@ namespace {
 
 std::string GitLabState(State s) {
   switch (s) {
-    case State::kPending: return "running";
-    case State::kSuccess: return "success";
-    default: return "failed";
+    case State::kPending:
+      return "running";
+    case State::kSuccess:
+      return "success";
+    default:
+      return "failed";
   }
 }
 
@@ -30,10 +33,14 @@ std::string Description(const std::string& d) {
 
 const char* StateName(State s) {
   switch (s) {
-    case State::kPending: return "pending";
-    case State::kSuccess: return "success";
-    case State::kFailure: return "failure";
-    case State::kError: return "error";
+    case State::kPending:
+      return "pending";
+    case State::kSuccess:
+      return "success";
+    case State::kFailure:
+      return "failure";
+    case State::kError:
+      return "error";
   }
   return "?";
 }
@@ -57,7 +64,8 @@ Result<std::unique_ptr<StatusReporter>> StatusReporter::Create(StatusOptions o) 
   return std::unique_ptr<StatusReporter>(new StatusReporter(std::move(o), std::move(token)));
 }
 
-StatusReporter::StatusReporter(StatusOptions options, std::string token) : o_(std::move(options)), token_(std::move(token)) {
+StatusReporter::StatusReporter(StatusOptions options, std::string token)
+    : o_(std::move(options)), token_(std::move(token)) {
   net::HttpClientOptions h;
   h.timeout_ms = o_.timeout_ms;
   h.ca_file = o_.ca_file;
@@ -76,7 +84,8 @@ size_t StatusReporter::posted() const {
   return posted_;
 }
 
-void StatusReporter::Report(const std::string& sha, const std::string& context, State state, const std::string& description) {
+void StatusReporter::Report(const std::string& sha, const std::string& context, State state,
+                            const std::string& description) {
   if (sha.empty()) return;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -141,22 +150,29 @@ Status StatusReporter::Post(const Item& item) {
     } else {
       long code = reply.value().status;
       const auto& h = reply.value().headers;
-      bool limited = code == 429 || (code == 403 && (h.count("retry-after") || (h.count("x-ratelimit-remaining") && h.at("x-ratelimit-remaining") == "0")));
+      bool limited = code == 429 || (code == 403 && (h.count("retry-after") || (h.count("x-ratelimit-remaining") &&
+                                                                                h.at("x-ratelimit-remaining") == "0")));
       if (code < 500 && !limited) {
         std::string detail = reply.value().body.size() > 200 ? reply.value().body.substr(0, 200) : reply.value().body;
         return Status(StatusCode::kInvalidArgument, "post " + what + ": " + std::to_string(code) + " " + detail);
       }
       why = std::to_string(code);
       if (limited) {
-        if (h.count("retry-after")) pause = std::chrono::seconds(std::atol(h.at("retry-after").c_str()));
-        else if (h.count("x-ratelimit-reset")) pause = std::chrono::seconds(std::max(0L, std::atol(h.at("x-ratelimit-reset").c_str()) - std::time(nullptr)));
-        else if (h.count("ratelimit-reset")) pause = std::chrono::seconds(std::atol(h.at("ratelimit-reset").c_str()));
+        if (h.count("retry-after"))
+          pause = std::chrono::seconds(std::atol(h.at("retry-after").c_str()));
+        else if (h.count("x-ratelimit-reset"))
+          pause = std::chrono::seconds(std::max(0L, std::atol(h.at("x-ratelimit-reset").c_str()) - std::time(nullptr)));
+        else if (h.count("ratelimit-reset"))
+          pause = std::chrono::seconds(std::atol(h.at("ratelimit-reset").c_str()));
         pause = std::min<std::chrono::milliseconds>(pause, o_.max_wait);
         why += " (rate limited)";
       }
     }
-    if (attempt >= o_.max_attempts) return Status::Unavailable("post " + what + ": gave up after " + std::to_string(attempt) + " attempts (" + why + ")");
-    if (o_.log) o_.log("commit status retried", what + ": " + why + ", again in " + std::to_string(pause.count()) + " ms");
+    if (attempt >= o_.max_attempts)
+      return Status::Unavailable("post " + what + ": gave up after " + std::to_string(attempt) + " attempts (" + why +
+                                 ")");
+    if (o_.log)
+      o_.log("commit status retried", what + ": " + why + ", again in " + std::to_string(pause.count()) + " ms");
     if (!stop_.token().WaitFor(pause)) return Status::Cancelled("stopped");
     wait = std::min(wait * 2, std::chrono::milliseconds(30000));
   }
@@ -179,7 +195,8 @@ void StatusReporter::Run() {
       busy_ = false;
       if (s.ok()) ++posted_;
       // Not posted: forget it, so the same state may be reported again later.
-      else if (last_[{item.sha, item.context}] == Wire(item.state)) last_.erase({item.sha, item.context});
+      else if (last_[{item.sha, item.context}] == Wire(item.state))
+        last_.erase({item.sha, item.context});
     }
     cv_.notify_all();
     if (!s.ok() && s.code() != StatusCode::kCancelled && o_.log) o_.log("commit status not posted", s.message());

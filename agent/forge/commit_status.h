@@ -1,7 +1,7 @@
 // Commit statuses on GitHub, Gitea/Forgejo or GitLab, from their documented REST APIs:
-//   GitHub  POST {api}/repos/{owner}/{repo}/statuses/{sha}   Authorization: Bearer; states error|failure|pending|success
-//   Gitea   POST {api}/repos/{owner}/{repo}/statuses/{sha}   Authorization: token
-//   GitLab  POST {api}/projects/{id}/statuses/{sha}          PRIVATE-TOKEN; states pending|running|success|failed|canceled;
+//   GitHub  POST {api}/repos/{owner}/{repo}/statuses/{sha}   Authorization: Bearer; states
+//   error|failure|pending|success Gitea   POST {api}/repos/{owner}/{repo}/statuses/{sha}   Authorization: token GitLab
+//   POST {api}/projects/{id}/statuses/{sha}          PRIVATE-TOKEN; states pending|running|success|failed|canceled;
 //           `name` is the context; posting the state a status already has is refused (400)
 // Reports are queued and posted by a thread of their own, so a forge that is slow or down never
 // holds up a reconcile. The same state is never posted twice for one (commit, context); 5xx and
@@ -27,16 +27,16 @@ enum class State { kPending, kSuccess, kFailure, kError };
 const char* StateName(State s);
 
 struct StatusOptions {
-  std::string provider;    // github | gitea | gitlab
-  std::string api_url;     // https://api.github.com, https://HOST/api/v1, https://HOST/api/v4
-  std::string repo;        // owner/name; GitLab: the numeric id or group/name
+  std::string provider;  // github | gitea | gitlab
+  std::string api_url;   // https://api.github.com, https://HOST/api/v1, https://HOST/api/v4
+  std::string repo;      // owner/name; GitLab: the numeric id or group/name
   std::string token_file;
   std::string ca_file;
   std::string target_url;  // optional link shown with the status
   long timeout_ms = 10000;
   int max_attempts = 6;
   std::chrono::milliseconds backoff{500};
-  std::chrono::seconds max_wait{300};  // the longest rate-limit wait honoured
+  std::chrono::seconds max_wait{300};                                          // the longest rate-limit wait honoured
   std::function<void(const std::string& msg, const std::string& detail)> log;  // failures, retries
 };
 

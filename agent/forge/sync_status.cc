@@ -20,7 +20,8 @@ StatusUpdate SyncStatusOf(const reconcile::Report& report) {
     }
   }
   if (not_synced > 0)
-    return {State::kFailure, std::to_string(not_synced) + " not in sync: " + (first_failed.empty() ? first_skipped : first_failed)};
+    return {State::kFailure,
+            std::to_string(not_synced) + " not in sync: " + (first_failed.empty() ? first_skipped : first_failed)};
   size_t objects = report.applied.unchanged + report.applied.results.size();
   return {State::kSuccess, "in sync: " + std::to_string(objects) + " objects" +
                                (corrected ? ", " + std::to_string(corrected) + " corrected" : std::string())};

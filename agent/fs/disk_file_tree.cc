@@ -16,8 +16,7 @@ Result<std::vector<std::string>> DiskFileTree::ListFiles(const std::string& path
   if (ec || !fs::exists(status)) return Status::NotFound(path + ": no such file or directory");
   if (!fs::is_directory(status)) return std::vector<std::string>{path};
   std::vector<std::string> out;
-  for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::end(it);
-       it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::end(it); it.increment(ec)) {
     if (it->is_regular_file(ec)) out.push_back(it->path().generic_string());
   }
   if (ec) return Status::Io(path + ": " + ec.message());

@@ -89,7 +89,8 @@ int CheckTlsCertificate(const git_cert_x509& cert, const char* host, Session* s)
   X509_STORE_CTX_init(ctx.p, store.p, leaf.p, nullptr);
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.p);
   std::string name = host ? host : "";
-  if (X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str()) != 1) X509_VERIFY_PARAM_set1_host(param, name.c_str(), name.size());
+  if (X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str()) != 1)
+    X509_VERIFY_PARAM_set1_host(param, name.c_str(), name.size());
   if (X509_verify_cert(ctx.p) == 1) return 0;
   s->host_error = "the TLS certificate of " + name + " is not trusted by " + ca + ": " +
                   X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.p));
@@ -128,7 +129,8 @@ bool HostMatches(const std::string& pattern, const std::string& host) {
 int CheckCertificate(git_cert* cert, int, const char* host, void* payload) {
   auto* s = static_cast<Session*>(payload);
   if (cert->cert_type == GIT_CERT_X509)  // TLS: the source's CA bundle, else libgit2's (the system's)
-    return s->o->ca_file.empty() ? GIT_PASSTHROUGH : CheckTlsCertificate(*reinterpret_cast<git_cert_x509*>(cert), host, s);
+    return s->o->ca_file.empty() ? GIT_PASSTHROUGH
+                                 : CheckTlsCertificate(*reinterpret_cast<git_cert_x509*>(cert), host, s);
   if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2) return GIT_PASSTHROUGH;
   auto* key = reinterpret_cast<git_cert_hostkey*>(cert);
   if (!(key->type & GIT_CERT_SSH_RAW)) {
@@ -264,7 +266,8 @@ Status VerifyObject(const std::string& what, const std::string& signature, const
 class Sync {
  public:
   explicit Sync(const SourceOptions& o)
-      : o_(o), s_{&o, "", "", 0, "", std::chrono::steady_clock::now() + std::chrono::seconds(o.timeout_seconds)},
+      : o_(o),
+        s_{&o, "", "", 0, "", std::chrono::steady_clock::now() + std::chrono::seconds(o.timeout_seconds)},
         cache_(o.cache_dir.empty() ? DefaultCacheDir(o.url) : o.cache_dir) {
     out_.ref = o.ref;
   }
@@ -282,15 +285,18 @@ class Sync {
  private:
   Status CheckOptions() const {
     if (o_.url.empty()) return Status::Invalid("the repository URL is empty");
-    bool ssh = o_.url.rfind("ssh://", 0) == 0 || (o_.url.find("://") == std::string::npos && o_.url.find('@') != std::string::npos);
-    if (ssh && o_.known_hosts.empty()) return Status::Invalid("an ssh:// repository needs a known_hosts file (the server's key is always checked)");
+    bool ssh = o_.url.rfind("ssh://", 0) == 0 ||
+               (o_.url.find("://") == std::string::npos && o_.url.find('@') != std::string::npos);
+    if (ssh && o_.known_hosts.empty())
+      return Status::Invalid("an ssh:// repository needs a known_hosts file (the server's key is always checked)");
     if (ssh && o_.ssh_key.empty()) return Status::Invalid("an ssh:// repository needs an SSH private key");
     // Errors must not echo credentials: libgit2 messages name the URL, never the password, and
     // URLs with userinfo are refused.
     size_t scheme = o_.url.find("://");
     if (scheme != std::string::npos && o_.url.rfind("http", 0) == 0) {
       size_t at = o_.url.find('@'), slash = o_.url.find('/', scheme + 3);
-      if (at != std::string::npos && at < slash) return Status::Invalid("the repository URL must not contain credentials; give them in an auth file");
+      if (at != std::string::npos && at < slash)
+        return Status::Invalid("the repository URL must not contain credentials; give them in an auth file");
     }
     return Status::Ok();
   }
@@ -313,7 +319,8 @@ class Sync {
   Status Failed(Status st) const {
     if (o_.stop.stop_requested()) return Status::Cancelled("fetch " + o_.url + ": stopped");
     if (!s_.host_error.empty()) return Status(StatusCode::kForbidden, "fetch " + o_.url + ": " + s_.host_error);
-    if (s_.auth_attempts > 1) return Status(StatusCode::kUnauthenticated, "fetch " + o_.url + ": the server refused the credentials");
+    if (s_.auth_attempts > 1)
+      return Status(StatusCode::kUnauthenticated, "fetch " + o_.url + ": the server refused the credentials");
     return st;
   }
 
@@ -327,7 +334,8 @@ class Sync {
     opts.bare = 1;
     opts.fetch_opts.callbacks = Callbacks(&s_);
     opts.fetch_opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
-    if (git_clone(&repo_.p, o_.url.c_str(), cache_.c_str(), &opts) != 0) return Failed(Status::Unavailable(LastError("clone " + o_.url)));
+    if (git_clone(&repo_.p, o_.url.c_str(), cache_.c_str(), &opts) != 0)
+      return Failed(Status::Unavailable(LastError("clone " + o_.url)));
     out_.fetched = out_.recloned = true;
     return Status::Ok();
   }
@@ -378,10 +386,14 @@ class Sync {
     for (size_t i = 0; i < n && !moved; ++i) {
       std::string name = heads[i]->name;
       std::string local;
-      if (name == "refs/heads/" + o_.ref) local = "refs/remotes/origin/" + o_.ref;
-      else if (name == "refs/tags/" + o_.ref) local = "refs/tags/" + o_.ref;
-      else if (name == o_.ref) local = name;
-      else continue;
+      if (name == "refs/heads/" + o_.ref)
+        local = "refs/remotes/origin/" + o_.ref;
+      else if (name == "refs/tags/" + o_.ref)
+        local = "refs/tags/" + o_.ref;
+      else if (name == o_.ref)
+        local = name;
+      else
+        continue;
       known = true;
       git_oid have;
       moved = git_reference_name_to_id(&have, repo_.p, local.c_str()) != 0 || !git_oid_equal(&have, &heads[i]->oid);
@@ -408,7 +420,8 @@ class Sync {
       if (!found) return Status::NotFound("ref \"" + o_.ref + "\" does not exist in " + o_.url);
       commit_id_ = target;
       Owned<git_object, git_object_free> obj;
-      if (is_tag_ && git_object_lookup(&obj.p, repo_.p, &target, GIT_OBJECT_ANY) == 0 && git_object_type(obj.p) == GIT_OBJECT_TAG) {
+      if (is_tag_ && git_object_lookup(&obj.p, repo_.p, &target, GIT_OBJECT_ANY) == 0 &&
+          git_object_type(obj.p) == GIT_OBJECT_TAG) {
         annotated_tag_ = true;
         // An annotated tag: its signature is appended to its raw content.
         Owned<git_odb, git_odb_free> odb;
@@ -429,7 +442,8 @@ class Sync {
     git_oid_tostr(hex, sizeof hex, &commit_id_);
     out_.commit = hex;
     if (git_commit_lookup(&commit_.p, repo_.p, &commit_id_) != 0)
-      return Status::NotFound("commit " + out_.commit + " is not in " + o_.url + " (or not reachable from its branches and tags)");
+      return Status::NotFound("commit " + out_.commit + " is not in " + o_.url +
+                              " (or not reachable from its branches and tags)");
     return Status::Ok();
   }
 
@@ -462,8 +476,8 @@ class Sync {
     } else if (rc != 0) {
       verdict = Status::Io(LastError("read the signature of commit " + out_.commit));
     } else {
-      verdict = VerifyObject("commit " + out_.commit, std::string(sig.ptr, sig.size), std::string(data.ptr, data.size), signers,
-                             &out_.signed_by);
+      verdict = VerifyObject("commit " + out_.commit, std::string(sig.ptr, sig.size), std::string(data.ptr, data.size),
+                             signers, &out_.signed_by);
     }
     git_buf_dispose(&sig);
     git_buf_dispose(&data);
@@ -474,7 +488,8 @@ class Sync {
   // be a directory of it.
   Status ReadTree() {
     Owned<git_tree, git_tree_free> tree;
-    if (git_commit_tree(&tree.p, commit_.p) != 0) return Status::Io(LastError("read the tree of commit " + out_.commit));
+    if (git_commit_tree(&tree.p, commit_.p) != 0)
+      return Status::Io(LastError("read the tree of commit " + out_.commit));
     std::string root = o_.path;
     while (!root.empty() && root.back() == '/') root.pop_back();
     if (!root.empty() && root != ".") {

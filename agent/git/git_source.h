@@ -19,28 +19,28 @@ namespace warren::git {
 
 struct SourceOptions {
   std::string url;
-  std::string ref = "main";   // branch, tag or 40-hex commit id
-  std::string path;           // sub-path inside the repository ("" = its root)
-  std::string cache_dir;      // "" = ~/.cache/warren/repos/<hash of url>
-  std::string auth_file;      // https: "username:password", or a token alone
-  std::string ssh_key;        // ssh: private key file
-  std::string known_hosts;    // ssh: required
-  std::string ca_file;        // https: CA bundle
+  std::string ref = "main";  // branch, tag or 40-hex commit id
+  std::string path;          // sub-path inside the repository ("" = its root)
+  std::string cache_dir;     // "" = ~/.cache/warren/repos/<hash of url>
+  std::string auth_file;     // https: "username:password", or a token alone
+  std::string ssh_key;       // ssh: private key file
+  std::string known_hosts;   // ssh: required
+  std::string ca_file;       // https: CA bundle
   std::string allowed_signers;
   bool require_signed = false;
-  int timeout_seconds = 60;   // a transfer that stalls longer is abandoned
+  int timeout_seconds = 60;  // a transfer that stalls longer is abandoned
   // Seen at every libgit2 callback (connection, credentials, host key, each transfer step):
   // a stopped fetch ends there with kCancelled.
   StopToken stop;
 };
 
 struct Checkout {
-  std::string commit;      // full id
-  std::string ref;         // as asked
-  bool fetched = false;    // false: the cache was current (one ls-remote, or none for a pinned commit)
-  bool recloned = false;   // the cache was missing or corrupt
-  std::string signed_by;   // "principal (SHA256:...)" when verified
-  std::string root;        // the sub-path the manifests are read from ("." for the root)
+  std::string commit;              // full id
+  std::string ref;                 // as asked
+  bool fetched = false;            // false: the cache was current (one ls-remote, or none for a pinned commit)
+  bool recloned = false;           // the cache was missing or corrupt
+  std::string signed_by;           // "principal (SHA256:...)" when verified
+  std::string root;                // the sub-path the manifests are read from ("." for the root)
   std::unique_ptr<FileTree> tree;  // the whole commit, paths as in the repository
 };
 

@@ -78,8 +78,9 @@ Pkey PublicKey(const std::string& blob) {
   if (type == "ssh-ed25519") {
     std::string key;
     if (!r.String(&key) || key.size() != 32) return {nullptr, EVP_PKEY_free};
-    return {EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(key.data()), 32),
-            EVP_PKEY_free};
+    return {
+        EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(key.data()), 32),
+        EVP_PKEY_free};
   }
   if (type == "ssh-rsa") {
     std::string e, n;
@@ -202,24 +203,31 @@ Result<VerifiedSignature> VerifySshSignature(const std::string& armored, const s
   const AllowedSigner* signer = nullptr;
   for (const AllowedSigner& s : signers) {
     if (s.key_blob != pubkey) continue;
-    if (!s.namespaces.empty() && std::find(s.namespaces.begin(), s.namespaces.end(), "git") == s.namespaces.end()) continue;
+    if (!s.namespaces.empty() && std::find(s.namespaces.begin(), s.namespaces.end(), "git") == s.namespaces.end())
+      continue;
     signer = &s;
     break;
   }
-  if (!signer) return Status(StatusCode::kForbidden, "signed by a key that is not in allowed_signers (" + fingerprint + ")");
+  if (!signer)
+    return Status(StatusCode::kForbidden, "signed by a key that is not in allowed_signers (" + fingerprint + ")");
 
   Reader sr(signature);
   std::string sig_type, sig_blob;
   if (!sr.String(&sig_type) || !sr.String(&sig_blob)) return Status::Invalid("the SSH signature is malformed");
-  std::string signed_data = "SSHSIG" + SshString(ns) + SshString(reserved) + SshString(hash_alg) + SshString(Digest(hash, data));
+  std::string signed_data =
+      "SSHSIG" + SshString(ns) + SshString(reserved) + SshString(hash_alg) + SshString(Digest(hash, data));
   Pkey key = PublicKey(pubkey);
   if (!key) return Status::Invalid("unsupported SSH key type in the signature (" + fingerprint + ")");
   const EVP_MD* sig_md = nullptr;  // Ed25519 hashes internally
-  if (sig_type == "rsa-sha2-512") sig_md = EVP_sha512();
-  else if (sig_type == "rsa-sha2-256") sig_md = EVP_sha256();
-  else if (sig_type != "ssh-ed25519") return Status::Invalid("unsupported SSH signature algorithm \"" + sig_type + "\"");
+  if (sig_type == "rsa-sha2-512")
+    sig_md = EVP_sha512();
+  else if (sig_type == "rsa-sha2-256")
+    sig_md = EVP_sha256();
+  else if (sig_type != "ssh-ed25519")
+    return Status::Invalid("unsupported SSH signature algorithm \"" + sig_type + "\"");
   if (!Verify(key.get(), sig_md, sig_blob, signed_data))
-    return Status(StatusCode::kForbidden, "the signature does not match the signed content (" + fingerprint + "): tampered?");
+    return Status(StatusCode::kForbidden,
+                  "the signature does not match the signed content (" + fingerprint + "): tampered?");
   return VerifiedSignature{signer->principals.empty() ? "" : signer->principals[0], fingerprint};
 }
 

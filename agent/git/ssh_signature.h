@@ -12,8 +12,8 @@ namespace warren::git {
 
 struct AllowedSigner {
   std::vector<std::string> principals;
-  std::string key_type;  // ssh-ed25519, ssh-rsa, ...
-  std::string key_blob;  // the decoded public key
+  std::string key_type;                 // ssh-ed25519, ssh-rsa, ...
+  std::string key_blob;                 // the decoded public key
   std::vector<std::string> namespaces;  // empty: any
 };
 

@@ -109,7 +109,10 @@ Status KubeClient::Sleep(long ms) const {
 
 net::HttpRequest KubeClient::Request(const std::string& method, const std::string& path, const std::string& body,
                                      const Credential& cred) const {
-  net::HttpRequest req{method, shared_->config.server + path, {{"Accept", "application/json"}, {"User-Agent", "warren/0.1"}}, body,
+  net::HttpRequest req{method,
+                       shared_->config.server + path,
+                       {{"Accept", "application/json"}, {"User-Agent", "warren/0.1"}},
+                       body,
                        options_.stop};
   if (!cred.token.empty()) req.headers["Authorization"] = "Bearer " + cred.token;
   return req;
@@ -134,8 +137,9 @@ Result<net::HttpResponse> KubeClient::Call(const std::string& method, const std:
     if (!reply.ok() && reply.status().code() == StatusCode::kCancelled) {
       return reply.status();
     } else if (!reply.ok()) {
-      last = Status(StatusCode::kUnavailable, "cannot reach the Kubernetes API at " + shared_->config.server + ": " +
-                                                  reply.status().message().substr(reply.status().message().rfind(": ") + 2));
+      last = Status(StatusCode::kUnavailable,
+                    "cannot reach the Kubernetes API at " + shared_->config.server + ": " +
+                        reply.status().message().substr(reply.status().message().rfind(": ") + 2));
     } else if (reply.value().status == 401 && !reauthenticated) {
       shared_->credentials.Invalidate();  // a rotated token: read it again, once
       reauthenticated = true;
@@ -162,7 +166,8 @@ Status KubeClient::Discover(bool force) {
   if (shared_->discovered && (!force || now - shared_->discovered_at < std::chrono::seconds(5))) return Status::Ok();
   std::map<std::pair<std::string, std::string>, ResourceInfo> kinds;
   auto add = [&](const std::string& group_version, const Json& list) {
-    std::string group = group_version.find('/') == std::string::npos ? "" : group_version.substr(0, group_version.find('/'));
+    std::string group =
+        group_version.find('/') == std::string::npos ? "" : group_version.substr(0, group_version.find('/'));
     std::string version = group_version.substr(group_version.find('/') + 1);
     const Json& resources = Field(list, "resources");
     if (!resources.is_array()) return;
@@ -175,13 +180,16 @@ Status KubeClient::Discover(bool force) {
   };
   auto core = Call("GET", "/api/v1");
   if (!core.ok()) return core.status().WithContext("discovery");
-  if (core.value().status != 200) return ErrorFromResponse(core.value().status, core.value().body).WithContext("discovery GET /api/v1");
+  if (core.value().status != 200)
+    return ErrorFromResponse(core.value().status, core.value().body).WithContext("discovery GET /api/v1");
   add("v1", Json::parse(core.value().body, nullptr, false));
   auto groups = Call("GET", "/apis");
   if (!groups.ok()) return groups.status().WithContext("discovery");
-  if (groups.value().status != 200) return ErrorFromResponse(groups.value().status, groups.value().body).WithContext("discovery GET /apis");
+  if (groups.value().status != 200)
+    return ErrorFromResponse(groups.value().status, groups.value().body).WithContext("discovery GET /apis");
   Json group_list = Json::parse(groups.value().body, nullptr, false);
-  if (!Field(group_list, "groups").is_array()) return Status::Invalid("discovery GET /apis: the answer lists no groups");
+  if (!Field(group_list, "groups").is_array())
+    return Status::Invalid("discovery GET /apis: the answer lists no groups");
   for (const Json& g : group_list["groups"]) {
     std::string gv = StringField(Field(g, "preferredVersion"), "groupVersion");
     if (gv.empty()) continue;
@@ -214,10 +222,11 @@ Result<ResourceInfo> KubeClient::Resolve(const std::string& api_version, const s
     found = lookup();
   }
   if (!found)
-    return Status::NotFound("the cluster does not serve kind " + kind + " in " + (group.empty() ? "the core group" : "group " + group) +
-                            " (is its CRD installed?)");
+    return Status::NotFound("the cluster does not serve kind " + kind + " in " +
+                            (group.empty() ? "the core group" : "group " + group) + " (is its CRD installed?)");
   if (found->version != version)
-    return Status::NotFound(kind + " " + api_version + " is not served by this cluster; it serves " + found->GroupVersion());
+    return Status::NotFound(kind + " " + api_version + " is not served by this cluster; it serves " +
+                            found->GroupVersion());
   return *found;
 }
 
@@ -238,12 +247,13 @@ Result<std::optional<Json>> KubeClient::Get(const ResourceInfo& r, const std::st
   return std::optional<Json>(std::move(obj));
 }
 
-Result<std::vector<Json>> KubeClient::List(const ResourceInfo& r, const std::string& ns, const std::string& label_selector) {
+Result<std::vector<Json>> KubeClient::List(const ResourceInfo& r, const std::string& ns,
+                                           const std::string& label_selector) {
   return ListAt(r, ns, label_selector, nullptr);
 }
 
-Result<std::vector<Json>> KubeClient::ListAt(const ResourceInfo& r, const std::string& ns, const std::string& label_selector,
-                                             std::string* resource_version) {
+Result<std::vector<Json>> KubeClient::ListAt(const ResourceInfo& r, const std::string& ns,
+                                             const std::string& label_selector, std::string* resource_version) {
   std::vector<Json> out;
   std::string cont;
   do {
@@ -260,7 +270,8 @@ Result<std::vector<Json>> KubeClient::ListAt(const ResourceInfo& r, const std::s
     Json list = Json::parse(reply.body, nullptr, false);
     if (!list.is_object()) return Status::Invalid("LIST " + Path(r, ns) + ": the answer is not a JSON object");
     if (resource_version && cont.empty()) *resource_version = StringField(Field(list, "metadata"), "resourceVersion");
-    if (!Field(list, "items").is_array()) return Status::Invalid("LIST " + Path(r, ns) + ": the answer has no items list");
+    if (!Field(list, "items").is_array())
+      return Status::Invalid("LIST " + Path(r, ns) + ": the answer has no items list");
     for (Json& item : list["items"]) {
       if (!item.is_object()) return Status::Invalid("LIST " + Path(r, ns) + ": an item is not a JSON object");
       item["apiVersion"] = r.GroupVersion();
@@ -277,11 +288,10 @@ Result<Json> KubeClient::Apply(const Json& obj, const ApplyOptions& options) {
   WARREN_ASSIGN_OR_RETURN(auto r, Resolve(api_version, kind));
   const Json& meta = Field(obj, "metadata");
   std::string path = Path(r, StringField(meta, "namespace"), StringField(meta, "name")) +
-                     "?fieldManager=" + Segment(options_.field_manager) + (options.force ? "&force=true" : "&force=false") +
-                     (options.dry_run ? "&dryRun=All" : "");
+                     "?fieldManager=" + Segment(options_.field_manager) +
+                     (options.force ? "&force=true" : "&force=false") + (options.dry_run ? "&dryRun=All" : "");
   WARREN_ASSIGN_OR_RETURN(auto reply, Call("PATCH", path, obj.dump(), "application/apply-patch+yaml"));
-  if (reply.status != 200 && reply.status != 201)
-    return ErrorFromResponse(reply.status, reply.body);
+  if (reply.status != 200 && reply.status != 201) return ErrorFromResponse(reply.status, reply.body);
   Json out = Json::parse(reply.body, nullptr, false);
   if (!out.is_object()) return Status::Invalid("PATCH " + path + ": the answer is not a JSON object");
   return out;
@@ -289,8 +299,7 @@ Result<Json> KubeClient::Apply(const Json& obj, const ApplyOptions& options) {
 
 Result<Json> KubeClient::Write(const std::string& method, const std::string& path, const Json& obj) {
   WARREN_ASSIGN_OR_RETURN(auto reply, Call(method, path, obj.dump(), "application/json"));
-  if (reply.status != 200 && reply.status != 201)
-    return ErrorFromResponse(reply.status, reply.body);
+  if (reply.status != 200 && reply.status != 201) return ErrorFromResponse(reply.status, reply.body);
   Json out = Json::parse(reply.body, nullptr, false);
   if (!out.is_object()) return Status::Invalid(method + " " + path + ": the answer is not a JSON object");
   return out;
@@ -304,9 +313,10 @@ Result<Json> KubeClient::Update(const ResourceInfo& r, const std::string& ns, co
   return Write("PUT", Path(r, ns, StringField(Field(obj, "metadata"), "name")), obj);
 }
 
-Result<Json> KubeClient::JsonPatch(const ResourceInfo& r, const std::string& ns, const std::string& name, const Json& ops,
-                                  bool dry_run) {
-  std::string path = Path(r, ns, name) + "?fieldManager=" + Segment(options_.field_manager) + (dry_run ? "&dryRun=All" : "");
+Result<Json> KubeClient::JsonPatch(const ResourceInfo& r, const std::string& ns, const std::string& name,
+                                   const Json& ops, bool dry_run) {
+  std::string path =
+      Path(r, ns, name) + "?fieldManager=" + Segment(options_.field_manager) + (dry_run ? "&dryRun=All" : "");
   WARREN_ASSIGN_OR_RETURN(auto reply, Call("PATCH", path, ops.dump(), "application/json-patch+json"));
   if (reply.status != 200) return ErrorFromResponse(reply.status, reply.body);
   Json out = Json::parse(reply.body, nullptr, false);
@@ -314,8 +324,8 @@ Result<Json> KubeClient::JsonPatch(const ResourceInfo& r, const std::string& ns,
   return out;
 }
 
-Status KubeClient::Delete(const ResourceInfo& r, const std::string& ns, const std::string& name, const std::string& propagation,
-                          const std::string& uid_precondition) {
+Status KubeClient::Delete(const ResourceInfo& r, const std::string& ns, const std::string& name,
+                          const std::string& propagation, const std::string& uid_precondition) {
   Json options = {{"kind", "DeleteOptions"}, {"apiVersion", "v1"}, {"propagationPolicy", propagation}};
   if (!uid_precondition.empty()) options["preconditions"] = {{"uid", uid_precondition}};
   WARREN_ASSIGN_OR_RETURN(auto reply, Call("DELETE", Path(r, ns, name), options.dump(), "application/json"));
@@ -328,16 +338,18 @@ Result<bool> KubeClient::CanI(const std::string& verb, const std::string& group,
   Json attrs = {{"verb", verb}, {"group", group}, {"resource", resource}};
   if (!ns.empty()) attrs["namespace"] = ns;
   if (!name.empty()) attrs["name"] = name;
-  Json review = {{"apiVersion", "authorization.k8s.io/v1"}, {"kind", "SelfSubjectAccessReview"},
+  Json review = {{"apiVersion", "authorization.k8s.io/v1"},
+                 {"kind", "SelfSubjectAccessReview"},
                  {"spec", {{"resourceAttributes", attrs}}}};
-  WARREN_ASSIGN_OR_RETURN(auto reply, Call("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", review.dump(), "application/json"));
+  WARREN_ASSIGN_OR_RETURN(auto reply, Call("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+                                           review.dump(), "application/json"));
   if (reply.status != 201 && reply.status != 200) return ErrorFromResponse(reply.status, reply.body);
   Json out = Json::parse(reply.body, nullptr, false);
   return BoolField(Field(out, "status"), "allowed", false);
 }
 
-Status KubeClient::Watch(const ResourceInfo& r, const std::string& ns, std::string resource_version, int timeout_seconds,
-                         const std::function<bool(const std::string&, const Json&)>& on_event) {
+Status KubeClient::Watch(const ResourceInfo& r, const std::string& ns, std::string resource_version,
+                         int timeout_seconds, const std::function<bool(const std::string&, const Json&)>& on_event) {
   WatchRequest w;
   w.ns = ns;
   w.resource_version = std::move(resource_version);
@@ -361,7 +373,8 @@ Status KubeClient::Watch(const ResourceInfo& r, WatchRequest& w,
       if (w.on_synced) w.on_synced();
     }
     long left = std::chrono::duration_cast<std::chrono::seconds>(deadline - std::chrono::steady_clock::now()).count();
-    std::string path = Path(r, w.ns) + "?watch=true&allowWatchBookmarks=true&resourceVersion=" + Segment(resource_version) +
+    std::string path = Path(r, w.ns) +
+                       "?watch=true&allowWatchBookmarks=true&resourceVersion=" + Segment(resource_version) +
                        "&timeoutSeconds=" + std::to_string(std::max(1L, left));
     if (!w.label_selector.empty()) path += "&labelSelector=" + Segment(w.label_selector);
     WARREN_ASSIGN_OR_RETURN(auto cred, shared_->credentials.Get());
@@ -383,7 +396,8 @@ Status KubeClient::Watch(const ResourceInfo& r, WatchRequest& w,
           expired = Field(obj, "code") == 410;
           return false;
         }
-        if (const std::string& rv = StringField(Field(obj, "metadata"), "resourceVersion"); !rv.empty()) resource_version = rv;
+        if (const std::string& rv = StringField(Field(obj, "metadata"), "resourceVersion"); !rv.empty())
+          resource_version = rv;
         if (type == "BOOKMARK") continue;
         if (!on_event(type, obj)) {
           stop = true;

@@ -32,8 +32,8 @@ struct ResourceInfo {
 };
 
 struct ClientOptions {
-  StopToken stop;                   // aborts requests and retry waits: kCancelled
-  const Clock* clock = nullptr;     // retry waits (default: the real clock)
+  StopToken stop;                // aborts requests and retry waits: kCancelled
+  const Clock* clock = nullptr;  // retry waits (default: the real clock)
   long timeout_ms = 15000;
   int retries = 4;
   long backoff_ms = 200;

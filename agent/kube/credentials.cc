@@ -80,18 +80,20 @@ Result<Credential> CredentialSource::RunExec() {
   while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
   int status = pclose(pipe);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return Status(StatusCode::kUnauthenticated,
-                  "exec credential plugin " + p.command + " failed (exit " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
+    return Status(StatusCode::kUnauthenticated, "exec credential plugin " + p.command + " failed (exit " +
+                                                    std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
   Json j = Json::parse(out, nullptr, false);
   if (!j.is_object() || StringField(j, "kind") != "ExecCredential" || !Field(j, "status").is_object())
-    return Status(StatusCode::kUnauthenticated, "exec credential plugin " + p.command + " did not print an ExecCredential");
+    return Status(StatusCode::kUnauthenticated,
+                  "exec credential plugin " + p.command + " did not print an ExecCredential");
   const Json& st = j["status"];
   Credential c;
   c.token = StringField(st, "token");
   c.client_cert_pem = StringField(st, "clientCertificateData");
   c.client_key_pem = StringField(st, "clientKeyData");
   if (c.token.empty() && c.client_cert_pem.empty())
-    return Status(StatusCode::kUnauthenticated, "exec credential plugin " + p.command + " returned neither a token nor a certificate");
+    return Status(StatusCode::kUnauthenticated,
+                  "exec credential plugin " + p.command + " returned neither a token nor a certificate");
   expires_ = Clock::time_point::max();
   if (st.contains("expirationTimestamp") && st["expirationTimestamp"].is_string()) {
     // Renew 10 s early; far-future expiries are capped at a day (and kept clear of clock overflow).

@@ -28,7 +28,8 @@ struct Named {
 };
 
 // The first file to define a name wins, as in kubectl.
-void Collect(const Json& doc, const char* list, const char* inner, const std::string& file, std::map<std::string, Named>* out) {
+void Collect(const Json& doc, const char* list, const char* inner, const std::string& file,
+             std::map<std::string, Named>* out) {
   auto it = doc.find(list);
   if (it == doc.end() || !it->is_array()) return;
   for (const Json& item : *it) {
@@ -105,8 +106,9 @@ Result<ClusterConfig> LoadKubeconfig(const KubeconfigOptions& options) {
     Collect(doc, "contexts", "context", f, &contexts);
     if (current.empty()) current = Str(doc, "current-context");
   }
-  if (!any) return Status::NotFound("no kubeconfig found (looked at " + (files.empty() ? std::string("nothing") : files[0]) +
-                                    "); name a kubeconfig file or set KUBECONFIG");
+  if (!any)
+    return Status::NotFound("no kubeconfig found (looked at " + (files.empty() ? std::string("nothing") : files[0]) +
+                            "); name a kubeconfig file or set KUBECONFIG");
   std::string context = options.context.empty() ? current : options.context;
   if (context.empty()) return Status::Invalid("kubeconfig: no current-context; name a context");
   auto ctx = contexts.find(context);
@@ -114,7 +116,8 @@ Result<ClusterConfig> LoadKubeconfig(const KubeconfigOptions& options) {
   std::string cluster_name = Str(ctx->second.value, "cluster"), user_name = Str(ctx->second.value, "user");
   auto cl = clusters.find(cluster_name);
   if (cl == clusters.end())
-    return Status::NotFound("kubeconfig: context \"" + context + "\" names cluster \"" + cluster_name + "\", which is not defined");
+    return Status::NotFound("kubeconfig: context \"" + context + "\" names cluster \"" + cluster_name +
+                            "\", which is not defined");
   ClusterConfig out;
   out.context = context;
   const Json& c = cl->second.value;
@@ -125,7 +128,8 @@ Result<ClusterConfig> LoadKubeconfig(const KubeconfigOptions& options) {
   if (const Json& skip = Field(c, "insecure-skip-tls-verify"); !skip.is_null()) {
     if (!skip.is_boolean())
       return Status::Invalid(cl->second.file + ": cluster \"" + cluster_name +
-                             "\": insecure-skip-tls-verify must be true or false, not " + std::string(skip.type_name()));
+                             "\": insecure-skip-tls-verify must be true or false, not " +
+                             std::string(skip.type_name()));
     out.insecure_skip_verify = skip.get<bool>();
   }
   WARREN_RETURN_IF_ERROR(ReadPemField(c, "certificate-authority", "certificate-authority-data", cl->second.file,
@@ -133,19 +137,22 @@ Result<ClusterConfig> LoadKubeconfig(const KubeconfigOptions& options) {
   if (!user_name.empty()) {
     auto u = users.find(user_name);
     if (u == users.end())
-      return Status::NotFound("kubeconfig: context \"" + context + "\" names user \"" + user_name + "\", which is not defined");
+      return Status::NotFound("kubeconfig: context \"" + context + "\" names user \"" + user_name +
+                              "\", which is not defined");
     const Json& user = u->second.value;
     out.token = Str(user, "token");
     out.token_file = Resolve(Str(user, "tokenFile"), u->second.file);
     WARREN_RETURN_IF_ERROR(ReadPemField(user, "client-certificate", "client-certificate-data", u->second.file, nullptr,
                                         &out.client_cert_pem));
-    WARREN_RETURN_IF_ERROR(ReadPemField(user, "client-key", "client-key-data", u->second.file, nullptr, &out.client_key_pem));
+    WARREN_RETURN_IF_ERROR(
+        ReadPemField(user, "client-key", "client-key-data", u->second.file, nullptr, &out.client_key_pem));
     if (user.contains("exec") && user["exec"].is_object()) {
       const Json& e = user["exec"];
       ExecPlugin p;
       p.api_version = Str(e, "apiVersion");
       p.command = Str(e, "command");
-      if (p.command.empty()) return Status::Invalid(u->second.file + ": user \"" + user_name + "\" exec has no command");
+      if (p.command.empty())
+        return Status::Invalid(u->second.file + ": user \"" + user_name + "\" exec has no command");
       if (p.command.find('/') != std::string::npos) p.command = Resolve(p.command, u->second.file);
       for (const Json& a : e.value("args", Json::array()))
         if (a.is_string()) p.args.push_back(a.get<std::string>());
@@ -163,18 +170,21 @@ Result<ClusterConfig> LoadInCluster(const std::string& sa_dir) {
   const char* host = std::getenv("KUBERNETES_SERVICE_HOST");
   const char* port = std::getenv("KUBERNETES_SERVICE_PORT");
   if (!host || !*host || !port || !*port)
-    return Status::NotFound("not running in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set");
+    return Status::NotFound(
+        "not running in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set");
   ClusterConfig out;
   std::string h = host;
   if (h.find(':') != std::string::npos) h = "[" + h + "]";  // IPv6
   out.server = "https://" + h + ":" + port;
   out.token_file = sa_dir + "/token";
   std::error_code ec;
-  if (!fs::exists(out.token_file, ec)) return Status::NotFound("in-cluster: no service account token at " + out.token_file);
+  if (!fs::exists(out.token_file, ec))
+    return Status::NotFound("in-cluster: no service account token at " + out.token_file);
   if (fs::exists(sa_dir + "/ca.crt", ec)) out.ca_file = sa_dir + "/ca.crt";
   auto ns = ReadFile(sa_dir + "/namespace");
   out.namespace_ = ns.ok() ? ns.value() : "default";
-  while (!out.namespace_.empty() && isspace(static_cast<unsigned char>(out.namespace_.back()))) out.namespace_.pop_back();
+  while (!out.namespace_.empty() && isspace(static_cast<unsigned char>(out.namespace_.back())))
+    out.namespace_.pop_back();
   return out;
 }
 

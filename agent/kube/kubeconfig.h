@@ -26,11 +26,11 @@ struct ClusterConfig {
   bool insecure_skip_verify = false;
   // Credentials (at most one source is used, in this order).
   std::string token;
-  std::string token_file;       // re-read periodically and after a 401 (bound tokens rotate)
+  std::string token_file;  // re-read periodically and after a 401 (bound tokens rotate)
   std::string client_cert_pem, client_key_pem;
   std::optional<ExecPlugin> exec;
-  std::string namespace_;       // the context's namespace, or "default"
-  std::string context;          // which context was used ("" in-cluster)
+  std::string namespace_;  // the context's namespace, or "default"
+  std::string context;     // which context was used ("" in-cluster)
 };
 
 struct KubeconfigOptions {

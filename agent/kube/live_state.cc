@@ -16,7 +16,8 @@ Status Explain(const Status& s, const std::string& verb, const ResourceInfo& r, 
 
 }  // namespace
 
-Result<std::vector<Object>> FetchLive(KubeClient& client, const std::vector<Object>& desired, const FetchOptions& options) {
+Result<std::vector<Object>> FetchLive(KubeClient& client, const std::vector<Object>& desired,
+                                      const FetchOptions& options) {
   // Group by (apiVersion, kind, namespace) so each group costs one LIST or one GET per object.
   std::map<std::tuple<std::string, std::string, std::string>, std::vector<const Object*>> groups;
   for (const Object& o : desired) groups[{o.api_version(), o.kind(), o.ns()}].push_back(&o);
@@ -28,13 +29,16 @@ Result<std::vector<Object>> FetchLive(KubeClient& client, const std::vector<Obje
     std::string effective_ns = r.value().namespaced ? ns : "";
     if (objects.size() >= options.list_threshold) {
       auto list = client.List(r.value(), effective_ns);
-      if (!list.ok()) return Explain(list.status(), "list", r.value(), effective_ns).WithContext("list " + kind + " in " + (ns.empty() ? "the cluster" : ns));
+      if (!list.ok())
+        return Explain(list.status(), "list", r.value(), effective_ns)
+            .WithContext("list " + kind + " in " + (ns.empty() ? "the cluster" : ns));
       for (Json& item : list.value()) out.push_back(LiveObject(std::move(item)));
       continue;
     }
     for (const Object* o : objects) {
       auto got = client.Get(r.value(), effective_ns, o->name());
-      if (!got.ok()) return Explain(got.status(), "get", r.value(), effective_ns).WithContext("read " + o->key().ToString());
+      if (!got.ok())
+        return Explain(got.status(), "get", r.value(), effective_ns).WithContext("read " + o->key().ToString());
       if (got.value()) out.push_back(LiveObject(std::move(*got.value())));
     }
   }
@@ -50,7 +54,9 @@ Result<std::vector<Object>> PredictApply(KubeClient& client, const std::vector<O
     if (!predicted.ok()) {
       if (predicted.status().code() == StatusCode::kForbidden) {
         auto r = client.Resolve(o.api_version(), o.kind());
-        if (r.ok()) return Explain(predicted.status(), "patch", r.value(), o.ns()).WithContext("dry-run apply " + o.key().ToString());
+        if (r.ok())
+          return Explain(predicted.status(), "patch", r.value(), o.ns())
+              .WithContext("dry-run apply " + o.key().ToString());
       }
       return predicted.status().WithContext("dry-run apply " + o.key().ToString());
     }

@@ -86,15 +86,15 @@ std::pair<std::string, std::string> HostPort(const std::string& url) {
 
 }  // namespace
 
-Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
-  return Perform(request, nullptr);
-}
+Result<HttpResponse> HttpClient::Send(const HttpRequest& request) { return Perform(request, nullptr); }
 
-Result<HttpResponse> HttpClient::Stream(const HttpRequest& request, const std::function<bool(std::string_view)>& on_data) {
+Result<HttpResponse> HttpClient::Stream(const HttpRequest& request,
+                                        const std::function<bool(std::string_view)>& on_data) {
   return Perform(request, &on_data);
 }
 
-Result<HttpResponse> HttpClient::Perform(const HttpRequest& request, const std::function<bool(std::string_view)>* on_data) {
+Result<HttpResponse> HttpClient::Perform(const HttpRequest& request,
+                                         const std::function<bool(std::string_view)>* on_data) {
   CURL* c = impl_->curl;
   if (!c) return Status::Internal("HTTP client: curl_easy_init failed");
   const HttpClientOptions& o = impl_->options;
@@ -161,23 +161,23 @@ Result<HttpResponse> HttpClient::Perform(const HttpRequest& request, const std::
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &response.body);
   }
   // The status is known before the body: WriteStream needs it to tell errors from events.
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, +[](char* data, size_t size, size_t n, void* user) -> size_t {
-    auto* s = static_cast<StreamState*>(user);
-    std::string line(data, size * n);
-    if (line.rfind("HTTP/", 0) == 0) {
-      size_t sp = line.find(' ');
-      if (sp != std::string::npos) s->response->status = std::atol(line.c_str() + sp + 1);
-      s->response->headers.clear();
-    }
-    return WriteHeader(data, size, n, &s->response->headers);
-  });
+  curl_easy_setopt(
+      c, CURLOPT_HEADERFUNCTION, +[](char* data, size_t size, size_t n, void* user) -> size_t {
+        auto* s = static_cast<StreamState*>(user);
+        std::string line(data, size * n);
+        if (line.rfind("HTTP/", 0) == 0) {
+          size_t sp = line.find(' ');
+          if (sp != std::string::npos) s->response->status = std::atol(line.c_str() + sp + 1);
+          s->response->headers.clear();
+        }
+        return WriteHeader(data, size, n, &s->response->headers);
+      });
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &stream);
   CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(headers);
   curl_slist_free_all(connect_to);
   if (on_data && rc == CURLE_WRITE_ERROR) rc = CURLE_OK;  // the caller stopped the stream
-  if (rc == CURLE_ABORTED_BY_CALLBACK)
-    return Status::Cancelled(request.method + " " + request.url + ": stopped");
+  if (rc == CURLE_ABORTED_BY_CALLBACK) return Status::Cancelled(request.method + " " + request.url + ": stopped");
   if (rc != CURLE_OK) {
     std::string what = rc == CURLE_OPERATION_TIMEDOUT ? "timed out after " + std::to_string(o.timeout_ms) + " ms"
                                                       : curl_easy_strerror(rc);
@@ -190,13 +190,20 @@ Result<HttpResponse> HttpClient::Perform(const HttpRequest& request, const std::
 StatusCode StatusCodeForHttp(long status) {
   switch (status) {
     case 400:
-    case 422: return StatusCode::kInvalidArgument;
-    case 401: return StatusCode::kUnauthenticated;
-    case 403: return StatusCode::kForbidden;
-    case 404: return StatusCode::kNotFound;
-    case 409: return StatusCode::kConflict;
-    case 410: return StatusCode::kExpired;
-    default: return status == 429 || status >= 500 ? StatusCode::kUnavailable : StatusCode::kInternal;
+    case 422:
+      return StatusCode::kInvalidArgument;
+    case 401:
+      return StatusCode::kUnauthenticated;
+    case 403:
+      return StatusCode::kForbidden;
+    case 404:
+      return StatusCode::kNotFound;
+    case 409:
+      return StatusCode::kConflict;
+    case 410:
+      return StatusCode::kExpired;
+    default:
+      return status == 429 || status >= 500 ? StatusCode::kUnavailable : StatusCode::kInternal;
   }
 }
 

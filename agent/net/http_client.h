@@ -31,10 +31,10 @@ struct HttpResponse {
 struct HttpClientOptions {
   long timeout_ms = 10000;
   long connect_timeout_ms = 3000;
-  std::string ca_file;      // verify the server against this CA bundle (default: the system's)
-  std::string ca_pem;       // or against these PEM certificates (kubeconfig certificate-authority-data)
+  std::string ca_file;  // verify the server against this CA bundle (default: the system's)
+  std::string ca_pem;   // or against these PEM certificates (kubeconfig certificate-authority-data)
   bool insecure_skip_verify = false;
-  std::string username, password;  // HTTP basic auth, when username is set
+  std::string username, password;               // HTTP basic auth, when username is set
   std::string client_cert_pem, client_key_pem;  // TLS client certificate
   // Verify the server certificate for this name instead of the URL's host (kubeconfig
   // tls-server-name): the request goes to the URL's address, TLS checks this name.

@@ -16,7 +16,8 @@ Result<LiveTopology> ReadLiveTopology(ManagementClient& client, const std::strin
   if (!operator_policies.ok()) return operator_policies.status().WithContext("read RabbitMQ operator policies");
   auto limits = client.Get("/api/vhost-limits");
   if (!limits.ok()) return limits.status().WithContext("read RabbitMQ vhost limits");
-  WARREN_ASSIGN_OR_RETURN(auto more, rabbit::StateFromDefinitions({{"operator_policies", operator_policies.value()}}, "GET /api/operator-policies"));
+  WARREN_ASSIGN_OR_RETURN(auto more, rabbit::StateFromDefinitions({{"operator_policies", operator_policies.value()}},
+                                                                  "GET /api/operator-policies"));
   state.operator_policies = std::move(more).operator_policies;
   LiveTopology live{std::move(state), {}, inventory_name};
   live.broker_version = StringField(defs.value(), "rabbitmq_version");

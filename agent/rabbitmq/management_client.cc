@@ -23,8 +23,10 @@ std::string Unescape(std::string s) {
     line.clear();
   };
   for (char c : s) {
-    if (c == '\n') flush();
-    else line += c;
+    if (c == '\n')
+      flush();
+    else
+      line += c;
   }
   flush();
   return out;
@@ -137,7 +139,8 @@ Result<net::HttpResponse> ManagementClient::Send(const std::string& method, cons
       return reply;
     }
   }
-  return Status::Unavailable(method + " " + path + ": no RabbitMQ management node answered (last error: " + failures + ")");
+  return Status::Unavailable(method + " " + path + ": no RabbitMQ management node answered (last error: " + failures +
+                             ")");
 }
 
 Result<std::string> ManagementClient::GetText(const std::string& path) {

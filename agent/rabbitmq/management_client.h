@@ -26,9 +26,9 @@ struct ManagementConfig {
   std::string username, password;
   std::string ca_file;
   long timeout_ms = 10000;
-  int retries = 2;        // extra rounds over all URLs after the first
-  long backoff_ms = 200;  // doubled each round, plus jitter
-  StopToken stop;         // aborts requests and backoff waits: kCancelled
+  int retries = 2;               // extra rounds over all URLs after the first
+  long backoff_ms = 200;         // doubled each round, plus jitter
+  StopToken stop;                // aborts requests and backoff waits: kCancelled
   const Clock* clock = nullptr;  // backoff waits (default: the real clock)
   // Where fresh credentials come from after a 401 (unset: a 401 is final).
   std::function<Result<Credentials>()> reload_credentials;

@@ -70,16 +70,19 @@ Status PutUser(ManagementClient& c, const User& u) {
 }
 
 Status PutPermission(ManagementClient& c, const Permission& p) {
-  return c.Put(ApiPath("permissions", p.vhost, p.user), {{"configure", p.configure}, {"write", p.write}, {"read", p.read}});
+  return c.Put(ApiPath("permissions", p.vhost, p.user),
+               {{"configure", p.configure}, {"write", p.write}, {"read", p.read}});
 }
 
 Status PutTopicPermission(ManagementClient& c, const TopicPermission& p) {
-  return c.Put(ApiPath("topic-permissions", p.vhost, p.user), {{"exchange", p.exchange}, {"write", p.write}, {"read", p.read}});
+  return c.Put(ApiPath("topic-permissions", p.vhost, p.user),
+               {{"exchange", p.exchange}, {"write", p.write}, {"read", p.read}});
 }
 
 Status PutOperatorPolicy(ManagementClient& c, const OperatorPolicy& p) {
-  return c.Put(ApiPath("operator-policies", p.vhost, p.name),
-               {{"pattern", p.pattern}, {"definition", p.definition}, {"priority", p.priority}, {"apply-to", p.apply_to}});
+  return c.Put(
+      ApiPath("operator-policies", p.vhost, p.name),
+      {{"pattern", p.pattern}, {"definition", p.definition}, {"priority", p.priority}, {"apply-to", p.apply_to}});
 }
 
 // A federation upstream or a shovel. The value holds URIs with credentials: an error says which
@@ -90,7 +93,8 @@ Status PutParameter(ManagementClient& c, const Parameter& p) {
   std::string message = s.message();
   if (message.find("component " + p.component + " not found") != std::string::npos)
     return Status(s.code(), "the " + rabbit::PluginOf(p.component) + " plugin is not enabled on the cluster (" +
-                                "component " + p.component + " not found): rabbitmq-plugins enable " + rabbit::PluginOf(p.component));
+                                "component " + p.component + " not found): rabbitmq-plugins enable " +
+                                rabbit::PluginOf(p.component));
   for (auto it = p.value.begin(); it != p.value.end(); ++it) {
     if (!rabbit::IsSecretParameterKey(it.key()) || !it->is_string() || it->get<std::string>().empty()) continue;
     for (size_t at; (at = message.find(it->get<std::string>())) != std::string::npos;)
@@ -100,22 +104,24 @@ Status PutParameter(ManagementClient& c, const Parameter& p) {
 }
 
 Status PutPolicy(ManagementClient& c, const Policy& p) {
-  return c.Put(ApiPath("policies", p.vhost, p.name),
-               {{"pattern", p.pattern}, {"definition", p.definition}, {"priority", p.priority}, {"apply-to", p.apply_to}});
+  return c.Put(
+      ApiPath("policies", p.vhost, p.name),
+      {{"pattern", p.pattern}, {"definition", p.definition}, {"priority", p.priority}, {"apply-to", p.apply_to}});
 }
 
 Status PutExchange(ManagementClient& c, const Exchange& e) {
   return c.Put(ApiPath("exchanges", e.vhost, e.name), {{"type", e.type},
-                                                        {"durable", e.durable},
-                                                        {"auto_delete", e.auto_delete},
-                                                        {"internal", false},
-                                                        {"arguments", e.arguments}});
+                                                       {"durable", e.durable},
+                                                       {"auto_delete", e.auto_delete},
+                                                       {"internal", false},
+                                                       {"arguments", e.arguments}});
 }
 
 Status PutQueue(ManagementClient& c, const Queue& q) {
   Json args = q.arguments;
   if (q.type != "classic") args["x-queue-type"] = q.type;
-  return c.Put(ApiPath("queues", q.vhost, q.name), {{"durable", q.durable}, {"auto_delete", q.auto_delete}, {"arguments", args}});
+  return c.Put(ApiPath("queues", q.vhost, q.name),
+               {{"durable", q.durable}, {"auto_delete", q.auto_delete}, {"arguments", args}});
 }
 
 Status PostBinding(ManagementClient& c, const Binding& b) {
@@ -156,19 +162,31 @@ class Applier {
  public:
   Applier(ManagementClient& c, const rabbit::TopologyState& desired, const LiveTopology& live,
           const TopologyApplyOptions& o)
-      : c_(c), live_(live), o_(o), inventory_(live.inventory), vhosts_(Index(desired.vhosts)),
-        exchanges_(Index(desired.exchanges)), queues_(Index(desired.queues)), bindings_(Index(desired.bindings)),
-        policies_(Index(desired.policies)), operator_policies_(Index(desired.operator_policies)), users_(Index(desired.users)),
-        permissions_(Index(desired.permissions)), topic_permissions_(Index(desired.topic_permissions)),
-        parameters_(Index(desired.parameters)), retained_(desired.retained) {
+      : c_(c),
+        live_(live),
+        o_(o),
+        inventory_(live.inventory),
+        vhosts_(Index(desired.vhosts)),
+        exchanges_(Index(desired.exchanges)),
+        queues_(Index(desired.queues)),
+        bindings_(Index(desired.bindings)),
+        policies_(Index(desired.policies)),
+        operator_policies_(Index(desired.operator_policies)),
+        users_(Index(desired.users)),
+        permissions_(Index(desired.permissions)),
+        topic_permissions_(Index(desired.topic_permissions)),
+        parameters_(Index(desired.parameters)),
+        retained_(desired.retained) {
     for (const Binding& b : live.state.bindings) live_bindings_.emplace(rabbit::KeyOf(b), &b);
     for (const Vhost& v : live.state.vhosts) live_limits_[rabbit::KeyOf(v)] = v.limits;
     for (const User& u : live.state.users) live_limits_[rabbit::KeyOf(u)] = u.limits;
     // What git says now about retention holds for everything warren owns and git still names.
     for (const ResourceKey& k : inventory_.keys) {
       if (!desired.origins.count(k)) continue;
-      if (desired.retained.count(k)) inventory_.retained.insert(k);
-      else inventory_.retained.erase(k);
+      if (desired.retained.count(k))
+        inventory_.retained.insert(k);
+      else
+        inventory_.retained.erase(k);
     }
   }
 
@@ -176,11 +194,18 @@ class Applier {
     diff::ApplyResult r{d};
     switch (d.action) {
       case Action::kCreate:
-      case Action::kUpdate: Upsert(d, &r); break;
-      case Action::kRecreate: Recreate(d, &r); break;
-      case Action::kPrune: Prune(d, &r); break;
+      case Action::kUpdate:
+        Upsert(d, &r);
+        break;
+      case Action::kRecreate:
+        Recreate(d, &r);
+        break;
+      case Action::kPrune:
+        Prune(d, &r);
+        break;
       case Action::kUnchanged:
-      case Action::kExtra: break;
+      case Action::kExtra:
+        break;
     }
     return r;
   }
@@ -207,22 +232,32 @@ class Applier {
   void Upsert(const diff::ObjectDiff& d, diff::ApplyResult* r) {
     Outcome success = d.action == Action::kCreate ? Outcome::kCreated : Outcome::kConfigured;
     const ResourceKey& k = d.key;
-    if (k.kind == "Vhost") Do(r, success, [&] {
-      WARREN_RETURN_IF_ERROR(PutVhost(c_, *vhosts_.at(k)));
-      return PutLimits(c_, "vhost-limits", k.name, vhosts_.at(k)->limits, live_limits_[k]);
-    });
-    else if (k.kind == "User") Do(r, success, [&] {
-      WARREN_RETURN_IF_ERROR(PutUser(c_, *users_.at(k)));
-      return PutLimits(c_, "user-limits", k.name, users_.at(k)->limits, live_limits_[k]);
-    });
-    else if (k.kind == "Permission") Do(r, success, [&] { return PutPermission(c_, *permissions_.at(k)); });
-    else if (k.kind == "TopicPermission") Do(r, success, [&] { return PutTopicPermission(c_, *topic_permissions_.at(k)); });
-    else if (k.kind == "OperatorPolicy") Do(r, success, [&] { return PutOperatorPolicy(c_, *operator_policies_.at(k)); });
-    else if (k.kind == "Policy") Do(r, success, [&] { return PutPolicy(c_, *policies_.at(k)); });
-    else if (k.kind == "Federation" || k.kind == "Shovel") Do(r, success, [&] { return PutParameter(c_, *parameters_.at(k)); });
-    else if (k.kind == "Exchange") Do(r, success, [&] { return PutExchange(c_, *exchanges_.at(k)); });
-    else if (k.kind == "Queue") Do(r, success, [&] { return PutQueue(c_, *queues_.at(k)); });
-    else if (k.kind == "Binding") Do(r, success, [&] { return PostBinding(c_, *bindings_.at(k)); });
+    if (k.kind == "Vhost")
+      Do(r, success, [&] {
+        WARREN_RETURN_IF_ERROR(PutVhost(c_, *vhosts_.at(k)));
+        return PutLimits(c_, "vhost-limits", k.name, vhosts_.at(k)->limits, live_limits_[k]);
+      });
+    else if (k.kind == "User")
+      Do(r, success, [&] {
+        WARREN_RETURN_IF_ERROR(PutUser(c_, *users_.at(k)));
+        return PutLimits(c_, "user-limits", k.name, users_.at(k)->limits, live_limits_[k]);
+      });
+    else if (k.kind == "Permission")
+      Do(r, success, [&] { return PutPermission(c_, *permissions_.at(k)); });
+    else if (k.kind == "TopicPermission")
+      Do(r, success, [&] { return PutTopicPermission(c_, *topic_permissions_.at(k)); });
+    else if (k.kind == "OperatorPolicy")
+      Do(r, success, [&] { return PutOperatorPolicy(c_, *operator_policies_.at(k)); });
+    else if (k.kind == "Policy")
+      Do(r, success, [&] { return PutPolicy(c_, *policies_.at(k)); });
+    else if (k.kind == "Federation" || k.kind == "Shovel")
+      Do(r, success, [&] { return PutParameter(c_, *parameters_.at(k)); });
+    else if (k.kind == "Exchange")
+      Do(r, success, [&] { return PutExchange(c_, *exchanges_.at(k)); });
+    else if (k.kind == "Queue")
+      Do(r, success, [&] { return PutQueue(c_, *queues_.at(k)); });
+    else if (k.kind == "Binding")
+      Do(r, success, [&] { return PostBinding(c_, *bindings_.at(k)); });
     if (r->outcome == Outcome::kCreated) {
       inventory_.keys.insert(k);
       if (retained_.count(k)) inventory_.retained.insert(k);
@@ -291,7 +326,8 @@ class Applier {
     } else if (k.kind == "Queue") {
       Do(r, Outcome::kPruned, [&] {
         Status s = c_.Delete(ApiPath("queues", k.ns, k.name) + "?if-empty=true");
-        return s.ok() ? s : Status(s.code(), "kept, the queue still holds messages or cannot be deleted: " + s.message());
+        return s.ok() ? s
+                      : Status(s.code(), "kept, the queue still holds messages or cannot be deleted: " + s.message());
       });
     } else if (k.kind == "Exchange") {
       Do(r, Outcome::kPruned, [&] { return c_.Delete(ApiPath("exchanges", k.ns, k.name)); });
@@ -336,14 +372,16 @@ class Applier {
     }
     WARREN_RETURN_IF_ERROR(c_.Delete(ApiPath("topic-permissions", k.ns, user)));
     for (const TopicPermission& p : keep)
-      WARREN_RETURN_IF_ERROR(PutTopicPermission(c_, p).WithContext("put back the topic permission on exchange " + p.exchange));
+      WARREN_RETURN_IF_ERROR(
+          PutTopicPermission(c_, p).WithContext("put back the topic permission on exchange " + p.exchange));
     return Status::Ok();
   }
 
   // RabbitMQ deletes a stream with its messages even when asked for an empty queue only (if-empty
   // is ignored for streams, checked on 3.10), so warren never deletes one itself.
   static constexpr const char* kStreamKept =
-      "a stream queue is never deleted by warren: RabbitMQ would drop its messages with it; delete it by hand if they can go";
+      "a stream queue is never deleted by warren: RabbitMQ would drop its messages with it; delete it by hand if they "
+      "can go";
   bool IsLiveStream(const ResourceKey& k) const {
     return std::any_of(live_.state.queues.begin(), live_.state.queues.end(),
                        [&](const Queue& q) { return q.type == "stream" && KeyOf(q) == k; });
@@ -365,7 +403,7 @@ class Applier {
   std::map<ResourceKey, const Parameter*> parameters_;
   std::map<ResourceKey, const Binding*> live_bindings_;
   std::map<ResourceKey, Json> live_limits_;  // a vhost's or user's limits now
-  std::set<ResourceKey> retained_;  // desired with deletionPolicy: retain
+  std::set<ResourceKey> retained_;           // desired with deletionPolicy: retain
 };
 
 std::set<ResourceKey> LiveKeys(const rabbit::TopologyState& s) {

@@ -17,7 +17,9 @@ using diff::Action;
 using diff::ApplyResult;
 using diff::Outcome;
 
-std::string Annotation(const Object& o, const char* key) { return StringField(Field(Field(o.doc(), "metadata"), "annotations"), key); }
+std::string Annotation(const Object& o, const char* key) {
+  return StringField(Field(Field(o.doc(), "metadata"), "annotations"), key);
+}
 
 Json InventoryEntry(const ResourceKey& k, const std::string& api_version) {
   return {{"apiVersion", api_version}, {"kind", k.kind}, {"namespace", k.ns}, {"name", k.name}};
@@ -25,7 +27,8 @@ Json InventoryEntry(const ResourceKey& k, const std::string& api_version) {
 
 std::string Hint(const Status& s) {
   if (s.code() == StatusCode::kConflict && s.message().find("Apply failed") != std::string::npos)
-    return " (another manager owns these fields: force-conflicts, or the annotation warren.io/force-conflicts: \"true\", "
+    return " (another manager owns these fields: force-conflicts, or the annotation warren.io/force-conflicts: "
+           "\"true\", "
            "takes them over)";
   return "";
 }
@@ -37,7 +40,8 @@ class Syncer {
     report_.dry_run = o.dry_run;
   }
 
-  diff::ApplyReport Run(const std::vector<Object>& desired, const std::vector<Object>& live, const diff::DiffReport& plan) {
+  diff::ApplyReport Run(const std::vector<Object>& desired, const std::vector<Object>& live,
+                        const diff::DiffReport& plan) {
     // Before any write: an inventory that cannot be read stops the stage (see the header).
     Status inventory = LoadInventory();
     if (!inventory.ok()) return InventoryUnreadable(inventory);
@@ -72,8 +76,9 @@ class Syncer {
       if (!intent_recorded_ && !diff::NeverDeleted(o->group(), o->kind())) {
         Status recorded = RecordIntent(desired);
         if (!recorded.ok()) {
-          Record(d, Outcome::kFailed, "not applied: record the inventory first: " + recorded.message() +
-                                          " (nothing else applied or pruned: retried next time)");
+          Record(d, Outcome::kFailed,
+                 "not applied: record the inventory first: " + recorded.message() +
+                     " (nothing else applied or pruned: retried next time)");
           return std::move(report_);
         }
       }
@@ -113,7 +118,9 @@ class Syncer {
     report_.results.push_back(ApplyResult{d, outcome, std::move(message)});
   }
 
-  bool Force(const Object& o) const { return o_.force_conflicts || Annotation(o, "warren.io/force-conflicts") == "true"; }
+  bool Force(const Object& o) const {
+    return o_.force_conflicts || Annotation(o, "warren.io/force-conflicts") == "true";
+  }
 
   bool Apply(const Object& o, const diff::ObjectDiff& d) {
     auto r = c_.Apply(o.doc(), {Force(o), o_.dry_run});
@@ -147,7 +154,8 @@ class Syncer {
       return true;
     }
     // Later array indexes first, so earlier removals do not shift the ones after them.
-    std::sort(removals.begin(), removals.end(), [](const diff::Change* a, const diff::Change* b) { return a->path > b->path; });
+    std::sort(removals.begin(), removals.end(),
+              [](const diff::Change* a, const diff::Change* b) { return a->path > b->path; });
     for (const diff::Change* c : removals) {
       ops.push_back({{"op", "test"}, {"path", c->path}, {"value", c->from}});
       ops.push_back({{"op", "remove"}, {"path", c->path}});
@@ -156,8 +164,10 @@ class Syncer {
     std::string list;
     for (const auto& f : fields) list += (list.empty() ? "" : ", ") + f;
     if (!Force(o)) {
-      Record(d, Outcome::kSkipped, "applied, but " + list + " was added by another manager; force-conflicts (or the annotation "
-                                   "warren.io/force-conflicts: \"true\") removes it");
+      Record(d, Outcome::kSkipped,
+             "applied, but " + list +
+                 " was added by another manager; force-conflicts (or the annotation "
+                 "warren.io/force-conflicts: \"true\") removes it");
       return false;
     }
     auto r = c_.Resolve(o.api_version(), o.kind());
@@ -179,9 +189,11 @@ class Syncer {
     while (clock_.Now() < deadline) {
       WARREN_ASSIGN_OR_RETURN(auto got, c_.Get(r, live.ns(), live.name()));
       if (!got) return Status::Ok();
-      if (!clock_.SleepFor(std::chrono::milliseconds(100), stop_)) return Status::Cancelled("stopped while waiting for the deletion");
+      if (!clock_.SleepFor(std::chrono::milliseconds(100), stop_))
+        return Status::Cancelled("stopped while waiting for the deletion");
     }
-    return Status::Unavailable(live.key().ToString() + " is still there " + std::to_string(o_.timeout.count()) + " s after its deletion");
+    return Status::Unavailable(live.key().ToString() + " is still there " + std::to_string(o_.timeout.count()) +
+                               " s after its deletion");
   }
 
   // Larger storage in a volumeClaimTemplate: every existing claim of that template asks for it too.
@@ -203,7 +215,8 @@ class Syncer {
         for (const Json& claim : claims) {
           std::string claim_name = StringField(Field(claim, "metadata"), "name");
           if (claim_name.rfind(name + "-" + desired.name() + "-", 0) != 0) continue;
-          Json patch = {{"apiVersion", "v1"}, {"kind", "PersistentVolumeClaim"},
+          Json patch = {{"apiVersion", "v1"},
+                        {"kind", "PersistentVolumeClaim"},
                         {"metadata", {{"name", claim_name}, {"namespace", desired.ns()}}},
                         {"spec", {{"resources", {{"requests", {{"storage", want_q}}}}}}}};
           auto r = c_.Apply(patch, {/*force=*/true, o_.dry_run});
@@ -217,17 +230,20 @@ class Syncer {
 
   bool Recreate(const Object& o, const diff::ObjectDiff& d, const Object* live) {
     bool sts = o.group() == "apps" && o.kind() == "StatefulSet";
-    bool binding = o.group() == "rbac.authorization.k8s.io" && (o.kind() == "RoleBinding" || o.kind() == "ClusterRoleBinding");
+    bool binding =
+        o.group() == "rbac.authorization.k8s.io" && (o.kind() == "RoleBinding" || o.kind() == "ClusterRoleBinding");
     if (!sts && !binding && Annotation(o, "warren.io/recreate") != "true") {
-      Record(d, Outcome::kSkipped, "needs action: " + d.reason + " (annotate warren.io/recreate: \"true\" to allow delete and re-create)");
+      Record(d, Outcome::kSkipped,
+             "needs action: " + d.reason + " (annotate warren.io/recreate: \"true\" to allow delete and re-create)");
       return false;
     }
     if (!live) return Apply(o, d);
     // Deleting is only safe when the new object can be created: one the API server would refuse
     // (a field of the wrong type) would leave nothing behind (found while fuzzing lint).
     if (auto bad = check::ShapeProblem(o)) {
-      Record(d, Outcome::kFailed, "not re-created, nothing deleted: " + (bad->first.empty() ? std::string("a field") : bad->first) +
-                                      " is " + bad->second);
+      Record(d, Outcome::kFailed,
+             "not re-created, nothing deleted: " + (bad->first.empty() ? std::string("a field") : bad->first) + " is " +
+                 bad->second);
       return false;
     }
     int expanded = 0;
@@ -241,7 +257,8 @@ class Syncer {
     if (o_.dry_run) {
       auto r = c_.Apply(o.doc(), {Force(o), /*dry_run=*/true});
       (void)r;  // the server refuses the immutable change in a dry run; the plan stands
-      Record(d, Outcome::kRecreated, sts ? "would orphan its pods and claims, re-create, and adopt them" : "would delete and re-create");
+      Record(d, Outcome::kRecreated,
+             sts ? "would orphan its pods and claims, re-create, and adopt them" : "would delete and re-create");
       return true;
     }
     Status del = DeleteAndWait(*live, sts ? "Orphan" : "Background");
@@ -251,10 +268,12 @@ class Syncer {
     }
     auto r = c_.Apply(o.doc(), {Force(o), false});
     if (!r.ok()) {
-      Record(d, Outcome::kFailed, "re-create " + o.key().ToString() + " (deleted; pods and claims kept): " + r.status().message());
+      Record(d, Outcome::kFailed,
+             "re-create " + o.key().ToString() + " (deleted; pods and claims kept): " + r.status().message());
       return false;
     }
-    std::string msg = sts ? "pods and claims kept and adopted" + (expanded ? "; " + std::to_string(expanded) + " claim(s) expanded" : std::string())
+    std::string msg = sts ? "pods and claims kept and adopted" +
+                                (expanded ? "; " + std::to_string(expanded) + " claim(s) expanded" : std::string())
                           : d.reason;
     Record(d, Outcome::kRecreated, msg);
     return true;
@@ -280,15 +299,17 @@ class Syncer {
       while (true) {
         auto got = c_.Get(r.value(), o->ns(), o->name());
         if (!got.ok() || !got.value()) {
-          NotReady(*o, got.ok() ? std::string("gone while waiting for readiness")
-                                : "cannot wait for readiness: read " + o->key().ToString() + ": " + got.status().message());
+          NotReady(*o, got.ok()
+                           ? std::string("gone while waiting for readiness")
+                           : "cannot wait for readiness: read " + o->key().ToString() + ": " + got.status().message());
           break;
         }
         std::optional<Json> ep;
         if (o->kind() == "Service") {
           auto e = c_.Get(endpoints.value(), o->ns(), o->name());
           if (!e.ok()) {
-            NotReady(*o, "cannot wait for readiness: read Endpoints " + o->ns() + "/" + o->name() + ": " + e.status().message());
+            NotReady(*o, "cannot wait for readiness: read Endpoints " + o->ns() + "/" + o->name() + ": " +
+                             e.status().message());
             break;
           }
           ep = e.value();
@@ -298,7 +319,8 @@ class Syncer {
         bool timed_out = clock_.Now() > deadline;
         if (timed_out || stop_.stop_requested()) {
           NotReady(*o, (timed_out ? "not ready after " + std::to_string(o_.timeout.count()) + " s: "
-                                  : std::string("stopped while waiting for readiness: ")) + last.waiting_for);
+                                  : std::string("stopped while waiting for readiness: ")) +
+                           last.waiting_for);
           if (!timed_out) return;
           break;
         }
@@ -365,7 +387,8 @@ class Syncer {
       if (!live.value()) continue;  // already gone
       Object l(*live.value(), SourceLocation{"(live)"});
       if (StringField(Field(Field(l.doc(), "metadata"), "labels"), diff::kManagedByLabel) != "warren") {
-        Record(d, Outcome::kSkipped, "not pruned: it no longer carries " + std::string(diff::kManagedByLabel) + "=warren");
+        Record(d, Outcome::kSkipped,
+               "not pruned: it no longer carries " + std::string(diff::kManagedByLabel) + "=warren");
         continue;
       }
       if (Annotation(l, "warren.io/prune") == "disabled") {
@@ -381,7 +404,8 @@ class Syncer {
       if (s.ok()) {
         Record(d, Outcome::kPruned);
       } else {
-        Record(d, Outcome::kFailed, "prune " + k.ToString() + ": " + s.message() + " (kept in the inventory, retried next time)");
+        Record(d, Outcome::kFailed,
+               "prune " + k.ToString() + ": " + s.message() + " (kept in the inventory, retried next time)");
         inventory_[k] = api_version;
       }
     }
@@ -418,9 +442,12 @@ class Syncer {
   Status WriteInventory(const std::map<ResourceKey, std::string>& entries) {
     Json objects = Json::array();
     for (const auto& [k, v] : entries) objects.push_back(InventoryEntry(k, v));
-    Json cm = {{"apiVersion", "v1"}, {"kind", "ConfigMap"},
-               {"metadata", {{"name", o_.inventory_name}, {"namespace", o_.inventory_namespace},
-                             {"labels", {{diff::kManagedByLabel, "warren"}, {diff::kSourceLabel, o_.source}}}}},
+    Json cm = {{"apiVersion", "v1"},
+               {"kind", "ConfigMap"},
+               {"metadata",
+                {{"name", o_.inventory_name},
+                 {"namespace", o_.inventory_namespace},
+                 {"labels", {{diff::kManagedByLabel, "warren"}, {diff::kSourceLabel, o_.source}}}}},
                {"data", {{"objects", objects.dump()}}}};
     WARREN_ASSIGN_OR_RETURN(auto r, writer_->Apply(cm, {/*force=*/true, false}));
     inventory_exists_ = true;
@@ -452,7 +479,8 @@ Result<Inventory> ReadInventory(kube::KubeClient& client, const std::string& ns,
   if (!objects.is_array()) return Status::Invalid("ConfigMap " + ns + "/" + name + ": data.objects is not a JSON list");
   for (const Json& e : objects) {
     auto [group, version] = SplitApiVersion(StringField(e, "apiVersion"));
-    out[ResourceKey{group, StringField(e, "kind"), StringField(e, "namespace"), StringField(e, "name")}] = StringField(e, "apiVersion");
+    out[ResourceKey{group, StringField(e, "kind"), StringField(e, "namespace"), StringField(e, "name")}] =
+        StringField(e, "apiVersion");
   }
   return out;
 }
@@ -476,8 +504,9 @@ Object Owned(const Object& o, const std::string& source) {
   return out;
 }
 
-diff::ApplyReport ApplyKubernetes(kube::KubeClient& client, const std::vector<Object>& desired, const std::vector<Object>& live,
-                                  const diff::DiffReport& plan, const KubeStageOptions& options, const StopToken& stop) {
+diff::ApplyReport ApplyKubernetes(kube::KubeClient& client, const std::vector<Object>& desired,
+                                  const std::vector<Object>& live, const diff::DiffReport& plan,
+                                  const KubeStageOptions& options, const StopToken& stop) {
   return Syncer(client, options, stop).Run(desired, live, plan);
 }
 

@@ -44,13 +44,13 @@ struct KubeStageOptions {
   bool dry_run = false;
   bool prune = false;
   bool force_conflicts = false;
-  bool continue_on_error = false;  // default: stop at the first failing stage
+  bool continue_on_error = false;     // default: stop at the first failing stage
   std::chrono::seconds timeout{300};  // deletion and readiness waits
-  bool wait_ready = true;          // false: apply and go (a drift correction need not wait for pods)
+  bool wait_ready = true;             // false: apply and go (a drift correction need not wait for pods)
   std::string inventory_namespace = "default";
-  std::string inventory_name = kInventoryName;  // one per source sharing a namespace
-  std::string source = "warren";   // the value of the warren.io/source label
-  const Clock* clock = nullptr;    // default: the real clock
+  std::string inventory_name = kInventoryName;       // one per source sharing a namespace
+  std::string source = "warren";                     // the value of the warren.io/source label
+  const Clock* clock = nullptr;                      // default: the real clock
   std::function<void(const std::string&)> progress;  // waiting messages, when someone listens
 };
 
@@ -69,7 +69,8 @@ Object Owned(const Object& o, const std::string& source);
 // Applies `desired` (already Owned) against `live` (their live counterparts, as the diff wants
 // them). `client` should stop on `stop`, so an abandoned run writes nothing more.
 // `plan` is diff::Diff(desired, live).
-diff::ApplyReport ApplyKubernetes(kube::KubeClient& client, const std::vector<Object>& desired, const std::vector<Object>& live,
-                                  const diff::DiffReport& plan, const KubeStageOptions& options, const StopToken& stop);
+diff::ApplyReport ApplyKubernetes(kube::KubeClient& client, const std::vector<Object>& desired,
+                                  const std::vector<Object>& live, const diff::DiffReport& plan,
+                                  const KubeStageOptions& options, const StopToken& stop);
 
 }  // namespace warren::reconcile

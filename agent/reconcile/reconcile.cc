@@ -38,11 +38,13 @@ Status WaitForBroker(rabbitmq::ManagementClient& client, int expected, const Opt
     if (clock.Now() > deadline)
       return Status::Unavailable("RabbitMQ not ready within " + std::to_string(o.timeout.count()) + " s: " + last);
     if (o.progress) o.progress("waiting for RabbitMQ: " + last);
-    if (!clock.SleepFor(std::chrono::milliseconds(500), stop)) return Status::Cancelled("stopped while waiting for RabbitMQ");
+    if (!clock.SleepFor(std::chrono::milliseconds(500), stop))
+      return Status::Cancelled("stopped while waiting for RabbitMQ");
   }
 }
 
-void KubernetesStage(const std::vector<Object>& objects, const Targets& t, const Options& o, const StopToken& stop, Report& report) {
+void KubernetesStage(const std::vector<Object>& objects, const Targets& t, const Options& o, const StopToken& stop,
+                     Report& report) {
   std::vector<Object> desired;
   desired.reserve(objects.size());
   for (const Object& obj : objects) desired.push_back(Owned(obj, o.source));
@@ -89,7 +91,9 @@ void RabbitStage(const LoadedManifests& m, const Targets& t, const Options& o, c
     return;
   }
   // Right after the Kubernetes stage the broker may still be starting: wait for all of it.
-  Status up = t.kube && !o.plan_only && o.wait_ready ? WaitForBroker(*t.rabbit, std::max(1, RabbitReplicas(m.objects)), o, stop) : Status::Ok();
+  Status up = t.kube && !o.plan_only && o.wait_ready
+                  ? WaitForBroker(*t.rabbit, std::max(1, RabbitReplicas(m.objects)), o, stop)
+                  : Status::Ok();
   auto live = up.ok() ? rabbitmq::ReadLiveTopology(*t.rabbit, o.rabbit_inventory) : Result<rabbitmq::LiveTopology>(up);
   if (!live.ok()) {
     report.error = live.status();
@@ -149,10 +153,12 @@ Result<std::vector<Object>> WithClusterSecrets(const std::vector<Object>& object
     // As the operator does: a password made once and kept in a Secret beside the User. A plan
     // holds it in memory only (sync would make another).
     WARREN_ASSIGN_OR_RETURN(auto password, RandomPassword());
-    Json secret = {{"apiVersion", "v1"}, {"kind", "Secret"},
-                   {"metadata", {{"name", k.name}, {"namespace", k.ns}, {"labels", {{diff::kManagedByLabel, "warren"}}}}},
-                   {"type", "Opaque"},
-                   {"stringData", {{"username", gen->username}, {"password", password}}}};
+    Json secret = {
+        {"apiVersion", "v1"},
+        {"kind", "Secret"},
+        {"metadata", {{"name", k.name}, {"namespace", k.ns}, {"labels", {{diff::kManagedByLabel, "warren"}}}}},
+        {"type", "Opaque"},
+        {"stringData", {{"username", gen->username}, {"password", password}}}};
     if (write) {
       auto applied = kube->Apply(secret, {/*force=*/false, false});
       if (!applied.ok()) return applied.status().WithContext("keep the generated credentials in " + k.ToString());
@@ -162,7 +168,9 @@ Result<std::vector<Object>> WithClusterSecrets(const std::vector<Object>& object
   return out;
 }
 
-Result<std::vector<Object>> LiveFromApi::Live(const std::vector<Object>& desired) { return kube::FetchLive(client_, desired); }
+Result<std::vector<Object>> LiveFromApi::Live(const std::vector<Object>& desired) {
+  return kube::FetchLive(client_, desired);
+}
 
 std::vector<Object> KubernetesObjects(const LoadedManifests& desired, bool rabbit_target) {
   std::vector<Object> out;
@@ -171,12 +179,15 @@ std::vector<Object> KubernetesObjects(const LoadedManifests& desired, bool rabbi
   return out;
 }
 
-Report ReconcileOnce(const LoadedManifests& desired, const Targets& targets, const Options& options, const StopToken& stop) {
+Report ReconcileOnce(const LoadedManifests& desired, const Targets& targets, const Options& options,
+                     const StopToken& stop) {
   Report report;
   report.applied.dry_run = options.dry_run || options.plan_only;
   std::vector<Object> kube_objects = KubernetesObjects(desired, targets.rabbit != nullptr);
-  if (targets.kube && !options.skip_kube) KubernetesStage(kube_objects, targets, options, stop, report);
-  else if (!targets.kube) report.kube_objects_not_synced = kube_objects.size();
+  if (targets.kube && !options.skip_kube)
+    KubernetesStage(kube_objects, targets, options, stop, report);
+  else if (!targets.kube)
+    report.kube_objects_not_synced = kube_objects.size();
 
   if (!targets.rabbit || options.skip_rabbit) return report;
   for (std::string& line : rabbit::NotCarried(desired.objects)) report.notes.push_back(std::move(line));

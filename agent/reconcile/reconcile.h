@@ -46,8 +46,8 @@ class LiveFromApi : public LiveKube {
 Result<std::vector<Object>> WithClusterSecrets(const std::vector<Object>& objects, kube::KubeClient* kube, bool write);
 
 struct Targets {
-  kube::KubeClient* kube = nullptr;  // null: no Kubernetes target
-  LiveKube* live = nullptr;          // with kube; null: read from the API server
+  kube::KubeClient* kube = nullptr;              // null: no Kubernetes target
+  LiveKube* live = nullptr;                      // with kube; null: read from the API server
   rabbitmq::ManagementClient* rabbit = nullptr;  // null: no RabbitMQ target
 };
 
@@ -56,7 +56,7 @@ struct Options {
   // Leave one target out this time (the agent checks Kubernetes on watch events and RabbitMQ on
   // its health timer); the topology documents still belong to RabbitMQ when it is a target.
   bool skip_kube = false, skip_rabbit = false;
-  bool dry_run = false;    // server dry runs, nothing persisted
+  bool dry_run = false;  // server dry runs, nothing persisted
   bool prune = false;
   bool force_conflicts = false;
   bool continue_on_error = false;
@@ -68,15 +68,15 @@ struct Options {
   bool wait_ready = true;
   std::string inventory_namespace = "default";
   std::string inventory_name = "warren-inventory";
-  std::string source = "warren";      // the warren.io/source label value
+  std::string source = "warren";  // the warren.io/source label value
   std::string rabbit_inventory = "warren-inventory";
   const Clock* clock = nullptr;
   std::function<void(const std::string&)> progress;
 };
 
 struct Report {
-  diff::DiffReport plan;      // what differed when the run started (Kubernetes, then RabbitMQ)
-  diff::ApplyReport applied;  // what the run did (nothing when plan_only)
+  diff::DiffReport plan;               // what differed when the run started (Kubernetes, then RabbitMQ)
+  diff::ApplyReport applied;           // what the run did (nothing when plan_only)
   size_t kube_objects_not_synced = 0;  // no Kubernetes target for them
   std::vector<std::string> notes;      // said to the user, not failures
   // The run could not be made at all (bad topology documents, broker unreachable): exit 2.
@@ -88,7 +88,8 @@ struct Report {
 // a RabbitMQ target takes those.
 std::vector<Object> KubernetesObjects(const LoadedManifests& desired, bool rabbit_target);
 
-Report ReconcileOnce(const LoadedManifests& desired, const Targets& targets, const Options& options, const StopToken& stop);
+Report ReconcileOnce(const LoadedManifests& desired, const Targets& targets, const Options& options,
+                     const StopToken& stop);
 
 // The node count the manifests ask for: replicas of the StatefulSet that runs a rabbitmq image
 // (0 when there is none).

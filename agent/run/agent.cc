@@ -5,15 +5,15 @@
 
 #include <condition_variable>
 #include <fstream>
-#include <sstream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "agent/net/http_client.h"
 #include "agent/run/events.h"
-#include "agent/webhook/webhook.h"
 #include "agent/run/leader.h"
 #include "agent/run/source_loop.h"
+#include "agent/webhook/webhook.h"
 
 namespace warren::run {
 
@@ -104,7 +104,8 @@ Status Agent::Listen() {
     return Status::Invalid("listen address \"" + options_.listen + "\" is not HOST:PORT");
   Impl* impl = impl_.get();
   const size_t sources = options_.sources.size();
-  impl->server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
+  impl->server.Get("/healthz",
+                   [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
   impl->server.Get("/readyz", [impl, sources](const httplib::Request&, httplib::Response& res) {
     // A follower is ready to take over; a leader once every source reconciled once.
     bool ready = impl->started && (!impl->leading || impl->ready_sources.load() >= static_cast<int>(sources));
@@ -116,8 +117,10 @@ Status Agent::Listen() {
   });
   if (!options_.webhook_secret_file.empty()) WARREN_RETURN_IF_ERROR(AddWebhooks());
   int p = std::stoi(port);
-  if (p == 0) p = impl->server.bind_to_any_port(host);
-  else if (!impl->server.bind_to_port(host, p)) p = -1;
+  if (p == 0)
+    p = impl->server.bind_to_any_port(host);
+  else if (!impl->server.bind_to_port(host, p))
+    p = -1;
   if (p <= 0) return Status::Unavailable("cannot listen on " + options_.listen);
   port_ = p;
   impl->server_thread = std::thread([impl] { impl->server.listen_after_bind(); });
@@ -130,7 +133,8 @@ Status Agent::AddWebhooks() {
   text << in.rdbuf();
   std::string secret = text.str();
   while (!secret.empty() && isspace(static_cast<unsigned char>(secret.back()))) secret.pop_back();
-  if (!in || secret.empty()) return Status::Io("webhook secret file " + options_.webhook_secret_file + ": missing or empty");
+  if (!in || secret.empty())
+    return Status::Io("webhook secret file " + options_.webhook_secret_file + ": missing or empty");
   Impl* impl = impl_.get();
   // Bodies over 1 MiB are refused from their Content-Length, before they are read.
   impl->server.set_payload_max_length(1 << 20);
@@ -146,8 +150,10 @@ Status Agent::AddWebhooks() {
   });
   for (webhook::Forge forge : {webhook::Forge::kGitHub, webhook::Forge::kGitea, webhook::Forge::kGitLab}) {
     std::string name = webhook::ForgeName(forge);
-    impl->server.Post("/hooks/" + name, [this, impl, forge, name, secret](const httplib::Request& req, httplib::Response& res) {
-      webhook::Verdict v = webhook::Receive(forge, secret, [&](const std::string& h) { return req.get_header_value(h); }, req.body);
+    impl->server.Post("/hooks/" + name, [this, impl, forge, name, secret](const httplib::Request& req,
+                                                                          httplib::Response& res) {
+      webhook::Verdict v = webhook::Receive(
+          forge, secret, [&](const std::string& h) { return req.get_header_value(h); }, req.body);
       // Only the leader remembers deliveries: one a follower could not hand on may come again.
       if (v.push && impl->leading && !impl->deliveries.FirstTime(v.delivery)) {
         v.status = 200;
@@ -270,7 +276,8 @@ Status Agent::Run(const StopSource& stop) {
     start_term();
   }
   impl->started = true;
-  log_->Info("agent started", {{"sources", options_.sources.size()}, {"listen", options_.listen}, {"dryRun", options_.dry_run}});
+  log_->Info("agent started",
+             {{"sources", options_.sources.size()}, {"listen", options_.listen}, {"dryRun", options_.dry_run}});
 
   // Wait for leadership changes or the stop.
   std::thread stop_waker([&] {

@@ -64,15 +64,18 @@ class Reader {
 Result<SourceSpec> ParseSource(const Json& entry, const std::string& where, const SourceSpec& defaults) {
   if (!entry.is_object()) return Status::Invalid(where + ": must be a mapping");
   Reader r(entry, where);
-  WARREN_RETURN_IF_ERROR(r.Unknown({"name", "repo", "ref", "path", "paths", "cacheDir", "authFile", "sshKey", "knownHosts", "caFile",
-                                    "allowedSigners", "requireSigned", "kustomizeCommand", "namespace", "inventoryNamespace", "prune", "interval", "rabbitmq"}));
+  WARREN_RETURN_IF_ERROR(r.Unknown({"name", "repo", "ref", "path", "paths", "cacheDir", "authFile", "sshKey",
+                                    "knownHosts", "caFile", "allowedSigners", "requireSigned", "kustomizeCommand",
+                                    "namespace", "inventoryNamespace", "prune", "interval", "rabbitmq"}));
   SourceSpec s = defaults;
   s.desired.git.reset();
   s.desired.paths.clear();
   s.rabbit.reset();
   WARREN_RETURN_IF_ERROR(r.String("name", &s.name));
-  if (s.name.empty() || s.name.size() > 63 || s.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos)
-    return Status::Invalid(where + ".name: \"" + s.name + "\" must be a DNS label (lower-case letters, digits, -), it becomes a label value");
+  if (s.name.empty() || s.name.size() > 63 ||
+      s.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos)
+    return Status::Invalid(where + ".name: \"" + s.name +
+                           "\" must be a DNS label (lower-case letters, digits, -), it becomes a label value");
   std::string repo;
   WARREN_RETURN_IF_ERROR(r.String("repo", &repo));
   WARREN_RETURN_IF_ERROR(r.Strings("paths", &s.desired.paths));
@@ -114,7 +117,8 @@ Result<SourceSpec> ParseSource(const Json& entry, const std::string& where, cons
 
 }  // namespace
 
-Result<std::vector<SourceSpec>> ParseConfig(const std::string& text, const std::string& file, const SourceSpec& defaults) {
+Result<std::vector<SourceSpec>> ParseConfig(const std::string& text, const std::string& file,
+                                            const SourceSpec& defaults) {
   WARREN_ASSIGN_OR_RETURN(auto docs, DecodeYaml(text, file));
   if (docs.size() != 1 || !docs[0].value.is_object())
     return Status::Invalid(file + ": expected one YAML mapping with a sources list");
@@ -126,7 +130,8 @@ Result<std::vector<SourceSpec>> ParseConfig(const std::string& text, const std::
   std::vector<SourceSpec> out;
   std::set<std::string> names;
   for (size_t i = 0; i < root["sources"].size(); ++i) {
-    WARREN_ASSIGN_OR_RETURN(auto s, ParseSource(root["sources"][i], file + ": sources[" + std::to_string(i) + "]", defaults));
+    WARREN_ASSIGN_OR_RETURN(auto s,
+                            ParseSource(root["sources"][i], file + ": sources[" + std::to_string(i) + "]", defaults));
     if (!names.insert(s.name).second)
       return Status::Invalid(file + ": sources[" + std::to_string(i) + "].name: \"" + s.name + "\" is used twice");
     out.push_back(std::move(s));

@@ -31,6 +31,7 @@
 namespace warren::run {
 
 // `defaults` supplies what a source does not say (the command line's interval, cache dir, ...).
-Result<std::vector<SourceSpec>> ParseConfig(const std::string& text, const std::string& file, const SourceSpec& defaults);
+Result<std::vector<SourceSpec>> ParseConfig(const std::string& text, const std::string& file,
+                                            const SourceSpec& defaults);
 
 }  // namespace warren::run

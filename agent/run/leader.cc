@@ -14,10 +14,12 @@ LeaderElector::LeaderElector(kube::KubeClient& client, LeaderOptions options)
 Json LeaderElector::Record(const Json* old, bool taking_over) const {
   std::string now = clock_.WallTimeMicros();
   Json spec = {{"holderIdentity", o_.identity},
-               {"leaseDurationSeconds", std::max<long>(1, std::chrono::duration_cast<std::chrono::seconds>(o_.duration).count())},
+               {"leaseDurationSeconds",
+                std::max<long>(1, std::chrono::duration_cast<std::chrono::seconds>(o_.duration).count())},
                {"renewTime", now}};
   const Json& old_spec = old ? Field(*old, "spec") : Json();
-  long transitions = Field(old_spec, "leaseTransitions").is_number_integer() ? Field(old_spec, "leaseTransitions").get<long>() : 0;
+  long transitions =
+      Field(old_spec, "leaseTransitions").is_number_integer() ? Field(old_spec, "leaseTransitions").get<long>() : 0;
   if (taking_over || !old) {
     spec["acquireTime"] = now;
     spec["leaseTransitions"] = old ? transitions + 1 : 0;
@@ -25,8 +27,10 @@ Json LeaderElector::Record(const Json* old, bool taking_over) const {
     spec["acquireTime"] = Field(old_spec, "acquireTime").is_string() ? Field(old_spec, "acquireTime") : Json(now);
     spec["leaseTransitions"] = transitions;
   }
-  Json lease = {{"apiVersion", "coordination.k8s.io/v1"}, {"kind", "Lease"},
-                {"metadata", {{"name", o_.name}, {"namespace", o_.ns}}}, {"spec", spec}};
+  Json lease = {{"apiVersion", "coordination.k8s.io/v1"},
+                {"kind", "Lease"},
+                {"metadata", {{"name", o_.name}, {"namespace", o_.ns}}},
+                {"spec", spec}};
   if (old) lease["metadata"]["resourceVersion"] = StringField(Field(*old, "metadata"), "resourceVersion");
   if (!o_.advertise_url.empty()) lease["metadata"]["annotations"] = {{kLeaderUrlAnnotation, o_.advertise_url}};
   return lease;
@@ -48,7 +52,8 @@ Result<bool> LeaderElector::TryAcquireOrRenew() {
   const Json& spec = Field(lease, "spec");
   std::string holder = StringField(spec, "holderIdentity");
   std::string renew = StringField(spec, "renewTime");
-  long duration_s = Field(spec, "leaseDurationSeconds").is_number_integer() ? Field(spec, "leaseDurationSeconds").get<long>() : 0;
+  long duration_s =
+      Field(spec, "leaseDurationSeconds").is_number_integer() ? Field(spec, "leaseDurationSeconds").get<long>() : 0;
   // Validity by our own clock: the record must change (be renewed) within its duration.
   if (holder != observed_holder_ || renew != observed_renew_) {
     observed_holder_ = holder;
@@ -102,7 +107,9 @@ void LeaderElector::Run(const StopToken& stop, const std::function<void(bool)>& 
       }
     }
     // A follower retries with jitter so two of them do not race every round.
-    auto wait = leading_ ? retry : retry + std::chrono::milliseconds(std::uniform_int_distribution<long>(0, retry.count() / 5)(rng));
+    auto wait = leading_
+                    ? retry
+                    : retry + std::chrono::milliseconds(std::uniform_int_distribution<long>(0, retry.count() / 5)(rng));
     if (!clock_.SleepFor(std::chrono::duration_cast<std::chrono::milliseconds>(wait), stop)) break;
   }
   if (leading_) {

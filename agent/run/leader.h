@@ -20,7 +20,7 @@ namespace warren::run {
 struct LeaderOptions {
   std::string name = "warren";
   std::string ns = "default";
-  std::string identity;                     // unique per replica (pod name + random suffix)
+  std::string identity;  // unique per replica (pod name + random suffix)
   std::chrono::milliseconds duration{15000};
   const Clock* clock = nullptr;
   std::function<void(const std::string& msg, const std::string& detail)> log;  // state changes

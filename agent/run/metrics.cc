@@ -10,10 +10,14 @@ namespace {
 std::string Escape(const std::string& v) {
   std::string out;
   for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -39,7 +43,8 @@ Metrics::Metrics() {
   Define("warren_reconcile_total", Type::kCounter, "Reconciles by source and result (success, failure, error).");
   Define("warren_reconcile_duration_seconds", Type::kHistogram, "Time one reconcile took, by source.",
          {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300});
-  Define("warren_drifted_objects", Type::kGauge, "Objects that differed from git at the last check, by source and kind.");
+  Define("warren_drifted_objects", Type::kGauge,
+         "Objects that differed from git at the last check, by source and kind.");
   Define("warren_drift_corrections_total", Type::kCounter, "Objects warren corrected, by source and kind.");
   Define("warren_last_applied_commit_info", Type::kGauge, "The commit last applied in full, as a label (value 1).");
   Define("warren_last_reconcile_timestamp_seconds", Type::kGauge, "Unix time the last reconcile of a source ended.");
@@ -47,7 +52,8 @@ Metrics::Metrics() {
   Define("warren_watch_events_total", Type::kCounter, "Watch events received, by source and kind.");
   Define("warren_rabbitmq_nodes_running", Type::kGauge, "RabbitMQ nodes running, by source.");
   Define("warren_rabbitmq_nodes_expected", Type::kGauge, "RabbitMQ nodes the source expects, by source.");
-  Define("warren_rabbitmq_mirrored_queues_synchronised", Type::kGauge, "Classic mirrored queues with every expected mirror in sync.");
+  Define("warren_rabbitmq_mirrored_queues_synchronised", Type::kGauge,
+         "Classic mirrored queues with every expected mirror in sync.");
   Define("warren_rabbitmq_mirrored_queues", Type::kGauge, "Classic queues under an ha-* policy.");
   Define("warren_rabbitmq_quorum_queues_online", Type::kGauge, "Quorum queues with every member online and a leader.");
   Define("warren_rabbitmq_quorum_queues", Type::kGauge, "Quorum queues.");

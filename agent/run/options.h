@@ -17,14 +17,14 @@ struct RabbitTarget {
   std::string credentials_file;   // "" = RABBITMQ_USERNAME/RABBITMQ_PASSWORD; re-read after a 401
   std::string ca_file;
   std::chrono::milliseconds timeout{10000};
-  std::string inventory;          // "" = warren-inventory (source "warren") or warren-inventory-<name>
+  std::string inventory;  // "" = warren-inventory (source "warren") or warren-inventory-<name>
 };
 
 struct SourceSpec {
-  std::string name = "warren";       // the warren.io/source label: who owns what
-  source::DesiredSource desired;     // paths, or a git repository
-  std::string ns;                    // default namespace of objects ("" = the cluster's)
-  std::string inventory_ns;          // where the inventory ConfigMap lives ("" = ns)
+  std::string name = "warren";    // the warren.io/source label: who owns what
+  source::DesiredSource desired;  // paths, or a git repository
+  std::string ns;                 // default namespace of objects ("" = the cluster's)
+  std::string inventory_ns;       // where the inventory ConfigMap lives ("" = ns)
   std::optional<RabbitTarget> rabbit;
   bool prune = false;
   std::chrono::milliseconds interval{300000};  // git poll and full resync
@@ -40,7 +40,7 @@ struct LeaderElection {
   bool enabled = false;
   std::string name = "warren", ns;  // ns "" = the cluster's default namespace
   std::chrono::milliseconds duration{15000};
-  std::string identity;             // "" = hostname + random suffix
+  std::string identity;  // "" = hostname + random suffix
   // Where the other replicas reach this one's listener (http://10.0.0.7:8080): a follower hands
   // webhooks to the leader there. "" = a follower answers them 503.
   std::string advertise_url;
@@ -48,12 +48,12 @@ struct LeaderElection {
 
 struct AgentOptions {
   std::vector<SourceSpec> sources;
-  bool kube_target = true;           // false: RabbitMQ only
-  bool dry_run = false;              // report drift, write nothing at all
+  bool kube_target = true;  // false: RabbitMQ only
+  bool dry_run = false;     // report drift, write nothing at all
   bool force_conflicts = false;
   std::string listen = ":8080";
   std::chrono::milliseconds health_interval{30000};
-  std::chrono::seconds timeout{300}; // readiness and broker waits inside a reconcile
+  std::chrono::seconds timeout{300};  // readiness and broker waits inside a reconcile
   LeaderElection leader;
   std::chrono::milliseconds max_backoff{300000};
   int watch_seconds = 300;

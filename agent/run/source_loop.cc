@@ -24,11 +24,16 @@ size_t Fingerprint(const LoadedManifests& m) {
 
 std::string EventReason(Outcome o, bool drift) {
   switch (o) {
-    case Outcome::kPruned: return "Pruned";
-    case Outcome::kRetained: return "Retained";
-    case Outcome::kRecreated: return "Recreated";
-    case Outcome::kFailed: return "SyncFailed";
-    default: return drift ? "DriftCorrected" : "Applied";
+    case Outcome::kPruned:
+      return "Pruned";
+    case Outcome::kRetained:
+      return "Retained";
+    case Outcome::kRecreated:
+      return "Recreated";
+    case Outcome::kFailed:
+      return "SyncFailed";
+    default:
+      return drift ? "DriftCorrected" : "Applied";
   }
 }
 
@@ -186,9 +191,11 @@ void SourceLoop::Poll(const StopToken& stop) {
     }
     return;
   }
-  bool changed = !desired_ || loaded.value().commit != desired_->commit ||
-                 (loaded.value().commit.empty() && Fingerprint(loaded.value().manifests) != Fingerprint(desired_->manifests));
-  ctx_.metrics->Inc("warren_git_polls_total", {{"source", spec_.name}, {"result", changed ? "new_commit" : "unchanged"}});
+  bool changed =
+      !desired_ || loaded.value().commit != desired_->commit ||
+      (loaded.value().commit.empty() && Fingerprint(loaded.value().manifests) != Fingerprint(desired_->manifests));
+  ctx_.metrics->Inc("warren_git_polls_total",
+                    {{"source", spec_.name}, {"result", changed ? "new_commit" : "unchanged"}});
   if (!changed) return;
   Json fields = {{"source", spec_.name}, {"objects", loaded.value().manifests.objects.size()}};
   if (!loaded.value().commit.empty()) fields["commit"] = loaded.value().commit;
@@ -203,8 +210,10 @@ void SourceLoop::Poll(const StopToken& stop) {
 void SourceLoop::ProbeHealth(const StopToken& stop) {
   Labels l = {{"source", spec_.name}};
   auto client = Rabbit(stop);
-  Result<rabbit::HealthInputs> inputs = client.ok() ? rabbitmq::ProbeCluster(*client.value(), desired_ ? reconcile::RabbitReplicas(desired_->manifests.objects) : 0)
-                                                    : Result<rabbit::HealthInputs>(client.status());
+  Result<rabbit::HealthInputs> inputs =
+      client.ok() ? rabbitmq::ProbeCluster(*client.value(),
+                                           desired_ ? reconcile::RabbitReplicas(desired_->manifests.objects) : 0)
+                  : Result<rabbit::HealthInputs>(client.status());
   if (!inputs.ok()) {
     if (inputs.status().code() == StatusCode::kCancelled) return;
     ctx_.metrics->Set("warren_rabbitmq_healthy", l, 0);
@@ -223,13 +232,16 @@ void SourceLoop::ProbeHealth(const StopToken& stop) {
   ctx_.metrics->Set("warren_rabbitmq_quorum_queues_online", l, quorum_ok);
   ctx_.metrics->Set("warren_rabbitmq_quorum_queues", l, static_cast<double>(h.quorum.size()));
   ctx_.metrics->Set("warren_rabbitmq_healthy", l, h.healthy() ? 1 : 0);
-  ReportStatus("warren/health", h.healthy() ? forge::State::kSuccess : forge::State::kFailure, rabbit::HealthSummary(h));
+  ReportStatus("warren/health", h.healthy() ? forge::State::kSuccess : forge::State::kFailure,
+               rabbit::HealthSummary(h));
   rabbit::MirrorsVerdict mirrors = rabbit::JudgeMirrors(h);
   ReportStatus("warren/mirrors", mirrors.ok ? forge::State::kSuccess : forge::State::kFailure, mirrors.description);
   Json fields = {{"source", spec_.name}, {"summary", rabbit::HealthSummary(h)}};
   if (!h.healthy()) fields["problems"] = h.problems;
-  if (h.healthy()) ctx_.log->Debug("RabbitMQ healthy", fields);
-  else ctx_.log->Warn("RabbitMQ degraded", fields);
+  if (h.healthy())
+    ctx_.log->Debug("RabbitMQ healthy", fields);
+  else
+    ctx_.log->Warn("RabbitMQ degraded", fields);
 }
 
 std::vector<std::string> SourceLoop::RecordDrift(const diff::DiffReport& plan, bool replace) {
@@ -241,7 +253,8 @@ std::vector<std::string> SourceLoop::RecordDrift(const diff::DiffReport& plan, b
     names.push_back(d.DisplayName());
   }
   if (replace) ctx_.metrics->Clear("warren_drifted_objects", {{"source", spec_.name}});
-  for (const auto& [kind, n] : per_kind) ctx_.metrics->Set("warren_drifted_objects", {{"source", spec_.name}, {"kind", kind}}, n);
+  for (const auto& [kind, n] : per_kind)
+    ctx_.metrics->Set("warren_drifted_objects", {{"source", spec_.name}, {"kind", kind}}, n);
   return names;
 }
 
@@ -296,8 +309,10 @@ void SourceLoop::Reconcile(const std::string& why, bool full, const StopToken& s
   reconcile::Report report;
   if (spec_.rabbit) {
     auto c = Rabbit(stop);
-    if (c.ok()) rabbit = std::move(c).value();
-    else report.error = c.status();
+    if (c.ok())
+      rabbit = std::move(c).value();
+    else
+      report.error = c.status();
     t.rabbit = rabbit.get();
   }
   reconcile::Options options = ReconcileOptions();
@@ -338,16 +353,22 @@ void SourceLoop::Account(const reconcile::Report& report, const std::string& why
     }
     bool event = Corrected(r.outcome) || r.outcome == Outcome::kFailed;
     // Events live in the object's namespace: none for cluster-scoped objects (nor RBAC to match).
-    if (!event || r.object.in_broker || !events_client || r.object.api_version.empty() || r.object.key.ns.empty()) continue;
-    EventSpec e{r.object.api_version, r.object.key.kind, r.object.key.ns, r.object.key.name,
-                r.outcome == Outcome::kFailed ? "Warning" : "Normal", EventReason(r.outcome, drift),
+    if (!event || r.object.in_broker || !events_client || r.object.api_version.empty() || r.object.key.ns.empty())
+      continue;
+    EventSpec e{r.object.api_version,
+                r.object.key.kind,
+                r.object.key.ns,
+                r.object.key.name,
+                r.outcome == Outcome::kFailed ? "Warning" : "Normal",
+                EventReason(r.outcome, drift),
                 r.outcome == Outcome::kFailed ? r.message
                                               : std::string(diff::OutcomeName(r.outcome)) + " by warren (" + why + ")"};
     Status s = ctx_.events->Record(*events_client, e);
     if (!s.ok()) ctx_.log->Warn("event not recorded", {{"source", spec_.name}, {"error", s.message()}});
   }
 
-  Json fields = {{"source", spec_.name}, {"why", why}, {"result", result}, {"seconds", seconds},
+  Json fields = {{"source", spec_.name},   {"why", why},
+                 {"result", result},       {"seconds", seconds},
                  {"corrected", corrected}, {"unchanged", report.applied.unchanged}};
   if (desired_ && !desired_->commit.empty()) fields["commit"] = desired_->commit;
   for (const auto& note : report.notes) fields["note"] = note;

@@ -40,7 +40,7 @@ struct SourceContext {
   const EventRecorder* events = nullptr;
   const AgentOptions* agent = nullptr;
   const Clock* clock = nullptr;
-  std::function<void()> on_first_reconcile;  // readiness
+  std::function<void()> on_first_reconcile;   // readiness
   forge::StatusReporter* statuses = nullptr;  // commit statuses, when configured
 };
 

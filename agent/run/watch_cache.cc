@@ -74,7 +74,8 @@ void WatchCache::RunStream(Stream* s) {
       bool notify;
       {
         std::lock_guard<std::mutex> lock(mu_);
-        if (type == "DELETED") s->objects.erase(key);
+        if (type == "DELETED")
+          s->objects.erase(key);
         else {
           Json copy = obj;
           copy["apiVersion"] = s->resource.GroupVersion();
@@ -117,7 +118,8 @@ Result<std::vector<Object>> WatchCache::Live(const std::vector<Object>& desired)
     for (const Object& o : desired) {
       const Stream* found = nullptr;
       for (const auto& [k, s] : streams_)
-        if (s->resource.group == o.group() && s->resource.kind == o.kind() && (s->ns.empty() || s->ns == o.ns())) found = s.get();
+        if (s->resource.group == o.group() && s->resource.kind == o.kind() && (s->ns.empty() || s->ns == o.ns()))
+          found = s.get();
       if (!found || !found->synced || found->resource.GroupVersion() != o.api_version()) {
         complete = false;
         break;

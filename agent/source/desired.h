@@ -13,7 +13,7 @@
 namespace warren::source {
 
 struct DesiredSource {
-  std::vector<std::string> paths;     // local files or directories, when `git` is unset
+  std::vector<std::string> paths;  // local files or directories, when `git` is unset
   std::optional<git::SourceOptions> git;
   std::string default_namespace = "default";
   KustomizeOptions kustomize;  // how directories holding a kustomization are built

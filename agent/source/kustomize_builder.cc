@@ -54,7 +54,8 @@ Status WriteOut(const FileTree& tree, const fs::path& root, uint64_t max_bytes) 
     WARREN_ASSIGN_OR_RETURN(auto size, tree.Size(file));
     total += size;
     if (total > max_bytes)
-      return Status::Limit("the tree is larger than " + std::to_string(max_bytes) + " bytes; not written out for kustomize");
+      return Status::Limit("the tree is larger than " + std::to_string(max_bytes) +
+                           " bytes; not written out for kustomize");
     WARREN_ASSIGN_OR_RETURN(auto text, tree.Read(file));
     WARREN_RETURN_IF_ERROR(WriteFile(root / rel, text));
   }

@@ -87,7 +87,8 @@ Result<SubprocessResult> RunSubprocess(const std::vector<std::string>& argv, con
   std::string* sinks[2] = {&result.out, &result.err};
   int open_streams = 2;
   while (open_streams > 0) {
-    if (options.stop.stop_requested()) killed_for = Status::Cancelled(argv[0] + ": stopped");
+    if (options.stop.stop_requested())
+      killed_for = Status::Cancelled(argv[0] + ": stopped");
     else if (std::chrono::steady_clock::now() >= deadline)
       killed_for = Status::Unavailable(argv[0] + ": still running after the deadline; killed");
     if (!killed_for.ok() || too_much) break;

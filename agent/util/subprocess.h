@@ -14,8 +14,8 @@ namespace warren {
 struct SubprocessOptions {
   std::chrono::milliseconds timeout{60'000};
   StopToken stop;
-  std::string working_dir;          // "" = the caller's
-  size_t max_output = 64u << 20;    // per stream; more is an error (a runaway program)
+  std::string working_dir;        // "" = the caller's
+  size_t max_output = 64u << 20;  // per stream; more is an error (a runaway program)
 };
 
 struct SubprocessResult {

@@ -49,9 +49,12 @@ std::string NormalizeRepo(std::string url) {
 
 const char* ForgeName(Forge f) {
   switch (f) {
-    case Forge::kGitHub: return "github";
-    case Forge::kGitea: return "gitea";
-    case Forge::kGitLab: return "gitlab";
+    case Forge::kGitHub:
+      return "github";
+    case Forge::kGitea:
+      return "gitea";
+    case Forge::kGitLab:
+      return "gitlab";
   }
   return "?";
 }
@@ -59,8 +62,8 @@ const char* ForgeName(Forge f) {
 std::string HmacSha256Hex(const std::string& key, const std::string& data) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-       mac, &len);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), mac, &len);
   static const char* kHex = "0123456789abcdef";
   std::string out;
   for (unsigned int i = 0; i < len; ++i) {
@@ -138,7 +141,8 @@ Verdict Receive(Forge forge, const std::string& secret, const std::function<std:
   p.ref = j["ref"].get<std::string>();
   p.after = StringField(j, "after");
   const Json& repo = forge == Forge::kGitLab ? Field(j, "project") : Field(j, "repository");
-  for (const char* k : {"clone_url", "ssh_url", "html_url", "git_http_url", "git_ssh_url", "web_url", "full_name", "path_with_namespace"})
+  for (const char* k : {"clone_url", "ssh_url", "html_url", "git_http_url", "git_ssh_url", "web_url", "full_name",
+                        "path_with_namespace"})
     if (Field(repo, k).is_string()) p.repository_urls.push_back(Field(repo, k).get<std::string>());
   v = Answer(202, "accepted", "accepted: " + p.ref);
   v.delivery = delivery;
@@ -146,7 +150,9 @@ Verdict Receive(Forge forge, const std::string& secret, const std::function<std:
   return v;
 }
 
-std::string ForwardSignature(const std::string& secret, const std::string& body) { return "sha256=" + HmacSha256Hex(secret, body); }
+std::string ForwardSignature(const std::string& secret, const std::string& body) {
+  return "sha256=" + HmacSha256Hex(secret, body);
+}
 
 bool IsCredentialHeader(const std::string& name) {
   std::string n = Lower(name);
@@ -161,7 +167,8 @@ bool Matches(const Push& push, const std::string& url, const std::string& ref) {
   for (const std::string& u : push.repository_urls) {
     std::string have = NormalizeRepo(u);
     // full_name ("org/repo") matches the URL's path end.
-    if (have == want || (want.size() > have.size() && want.compare(want.size() - have.size() - 1, have.size() + 1, "/" + have) == 0))
+    if (have == want ||
+        (want.size() > have.size() && want.compare(want.size() - have.size() - 1, have.size() + 1, "/" + have) == 0))
       return true;
   }
   return false;

@@ -23,8 +23,8 @@ enum class Forge { kGitHub, kGitea, kGitLab };
 const char* ForgeName(Forge f);
 
 struct Push {
-  std::string ref;    // refs/heads/main, refs/tags/v1
-  std::string after;  // the new commit (all zeros: the ref was deleted)
+  std::string ref;                           // refs/heads/main, refs/tags/v1
+  std::string after;                         // the new commit (all zeros: the ref was deleted)
   std::vector<std::string> repository_urls;  // clone URLs, web URL, full name
 };
 

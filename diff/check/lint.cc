@@ -20,18 +20,22 @@ const std::vector<RuleInfo>& Rules() {
       {"missing-configmap-key", Severity::kError, "a ConfigMap key referenced by pods does not exist"},
       {"statefulset-selector", Severity::kError, "StatefulSet selector missing or not matching its template"},
       {"statefulset-service", Severity::kError, "StatefulSet serviceName not a headless Service selecting its pods"},
-      {"node-name", Severity::kError, "RabbitMQ node name, hostname suffix or long-name setting inconsistent with serviceName"},
-      {"cluster-domain", Severity::kWarning, "peer discovery or node names tied to the DNS domain cluster.local (NXDOMAIN elsewhere)"},
+      {"node-name", Severity::kError,
+       "RabbitMQ node name, hostname suffix or long-name setting inconsistent with serviceName"},
+      {"cluster-domain", Severity::kWarning,
+       "peer discovery or node names tied to the DNS domain cluster.local (NXDOMAIN elsewhere)"},
       {"env-reference", Severity::kWarning, "$(VAR) reference to a variable not defined before it"},
       {"literal-credential", Severity::kError, "Erlang cookie or default password written as a literal"},
       {"rabbitmq-memory", Severity::kWarning, "memory limit without a RabbitMQ memory setting derived from it"},
       {"invalid-rabbitmq-object", Severity::kError, "rabbitmq.com document with a missing or invalid spec field"},
       {"classic-mirrored-queues", Severity::kWarning, "classic queue mirroring (ha-mode), removed in RabbitMQ 4.0"},
       {"unsupported-field", Severity::kWarning, "a rabbitmq.com spec field warren neither compares nor applies"},
-      {"unmanaged-rabbitmq-kind", Severity::kWarning, "a rabbitmq.com kind warren does not manage (Federation, Shovel, ...)"},
+      {"unmanaged-rabbitmq-kind", Severity::kWarning,
+       "a rabbitmq.com kind warren does not manage (Federation, Shovel, ...)"},
       {"management-exposed", Severity::kWarning, "management port 15672 exposed via NodePort/LoadBalancer"},
       {"non-string-value", Severity::kError, "boolean or number where Kubernetes expects a string"},
-      {"invalid-shape", Severity::kError, "a field holds a string, number or list where its kind has a mapping (or the reverse)"},
+      {"invalid-shape", Severity::kError,
+       "a field holds a string, number or list where its kind has a mapping (or the reverse)"},
   };
   return kRules;
 }
@@ -78,10 +82,10 @@ Findings Lint(const std::vector<Object>& all) {
     }
     out.insert(out.end(), found.begin(), found.end());
   };
-  for (Rule rule : {CheckRemovedApiVersions, CheckRoleRefs, CheckServiceAccounts, CheckPeerDiscoveryRbac,
-                    CheckSecretAndConfigMapRefs, CheckStatefulSets, CheckNodeNaming, CheckClusterDomain,
-                    CheckLiteralCredentials, CheckMemorySettings, CheckRabbitTopology, CheckManagementExposure,
-                    CheckStringValues})
+  for (Rule rule :
+       {CheckRemovedApiVersions, CheckRoleRefs, CheckServiceAccounts, CheckPeerDiscoveryRbac,
+        CheckSecretAndConfigMapRefs, CheckStatefulSets, CheckNodeNaming, CheckClusterDomain, CheckLiteralCredentials,
+        CheckMemorySettings, CheckRabbitTopology, CheckManagementExposure, CheckStringValues})
     run(rule);
   std::stable_sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) {
     return std::tie(a.where.file, a.where.line, a.where.column, a.rule) <
@@ -91,8 +95,7 @@ Findings Lint(const std::vector<Object>& all) {
 }
 
 bool HasErrors(const Findings& findings) {
-  return std::any_of(findings.begin(), findings.end(),
-                     [](const Finding& f) { return f.severity == Severity::kError; });
+  return std::any_of(findings.begin(), findings.end(), [](const Finding& f) { return f.severity == Severity::kError; });
 }
 
 std::string RenderText(const Findings& findings) {
@@ -100,11 +103,10 @@ std::string RenderText(const Findings& findings) {
   size_t errors = 0;
   for (const Finding& f : findings) {
     if (f.severity == Severity::kError) ++errors;
-    out += f.where.ToString() + ": " + SeverityName(f.severity) + " [" + f.rule + "] " +
-           f.object.ToString() + ": " + f.message + "\n    fix: " + f.fix + "\n";
+    out += f.where.ToString() + ": " + SeverityName(f.severity) + " [" + f.rule + "] " + f.object.ToString() + ": " +
+           f.message + "\n    fix: " + f.fix + "\n";
   }
-  out += std::to_string(errors) + " error(s), " + std::to_string(findings.size() - errors) +
-         " warning(s)\n";
+  out += std::to_string(errors) + " error(s), " + std::to_string(findings.size() - errors) + " warning(s)\n";
   return out;
 }
 

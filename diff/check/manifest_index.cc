@@ -34,14 +34,13 @@ ManifestIndex::ManifestIndex(const std::vector<Object>& objects) : objects_(obje
   }
 }
 
-const Object* ManifestIndex::Find(const std::string& group, const std::string& kind,
-                                  const std::string& ns, const std::string& name) const {
+const Object* ManifestIndex::Find(const std::string& group, const std::string& kind, const std::string& ns,
+                                  const std::string& name) const {
   auto it = by_key_.find(ResourceKey{group, kind, ns, name});
   return it == by_key_.end() ? nullptr : it->second;
 }
 
-std::vector<const Object*> ManifestIndex::OfKind(const std::string& group,
-                                                 const std::string& kind) const {
+std::vector<const Object*> ManifestIndex::OfKind(const std::string& group, const std::string& kind) const {
   std::vector<const Object*> out;
   for (const Object& o : objects_)
     if (o.group() == group && o.kind() == kind) out.push_back(&o);
@@ -50,8 +49,7 @@ std::vector<const Object*> ManifestIndex::OfKind(const std::string& group,
 
 Finding MakeFinding(const char* rule, Severity severity, const Object& o, const std::string& pointer,
                     std::string message, std::string fix) {
-  return Finding{rule, severity, o.key(), o.api_version(), o.LocationOf(pointer),
-                 std::move(message), std::move(fix)};
+  return Finding{rule, severity, o.key(), o.api_version(), o.LocationOf(pointer), std::move(message), std::move(fix)};
 }
 
 std::vector<ContainerRef> Containers(const PodTemplate& pod) {
@@ -60,8 +58,7 @@ std::vector<ContainerRef> Containers(const PodTemplate& pod) {
     auto it = pod.spec->find(list);
     if (it == pod.spec->end() || !it->is_array()) continue;
     for (size_t i = 0; i < it->size(); ++i)
-      if ((*it)[i].is_object())
-        out.push_back({&(*it)[i], pod.pointer + "/" + list + "/" + std::to_string(i)});
+      if ((*it)[i].is_object()) out.push_back({&(*it)[i], pod.pointer + "/" + list + "/" + std::to_string(i)});
   }
   return out;
 }

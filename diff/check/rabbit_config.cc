@@ -23,8 +23,7 @@ std::vector<std::string> MountedConfigMaps(const Json& pod_spec) {
     auto projected = v.find("projected");
     if (projected == v.end() || !projected->contains("sources")) continue;
     for (const Json& src : (*projected)["sources"])
-      if (src.is_object() && src.contains("configMap"))
-        names.push_back(StringField(src["configMap"], "name"));
+      if (src.is_object() && src.contains("configMap")) names.push_back(StringField(src["configMap"], "name"));
   }
   return names;
 }
@@ -46,8 +45,10 @@ std::string Expand(const std::string& value, const std::map<std::string, std::st
       }
       std::string name = value.substr(i + 2, close - i - 2);
       auto it = vars.find(name);
-      if (it != vars.end()) out += it->second;
-      else out += value.substr(i, close - i + 1), undefined->push_back(name);
+      if (it != vars.end())
+        out += it->second;
+      else
+        out += value.substr(i, close - i + 1), undefined->push_back(name);
       i = close;
     } else {
       out += value[i];
@@ -70,10 +71,14 @@ ExpandedEnv ExpandEnv(const Object& owner, const ContainerRef& c, Findings* out)
       std::vector<std::string> undefined;
       value = Expand(e["value"].get<std::string>(), env.values, &undefined);
       for (const std::string& u : undefined)
-        if (out) out->push_back(MakeFinding("env-reference", Severity::kWarning, owner, pointer + "/value",
-                                   "env " + name + " refers to $(" + u + "), which is not defined before it in the list: Kubernetes leaves the text unexpanded",
-                                   "define " + u + " earlier in env, or remove the reference"));
-    } else if (StringField(e.value("valueFrom", Json::object()).value("fieldRef", Json::object()), "fieldPath") == "metadata.name") {
+        if (out)
+          out->push_back(
+              MakeFinding("env-reference", Severity::kWarning, owner, pointer + "/value",
+                          "env " + name + " refers to $(" + u +
+                              "), which is not defined before it in the list: Kubernetes leaves the text unexpanded",
+                          "define " + u + " earlier in env, or remove the reference"));
+    } else if (StringField(e.value("valueFrom", Json::object()).value("fieldRef", Json::object()), "fieldPath") ==
+               "metadata.name") {
       value = kPodPlaceholder;
     } else {
       value = "<" + name + ">";
@@ -84,9 +89,7 @@ ExpandedEnv ExpandEnv(const Object& owner, const ContainerRef& c, Findings* out)
   return env;
 }
 
-bool IsRabbitConfKey(const std::string& key) {
-  return key.size() > 5 && key.compare(key.size() - 5, 5, ".conf") == 0;
-}
+bool IsRabbitConfKey(const std::string& key) { return key.size() > 5 && key.compare(key.size() - 5, 5, ".conf") == 0; }
 
 std::map<std::string, std::string> ParseRabbitConf(const std::string& text) {
   std::map<std::string, std::string> out;
@@ -113,7 +116,8 @@ RabbitConfig ReadRabbitConfig(const ManifestIndex& index, const PodTemplate& pod
     for (auto it = data->begin(); it != data->end(); ++it) {
       if (!it.value().is_string()) continue;
       const std::string& key = it.key();
-      if (key == "enabled_plugins") config.plugins += it.value().get<std::string>() + "\n";
+      if (key == "enabled_plugins")
+        config.plugins += it.value().get<std::string>() + "\n";
       else if (IsRabbitConfKey(key))
         for (auto& [k, v] : ParseRabbitConf(it.value().get<std::string>())) config.settings[k] = v;
     }
@@ -128,8 +132,7 @@ std::string K8sPeerDiscoveryEvidence(const PodTemplate& pod, const RabbitConfig&
   }
   auto backend = config.settings.find("cluster_formation.peer_discovery_backend");
   if (backend != config.settings.end() &&
-      (backend->second == "k8s" || backend->second == "rabbit_peer_discovery_k8s" ||
-       backend->second == "kubernetes"))
+      (backend->second == "k8s" || backend->second == "rabbit_peer_discovery_k8s" || backend->second == "kubernetes"))
     return "cluster_formation.peer_discovery_backend = " + backend->second;
   if (config.plugins.find("rabbitmq_peer_discovery_k8s") != std::string::npos)
     return "the rabbitmq_peer_discovery_k8s plugin";

@@ -55,13 +55,12 @@ void CheckRemovedApiVersions(const ManifestIndex& index, Findings* out) {
       if (r.group != group || r.version != version || (!r.kind.empty() && r.kind != kind)) continue;
       std::string message = kind + " " + o.api_version() + " is no longer served since Kubernetes " +
                             std::string(r.removed_in) + ": the API server rejects it";
-      std::string fix = r.replacement.empty()
-                            ? "remove it: " + kind + " has no replacement"
-                            : "use apiVersion: " + std::string(r.replacement);
+      std::string fix = r.replacement.empty() ? "remove it: " + kind + " has no replacement"
+                                              : "use apiVersion: " + std::string(r.replacement);
       if (group == "apps" && kind == "StatefulSet" && !o.doc().contains("/spec/selector"_json_pointer))
         fix += " and add spec.selector (apps/v1 requires it)";
-      out->push_back(MakeFinding("removed-api-version", Severity::kError, o, "/apiVersion",
-                                 std::move(message), std::move(fix)));
+      out->push_back(
+          MakeFinding("removed-api-version", Severity::kError, o, "/apiVersion", std::move(message), std::move(fix)));
       break;
     }
   }

@@ -29,8 +29,9 @@ std::string WithoutDomain(std::string value) {
 }
 
 std::string Consequence(const std::string& what) {
-  return what + " names the DNS domain cluster.local: on a cluster whose DNS domain is another one the lookup fails "
-                "with NXDOMAIN and the RabbitMQ nodes never find each other";
+  return what +
+         " names the DNS domain cluster.local: on a cluster whose DNS domain is another one the lookup fails "
+         "with NXDOMAIN and the RabbitMQ nodes never find each other";
 }
 
 void CheckEnv(const Object& owner, const ExpandedEnv& env, Findings* out) {
@@ -48,8 +49,10 @@ void CheckEnv(const Object& owner, const ExpandedEnv& env, Findings* out) {
                                std::string("set ") + name + " to \"" + WithoutDomain(written) + "\""));
   }
   if (value("AUTOCLUSTER_TYPE") == "k8s" && value("K8S_HOST").empty())
-    out->push_back(MakeFinding("cluster-domain", Severity::kWarning, owner, env.pointers.at("AUTOCLUSTER_TYPE") + "/value",
-                               Consequence("AUTOCLUSTER_TYPE=k8s without K8S_HOST uses the default API host kubernetes.default.svc.cluster.local, which"),
+    out->push_back(MakeFinding("cluster-domain", Severity::kWarning, owner,
+                               env.pointers.at("AUTOCLUSTER_TYPE") + "/value",
+                               Consequence("AUTOCLUSTER_TYPE=k8s without K8S_HOST uses the default API host "
+                                           "kubernetes.default.svc.cluster.local, which"),
                                "set K8S_HOST to \"kubernetes.default.svc\""));
 }
 
@@ -72,10 +75,11 @@ void CheckConf(const RabbitConfig& config, bool k8s_backend, bool host_set, Find
     }
   }
   if (k8s_backend && !host_set && !config.config_maps.empty())
-    out->push_back(MakeFinding("cluster-domain", Severity::kWarning, *config.config_maps.front(), "/data",
-                               Consequence("rabbit_peer_discovery_k8s without cluster_formation.k8s.host uses the default API host "
-                                           "kubernetes.default.svc.cluster.local, which"),
-                               "set cluster_formation.k8s.host = kubernetes.default.svc"));
+    out->push_back(MakeFinding(
+        "cluster-domain", Severity::kWarning, *config.config_maps.front(), "/data",
+        Consequence("rabbit_peer_discovery_k8s without cluster_formation.k8s.host uses the default API host "
+                    "kubernetes.default.svc.cluster.local, which"),
+        "set cluster_formation.k8s.host = kubernetes.default.svc"));
 }
 
 }  // namespace

@@ -11,8 +11,8 @@
 namespace warren::check {
 namespace {
 
-void CheckNodeName(const Object& sts, const std::string& service, const ExpandedEnv& env,
-                   const RabbitConfig& config, Findings* out) {
+void CheckNodeName(const Object& sts, const std::string& service, const ExpandedEnv& env, const RabbitConfig& config,
+                   Findings* out) {
   auto get = [&](const char* n) {
     auto it = env.values.find(n);
     return it == env.values.end() ? std::string() : it->second;
@@ -30,12 +30,14 @@ void CheckNodeName(const Object& sts, const std::string& service, const Expanded
                                    "RABBITMQ_NODENAME resolves to rabbit@<pod>." + rest +
                                        " but the StatefulSet's headless Service is \"" + service +
                                        "\": the node name does not resolve and the nodes cannot cluster",
-                                   "use rabbit@$(MY_POD_NAME)." + service + " (or ." + service + "." + sts.ns() + ", which any cluster DNS domain resolves)"));
+                                   "use rabbit@$(MY_POD_NAME)." + service + " (or ." + service + "." + sts.ns() +
+                                       ", which any cluster DNS domain resolves)"));
     }
     bool dotted = host.find('.') != std::string::npos;
     if (dotted && !long_names)
       out->push_back(MakeFinding("node-name", Severity::kError, sts, at("RABBITMQ_NODENAME"),
-                                 "RABBITMQ_NODENAME uses a fully qualified host but RABBITMQ_USE_LONGNAME is not \"true\": the node does not start",
+                                 "RABBITMQ_NODENAME uses a fully qualified host but RABBITMQ_USE_LONGNAME is not "
+                                 "\"true\": the node does not start",
                                  "set RABBITMQ_USE_LONGNAME to \"true\""));
     if (!dotted && long_names)
       out->push_back(MakeFinding("node-name", Severity::kError, sts, at("RABBITMQ_USE_LONGNAME"),
@@ -45,12 +47,14 @@ void CheckNodeName(const Object& sts, const std::string& service, const Expanded
   std::string suffix = get("K8S_HOSTNAME_SUFFIX");
   if (!suffix.empty() && suffix != "." + service && suffix.rfind("." + service + ".", 0) != 0)
     out->push_back(MakeFinding("node-name", Severity::kError, sts, at("K8S_HOSTNAME_SUFFIX"),
-                               "K8S_HOSTNAME_SUFFIX resolves to \"" + suffix + "\" but the headless Service is \"" + service + "\": discovered peers get names that do not resolve",
+                               "K8S_HOSTNAME_SUFFIX resolves to \"" + suffix + "\" but the headless Service is \"" +
+                                   service + "\": discovered peers get names that do not resolve",
                                "set K8S_HOSTNAME_SUFFIX to \"." + service + "\""));
   std::string k8s_service = get("K8S_SERVICE_NAME");
   if (!k8s_service.empty() && k8s_service != service)
     out->push_back(MakeFinding("node-name", Severity::kError, sts, at("K8S_SERVICE_NAME"),
-                               "K8S_SERVICE_NAME is \"" + k8s_service + "\" but the StatefulSet's serviceName is \"" + service + "\": discovery reads the endpoints of the wrong Service",
+                               "K8S_SERVICE_NAME is \"" + k8s_service + "\" but the StatefulSet's serviceName is \"" +
+                                   service + "\": discovery reads the endpoints of the wrong Service",
                                "set K8S_SERVICE_NAME to \"" + service + "\""));
   auto conf_service = config.settings.find("cluster_formation.k8s.service_name");
   if (conf_service != config.settings.end() && conf_service->second != service)
@@ -74,16 +78,17 @@ long long RabbitMemoryBytes(const std::string& text) {
   if (i == 0) return -1;
   std::string unit = text.substr(i);
   if (unit.empty()) return n;
-  static const std::map<std::string, long long> kUnits = {
-      {"kB", 1000LL}, {"KB", 1000LL}, {"MB", 1000000LL}, {"GB", 1000000000LL},
-      {"KiB", 1024LL}, {"MiB", 1048576LL}, {"GiB", 1073741824LL}, {"k", 1024LL}, {"K", 1024LL},
-      {"M", 1048576LL}, {"G", 1073741824LL}};
+  static const std::map<std::string, long long> kUnits = {{"kB", 1000LL},        {"KB", 1000LL},     {"MB", 1000000LL},
+                                                          {"GB", 1000000000LL},  {"KiB", 1024LL},    {"MiB", 1048576LL},
+                                                          {"GiB", 1073741824LL}, {"k", 1024LL},      {"K", 1024LL},
+                                                          {"M", 1048576LL},      {"G", 1073741824LL}};
   auto it = kUnits.find(unit);
   return it == kUnits.end() ? -1 : n * it->second;
 }
 
 void CheckMemory(const Object& owner, const ContainerRef& c, const RabbitConfig& config, Findings* out) {
-  const Json& limit = c.container->value("resources", Json::object()).value("limits", Json::object()).value("memory", Json());
+  const Json& limit =
+      c.container->value("resources", Json::object()).value("limits", Json::object()).value("memory", Json());
   auto milli = ParseQuantity(limit);
   if (!milli) return;
   long long limit_bytes = QuantityBytes(*milli);
@@ -95,13 +100,16 @@ void CheckMemory(const Object& owner, const ContainerRef& c, const RabbitConfig&
     if (bytes > limit_bytes)
       out->push_back(MakeFinding("rabbitmq-memory", Severity::kWarning, owner, pointer,
                                  std::string(key) + " = " + it->second + " is more than the container memory limit " +
-                                     limit.get<std::string>() + ": the kernel kills the node before RabbitMQ applies back-pressure",
+                                     limit.get<std::string>() +
+                                     ": the kernel kills the node before RabbitMQ applies back-pressure",
                                  "set " + std::string(key) + " to at most " + std::to_string(limit_bytes)));
     return;
   }
   std::string limit_text = limit.is_string() ? limit.get<std::string>() : limit.dump();
   out->push_back(MakeFinding("rabbitmq-memory", Severity::kWarning, owner, pointer,
-                             "memory limit " + limit_text + " is set but RabbitMQ is not told: it computes its memory watermark from the host's memory and is OOM-killed before it throttles publishers",
+                             "memory limit " + limit_text +
+                                 " is set but RabbitMQ is not told: it computes its memory watermark from the host's "
+                                 "memory and is OOM-killed before it throttles publishers",
                              "set total_memory_available_override_value = " + std::to_string(limit_bytes) +
                                  " in rabbitmq.conf (a ConfigMap mounted by the pods)"));
 }
@@ -113,7 +121,8 @@ void CheckCredentials(const Object& owner, const ContainerRef& c, Findings* out)
     if ((name == "RABBITMQ_ERLANG_COOKIE" || name == "RABBITMQ_DEFAULT_PASS") && env[i].contains("value"))
       out->push_back(MakeFinding("literal-credential", Severity::kError, owner,
                                  c.pointer + "/env/" + std::to_string(i) + "/value",
-                                 name + " is written in the manifest as a literal value: everyone who can read the repository or the StatefulSet has it",
+                                 name + " is written in the manifest as a literal value: everyone who can read the "
+                                        "repository or the StatefulSet has it",
                                  "read it from a Secret: valueFrom.secretKeyRef"));
   }
 }
@@ -122,7 +131,9 @@ void CheckCredentials(const Object& owner, const ContainerRef& c, Findings* out)
 Object StandInSecret(const ResourceKey& key) {
   Json values = Json::object();
   for (const char* k : {"username", "password", "uri", "srcUri", "destUri"}) values[k] = std::string("stand-in-") + k;
-  return Object({{"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", {{"name", key.name}, {"namespace", key.ns}}},
+  return Object({{"apiVersion", "v1"},
+                 {"kind", "Secret"},
+                 {"metadata", {{"name", key.name}, {"namespace", key.ns}}},
                  {"stringData", values}},
                 SourceLocation{"(stand-in)"});
 }
@@ -137,8 +148,7 @@ void CheckNodeNaming(const ManifestIndex& index, Findings* out) {
     RabbitConfig config = ReadRabbitConfig(index, pod);
     for (const ContainerRef& c : Containers(pod)) {
       ExpandedEnv env = ExpandEnv(*pod.owner, c, out);
-      if (!service.empty() && IsRabbitMqContainer(*c.container))
-        CheckNodeName(*pod.owner, service, env, config, out);
+      if (!service.empty() && IsRabbitMqContainer(*c.container)) CheckNodeName(*pod.owner, service, env, config, out);
     }
   }
 }
@@ -158,7 +168,8 @@ void CheckLiteralCredentials(const ManifestIndex& index, Findings* out) {
       auto settings = ParseRabbitConf(it.value().get<std::string>());
       if (settings.count("default_pass"))
         out->push_back(MakeFinding("literal-credential", Severity::kError, *cm, pointer,
-                                   "rabbitmq.conf in a ConfigMap sets default_pass: the password is readable by anyone who can read ConfigMaps",
+                                   "rabbitmq.conf in a ConfigMap sets default_pass: the password is readable by anyone "
+                                   "who can read ConfigMaps",
                                    "remove default_pass and set RABBITMQ_DEFAULT_PASS from a Secret"));
     }
   }
@@ -178,9 +189,10 @@ void CheckRabbitTopology(const ManifestIndex& index, Findings* out) {
   std::map<std::string, std::string> users = rabbit::UserNames(index.objects(), secrets);
   for (const Object& o : index.objects()) {
     if (rabbit::IsUnmanagedRabbitObject(o))
-      out->push_back(MakeFinding("unmanaged-rabbitmq-kind", Severity::kWarning, o, "",
-                                 o.kind() + " is a rabbitmq.com kind warren does not manage in RabbitMQ: not compared, not applied",
-                                 "manage it with the messaging-topology operator, or in RabbitMQ directly"));
+      out->push_back(MakeFinding(
+          "unmanaged-rabbitmq-kind", Severity::kWarning, o, "",
+          o.kind() + " is a rabbitmq.com kind warren does not manage in RabbitMQ: not compared, not applied",
+          "manage it with the messaging-topology operator, or in RabbitMQ directly"));
     if (!rabbit::IsTopologyObject(o)) continue;
     for (const std::string& field : rabbit::UnsupportedFields(o)) {
       std::string pointer = "/" + field;
@@ -217,19 +229,20 @@ void CheckRabbitTopology(const ManifestIndex& index, Findings* out) {
     auto mode = p.definition.find("ha-mode");
     if (mode == p.definition.end()) continue;
     std::string m = mode->is_string() ? mode->get<std::string>() : mode->dump();
-    out->push_back(MakeFinding("classic-mirrored-queues", Severity::kWarning, o, "/spec/definition/ha-mode",
-                               "policy " + p.name + " mirrors classic queues (ha-mode: " + m +
-                                   "), which is deprecated and removed in RabbitMQ 4.0",
-                               "declare these queues as quorum queues (x-queue-type: quorum) and drop the ha-* keys once migrated"));
+    out->push_back(MakeFinding(
+        "classic-mirrored-queues", Severity::kWarning, o, "/spec/definition/ha-mode",
+        "policy " + p.name + " mirrors classic queues (ha-mode: " + m +
+            "), which is deprecated and removed in RabbitMQ 4.0",
+        "declare these queues as quorum queues (x-queue-type: quorum) and drop the ha-* keys once migrated"));
     const Json params = p.definition.value("ha-params", Json());
     bool bad = (m == "exactly" && !(params.is_number_integer() && params.get<long long>() >= 1)) ||
                (m == "nodes" && !(params.is_array() && !params.empty())) ||
                (m != "all" && m != "exactly" && m != "nodes");
     if (bad)
-      out->push_back(MakeFinding("invalid-rabbitmq-object", Severity::kError, o, "/spec/definition",
-                                 "policy " + p.name + ": ha-mode " + m + " with ha-params " + params.dump() +
-                                     " is rejected by RabbitMQ",
-                                 "use ha-mode all, exactly with an integer ha-params >= 1, or nodes with a list of node names"));
+      out->push_back(MakeFinding(
+          "invalid-rabbitmq-object", Severity::kError, o, "/spec/definition",
+          "policy " + p.name + ": ha-mode " + m + " with ha-params " + params.dump() + " is rejected by RabbitMQ",
+          "use ha-mode all, exactly with an integer ha-params >= 1, or nodes with a list of node names"));
   }
 }
 
@@ -243,9 +256,11 @@ void CheckManagementExposure(const ManifestIndex& index, Findings* out) {
       const Json& p = ports[i];
       bool management = p.value("port", Json()) == 15672 || p.value("targetPort", Json()) == 15672;
       if (!management) continue;
-      out->push_back(MakeFinding("management-exposed", Severity::kWarning, *svc, "/spec/ports/" + std::to_string(i),
-                                 "the RabbitMQ management UI and API (15672) are exposed outside the cluster through a " + type + " Service",
-                                 "serve 15672 through a ClusterIP Service and reach it with kubectl port-forward or an authenticated ingress"));
+      out->push_back(MakeFinding(
+          "management-exposed", Severity::kWarning, *svc, "/spec/ports/" + std::to_string(i),
+          "the RabbitMQ management UI and API (15672) are exposed outside the cluster through a " + type + " Service",
+          "serve 15672 through a ClusterIP Service and reach it with kubectl port-forward or an authenticated "
+          "ingress"));
     }
   }
 }

@@ -24,14 +24,12 @@ bool Contains(const Json& list, const std::string& value) {
 }
 
 // True when `rules` allow `verb` on core `resource` named `name`.
-bool Grants(const Json& rules, const std::string& resource, const std::string& verb,
-            const std::string& name) {
+bool Grants(const Json& rules, const std::string& resource, const std::string& verb, const std::string& name) {
   if (!rules.is_array()) return false;
   for (const Json& r : rules) {
     if (!r.is_object()) continue;
     if (!Contains(r.value("apiGroups", Json::array()), "") ||
-        !Contains(r.value("resources", Json::array()), resource) ||
-        !Contains(r.value("verbs", Json::array()), verb))
+        !Contains(r.value("resources", Json::array()), resource) || !Contains(r.value("verbs", Json::array()), verb))
       continue;
     Json names = r.value("resourceNames", Json::array());
     if (names.empty() || Contains(names, name)) return true;
@@ -56,8 +54,7 @@ bool BindsServiceAccount(const Object& binding, const std::string& ns, const std
     std::string subject_ns = StringField(s, "namespace");
     if (subject_ns.empty()) subject_ns = binding.ns();
     if (kind == "ServiceAccount" && name == sa && subject_ns == ns) return true;
-    if (kind == "Group" && (name == "system:serviceaccounts" || name == "system:serviceaccounts:" + ns))
-      return true;
+    if (kind == "Group" && (name == "system:serviceaccounts" || name == "system:serviceaccounts:" + ns)) return true;
   }
   return false;
 }
@@ -71,8 +68,7 @@ std::string ServiceAccountOf(const PodTemplate& pod) {
 // A Role in `ns` that grants get on endpoints, to suggest as the fix.
 const Object* RoleGrantingEndpoints(const ManifestIndex& index, const std::string& ns) {
   for (const Object* role : index.OfKind(kRbacGroup, "Role"))
-    if (role->ns() == ns && Grants(role->doc().value("rules", Json::array()), "endpoints", "get", ""))
-      return role;
+    if (role->ns() == ns && Grants(role->doc().value("rules", Json::array()), "endpoints", "get", "")) return role;
   return nullptr;
 }
 
@@ -99,10 +95,9 @@ void CheckRoleRefs(const ManifestIndex& index, Findings* out) {
         if (roles.size() == 1)
           fix = "set roleRef.name to \"" + roles[0]->name() + "\" (the Role defined in " + b->ns() + ")";
       }
-      out->push_back(MakeFinding("missing-role", Severity::kError, *b, "/roleRef/name",
-                                 b->key().ToString() + " refers to " + where +
-                                     ", which is not in the set: the binding grants nothing",
-                                 fix));
+      out->push_back(MakeFinding(
+          "missing-role", Severity::kError, *b, "/roleRef/name",
+          b->key().ToString() + " refers to " + where + ", which is not in the set: the binding grants nothing", fix));
     }
   }
 }
@@ -113,8 +108,7 @@ void CheckServiceAccounts(const ManifestIndex& index, Findings* out) {
     if (sa == "default" || index.Find("", "ServiceAccount", pod.owner->ns(), sa)) continue;
     out->push_back(MakeFinding(
         "missing-serviceaccount", Severity::kError, *pod.owner, pod.pointer + "/serviceAccountName",
-        "ServiceAccount " + pod.owner->ns() + "/" + sa +
-            " is not in the set: the controller cannot create the pods",
+        "ServiceAccount " + pod.owner->ns() + "/" + sa + " is not in the set: the controller cannot create the pods",
         "add a ServiceAccount named \"" + sa + "\" in namespace " + pod.owner->ns()));
   }
 }
@@ -136,13 +130,12 @@ void CheckPeerDiscoveryRbac(const ManifestIndex& index, Findings* out) {
         if (!BindsServiceAccount(*b, ns, sa)) continue;
         const Json& ref = b->doc().value("roleRef", Json::object());
         const Object* role = ResolveRole(index, *b);
-        if (!role && StringField(ref, "kind") == "ClusterRole" &&
-            IsBuiltinClusterRole(StringField(ref, "name")) &&
+        if (!role && StringField(ref, "kind") == "ClusterRole" && IsBuiltinClusterRole(StringField(ref, "name")) &&
             StringField(ref, "name").rfind("system:", 0) != 0) {
           granted = true;  // admin, edit and view all include get on endpoints
         } else if (!role) {
-          broken = b->key().ToString() + " refers to " + StringField(ref, "kind") + " \"" +
-                   StringField(ref, "name") + "\", which does not exist";
+          broken = b->key().ToString() + " refers to " + StringField(ref, "kind") + " \"" + StringField(ref, "name") +
+                   "\", which does not exist";
         } else if (Grants(role->doc().value("rules", Json::array()), "endpoints", "get", service)) {
           granted = true;
         } else {
@@ -151,18 +144,16 @@ void CheckPeerDiscoveryRbac(const ManifestIndex& index, Findings* out) {
       }
     }
     if (granted) continue;
-    std::string message = "pods use Kubernetes peer discovery (" + evidence + ") but ServiceAccount " +
-                          ns + "/" + sa + " is not granted get on endpoints: " +
-                          (broken.empty() ? "no RoleBinding binds it" : broken) +
+    std::string message = "pods use Kubernetes peer discovery (" + evidence + ") but ServiceAccount " + ns + "/" + sa +
+                          " is not granted get on endpoints: " + (broken.empty() ? "no RoleBinding binds it" : broken) +
                           ", so discovery gets 403 and nodes do not cluster";
     std::string fix;
     if (const Object* role = RoleGrantingEndpoints(index, ns))
-      fix = "bind ServiceAccount " + sa + " to Role \"" + role->name() + "\" (roleRef.name: " +
-            role->name() + ")";
+      fix = "bind ServiceAccount " + sa + " to Role \"" + role->name() + "\" (roleRef.name: " + role->name() + ")";
     else
       fix = "add a Role in " + ns + " allowing get on endpoints and a RoleBinding of it to ServiceAccount " + sa;
-    out->push_back(MakeFinding("peer-discovery-rbac", Severity::kError, *pod.owner,
-                               pod.pointer + "/serviceAccountName", message, fix));
+    out->push_back(MakeFinding("peer-discovery-rbac", Severity::kError, *pod.owner, pod.pointer + "/serviceAccountName",
+                               message, fix));
   }
 }
 

@@ -18,7 +18,7 @@ constexpr const char* kExternalSecrets = "warren.io/external-secrets";
 struct Ref {
   std::string kind;  // "Secret" or "ConfigMap"
   std::string name;
-  std::string key;   // empty when the whole object is referenced
+  std::string key;  // empty when the whole object is referenced
   bool optional;
   std::string pointer;
   std::string what;  // how it is used, for the message
@@ -26,15 +26,15 @@ struct Ref {
 
 bool Optional(const Json& j) { return BoolField(j, "optional", false); }
 
-void AddItems(std::vector<Ref>* refs, const std::string& kind, const std::string& name,
-              const Json& source, const std::string& pointer, const std::string& what) {
+void AddItems(std::vector<Ref>* refs, const std::string& kind, const std::string& name, const Json& source,
+              const std::string& pointer, const std::string& what) {
   bool optional = Optional(source);
   refs->push_back({kind, name, "", optional, pointer, what});
   auto items = source.find("items");
   if (items == source.end() || !items->is_array()) return;
   for (size_t i = 0; i < items->size(); ++i)
-    refs->push_back({kind, name, StringField((*items)[i], "key"), optional,
-                     pointer + "/items/" + std::to_string(i), what});
+    refs->push_back(
+        {kind, name, StringField((*items)[i], "key"), optional, pointer + "/items/" + std::to_string(i), what});
 }
 
 std::vector<Ref> CollectRefs(const PodTemplate& pod) {
@@ -47,11 +47,11 @@ std::vector<Ref> CollectRefs(const PodTemplate& pod) {
       std::string p = c.pointer + "/env/" + std::to_string(i) + "/valueFrom";
       std::string what = "env " + StringField(env[i], "name");
       if (auto s = from.find("secretKeyRef"); s != from.end())
-        refs.push_back({"Secret", StringField(*s, "name"), StringField(*s, "key"), Optional(*s),
-                        p + "/secretKeyRef", what});
+        refs.push_back(
+            {"Secret", StringField(*s, "name"), StringField(*s, "key"), Optional(*s), p + "/secretKeyRef", what});
       if (auto m = from.find("configMapKeyRef"); m != from.end())
-        refs.push_back({"ConfigMap", StringField(*m, "name"), StringField(*m, "key"), Optional(*m),
-                        p + "/configMapKeyRef", what});
+        refs.push_back(
+            {"ConfigMap", StringField(*m, "name"), StringField(*m, "key"), Optional(*m), p + "/configMapKeyRef", what});
     }
     const Json& env_from = c.container->value("envFrom", Json::array());
     for (size_t i = 0; i < env_from.size(); ++i) {
@@ -125,17 +125,15 @@ void CheckSecretAndConfigMapRefs(const ManifestIndex& index, Findings* out) {
         if (!reported.insert(ref.name).second) continue;
         std::string fix = "add " + target_name + " to the manifests";
         if (ref.kind == "Secret")
-          fix += ", or, if its values are kept out of git, list it in the annotation " +
-                 std::string(kExternalSecrets) + " and create it in the cluster";
+          fix += ", or, if its values are kept out of git, list it in the annotation " + std::string(kExternalSecrets) +
+                 " and create it in the cluster";
         out->push_back(MakeFinding(("missing-" + lower).c_str(), Severity::kError, owner, ref.pointer,
                                    target_name + " (used by " + ref.what + ") is not in the set: the pods cannot start",
                                    fix));
       } else if (!ref.key.empty() && !HasKey(*target, ref.key)) {
-        out->push_back(MakeFinding(("missing-" + lower + "-key").c_str(), Severity::kError, owner,
-                                   ref.pointer, target_name + " has no key \"" + ref.key +
-                                                    "\" (used by " + ref.what + ")",
-                                   "add key \"" + ref.key + "\" to " + target_name +
-                                       " or correct the key name"));
+        out->push_back(MakeFinding(("missing-" + lower + "-key").c_str(), Severity::kError, owner, ref.pointer,
+                                   target_name + " has no key \"" + ref.key + "\" (used by " + ref.what + ")",
+                                   "add key \"" + ref.key + "\" to " + target_name + " or correct the key name"));
       }
     }
   }

@@ -16,30 +16,44 @@ struct Shape {
 // JSON Pointers of the fields the rules read, with the shape Kubernetes gives them.
 const std::vector<Shape>& Shapes() {
   static const std::vector<Shape> kShapes = {
-      {"/metadata", Want::kMapping}, {"/metadata/labels", Want::kMapping}, {"/metadata/annotations", Want::kMapping},
-      {"/spec", Want::kMapping}, {"/data", Want::kMapping}, {"/stringData", Want::kMapping},
-      {"/roleRef", Want::kMapping}, {"/rules", Want::kSequenceOfMappings}, {"/subjects", Want::kSequenceOfMappings},
-      {"/spec/selector", Want::kMapping}, {"/spec/selector/matchLabels", Want::kMapping},
-      {"/spec/ports", Want::kSequenceOfMappings, "port"}, {"/spec/volumeClaimTemplates", Want::kSequenceOfMappings},
-      {"/spec/template", Want::kMapping}, {"/spec/template/metadata", Want::kMapping},
-      {"/spec/template/metadata/labels", Want::kMapping}, {"/spec/template/spec", Want::kMapping},
+      {"/metadata", Want::kMapping},
+      {"/metadata/labels", Want::kMapping},
+      {"/metadata/annotations", Want::kMapping},
+      {"/spec", Want::kMapping},
+      {"/data", Want::kMapping},
+      {"/stringData", Want::kMapping},
+      {"/roleRef", Want::kMapping},
+      {"/rules", Want::kSequenceOfMappings},
+      {"/subjects", Want::kSequenceOfMappings},
+      {"/spec/selector", Want::kMapping},
+      {"/spec/selector/matchLabels", Want::kMapping},
+      {"/spec/ports", Want::kSequenceOfMappings, "port"},
+      {"/spec/volumeClaimTemplates", Want::kSequenceOfMappings},
+      {"/spec/template", Want::kMapping},
+      {"/spec/template/metadata", Want::kMapping},
+      {"/spec/template/metadata/labels", Want::kMapping},
+      {"/spec/template/spec", Want::kMapping},
       {"/spec/template/spec/containers", Want::kSequenceOfMappings, "name"},
       {"/spec/template/spec/initContainers", Want::kSequenceOfMappings, "name"},
       {"/spec/template/spec/volumes", Want::kSequenceOfMappings, "name"},
       {"/spec/template/spec/imagePullSecrets", Want::kSequenceOfMappings},
-      {"/spec/containers", Want::kSequenceOfMappings, "name"}, {"/spec/initContainers", Want::kSequenceOfMappings, "name"},
-      {"/spec/volumes", Want::kSequenceOfMappings, "name"}, {"/spec/definition", Want::kMapping},
+      {"/spec/containers", Want::kSequenceOfMappings, "name"},
+      {"/spec/initContainers", Want::kSequenceOfMappings, "name"},
+      {"/spec/volumes", Want::kSequenceOfMappings, "name"},
+      {"/spec/definition", Want::kMapping},
   };
   return kShapes;
 }
 
 // Inside each container: the lists and structs the rules read.
 const std::vector<Shape>& ContainerShapes() {
-  static const std::vector<Shape> kShapes = {
-      {"/env", Want::kSequenceOfMappings, "name"}, {"/envFrom", Want::kSequenceOfMappings},
-      {"/ports", Want::kSequenceOfMappings, "containerPort"},
-      {"/resources", Want::kMapping}, {"/resources/limits", Want::kMapping}, {"/resources/requests", Want::kMapping},
-      {"/volumeMounts", Want::kSequenceOfMappings, "mountPath"}};
+  static const std::vector<Shape> kShapes = {{"/env", Want::kSequenceOfMappings, "name"},
+                                             {"/envFrom", Want::kSequenceOfMappings},
+                                             {"/ports", Want::kSequenceOfMappings, "containerPort"},
+                                             {"/resources", Want::kMapping},
+                                             {"/resources/limits", Want::kMapping},
+                                             {"/resources/requests", Want::kMapping},
+                                             {"/volumeMounts", Want::kSequenceOfMappings, "mountPath"}};
   return kShapes;
 }
 
@@ -61,8 +75,10 @@ std::optional<std::pair<std::string, std::string>> Misshapen(const Json& doc, co
     if (!doc.contains(p)) continue;
     const Json& v = doc.at(p);
     if (v.is_null()) continue;  // null is an absent field to the API server
-    if (want == Want::kMapping && !v.is_object()) return std::make_pair(pointer, std::string(Describe(v)) + ", not a mapping");
-    if (want != Want::kMapping && !v.is_array()) return std::make_pair(pointer, std::string(Describe(v)) + ", not a sequence");
+    if (want == Want::kMapping && !v.is_object())
+      return std::make_pair(pointer, std::string(Describe(v)) + ", not a mapping");
+    if (want != Want::kMapping && !v.is_array())
+      return std::make_pair(pointer, std::string(Describe(v)) + ", not a sequence");
     if (want == Want::kSequenceOfMappings)
       for (size_t i = 0; i < v.size(); ++i) {
         std::string item = pointer + "/" + std::to_string(i);
@@ -86,10 +102,12 @@ std::optional<std::pair<std::string, std::string>> ShapeProblem(const Object& o)
         Json::json_pointer p(std::string(pod_spec) + list);
         if (!o.doc().contains(p) || !o.doc().at(p).is_array()) continue;
         for (size_t i = 0; i < o.doc().at(p).size(); ++i)
-          if (auto bad = Misshapen(o.doc(), std::string(pod_spec) + list + "/" + std::to_string(i), ContainerShapes())) return bad;
+          if (auto bad = Misshapen(o.doc(), std::string(pod_spec) + list + "/" + std::to_string(i), ContainerShapes()))
+            return bad;
       }
   } catch (const Json::exception&) {
-    return std::make_pair(std::string(""), std::string("a field on the way is not a mapping"));  // e.g. /spec/template through a string
+    return std::make_pair(std::string(""),
+                          std::string("a field on the way is not a mapping"));  // e.g. /spec/template through a string
   }
   return std::nullopt;
 }

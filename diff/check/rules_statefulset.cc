@@ -9,7 +9,8 @@ namespace warren::check {
 void CheckStatefulSets(const ManifestIndex& index, Findings* out) {
   for (const Object* sts : index.OfKind("apps", "StatefulSet")) {
     const Json& spec = sts->doc().value("spec", Json::object());
-    Json labels = spec.value("template", Json::object()).value("metadata", Json::object()).value("labels", Json::object());
+    Json labels =
+        spec.value("template", Json::object()).value("metadata", Json::object()).value("labels", Json::object());
 
     auto selector = spec.find("selector");
     if (selector == spec.end() || !selector->is_object()) {
@@ -17,8 +18,7 @@ void CheckStatefulSets(const ManifestIndex& index, Findings* out) {
       out->push_back(MakeFinding("statefulset-selector", Severity::kError, *sts, "/spec",
                                  sts->key().ToString() + " has no spec.selector, which apps/v1 requires",
                                  "add spec.selector.matchLabels: " + suggestion));
-    } else if (selector->contains("matchLabels") &&
-               !SelectorMatches((*selector)["matchLabels"], labels)) {
+    } else if (selector->contains("matchLabels") && !SelectorMatches((*selector)["matchLabels"], labels)) {
       out->push_back(MakeFinding("statefulset-selector", Severity::kError, *sts, "/spec/selector",
                                  "spec.selector " + (*selector)["matchLabels"].dump() +
                                      " does not match the template labels " + labels.dump() +
@@ -45,8 +45,8 @@ void CheckStatefulSets(const ManifestIndex& index, Findings* out) {
     if (StringField(svc_spec, "clusterIP") != "None")
       out->push_back(MakeFinding("statefulset-service", Severity::kError, *sts, "/spec/serviceName",
                                  "Service " + sts->ns() + "/" + service_name +
-                                     " is not headless: pods get no per-pod DNS names (" +
-                                     sts->name() + "-0." + service_name + ")",
+                                     " is not headless: pods get no per-pod DNS names (" + sts->name() + "-0." +
+                                     service_name + ")",
                                  "set spec.clusterIP: None on Service " + service_name));
     if (!SelectorMatches(svc_spec.value("selector", Json::object()), labels))
       out->push_back(MakeFinding("statefulset-service", Severity::kError, *sts, "/spec/serviceName",

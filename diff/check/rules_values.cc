@@ -6,19 +6,16 @@
 namespace warren::check {
 namespace {
 
-void CheckValue(const Object& o, const Json& v, const std::string& pointer, const std::string& what,
-                Findings* out) {
+void CheckValue(const Object& o, const Json& v, const std::string& pointer, const std::string& what, Findings* out) {
   if (v.is_string() || v.is_null()) return;
   std::string type = v.is_boolean() ? "the boolean " : v.is_number() ? "the number " : "";
   if (type.empty()) return;  // objects and lists have other problems, reported by the server
   std::string message = what + " is " + type + v.dump() + ", but Kubernetes expects a string";
   if (v.is_boolean()) message += " (YAML 1.1 reads unquoted yes/no/on/off/true/false as booleans)";
-  out->push_back(MakeFinding("non-string-value", Severity::kError, o, pointer, message,
-                             "quote the value in the YAML"));
+  out->push_back(MakeFinding("non-string-value", Severity::kError, o, pointer, message, "quote the value in the YAML"));
 }
 
-void CheckMap(const Object& o, const Json& map, const std::string& pointer, const std::string& what,
-              Findings* out) {
+void CheckMap(const Object& o, const Json& map, const std::string& pointer, const std::string& what, Findings* out) {
   if (!map.is_object()) return;
   for (auto it = map.begin(); it != map.end(); ++it)
     CheckValue(o, it.value(), pointer + "/" + it.key(), what + " " + it.key(), out);

@@ -7,9 +7,7 @@
 namespace warren::diff {
 namespace {
 
-bool IsEmpty(const Json& v) {
-  return v.is_null() || ((v.is_object() || v.is_array()) && v.empty());
-}
+bool IsEmpty(const Json& v) { return v.is_null() || ((v.is_object() || v.is_array()) && v.empty()); }
 
 // Where a change is, in both spellings; grown and shrunk as the walk descends.
 struct Path {
@@ -56,11 +54,10 @@ bool Covers(const Json& d, const Json& l) {
   return d == l;
 }
 
-void CompareValue(const Json& d, const Json& l, const Path& p, const std::string& field_name,
-                  std::vector<Change>* out);
+void CompareValue(const Json& d, const Json& l, const Path& p, const std::string& field_name, std::vector<Change>* out);
 
-void CompareKeyedList(const Json& d, const Json& l, const Path& p,
-                      const std::vector<std::string>& keys, std::vector<Change>* out) {
+void CompareKeyedList(const Json& d, const Json& l, const Path& p, const std::vector<std::string>& keys,
+                      std::vector<Change>* out) {
   // Items sharing a key (two env entries of one name, which the API server keeps) pair in order
   // of appearance (found by fuzzing: the second one was reported as removed and added).
   std::unordered_map<std::string, std::vector<size_t>> live_index;
@@ -129,8 +126,8 @@ size_t IndexOf(const Json& list, const Json* item) {
 }
 
 // Walks a fieldsV1 tree over live (and desired where it still has the field).
-void WalkOwned(const Json& fields, const Json* d, const Json& l, const Path& p,
-               std::vector<Change>* removals, std::vector<std::string>* owned) {
+void WalkOwned(const Json& fields, const Json* d, const Json& l, const Path& p, std::vector<Change>* removals,
+               std::vector<std::string>* owned) {
   if (!fields.is_object()) return;
   for (auto it = fields.begin(); it != fields.end(); ++it) {
     const std::string& k = it.key();
@@ -147,8 +144,10 @@ void WalkOwned(const Json& fields, const Json* d, const Json& l, const Path& p,
         // A map (labels, annotations, data) or struct that desired no longer writes may hold keys
         // others set (the server's namespace label, `kubectl label`): only warren's keys go.
         static const Json kAbsent = Json::object();
-        if (li->is_object() && !leaf) WalkOwned(it.value(), &kAbsent, *li, child, removals, owned);
-        else Add(removals, child, Op::kRemove, &*li, nullptr);
+        if (li->is_object() && !leaf)
+          WalkOwned(it.value(), &kAbsent, *li, child, removals, owned);
+        else
+          Add(removals, child, Op::kRemove, &*li, nullptr);
         continue;
       }
       WalkOwned(it.value(), dv, *li, child, removals, owned);
@@ -193,8 +192,8 @@ void CompareObjects(const Json& desired, const Json& live, std::vector<Change>* 
   }
 }
 
-void CompareOwnedRemovals(const Json& desired, const Json& live, const Json& live_raw,
-                          const std::string& manager, std::vector<Change>* out) {
+void CompareOwnedRemovals(const Json& desired, const Json& live, const Json& live_raw, const std::string& manager,
+                          std::vector<Change>* out) {
   const Json* entry = ManagerEntry(live_raw, manager, /*apply_only=*/true);
   if (!entry) return;
   WalkOwned(Field(*entry, "fieldsV1"), &desired, live, Path{}, out, nullptr);

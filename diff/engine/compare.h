@@ -22,8 +22,8 @@ void CompareObjects(const Json& desired, const Json& live, std::vector<Change>* 
 
 // Appends removals of fields that `manager`'s Apply entry in live's managedFields owns but
 // desired no longer sets. `live_raw` still carries metadata.managedFields.
-void CompareOwnedRemovals(const Json& desired, const Json& live, const Json& live_raw,
-                          const std::string& manager, std::vector<Change>* out);
+void CompareOwnedRemovals(const Json& desired, const Json& live, const Json& live_raw, const std::string& manager,
+                          std::vector<Change>* out);
 
 // The JSON Pointers (against `live_raw`) of every leaf that `manager` owns in managedFields.
 std::vector<std::string> OwnedPointers(const Json& live_raw, const std::string& manager);

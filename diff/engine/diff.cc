@@ -107,8 +107,7 @@ ObjectDiff DiffObject(const Object& desired, const Object* live, const DiffOptio
   return out;
 }
 
-DiffReport Diff(const std::vector<Object>& desired, const std::vector<Object>& live,
-                const DiffOptions& options) {
+DiffReport Diff(const std::vector<Object>& desired, const std::vector<Object>& live, const DiffOptions& options) {
   std::map<ResourceKey, const Object*> live_by_key;
   for (const Object& o : live) live_by_key.emplace(o.key(), &o);
   DiffReport report;
@@ -133,21 +132,30 @@ DiffReport Diff(const std::vector<Object>& desired, const std::vector<Object>& l
 
 const char* ActionName(Action a) {
   switch (a) {
-    case Action::kCreate: return "create";
-    case Action::kUpdate: return "update";
-    case Action::kRecreate: return "recreate";
-    case Action::kPrune: return "prune";
-    case Action::kUnchanged: return "unchanged";
-    case Action::kExtra: return "extra";
+    case Action::kCreate:
+      return "create";
+    case Action::kUpdate:
+      return "update";
+    case Action::kRecreate:
+      return "recreate";
+    case Action::kPrune:
+      return "prune";
+    case Action::kUnchanged:
+      return "unchanged";
+    case Action::kExtra:
+      return "extra";
   }
   return "?";
 }
 
 const char* OpName(Op op) {
   switch (op) {
-    case Op::kAdd: return "add";
-    case Op::kRemove: return "remove";
-    case Op::kReplace: return "replace";
+    case Op::kAdd:
+      return "add";
+    case Op::kRemove:
+      return "remove";
+    case Op::kReplace:
+      return "replace";
   }
   return "?";
 }

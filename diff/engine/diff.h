@@ -25,8 +25,7 @@ struct DiffOptions {
   IgnoreConfig ignore;
 };
 
-DiffReport Diff(const std::vector<Object>& desired, const std::vector<Object>& live,
-                const DiffOptions& options = {});
+DiffReport Diff(const std::vector<Object>& desired, const std::vector<Object>& live, const DiffOptions& options = {});
 
 // One pair; `live` may be null (create).
 ObjectDiff DiffObject(const Object& desired, const Object* live, const DiffOptions& options);

@@ -11,8 +11,7 @@ bool Glob(const std::string& pattern, const std::string& value) {
   return fnmatch(pattern.c_str(), value.c_str(), 0) == 0;
 }
 
-Status ReadStrings(const Json& rule, const char* field, const std::string& where,
-                   std::vector<std::string>* out) {
+Status ReadStrings(const Json& rule, const char* field, const std::string& where, std::vector<std::string>* out) {
   auto it = rule.find(field);
   if (it == rule.end()) return Status::Ok();
   if (!it->is_array()) return Status::Invalid(where + ": " + field + " must be a list");
@@ -35,8 +34,8 @@ Result<IgnoreConfig> ParseIgnoreConfig(const Json& doc, const std::string& file)
     const Json& r = rules[i];
     if (!r.is_object()) return Status::Invalid(where + ": must be a mapping");
     IgnoreRule rule;
-    for (auto [field, target] : {std::pair{"group", &rule.group}, {"kind", &rule.kind},
-                                 {"namespace", &rule.ns}, {"name", &rule.name}}) {
+    for (auto [field, target] :
+         {std::pair{"group", &rule.group}, {"kind", &rule.kind}, {"namespace", &rule.ns}, {"name", &rule.name}}) {
       auto it = r.find(field);
       if (it == r.end()) continue;
       if (!it->is_string()) return Status::Invalid(where + ": " + field + " must be a string");

@@ -11,7 +11,8 @@ std::string TopField(const std::string& path, int depth) {
   size_t pos = 0;
   for (int i = 0; i < depth && pos < path.size(); ++i) {
     size_t next = path.find('/', pos + 1);
-    out += (out.empty() ? "" : ".") + path.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1);
+    out +=
+        (out.empty() ? "" : ".") + path.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1);
     if (next == std::string::npos) break;
     pos = next;
   }
@@ -19,9 +20,12 @@ std::string TopField(const std::string& path, int depth) {
 }
 
 std::string StatefulSetReason(const std::vector<Change>& changes) {
-  static constexpr std::array<const char*, 6> kMutable = {
-      "/spec/replicas", "/spec/ordinals", "/spec/template", "/spec/updateStrategy",
-      "/spec/persistentVolumeClaimRetentionPolicy", "/spec/minReadySeconds"};
+  static constexpr std::array<const char*, 6> kMutable = {"/spec/replicas",
+                                                          "/spec/ordinals",
+                                                          "/spec/template",
+                                                          "/spec/updateStrategy",
+                                                          "/spec/persistentVolumeClaimRetentionPolicy",
+                                                          "/spec/minReadySeconds"};
   for (const Change& c : changes) {
     if (!PointerUnder(c.path, "/spec")) continue;
     bool is_mutable = false;

@@ -12,8 +12,8 @@ const std::vector<std::string>* ListKeys(const std::string& field, const Json& s
   static const std::vector<std::string> kIp = {"ip"};
   static const std::vector<std::string> kUid = {"uid"};
   static const std::vector<std::string> kSpread = {"topologyKey", "whenUnsatisfiable"};
-  if (field == "containers" || field == "initContainers" || field == "ephemeralContainers" ||
-      field == "env" || field == "volumes" || field == "imagePullSecrets")
+  if (field == "containers" || field == "initContainers" || field == "ephemeralContainers" || field == "env" ||
+      field == "volumes" || field == "imagePullSecrets")
     return &kName;
   if (field == "volumeMounts") return &kMountPath;
   if (field == "volumeDevices") return &kDevicePath;

@@ -18,10 +18,13 @@ Readiness JudgeReadiness(const Json& obj, const Json* endpoints) {
     long long generation = Int(Field(obj, "metadata"), "generation", 1);
     long long replicas = Int(spec, "replicas", 1);
     long long partition = Int(Field(Field(spec, "updateStrategy"), "rollingUpdate"), "partition", 0);
-    if (Int(status, "observedGeneration") < generation) return {false, "the controller has not seen generation " + std::to_string(generation)};
-    if (Int(status, "replicas") != replicas) return {false, std::to_string(Int(status, "replicas")) + "/" + std::to_string(replicas) + " replicas"};
+    if (Int(status, "observedGeneration") < generation)
+      return {false, "the controller has not seen generation " + std::to_string(generation)};
+    if (Int(status, "replicas") != replicas)
+      return {false, std::to_string(Int(status, "replicas")) + "/" + std::to_string(replicas) + " replicas"};
     if (Int(status, "updatedReplicas") < replicas - partition)
-      return {false, std::to_string(Int(status, "updatedReplicas")) + "/" + std::to_string(replicas - partition) + " replicas updated"};
+      return {false, std::to_string(Int(status, "updatedReplicas")) + "/" + std::to_string(replicas - partition) +
+                         " replicas updated"};
     if (Int(status, "readyReplicas") < replicas)
       return {false, std::to_string(Int(status, "readyReplicas")) + "/" + std::to_string(replicas) + " replicas ready"};
     if (partition == 0 && StringField(status, "currentRevision") != StringField(status, "updateRevision"))
@@ -30,7 +33,8 @@ Readiness JudgeReadiness(const Json& obj, const Json* endpoints) {
   }
   if (kind == "PersistentVolumeClaim") {
     std::string phase = StringField(status, "phase");
-    return phase == "Bound" ? Readiness{} : Readiness{false, "claim " + (phase.empty() ? std::string("without phase") : phase)};
+    return phase == "Bound" ? Readiness{}
+                            : Readiness{false, "claim " + (phase.empty() ? std::string("without phase") : phase)};
   }
   if (kind == "Service") {
     const Json& selector = Field(spec, "selector");

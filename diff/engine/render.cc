@@ -5,24 +5,36 @@ namespace {
 
 const char* Sigil(Action a) {
   switch (a) {
-    case Action::kCreate: return "+";
-    case Action::kUpdate: return "~";
-    case Action::kRecreate: return "!";
-    case Action::kPrune: return "-";
-    case Action::kUnchanged: return "=";
-    case Action::kExtra: return "?";
+    case Action::kCreate:
+      return "+";
+    case Action::kUpdate:
+      return "~";
+    case Action::kRecreate:
+      return "!";
+    case Action::kPrune:
+      return "-";
+    case Action::kUnchanged:
+      return "=";
+    case Action::kExtra:
+      return "?";
   }
   return "?";
 }
 
 const char* Color(Action a) {
   switch (a) {
-    case Action::kCreate: return "\033[32m";
-    case Action::kUpdate: return "\033[33m";
-    case Action::kRecreate: return "\033[35m";
-    case Action::kPrune: return "\033[31m";
-    case Action::kUnchanged: return "";
-    case Action::kExtra: return "\033[36m";
+    case Action::kCreate:
+      return "\033[32m";
+    case Action::kUpdate:
+      return "\033[33m";
+    case Action::kRecreate:
+      return "\033[35m";
+    case Action::kPrune:
+      return "\033[31m";
+    case Action::kUnchanged:
+      return "";
+    case Action::kExtra:
+      return "\033[36m";
   }
   return "";
 }
@@ -39,9 +51,12 @@ std::string ChangeLine(const Change& c) {
     return c.field + ": " + what + " (value hidden)";
   }
   switch (c.op) {
-    case Op::kAdd: return c.field + ": (absent) → " + Short(c.to);
-    case Op::kRemove: return c.field + ": " + Short(c.from) + " → (removed)";
-    case Op::kReplace: return c.field + ": " + Short(c.from) + " → " + Short(c.to);
+    case Op::kAdd:
+      return c.field + ": (absent) → " + Short(c.to);
+    case Op::kRemove:
+      return c.field + ": " + Short(c.from) + " → (removed)";
+    case Op::kReplace:
+      return c.field + ": " + Short(c.from) + " → " + Short(c.to);
   }
   return "";
 }
@@ -70,14 +85,18 @@ std::string RenderText(const DiffReport& report, bool color) {
 Json ToJson(const DiffReport& report) {
   Json objects = Json::array();
   for (const ObjectDiff& o : report.objects) {
-    Json j = {{"target", o.in_broker ? "rabbitmq" : "kubernetes"}, {"apiVersion", o.api_version},
-              {"kind", o.key.kind}, {o.in_broker ? "vhost" : "namespace", o.key.ns},
-              {"name", o.key.name}, {"action", ActionName(o.action)}};
+    Json j = {{"target", o.in_broker ? "rabbitmq" : "kubernetes"},
+              {"apiVersion", o.api_version},
+              {"kind", o.key.kind},
+              {o.in_broker ? "vhost" : "namespace", o.key.ns},
+              {"name", o.key.name},
+              {"action", ActionName(o.action)}};
     if (!o.reason.empty()) j["reason"] = o.reason;
     Json changes = Json::array();
     for (const Change& c : o.changes) {
       Json cj = {{"path", c.path}, {"field", c.field}, {"op", OpName(c.op)}};
-      if (c.masked) cj["masked"] = true;
+      if (c.masked)
+        cj["masked"] = true;
       else {
         if (c.op != Op::kAdd) cj["from"] = c.from;
         if (c.op != Op::kRemove) cj["to"] = c.to;
@@ -88,8 +107,8 @@ Json ToJson(const DiffReport& report) {
     objects.push_back(std::move(j));
   }
   Json summary = Json::object();
-  for (Action a : {Action::kCreate, Action::kUpdate, Action::kRecreate, Action::kPrune, Action::kUnchanged,
-                   Action::kExtra})
+  for (Action a :
+       {Action::kCreate, Action::kUpdate, Action::kRecreate, Action::kPrune, Action::kUnchanged, Action::kExtra})
     summary[ActionName(a)] = report.Count(a);
   return {{"objects", std::move(objects)}, {"summary", std::move(summary)}};
 }

@@ -20,24 +20,24 @@ struct Change {
   std::string path;   // RFC 6901 JSON Pointer into the live object (desired index for adds)
   std::string field;  // the same place as Kubernetes prints it: .spec.containers[name="rabbitmq"].image
   Op op = Op::kReplace;
-  Json from;          // live value (absent for add)
-  Json to;            // desired value (absent for remove)
+  Json from;            // live value (absent for add)
+  Json to;              // desired value (absent for remove)
   bool masked = false;  // a Secret value: from/to are never filled
 };
 
 struct ObjectDiff {
-  ResourceKey key;       // for a RabbitMQ object (in_broker): ns is its vhost
+  ResourceKey key;         // for a RabbitMQ object (in_broker): ns is its vhost
   bool in_broker = false;  // compared with the RabbitMQ management API, not the Kubernetes API
   std::string api_version;
   Action action = Action::kUnchanged;
-  std::string reason;  // why recreate (the immutable field), why prune, or why left alone
+  std::string reason;               // why recreate (the immutable field), why prune, or why left alone
   std::string DisplayName() const;  // "StatefulSet dev/rabbitmq", "Queue ha.orders (vhost orders)"
   std::vector<Change> changes;
 };
 
 struct DiffReport {
   std::vector<ObjectDiff> objects;  // in desired order, then prunes
-  bool HasDrift() const;  // anything to create, update, recreate or prune
+  bool HasDrift() const;            // anything to create, update, recreate or prune
   size_t Count(Action a) const;
   void Append(DiffReport other);
 };

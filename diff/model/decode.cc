@@ -33,8 +33,7 @@ std::string Where(const std::string& file, const YAML::Mark& m) {
 // Builds one JSON value per document from parser events.
 class JsonBuilder : public YAML::EventHandler {
  public:
-  JsonBuilder(const std::string& file, const DecodeOptions& options)
-      : file_(file), options_(options) {}
+  JsonBuilder(const std::string& file, const DecodeOptions& options) : file_(file), options_(options) {}
 
   // Resets per-document state; returns the finished document.
   Document TakeDocument() {
@@ -51,7 +50,9 @@ class JsonBuilder : public YAML::EventHandler {
     // yaml-cpp 0.7 can stop consuming input and report one empty document after another (a ','
     // where a block node begins). Two documents starting at one place mean exactly that.
     if (mark.pos == last_start_pos_)
-      Fail(mark, "the YAML parser made no progress here (yaml-cpp 0.7 cannot read this token where a node begins); quote the value");
+      Fail(mark,
+           "the YAML parser made no progress here (yaml-cpp 0.7 cannot read this token where a node begins); quote the "
+           "value");
     last_start_pos_ = mark.pos;
     start_ = SourceLocation{file_, mark.line + 1, mark.column + 1};
   }
@@ -121,9 +122,8 @@ class JsonBuilder : public YAML::EventHandler {
   void Count(const YAML::Mark& mark, size_t n) {
     nodes_ += n;
     if (nodes_ > options_.max_nodes) {
-      throw DecodeAbort{Status::Limit(
-          Where(file_, mark) + ": document expands to more than " +
-          std::to_string(options_.max_nodes) + " nodes (alias expansion bomb?)")};
+      throw DecodeAbort{Status::Limit(Where(file_, mark) + ": document expands to more than " +
+                                      std::to_string(options_.max_nodes) + " nodes (alias expansion bomb?)")};
     }
   }
 
@@ -136,9 +136,8 @@ class JsonBuilder : public YAML::EventHandler {
       std::string t = tag.substr(std::char_traits<char>::length(kTagPrefix));
       if (t == "str" || t == "binary" || t == "timestamp") return value;
       v = ResolvePlainScalar(value);
-      bool fits = (t == "int" && v.is_number_integer()) ||
-                  (t == "float" && v.is_number()) || (t == "bool" && v.is_boolean()) ||
-                  (t == "null" && v.is_null());
+      bool fits = (t == "int" && v.is_number_integer()) || (t == "float" && v.is_number()) ||
+                  (t == "bool" && v.is_boolean()) || (t == "null" && v.is_null());
       if (!fits) Fail(mark, "cannot decode \"" + value + "\" as !!" + t);
     } else {
       v = ResolvePlainScalar(value);  // local tags (!foo) carry no meaning for Kubernetes
@@ -163,8 +162,7 @@ class JsonBuilder : public YAML::EventHandler {
   void Pop() {
     Frame f = std::move(stack_.back());
     stack_.pop_back();
-    Emit(std::move(f.value), f.mark, f.anchor, f.nodes, false, /*pointer_known=*/true,
-         f.pointer);
+    Emit(std::move(f.value), f.mark, f.anchor, f.nodes, false, /*pointer_known=*/true, f.pointer);
   }
 
   // The pointer of the node about to be attached to the top frame.
@@ -176,8 +174,8 @@ class JsonBuilder : public YAML::EventHandler {
     return top.pointer;  // a key itself: recorded under its map
   }
 
-  void Emit(Json v, const YAML::Mark& mark, YAML::anchor_t anchor, size_t nodes,
-            bool plain_merge, bool pointer_known = false, const std::string& known = "") {
+  void Emit(Json v, const YAML::Mark& mark, YAML::anchor_t anchor, size_t nodes, bool plain_merge,
+            bool pointer_known = false, const std::string& known = "") {
     if (anchor != YAML::NullAnchor) anchors_[anchor] = Anchored{v, nodes};
     if (options_.record_positions) {
       std::string p = pointer_known ? known : ChildPointer();
@@ -230,8 +228,7 @@ class JsonBuilder : public YAML::EventHandler {
 };
 
 std::string TooLarge(const std::string& file, size_t size, size_t limit) {
-  return file + ": " + std::to_string(size) + " bytes is more than the limit of " +
-         std::to_string(limit) + " bytes";
+  return file + ": " + std::to_string(size) + " bytes is more than the limit of " + std::to_string(limit) + " bytes";
 }
 
 // The characters YAML allows in a stream (as Kubernetes' reader, go-yaml, checks them): tab, line
@@ -274,10 +271,13 @@ Status CheckYamlCharacters(std::string_view text, const std::string& file) {
     if (!Printable(c)) {
       if (c == 0xFEFF) return Status::Invalid(where() + "a byte-order mark inside the document is not allowed");
       snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(c));
-      return Status::Invalid(where() + "control character " + hex + " is not allowed (Kubernetes' YAML reader refuses it)");
+      return Status::Invalid(where() + "control character " + hex +
+                             " is not allowed (Kubernetes' YAML reader refuses it)");
     }
-    if (c == '\n') ++line, column = 1;
-    else ++column;
+    if (c == '\n')
+      ++line, column = 1;
+    else
+      ++column;
     i += n;
   }
   return Status::Ok();
@@ -288,7 +288,8 @@ namespace {
 // The characters yaml-cpp 0.7 reads as part of a tag after its '!' (word characters and URI
 // punctuation); '"' is not one of them, so in `!"x"` the tag is `!` and a quoted scalar follows.
 bool IsTagChar(char c) {
-  return isalnum(static_cast<unsigned char>(c)) || std::string_view("-!#;/?:@&=+$,_.~*'()%").find(c) != std::string_view::npos;
+  return isalnum(static_cast<unsigned char>(c)) ||
+         std::string_view("-!#;/?:@&=+$,_.~*'()%").find(c) != std::string_view::npos;
 }
 
 // In `!<tag:x>` the '>' closes the verbatim tag opened by "!<" earlier on the line.
@@ -322,17 +323,20 @@ Status CheckLeadingCommas(std::string_view text, const std::string& file) {
     if (block_scalar_indent >= 0 && static_cast<int>(indent) > block_scalar_indent) continue;
     block_scalar_indent = -1;
     if (!quote) after_value = false;  // a new line is a new node (a ',' starting it is caught below)
-    char prev = 0;        // the last character outside quotes, spaces skipped; 0 at the line's start
-    bool in_tag = false;  // inside a tag ("!x", "!!str", "!<uri>"): yaml-cpp ends it at the first non-URI character
+    char prev = 0;                    // the last character outside quotes, spaces skipped; 0 at the line's start
+    bool in_tag = false;     // inside a tag ("!x", "!!str", "!<uri>"): yaml-cpp ends it at the first non-URI character
     bool after_tag = false;  // the tag just ended with no space: a node begins here (`!"x"`)
-    char word_first = 0;  // the first character of the word before the last space (a tag "!x", an anchor "&x")
-    size_t last = indent;  // the last character before a comment
+    char word_first = 0;     // the first character of the word before the last space (a tag "!x", an anchor "&x")
+    size_t last = indent;    // the last character before a comment
     for (size_t i = indent; i < line.size(); ++i) {
       char c = line[i];
       if (quote) {
-        if (quote == '"' && c == '\\') ++i;
-        else if (c == quote && quote == '\'' && i + 1 < line.size() && line[i + 1] == '\'') ++i;
-        else if (c == quote) quote = 0, after_value = flow == 0, prev = c;
+        if (quote == '"' && c == '\\')
+          ++i;
+        else if (c == quote && quote == '\'' && i + 1 < line.size() && line[i + 1] == '\'')
+          ++i;
+        else if (c == quote)
+          quote = 0, after_value = flow == 0, prev = c;
         last = i;
         continue;
       }
@@ -349,11 +353,14 @@ Status CheckLeadingCommas(std::string_view text, const std::string& file) {
       if (c == '#' && (i == 0 || spaced)) break;
       // Where a node may begin: after an indicator (": ", "- ", "? ", a tag or an anchor), or
       // after ',', '[', '{' or ':' inside [ ] or { }. Not inside a plain scalar such as k:{"x".
-      bool token_start = prev == 0 || after_tag || (spaced && (prev == ':' || prev == '-' || prev == '?' || word_first == '!' || word_first == '&')) ||
-                         (flow > 0 && (prev == ',' || prev == '[' || prev == '{' || prev == ':'));
+      bool token_start =
+          prev == 0 || after_tag ||
+          (spaced && (prev == ':' || prev == '-' || prev == '?' || word_first == '!' || word_first == '&')) ||
+          (flow > 0 && (prev == ',' || prev == '[' || prev == '{' || prev == ':'));
       // ',' where a value begins (not inside a plain scalar such as "b ,c"): never valid YAML there.
-      bool value_start = prev == 0 || after_value || after_tag ||
-                         (spaced && (prev == ':' || prev == '-' || prev == '?' || word_first == '!' || word_first == '&'));
+      bool value_start =
+          prev == 0 || after_value || after_tag ||
+          (spaced && (prev == ':' || prev == '-' || prev == '?' || word_first == '!' || word_first == '&'));
       if (c == ',' && flow == 0 && value_start) return refuse(i);
       if (spaced || i == indent) word_first = c;
       // After a quoted or bracketed value at block level only ':' may follow in valid YAML; a ','
@@ -361,24 +368,27 @@ Status CheckLeadingCommas(std::string_view text, const std::string& file) {
       if (c == ':') after_value = false;
       if (c == '!' && token_start) in_tag = true;
       after_tag = false;
-      if ((c == '"' || c == '\'') && token_start) quote = c;
-      else if ((c == '[' || c == '{') && (token_start || flow > 0)) ++flow;
-      else if ((c == ']' || c == '}') && flow > 0) after_value = --flow == 0;
+      if ((c == '"' || c == '\'') && token_start)
+        quote = c;
+      else if ((c == '[' || c == '{') && (token_start || flow > 0))
+        ++flow;
+      else if ((c == ']' || c == '}') && flow > 0)
+        after_value = --flow == 0;
       prev = c;
       last = i;
     }
     char tail = line[last];
-    if (!quote && flow == 0 && (tail == '|' || tail == '>' || ((tail == '-' || tail == '+' || isdigit(static_cast<unsigned char>(tail))) &&
-                                                                last > 0 && (line[last - 1] == '|' || line[last - 1] == '>'))))
+    if (!quote && flow == 0 &&
+        (tail == '|' || tail == '>' ||
+         ((tail == '-' || tail == '+' || isdigit(static_cast<unsigned char>(tail))) && last > 0 &&
+          (line[last - 1] == '|' || line[last - 1] == '>'))))
       block_scalar_indent = static_cast<int>(indent);
   }
   return Status::Ok();
 }
 
-Result<std::vector<Document>> DecodeYaml(std::string_view text, const std::string& file,
-                                         const DecodeOptions& options) {
-  if (text.size() > options.max_bytes)
-    return Status::Limit(TooLarge(file, text.size(), options.max_bytes));
+Result<std::vector<Document>> DecodeYaml(std::string_view text, const std::string& file, const DecodeOptions& options) {
+  if (text.size() > options.max_bytes) return Status::Limit(TooLarge(file, text.size(), options.max_bytes));
   WARREN_RETURN_IF_ERROR(CheckYamlCharacters(text, file));
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   if (!options.skip_comma_check) WARREN_RETURN_IF_ERROR(CheckLeadingCommas(text, file));
@@ -386,7 +396,8 @@ Result<std::vector<Document>> DecodeYaml(std::string_view text, const std::strin
   if (!options.record_positions && !options.disable_fast_path) {
     if (auto fast = FastDecodeYaml(text, options.max_depth)) {
       std::vector<Document> docs;
-      for (FastDocument& d : *fast) docs.push_back({std::move(d.value), SourceLocation{file, d.line, d.column}, nullptr});
+      for (FastDocument& d : *fast)
+        docs.push_back({std::move(d.value), SourceLocation{file, d.line, d.column}, nullptr});
       return docs;
     }
   }
@@ -407,10 +418,8 @@ Result<std::vector<Document>> DecodeYaml(std::string_view text, const std::strin
   return docs;
 }
 
-Result<Document> DecodeJson(std::string_view text, const std::string& file,
-                            const DecodeOptions& options) {
-  if (text.size() > options.max_bytes)
-    return Status::Limit(TooLarge(file, text.size(), options.max_bytes));
+Result<Document> DecodeJson(std::string_view text, const std::string& file, const DecodeOptions& options) {
+  if (text.size() > options.max_bytes) return Status::Limit(TooLarge(file, text.size(), options.max_bytes));
   WARREN_RETURN_IF_ERROR(CheckYamlCharacters(text, file));  // kubectl reads JSON through its YAML reader
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   bool too_deep = false;
@@ -420,17 +429,17 @@ Result<Document> DecodeJson(std::string_view text, const std::string& file,
   };
   try {
     Json v = Json::parse(text.begin(), text.end(), depth_guard);
-    if (too_deep)
-      return Status::Limit(file + ": nesting deeper than " + std::to_string(options.max_depth) +
-                           " levels");
+    if (too_deep) return Status::Limit(file + ": nesting deeper than " + std::to_string(options.max_depth) + " levels");
     return Document{std::move(v), SourceLocation{file, 1, 1}, nullptr};
   } catch (const Json::parse_error& e) {
     // Turn the byte offset into line and column.
     size_t end = std::min(e.byte, text.size());
     int line = 1, col = 1;
     for (size_t i = 0; i + 1 < end; ++i) {
-      if (text[i] == '\n') ++line, col = 1;
-      else ++col;
+      if (text[i] == '\n')
+        ++line, col = 1;
+      else
+        ++col;
     }
     std::string what = e.what();
     auto pos = what.find("syntax error");

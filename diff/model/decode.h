@@ -35,8 +35,8 @@ struct DecodeOptions {
 };
 
 struct Document {
-  Json value;                                   // null for an empty document
-  SourceLocation where;                         // where the document starts
+  Json value;                                      // null for an empty document
+  SourceLocation where;                            // where the document starts
   std::shared_ptr<const PositionIndex> positions;  // set when record_positions
 };
 
@@ -55,7 +55,6 @@ Result<std::vector<Document>> DecodeYaml(std::string_view text, const std::strin
                                          const DecodeOptions& options = {});
 
 // Parses one JSON value (an object, or a List of objects). Errors name the line and column.
-Result<Document> DecodeJson(std::string_view text, const std::string& file,
-                            const DecodeOptions& options = {});
+Result<Document> DecodeJson(std::string_view text, const std::string& file, const DecodeOptions& options = {});
 
 }  // namespace warren

@@ -7,7 +7,8 @@ namespace warren {
 
 Result<std::chrono::milliseconds> ParseDuration(const std::string& text) {
   auto bad = [&](const std::string& why) {
-    return Status::Invalid("invalid duration \"" + text + "\": " + why + " (a Go duration like 500ms, 90s, 5m or 1h30m)");
+    return Status::Invalid("invalid duration \"" + text + "\": " + why +
+                           " (a Go duration like 500ms, 90s, 5m or 1h30m)");
   };
   if (text.empty()) return bad("empty");
   if (text.find_first_not_of("0123456789") == std::string::npos) {  // a bare number: seconds
@@ -26,13 +27,20 @@ Result<std::chrono::milliseconds> ParseDuration(const std::string& text) {
     while (i < text.size() && !std::isdigit(static_cast<unsigned char>(text[i])) && text[i] != '.') ++i;
     std::string unit = text.substr(unit_start, i - unit_start);
     double scale;
-    if (unit == "h") scale = 3600e3;
-    else if (unit == "m") scale = 60e3;
-    else if (unit == "s") scale = 1e3;
-    else if (unit == "ms") scale = 1;
-    else if (unit == "us" || unit == "\u00b5s") scale = 1e-3;
-    else if (unit == "ns") scale = 1e-6;
-    else return bad(unit.empty() ? "missing unit after " + number : "unknown unit \"" + unit + "\"");
+    if (unit == "h")
+      scale = 3600e3;
+    else if (unit == "m")
+      scale = 60e3;
+    else if (unit == "s")
+      scale = 1e3;
+    else if (unit == "ms")
+      scale = 1;
+    else if (unit == "us" || unit == "\u00b5s")
+      scale = 1e-3;
+    else if (unit == "ns")
+      scale = 1e-6;
+    else
+      return bad(unit.empty() ? "missing unit after " + number : "unknown unit \"" + unit + "\"");
     total_ms += std::stod(number) * scale;
   }
   if (total_ms > 1e15) return bad("too large");

@@ -27,8 +27,10 @@ size_t CommentStart(std::string_view s) {
     char c = s[i];
     if (quote) {
       if (c == quote) {
-        if (quote == '\'' && i + 1 < s.size() && s[i + 1] == '\'') ++i;  // '' inside '...'
-        else quote = 0;
+        if (quote == '\'' && i + 1 < s.size() && s[i + 1] == '\'')
+          ++i;  // '' inside '...'
+        else
+          quote = 0;
       } else if (quote == '"' && c == '\\') {
         ++i;
       }
@@ -86,16 +88,36 @@ std::string Quoted(std::string_view s, size_t& i) {
       if (i >= s.size()) GiveUp();
       char e = s[i++];
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'n': out += '\n'; break;
-        case 't': out += '\t'; break;
-        case 'r': out += '\r'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case '0': out += '\0'; break;
-        case ' ': out += ' '; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case '0':
+          out += '\0';
+          break;
+        case ' ':
+          out += ' ';
+          break;
         case 'x':
         case 'u':
         case 'U': {
@@ -105,16 +127,21 @@ std::string Quoted(std::string_view s, size_t& i) {
           for (size_t k = 0; k < n; ++k) {
             char h = s[i + k];
             cp <<= 4;
-            if (h >= '0' && h <= '9') cp |= h - '0';
-            else if (h >= 'a' && h <= 'f') cp |= h - 'a' + 10;
-            else if (h >= 'A' && h <= 'F') cp |= h - 'A' + 10;
-            else GiveUp();
+            if (h >= '0' && h <= '9')
+              cp |= h - '0';
+            else if (h >= 'a' && h <= 'f')
+              cp |= h - 'a' + 10;
+            else if (h >= 'A' && h <= 'F')
+              cp |= h - 'A' + 10;
+            else
+              GiveUp();
           }
           i += n;
           Utf8(out, cp);
           break;
         }
-        default: GiveUp();  // rarer escapes: yaml-cpp knows them
+        default:
+          GiveUp();  // rarer escapes: yaml-cpp knows them
       }
       continue;
     }
@@ -170,7 +197,8 @@ class FlowReader {
     while (i_ < s_.size()) {
       char d = s_[i_];
       if (d == ',' || d == ']' || d == '}') break;
-      if (d == ':' && (i_ + 1 >= s_.size() || s_[i_ + 1] == ' ' || s_[i_ + 1] == ',' || s_[i_ + 1] == '}' || s_[i_ + 1] == ']'))
+      if (d == ':' &&
+          (i_ + 1 >= s_.size() || s_[i_ + 1] == ' ' || s_[i_ + 1] == ',' || s_[i_ + 1] == '}' || s_[i_ + 1] == ']'))
         break;
       if (d == '#' && i_ > start && s_[i_ - 1] == ' ') GiveUp();
       if (d == '[' || d == '{') GiveUp();  // not inside a flow scalar (found by fuzzing: "[:{]")
@@ -382,7 +410,7 @@ std::optional<std::vector<FastDocument>> FastDecodeYaml(std::string_view text, i
   try {
     std::vector<FastDocument> docs;
     std::vector<Line> lines;
-    bool open = false;  // a document has begun (content, or an explicit ---)
+    bool open = false;    // a document has begun (content, or an explicit ---)
     int marker_line = 0;  // the line of the --- that began it, which is where yaml-cpp starts it
     auto finish = [&] {
       FastDocument d;

@@ -44,7 +44,8 @@ std::string OriginFile(const std::string& annotation) {
     while ((at = annotation.find(k, at)) != std::string::npos) {
       if (at == 0 || annotation[at - 1] == '\n') {
         size_t end = annotation.find('\n', at);
-        std::string v = annotation.substr(at + k.size(), end == std::string::npos ? std::string::npos : end - at - k.size());
+        std::string v =
+            annotation.substr(at + k.size(), end == std::string::npos ? std::string::npos : end - at - k.size());
         while (!v.empty() && (v.back() == ' ' || v.back() == '\r')) v.pop_back();
         if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front())
           v = v.substr(1, v.size() - 2);

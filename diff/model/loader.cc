@@ -50,8 +50,7 @@ const char* TypeName(const Json& v) {
 // Checks the fields every object needs and names the first one missing.
 Status CheckObject(const Json& v, const SourceLocation& where) {
   if (!v.is_object())
-    return Status::Invalid(where.ToString() + ": document is " + TypeName(v) +
-                           ", not a Kubernetes object");
+    return Status::Invalid(where.ToString() + ": document is " + TypeName(v) + ", not a Kubernetes object");
   for (const char* field : {"apiVersion", "kind"}) {
     auto it = v.find(field);
     if (it == v.end() || !it->is_string() || it->get_ref<const std::string&>().empty())
@@ -73,8 +72,8 @@ bool IsList(const Json& v) {
   if (!v.is_object()) return false;
   const std::string& kind = StringField(v, "kind");
   auto items = v.find("items");
-  return kind.size() >= 4 && kind.compare(kind.size() - 4, 4, "List") == 0 &&
-         items != v.end() && (items->is_array() || items->is_null());
+  return kind.size() >= 4 && kind.compare(kind.size() - 4, 4, "List") == 0 && items != v.end() &&
+         (items->is_array() || items->is_null());
 }
 
 // Appends the objects of one document, flattening a List (whose items may lack kind and
@@ -116,9 +115,7 @@ Status AppendDocument(Document doc, const LoadOptions& options, std::vector<Obje
   return Status::Ok();
 }
 
-bool Under(const std::string& file, const std::string& dir) {
-  return dir == "." || file.rfind(dir + "/", 0) == 0;
-}
+bool Under(const std::string& file, const std::string& dir) { return dir == "." || file.rfind(dir + "/", 0) == 0; }
 
 // Gives each object of a build the place it came from (kustomize's origin annotation, which is
 // then removed): the file, and the line of the document of that kind whose name the built name
@@ -208,8 +205,8 @@ Result<std::vector<Object>> ObjectsFromText(const std::string& text, const std::
 
 bool IsRabbitDefinitions(const Json& doc) {
   if (!doc.is_object() || doc.contains("kind") || doc.contains("apiVersion")) return false;
-  for (const char* key : {"rabbit_version", "rabbitmq_version", "vhosts", "queues", "exchanges", "bindings",
-                          "policies"})
+  for (const char* key :
+       {"rabbit_version", "rabbitmq_version", "vhosts", "queues", "exchanges", "bindings", "policies"})
     if (doc.contains(key)) return true;
   return false;
 }
@@ -230,8 +227,7 @@ Result<LoadedManifests> LoadRepository(const FileTree& tree, const std::vector<s
     for (const std::string& file : listed)
       if (file == path || !HiddenComponent(file.substr(path.size()))) files.push_back(file);
     std::vector<std::string> kustomizations = KustomizationRoots(files);
-    for (const std::string& dir : kustomizations)
-      WARREN_RETURN_IF_ERROR(AppendKustomization(tree, dir, options, &all));
+    for (const std::string& dir : kustomizations) WARREN_RETURN_IF_ERROR(AppendKustomization(tree, dir, options, &all));
     for (const std::string& file : files) {
       bool named = file == path;
       bool built = false;
@@ -239,8 +235,7 @@ Result<LoadedManifests> LoadRepository(const FileTree& tree, const std::vector<s
       if (built || (!named && !HasManifestExtension(file))) continue;
       WARREN_ASSIGN_OR_RETURN(auto size, tree.Size(file));
       if (size > options.decode.max_bytes)
-        return Status::Limit(file + ": " + std::to_string(size) +
-                             " bytes is more than the limit of " +
+        return Status::Limit(file + ": " + std::to_string(size) + " bytes is more than the limit of " +
                              std::to_string(options.decode.max_bytes) + " bytes");
       WARREN_ASSIGN_OR_RETURN(auto text, tree.Read(file));
       if (LooksLikeJson(file, text)) {
@@ -264,8 +259,8 @@ Status CheckUniqueIdentities(const std::vector<Object>& objects) {
   for (const Object& o : objects) {
     auto [it, inserted] = seen.emplace(o.key(), &o);
     if (!inserted)
-      return Status::Invalid(o.where().ToString() + ": " + o.key().ToString() +
-                             " is defined twice (first at " + it->second->where().ToString() + ")");
+      return Status::Invalid(o.where().ToString() + ": " + o.key().ToString() + " is defined twice (first at " +
+                             it->second->where().ToString() + ")");
   }
   return Status::Ok();
 }

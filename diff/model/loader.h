@@ -41,8 +41,8 @@ struct LoadedManifests {
 Result<LoadedManifests> LoadRepository(const FileTree& tree, const std::vector<std::string>& paths,
                                        const LoadOptions& options = {});
 
-// Reads every manifest at or below each of `paths` in `tree` (definitions files are skipped). Explicitly named files are read
-// whatever their extension; files found by walking a directory only when .yaml/.yml/.json.
+// Reads every manifest at or below each of `paths` in `tree` (definitions files are skipped). Explicitly named files
+// are read whatever their extension; files found by walking a directory only when .yaml/.yml/.json.
 Result<std::vector<Object>> LoadManifests(const FileTree& tree, const std::vector<std::string>& paths,
                                           const LoadOptions& options = {});
 

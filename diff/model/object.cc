@@ -20,9 +20,12 @@ std::string EscapePointerToken(const std::string& token) {
   std::string out;
   out.reserve(token.size());
   for (char c : token) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }
@@ -77,17 +80,24 @@ SourceLocation Object::LocationOf(const std::string& pointer) const {
 }
 
 bool IsClusterScoped(const std::string& group, const std::string& kind) {
-  struct GK { std::string_view group, kind; };
+  struct GK {
+    std::string_view group, kind;
+  };
   static constexpr std::array<GK, 16> kClusterScoped = {{
-      {"", "Namespace"}, {"", "Node"}, {"", "PersistentVolume"}, {"", "ComponentStatus"},
+      {"", "Namespace"},
+      {"", "Node"},
+      {"", "PersistentVolume"},
+      {"", "ComponentStatus"},
       {"rbac.authorization.k8s.io", "ClusterRole"},
       {"rbac.authorization.k8s.io", "ClusterRoleBinding"},
-      {"storage.k8s.io", "StorageClass"}, {"storage.k8s.io", "CSIDriver"},
+      {"storage.k8s.io", "StorageClass"},
+      {"storage.k8s.io", "CSIDriver"},
       {"storage.k8s.io", "VolumeAttachment"},
       {"apiextensions.k8s.io", "CustomResourceDefinition"},
       {"admissionregistration.k8s.io", "MutatingWebhookConfiguration"},
       {"admissionregistration.k8s.io", "ValidatingWebhookConfiguration"},
-      {"scheduling.k8s.io", "PriorityClass"}, {"networking.k8s.io", "IngressClass"},
+      {"scheduling.k8s.io", "PriorityClass"},
+      {"networking.k8s.io", "IngressClass"},
       {"apiregistration.k8s.io", "APIService"},
       {"certificates.k8s.io", "CertificateSigningRequest"},
   }};

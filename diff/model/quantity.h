@@ -22,8 +22,6 @@ std::optional<MilliValue> ParseQuantity(const Json& value);
 std::string CanonicalQuantity(MilliValue milli);
 
 // Bytes for memory quantities (milli / 1000, rounded up).
-inline long long QuantityBytes(MilliValue milli) {
-  return static_cast<long long>((milli + 999) / 1000);
-}
+inline long long QuantityBytes(MilliValue milli) { return static_cast<long long>((milli + 999) / 1000); }
 
 }  // namespace warren

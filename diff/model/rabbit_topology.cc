@@ -112,8 +112,7 @@ class SpecReader {
   void Fail(const std::string& field, const std::string& what) {
     if (!status_.ok()) return;
     std::string pointer = field.empty() ? "" : "/spec/" + field;
-    status_ = Status::Invalid(o_.LocationOf(pointer).ToString() + ": " + o_.key().ToString() + " " +
-                              what);
+    status_ = Status::Invalid(o_.LocationOf(pointer).ToString() + ": " + o_.key().ToString() + " " + what);
   }
 
   const Status& status() const { return status_; }
@@ -139,19 +138,40 @@ const std::map<std::string, std::vector<std::string>>& KnownFields() {
       {"Binding", {"vhost", "source", "destination", "destinationType", "routingKey", "arguments"}},
       {"Policy", {"name", "vhost", "pattern", "applyTo", "priority", "definition"}},
       {"OperatorPolicy", {"name", "vhost", "pattern", "applyTo", "priority", "definition"}},
-      {"User", {"tags", "importCredentialsSecret", "importCredentialsSecret.name", "userLimits", "userLimits.connections",
-                "userLimits.channels"}},
-      {"Permission", {"vhost", "user", "userReference", "userReference.name", "permissions", "permissions.configure",
-                      "permissions.write", "permissions.read"}},
-      {"TopicPermission", {"vhost", "user", "userReference", "userReference.name", "permissions", "permissions.exchange",
-                           "permissions.write", "permissions.read"}},
-      {"Federation", {"name", "vhost", "uriSecret", "uriSecret.name", "expires", "messageTTL", "maxHops", "prefetchCount",
-                      "reconnectDelay", "trustUserId", "exchange", "ackMode", "queue"}},
+      {"User",
+       {"tags", "importCredentialsSecret", "importCredentialsSecret.name", "userLimits", "userLimits.connections",
+        "userLimits.channels"}},
+      {"Permission",
+       {"vhost", "user", "userReference", "userReference.name", "permissions", "permissions.configure",
+        "permissions.write", "permissions.read"}},
+      {"TopicPermission",
+       {"vhost", "user", "userReference", "userReference.name", "permissions", "permissions.exchange",
+        "permissions.write", "permissions.read"}},
+      {"Federation",
+       {"name", "vhost", "uriSecret", "uriSecret.name", "expires", "messageTTL", "maxHops", "prefetchCount",
+        "reconnectDelay", "trustUserId", "exchange", "ackMode", "queue"}},
       {"SuperStream", {"name", "vhost", "partitions", "routingKeys"}},
-      {"Shovel", {"name", "vhost", "uriSecret", "uriSecret.name", "ackMode", "reconnectDelay", "srcQueue", "srcExchange",
-                  "srcExchangeKey", "srcDeleteAfter", "srcPrefetchCount", "srcProtocol", "srcAddress", "destQueue",
-                  "destExchange", "destExchangeKey", "destProtocol", "destAddress", "destAddForwardHeaders",
-                  "destAddTimestampHeader"}},
+      {"Shovel",
+       {"name",
+        "vhost",
+        "uriSecret",
+        "uriSecret.name",
+        "ackMode",
+        "reconnectDelay",
+        "srcQueue",
+        "srcExchange",
+        "srcExchangeKey",
+        "srcDeleteAfter",
+        "srcPrefetchCount",
+        "srcProtocol",
+        "srcAddress",
+        "destQueue",
+        "destExchange",
+        "destExchangeKey",
+        "destProtocol",
+        "destAddress",
+        "destAddForwardHeaders",
+        "destAddTimestampHeader"}},
   };
   return kKnown;
 }
@@ -159,7 +179,8 @@ const std::map<std::string, std::vector<std::string>>& KnownFields() {
 // A Secret's value for `key`: stringData as written, else data decoded; nullopt when absent.
 std::optional<std::string> SecretValue(const Object& secret, const std::string& key) {
   const Json& doc = secret.doc();
-  if (auto sd = doc.find("stringData"); sd != doc.end() && sd->is_object() && sd->contains(key) && (*sd)[key].is_string())
+  if (auto sd = doc.find("stringData");
+      sd != doc.end() && sd->is_object() && sd->contains(key) && (*sd)[key].is_string())
     return (*sd)[key].get<std::string>();
   if (auto d = doc.find("data"); d != doc.end() && d->is_object() && d->contains(key) && (*d)[key].is_string())
     return Base64Decode((*d)[key].get<std::string>());
@@ -171,15 +192,18 @@ std::string ParameterKey(const std::string& field) {
   if (field == "messageTTL") return "message-ttl";
   std::string out;
   for (char c : field) {
-    if (std::isupper(static_cast<unsigned char>(c))) out += '-', out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    else out += c;
+    if (std::isupper(static_cast<unsigned char>(c)))
+      out += '-', out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    else
+      out += c;
   }
   return out;
 }
 
 // Federation and Shovel: name and vhost, the URIs from the Secret, every other known field as
 // its RabbitMQ key.
-Result<Parameter> ParameterFromObject(const Object& o, const std::vector<const Object*>& secrets, const std::string& component,
+Result<Parameter> ParameterFromObject(const Object& o, const std::vector<const Object*>& secrets,
+                                      const std::string& component,
                                       const std::vector<std::pair<const char*, const char*>>& uris) {
   SpecReader r(o);
   Parameter p;
@@ -219,7 +243,8 @@ std::string UserOf(SpecReader& r, const std::map<std::string, std::string>& user
   }
   if (!ref.empty()) {
     auto it = users.find(ref);
-    if (it == users.end()) r.Fail("userReference", "spec.userReference names User " + ref + ", which is not in the desired set");
+    if (it == users.end())
+      r.Fail("userReference", "spec.userReference names User " + ref + ", which is not in the desired set");
     return it == users.end() ? "" : it->second;
   }
   return user;
@@ -227,9 +252,7 @@ std::string UserOf(SpecReader& r, const std::map<std::string, std::string>& user
 
 }  // namespace
 
-bool IsTopologyObject(const Object& o) {
-  return o.group() == kGroup && KnownFields().count(o.kind()) > 0;
-}
+bool IsTopologyObject(const Object& o) { return o.group() == kGroup && KnownFields().count(o.kind()) > 0; }
 
 bool IsUnmanagedRabbitObject(const Object& o) {
   return o.group() == kGroup && !IsTopologyObject(o) && o.kind() != "RabbitmqCluster";
@@ -259,7 +282,9 @@ std::vector<std::string> UnsupportedFields(const Object& o) {
 
 std::optional<ResourceKey> CredentialsSecretOf(const Object& o) {
   if (!IsTopologyObject(o)) return std::nullopt;
-  const char* field = o.kind() == "User" ? "importCredentialsSecret" : (o.kind() == "Federation" || o.kind() == "Shovel") ? "uriSecret" : nullptr;
+  const char* field = o.kind() == "User"                                   ? "importCredentialsSecret"
+                      : (o.kind() == "Federation" || o.kind() == "Shovel") ? "uriSecret"
+                                                                           : nullptr;
   if (!field) return std::nullopt;
   const std::string& name = StringField(Field(Field(o.doc(), "spec"), field), "name");
   if (!name.empty()) return ResourceKey{"", "Secret", o.key().ns, name};
@@ -279,7 +304,8 @@ std::vector<const Object*> SecretsIn(const std::vector<Object>& objects) {
   return out;
 }
 
-std::map<std::string, std::string> UserNames(const std::vector<Object>& objects, const std::vector<const Object*>& secrets) {
+std::map<std::string, std::string> UserNames(const std::vector<Object>& objects,
+                                             const std::vector<const Object*>& secrets) {
   std::map<std::string, std::string> out;
   for (const Object& o : objects)
     if (IsTopologyObject(o) && o.kind() == "User")
@@ -295,9 +321,7 @@ std::vector<ResourceKey> SecretsNotInSet(const std::vector<Object>& objects) {
   return {wanted.begin(), wanted.end()};
 }
 
-bool RetainedOnDelete(const Object& o) {
-  return StringField(Field(o.doc(), "spec"), "deletionPolicy") == "retain";
-}
+bool RetainedOnDelete(const Object& o) { return StringField(Field(o.doc(), "spec"), "deletionPolicy") == "retain"; }
 
 Result<Vhost> VhostFromObject(const Object& o) {
   SpecReader r(o);
@@ -363,12 +387,13 @@ Result<P> PolicyLike(const Object& o, std::initializer_list<const char*> apply_t
   p.apply_to = r.String("applyTo", p.apply_to);
   r.OneOf("applyTo", p.apply_to, apply_to);
   if (const Json* prio = r.Find("priority")) {
-    if (prio->is_number_integer()) p.priority = prio->get<int>();
-    else r.Fail("priority", "spec.priority must be an integer");
+    if (prio->is_number_integer())
+      p.priority = prio->get<int>();
+    else
+      r.Fail("priority", "spec.priority must be an integer");
   }
   p.definition = r.Object("definition", true);
-  if (r.status().ok() && p.definition.empty())
-    r.Fail("definition", "spec.definition must not be empty");
+  if (r.status().ok() && p.definition.empty()) r.Fail("definition", "spec.definition must not be empty");
   return Done(r, p);
 }
 
@@ -396,25 +421,31 @@ Result<User> UserFromObject(const Object& o, const std::vector<const Object*>& s
   const Object* found = FindSecret(secrets, key);
   std::string where = (o.key().ns.empty() ? "" : o.key().ns + "/") + secret;
   if (!found && generated) {
-    r.Fail("importCredentialsSecret", "has no spec.importCredentialsSecret, and Secret " + where +
-                                          ", where warren keeps the password it generates, does not exist yet: a sync with a "
-                                          "Kubernetes target creates it");
+    r.Fail("importCredentialsSecret",
+           "has no spec.importCredentialsSecret, and Secret " + where +
+               ", where warren keeps the password it generates, does not exist yet: a sync with a "
+               "Kubernetes target creates it");
     return r.status();
   }
   if (!found) {
-    r.Fail("importCredentialsSecret", "spec.importCredentialsSecret names Secret " + where +
-                                          ", which is not in the desired set nor, with a Kubernetes target, in the cluster");
+    r.Fail("importCredentialsSecret",
+           "spec.importCredentialsSecret names Secret " + where +
+               ", which is not in the desired set nor, with a Kubernetes target, in the cluster");
     return r.status();
   }
   auto name = SecretValue(*found, "username");
   auto password = SecretValue(*found, "password");
   auto hash = SecretValue(*found, "passwordHash");
-  if (!name || name->empty()) r.Fail("importCredentialsSecret", "Secret " + secret + " has no username");
-  else if (!password && !hash) r.Fail("importCredentialsSecret", "Secret " + secret + " has neither password nor passwordHash");
+  if (!name || name->empty())
+    r.Fail("importCredentialsSecret", "Secret " + secret + " has no username");
+  else if (!password && !hash)
+    r.Fail("importCredentialsSecret", "Secret " + secret + " has neither password nor passwordHash");
   if (!r.status().ok()) return r.status();
   u.name = *name;
-  if (hash) u.password_hash = *hash;
-  else u.password = *password;
+  if (hash)
+    u.password_hash = *hash;
+  else
+    u.password = *password;
   return u;
 }
 

@@ -151,7 +151,8 @@ const Object* FindSecret(const std::vector<const Object*>& secrets, const Resour
 // The Secrets of a set, and its Users' names by metadata.name (for userReference; Users whose
 // credentials cannot be read are left out, DesiredTopology names them).
 std::vector<const Object*> SecretsIn(const std::vector<Object>& objects);
-std::map<std::string, std::string> UserNames(const std::vector<Object>& objects, const std::vector<const Object*>& secrets);
+std::map<std::string, std::string> UserNames(const std::vector<Object>& objects,
+                                             const std::vector<const Object*>& secrets);
 
 // The credentials Secrets (see CredentialsSecretOf) the set does not hold: a caller with a
 // Kubernetes target reads them from the cluster and adds them to the objects before DesiredTopology.

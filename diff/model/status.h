@@ -15,7 +15,7 @@ enum class StatusCode {
   kOk = 0,
   kInvalidArgument,  // the input is unusable (bad YAML, a List that is not a list, ...)
   kNotFound,
-  kLimitExceeded,    // a size, depth or expansion limit was hit
+  kLimitExceeded,  // a size, depth or expansion limit was hit
   kIoError,
   kConflict,
   kExpired,          // a resourceVersion or continue token too old (HTTP 410): relist
@@ -23,7 +23,7 @@ enum class StatusCode {
   kForbidden,
   kUnavailable,
   kInternal,
-  kCancelled,        // stopped on request (shutdown, lost leadership) before it finished
+  kCancelled,  // stopped on request (shutdown, lost leadership) before it finished
 };
 
 class [[nodiscard]] Status {
@@ -58,8 +58,8 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}            // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) {}     // NOLINT: REQUIRES: !status.ok()
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
+  Result(Status status) : v_(std::move(status)) {}  // NOLINT: REQUIRES: !status.ok()
 
   bool ok() const { return std::holds_alternative<T>(v_); }
   const T& value() const& { return std::get<T>(v_); }
@@ -74,10 +74,10 @@ class [[nodiscard]] Result {
 }  // namespace warren
 
 // Evaluates a Status expression and returns it from the calling function when it is not OK.
-#define WARREN_RETURN_IF_ERROR(expr)        \
-  do {                                      \
-    ::warren::Status warren_s_ = (expr);    \
-    if (!warren_s_.ok()) return warren_s_;  \
+#define WARREN_RETURN_IF_ERROR(expr)       \
+  do {                                     \
+    ::warren::Status warren_s_ = (expr);   \
+    if (!warren_s_.ok()) return warren_s_; \
   } while (0)
 
 // Evaluates an expression giving a Result<T>; returns its Status from the calling function when it

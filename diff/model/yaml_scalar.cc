@@ -11,7 +11,6 @@ namespace {
 __extension__ typedef unsigned __int128 Uint128;  // GCC/Clang builtin; overflow-safe accumulation
 __extension__ typedef __int128 Int128;
 
-
 // Parses an integer the way Go's strconv.ParseInt(s, 0, 64) does after go-yaml removed "_":
 // optional sign, then 0x / 0o / 0b prefixes, a leading 0 for octal, else decimal.
 bool ParseYamlInt(const std::string& s, Json* out) {
@@ -20,18 +19,26 @@ bool ParseYamlInt(const std::string& s, Json* out) {
   if (i < s.size() && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
   if (i >= s.size()) return false;
   int base = 10;
-  if (s.size() - i > 2 && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X')) base = 16, i += 2;
-  else if (s.size() - i > 2 && s[i] == '0' && (s[i + 1] == 'o' || s[i + 1] == 'O')) base = 8, i += 2;
-  else if (s.size() - i > 2 && s[i] == '0' && (s[i + 1] == 'b' || s[i + 1] == 'B')) base = 2, i += 2;
-  else if (s.size() - i > 1 && s[i] == '0') base = 8, i += 1;
+  if (s.size() - i > 2 && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X'))
+    base = 16, i += 2;
+  else if (s.size() - i > 2 && s[i] == '0' && (s[i + 1] == 'o' || s[i + 1] == 'O'))
+    base = 8, i += 2;
+  else if (s.size() - i > 2 && s[i] == '0' && (s[i + 1] == 'b' || s[i + 1] == 'B'))
+    base = 2, i += 2;
+  else if (s.size() - i > 1 && s[i] == '0')
+    base = 8, i += 1;
   Uint128 v = 0;
   for (; i < s.size(); ++i) {
     int d;
     char c = s[i];
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    else return false;
+    if (c >= '0' && c <= '9')
+      d = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      d = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      d = c - 'A' + 10;
+    else
+      return false;
     if (d >= base) return false;
     v = v * base + d;
     if (v > (static_cast<Uint128>(UINT64_MAX))) return false;
@@ -91,13 +98,11 @@ std::string MappingKeyString(const Json& k) {
 Json ResolvePlainScalar(const std::string& s) {
   static const std::unordered_map<std::string, Json> kWords = [] {
     std::unordered_map<std::string, Json> m;
-    for (const char* w : {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"})
-      m.emplace(w, true);
+    for (const char* w : {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"}) m.emplace(w, true);
     for (const char* w : {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"})
       m.emplace(w, false);
     for (const char* w : {"", "~", "null", "Null", "NULL"}) m.emplace(w, nullptr);
-    for (const char* w : {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"})
-      m.emplace(w, HUGE_VAL);
+    for (const char* w : {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"}) m.emplace(w, HUGE_VAL);
     for (const char* w : {"-.inf", "-.Inf", "-.INF"}) m.emplace(w, -HUGE_VAL);
     for (const char* w : {".nan", ".NaN", ".NAN"}) m.emplace(w, NAN);
     return m;

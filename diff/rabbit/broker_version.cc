@@ -31,10 +31,13 @@ std::vector<int> ParseBrokerVersion(const std::string& text) {
   size_t i = 0;
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
     int n = 0;
-    for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) && n < 100000; ++i) n = n * 10 + (text[i] - '0');
+    for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) && n < 100000; ++i)
+      n = n * 10 + (text[i] - '0');
     out.push_back(n);
-    if (i < text.size() && text[i] == '.') ++i;
-    else break;
+    if (i < text.size() && text[i] == '.')
+      ++i;
+    else
+      break;
   }
   return out.size() >= 2 ? out : std::vector<int>{};
 }
@@ -47,7 +50,8 @@ Status CheckBrokerVersion(const TopologyState& desired, const std::string& versi
     return Status::Invalid(Named(desired, desired.super_streams.front()) + " is made of stream queues" + suffix);
   for (const Queue& q : desired.queues)
     if (q.type == "stream")
-      return Status::Invalid(OriginOf(desired, KeyOf(q)) + "queue " + q.name + Where(q.vhost) + " is a stream queue" + suffix);
+      return Status::Invalid(OriginOf(desired, KeyOf(q)) + "queue " + q.name + Where(q.vhost) + " is a stream queue" +
+                             suffix);
   return Status::Ok();
 }
 
@@ -56,9 +60,11 @@ std::vector<std::string> BrokerVersionNotes(const TopologyState& desired, const 
   std::vector<int> v = ParseBrokerVersion(version);
   if (v.empty() || !Before(v, kSuperStreamClients) || Before(v, kStreams)) return out;
   for (const SuperStream& s : desired.super_streams)
-    out.push_back(Named(desired, s) + ": its exchange, " + std::to_string(s.routing_keys.size()) +
-                  " stream queue(s) and bindings are managed, but stream clients use super streams from RabbitMQ 3.11 on; "
-                  "the broker runs " + version);
+    out.push_back(
+        Named(desired, s) + ": its exchange, " + std::to_string(s.routing_keys.size()) +
+        " stream queue(s) and bindings are managed, but stream clients use super streams from RabbitMQ 3.11 on; "
+        "the broker runs " +
+        version);
   return out;
 }
 

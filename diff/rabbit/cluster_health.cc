@@ -80,8 +80,7 @@ MirrorState ClassicState(const QueueSample& q, const std::string& mode, int expe
 MirrorState QuorumState(const QueueSample& q, const DownNodes& down) {
   MirrorState m{q.vhost, q.name, "quorum", "", "", static_cast<int>(q.members.size())};
   std::set<std::string> online(q.online.begin(), q.online.end());
-  for (const std::string& s : q.members)
-    (online.count(s) && !down.count(s) ? m.in_sync : m.not_in_sync).push_back(s);
+  for (const std::string& s : q.members) (online.count(s) && !down.count(s) ? m.in_sync : m.not_in_sync).push_back(s);
   std::sort(m.in_sync.begin(), m.in_sync.end());
   std::sort(m.not_in_sync.begin(), m.not_in_sync.end());
   m.leader = q.leader;
@@ -117,7 +116,7 @@ QueueSample SampleFrom(Json& q) {
 
 Result<std::vector<QueueSample>> ParseQueueListing(std::string_view text) {
   static const std::set<std::string, std::less<>> kKeep = {
-      "vhost", "name", "type", "policy", "node", "leader", "state", "slave_nodes", "synchronised_slave_nodes",
+      "vhost",   "name",   "type",    "policy", "node", "leader", "state", "slave_nodes", "synchronised_slave_nodes",
       "members", "online", "messages"};
   std::vector<QueueSample> out;
   bool top_is_array = false;
@@ -207,9 +206,8 @@ ClusterHealth AssessHealth(const HealthInputs& in) {
     h.problems.push_back(p);
   }
   h.alarms.assign(alarms.begin(), alarms.end());
-  if (!h.alarms.empty() && std::none_of(in.checks.begin(), in.checks.end(), [](const HealthCheckResult& c) {
-        return c.check == "alarms" && !c.ok;
-      }))
+  if (!h.alarms.empty() && std::none_of(in.checks.begin(), in.checks.end(),
+                                        [](const HealthCheckResult& c) { return c.check == "alarms" && !c.ok; }))
     h.problems.push_back("alarms in effect: " + Join(h.alarms));
   h.checks = in.checks;
   return h;
@@ -245,8 +243,11 @@ std::string RenderHealthText(const ClusterHealth& h) {
 Json HealthToJson(const ClusterHealth& h) {
   Json nodes = Json::array();
   for (const NodeState& n : h.nodes)
-    nodes.push_back({{"name", n.name}, {"running", n.running ? Json(*n.running) : Json()},
-                     {"memAlarm", n.mem_alarm}, {"diskAlarm", n.disk_alarm}, {"partitions", n.partitions}});
+    nodes.push_back({{"name", n.name},
+                     {"running", n.running ? Json(*n.running) : Json()},
+                     {"memAlarm", n.mem_alarm},
+                     {"diskAlarm", n.disk_alarm},
+                     {"partitions", n.partitions}});
   auto queues = [](const std::vector<MirrorState>& v) {
     Json out = Json::array();
     for (const MirrorState& m : v) {

@@ -38,11 +38,11 @@ struct HealthCheckResult {
 };
 
 struct HealthInputs {
-  Json nodes = Json::array();     // GET /api/nodes
+  Json nodes = Json::array();  // GET /api/nodes
   std::vector<QueueSample> queues;
   Json policies = Json::array();  // GET /api/policies
   std::vector<HealthCheckResult> checks;
-  int expected_nodes = 0;         // 0: the number of nodes the cluster lists
+  int expected_nodes = 0;  // 0: the number of nodes the cluster lists
 };
 
 struct NodeState {
@@ -53,9 +53,9 @@ struct NodeState {
 };
 
 struct MirrorState {
-  std::string vhost, name, type;  // type: classic (mirrored) or quorum
-  std::string policy, mode;       // ha policy and ha-mode, for classic queues
-  int expected = 0;               // mirrors (classic) or members (quorum) that should be in sync/online
+  std::string vhost, name, type;         // type: classic (mirrored) or quorum
+  std::string policy, mode;              // ha policy and ha-mode, for classic queues
+  int expected = 0;                      // mirrors (classic) or members (quorum) that should be in sync/online
   std::vector<std::string> in_sync;      // synchronised mirrors / online members
   std::vector<std::string> not_in_sync;  // unsynchronised mirrors / offline members
   std::string leader;

@@ -75,8 +75,7 @@ Json TagList(const Json* v) {
 const Json* Section(const Json& doc, const char* key, const std::string& where, Status* status) {
   auto it = doc.find(key);
   if (it == doc.end() || it->is_null()) return nullptr;
-  if (!it->is_array() && status->ok())
-    *status = Status::Invalid(where + ": \"" + key + "\" is not a list");
+  if (!it->is_array() && status->ok()) *status = Status::Invalid(where + ": \"" + key + "\" is not a list");
   return it->is_array() ? &*it : nullptr;
 }
 
@@ -151,8 +150,10 @@ Result<TopologyState> StateFromDefinitions(const Json& doc, const std::string& w
     // `rabbitmqctl list_policies --formatter json` prints the definition as a JSON string.
     if (def && def->is_string()) {
       Json parsed = Json::parse(def->get<std::string>(), nullptr, false);
-      if (parsed.is_discarded()) r.Fail("\"definition\" is a string that is not JSON");
-      else p.definition = std::move(parsed);
+      if (parsed.is_discarded())
+        r.Fail("\"definition\" is a string that is not JSON");
+      else
+        p.definition = std::move(parsed);
     } else {
       p.definition = r.Object("definition");
     }

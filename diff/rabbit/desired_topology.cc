@@ -16,7 +16,8 @@ class Collector {
     ResourceKey key = KeyOf(item);
     auto [it, inserted] = out_->origins.emplace(key, where);
     if (!inserted)
-      return Status::Invalid(where + ": RabbitMQ " + DisplayKey(key) + " is defined twice (first at " + it->second + ")");
+      return Status::Invalid(where + ": RabbitMQ " + DisplayKey(key) + " is defined twice (first at " + it->second +
+                             ")");
     list->push_back(std::move(item));
     return Status::Ok();
   }
@@ -27,10 +28,12 @@ class Collector {
     for (Queue& q : from.queues) WARREN_RETURN_IF_ERROR(Add(std::move(q), &out_->queues, where));
     for (Binding& b : from.bindings) WARREN_RETURN_IF_ERROR(Add(std::move(b), &out_->bindings, where));
     for (Policy& p : from.policies) WARREN_RETURN_IF_ERROR(Add(std::move(p), &out_->policies, where));
-    for (OperatorPolicy& p : from.operator_policies) WARREN_RETURN_IF_ERROR(Add(std::move(p), &out_->operator_policies, where));
+    for (OperatorPolicy& p : from.operator_policies)
+      WARREN_RETURN_IF_ERROR(Add(std::move(p), &out_->operator_policies, where));
     for (User& u : from.users) WARREN_RETURN_IF_ERROR(Add(std::move(u), &out_->users, where));
     for (Permission& p : from.permissions) WARREN_RETURN_IF_ERROR(Add(std::move(p), &out_->permissions, where));
-    for (TopicPermission& p : from.topic_permissions) WARREN_RETURN_IF_ERROR(Add(std::move(p), &out_->topic_permissions, where));
+    for (TopicPermission& p : from.topic_permissions)
+      WARREN_RETURN_IF_ERROR(Add(std::move(p), &out_->topic_permissions, where));
     for (Parameter& p : from.parameters) WARREN_RETURN_IF_ERROR(Add(std::move(p), &out_->parameters, where));
     return Status::Ok();
   }
@@ -82,20 +85,29 @@ Result<TopologyState> DesiredTopology(const std::vector<Object>& objects,
   for (const Object& o : objects) {
     if (!IsTopologyObject(o)) continue;
     const std::string& k = o.kind();
-    if (k == "Vhost") WARREN_RETURN_IF_ERROR(AddObject(c, VhostFromObject(o), &out.vhosts, o, retained));
-    else if (k == "Exchange") WARREN_RETURN_IF_ERROR(AddObject(c, ExchangeFromObject(o), &out.exchanges, o, retained));
-    else if (k == "Queue") WARREN_RETURN_IF_ERROR(AddObject(c, QueueFromObject(o), &out.queues, o, retained));
-    else if (k == "Binding") WARREN_RETURN_IF_ERROR(AddObject(c, BindingFromObject(o), &out.bindings, o, retained));
-    else if (k == "Policy") WARREN_RETURN_IF_ERROR(AddObject(c, PolicyFromObject(o), &out.policies, o, retained));
+    if (k == "Vhost")
+      WARREN_RETURN_IF_ERROR(AddObject(c, VhostFromObject(o), &out.vhosts, o, retained));
+    else if (k == "Exchange")
+      WARREN_RETURN_IF_ERROR(AddObject(c, ExchangeFromObject(o), &out.exchanges, o, retained));
+    else if (k == "Queue")
+      WARREN_RETURN_IF_ERROR(AddObject(c, QueueFromObject(o), &out.queues, o, retained));
+    else if (k == "Binding")
+      WARREN_RETURN_IF_ERROR(AddObject(c, BindingFromObject(o), &out.bindings, o, retained));
+    else if (k == "Policy")
+      WARREN_RETURN_IF_ERROR(AddObject(c, PolicyFromObject(o), &out.policies, o, retained));
     else if (k == "OperatorPolicy")
       WARREN_RETURN_IF_ERROR(AddObject(c, OperatorPolicyFromObject(o), &out.operator_policies, o, retained));
     else if (k == "Permission")
       WARREN_RETURN_IF_ERROR(AddObject(c, PermissionFromObject(o, user_names), &out.permissions, o, retained));
     else if (k == "TopicPermission")
-      WARREN_RETURN_IF_ERROR(AddObject(c, TopicPermissionFromObject(o, user_names), &out.topic_permissions, o, retained));
-    else if (k == "Federation") WARREN_RETURN_IF_ERROR(AddObject(c, FederationFromObject(o, secrets), &out.parameters, o, retained));
-    else if (k == "Shovel") WARREN_RETURN_IF_ERROR(AddObject(c, ShovelFromObject(o, secrets), &out.parameters, o, retained));
-    else if (k == "SuperStream") WARREN_RETURN_IF_ERROR(AddSuperStream(c, o, &out));
+      WARREN_RETURN_IF_ERROR(
+          AddObject(c, TopicPermissionFromObject(o, user_names), &out.topic_permissions, o, retained));
+    else if (k == "Federation")
+      WARREN_RETURN_IF_ERROR(AddObject(c, FederationFromObject(o, secrets), &out.parameters, o, retained));
+    else if (k == "Shovel")
+      WARREN_RETURN_IF_ERROR(AddObject(c, ShovelFromObject(o, secrets), &out.parameters, o, retained));
+    else if (k == "SuperStream")
+      WARREN_RETURN_IF_ERROR(AddSuperStream(c, o, &out));
   }
   for (const DefinitionsDocument& d : definitions) {
     WARREN_ASSIGN_OR_RETURN(auto state, StateFromDefinitions(d.doc, d.where));
@@ -108,7 +120,8 @@ Result<TopologyState> DesiredTopology(const std::vector<Object>& objects,
 std::vector<GeneratedCredentials> CredentialsToGenerate(const std::vector<Object>& objects) {
   std::vector<GeneratedCredentials> out;
   for (const Object& o : objects)
-    if (IsTopologyObject(o) && o.kind() == "User" && StringField(Field(Field(o.doc(), "spec"), "importCredentialsSecret"), "name").empty())
+    if (IsTopologyObject(o) && o.kind() == "User" &&
+        StringField(Field(Field(o.doc(), "spec"), "importCredentialsSecret"), "name").empty())
       out.push_back({GeneratedCredentialsSecret(o), o.key().name});
   return out;
 }

@@ -20,7 +20,6 @@ Result<TopologyState> DesiredTopology(const std::vector<Object>& objects,
 // manage (SchemaReplication, ...). Said by lint, diff and sync: never dropped silently.
 std::vector<std::string> NotCarried(const std::vector<Object>& objects);
 
-
 // Users without importCredentialsSecret: the Secret their credentials live in, and the username.
 struct GeneratedCredentials {
   ResourceKey secret;

@@ -30,13 +30,17 @@ void CompareMap(const std::string& path, const Json& live, const Json& desired, 
   auto at = [&](const std::string& key) { return path + "/" + EscapePointerToken(key); };
   auto field = [&](const std::string& key) { return "." + path.substr(1) + "." + key; };
   auto record = [&](Op op, const std::string& key, const Json& from, const Json& to) {
-    if (secret && secret(key)) out->push_back(Change{at(key), field(key), op, Json(), Json(), /*masked=*/true});
-    else Record(op, at(key), field(key), from, to, out);
+    if (secret && secret(key))
+      out->push_back(Change{at(key), field(key), op, Json(), Json(), /*masked=*/true});
+    else
+      Record(op, at(key), field(key), from, to, out);
   };
   for (auto it = desired.begin(); it != desired.end(); ++it) {
     auto l = live.find(it.key());
-    if (l == live.end()) record(Op::kAdd, it.key(), Json(), it.value());
-    else if (*l != it.value()) record(Op::kReplace, it.key(), *l, it.value());
+    if (l == live.end())
+      record(Op::kAdd, it.key(), Json(), it.value());
+    else if (*l != it.value())
+      record(Op::kReplace, it.key(), *l, it.value());
   }
   for (auto it = live.begin(); it != live.end(); ++it)
     if (!desired.contains(it.key())) record(Op::kRemove, it.key(), it.value(), Json());
@@ -115,18 +119,21 @@ std::vector<Change> CompareItems(const Policy& d, const Policy& l) {
 std::string FieldList(const std::vector<Change>& changes) {
   std::string out;
   for (const Change& c : changes) {
-    std::string top = c.path.substr(1, c.path.find('/', 1) == std::string::npos ? std::string::npos : c.path.find('/', 1) - 1);
+    std::string top =
+        c.path.substr(1, c.path.find('/', 1) == std::string::npos ? std::string::npos : c.path.find('/', 1) - 1);
     if (out.find(top) == std::string::npos) out += (out.empty() ? "" : ", ") + top;
   }
   return out;
 }
 
 std::string RecreateReason(const Exchange&, const std::vector<Change>& changes) {
-  return FieldList(changes) + " cannot change on a live exchange: sync deletes and re-declares it, then restores its bindings";
+  return FieldList(changes) +
+         " cannot change on a live exchange: sync deletes and re-declares it, then restores its bindings";
 }
 
 std::string RecreateReason(const Queue&, const std::vector<Change>& changes) {
-  return FieldList(changes) + " cannot change on a live queue; recreating it drops its messages, so sync does it only "
+  return FieldList(changes) +
+         " cannot change on a live queue; recreating it drops its messages, so sync does it only "
          "with --recreate-empty-queues and only while the queue is empty";
 }
 
@@ -190,12 +197,14 @@ class Differ {
       bool owned = inventory_.keys.count(key) > 0;
       if (owned) {
         ObjectDiff e = Entry(key, Action::kPrune);
-        e.reason = inventory_.retained.count(key) ? "no longer in the desired state; deletionPolicy retain: forgotten, never deleted"
-                                                  : "created by warren and no longer in the desired state";
+        e.reason = inventory_.retained.count(key)
+                       ? "no longer in the desired state; deletionPolicy retain: forgotten, never deleted"
+                       : "created by warren and no longer in the desired state";
         prunes->push_back(std::move(e));
         continue;
       }
-      if constexpr (kOthersOwn<T>) continue;  // other vhosts, users and grants are not warren's business
+      if constexpr (kOthersOwn<T>)
+        continue;  // other vhosts, users and grants are not warren's business
       else if (managed_vhosts_.count(l.vhost)) {
         ObjectDiff e = Entry(key, Action::kExtra);
         e.reason = "not in git and not created by warren: left alone";

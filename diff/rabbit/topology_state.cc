@@ -16,9 +16,9 @@ bool StartsWith(const std::string& s, const char* prefix) { return s.rfind(prefi
 
 // Policy keys whose values RabbitMQ validates as integers (rabbit_policies, rabbit_mirror_queue_misc).
 bool IsIntegerPolicyKey(const std::string& key) {
-  for (const char* k : {"max-length", "max-length-bytes", "message-ttl", "expires", "delivery-limit",
-                        "ha-sync-batch-size", "ha-promote-on-shutdown-timeout", "max-in-memory-length",
-                        "max-in-memory-bytes", "queue-version"})
+  for (const char* k :
+       {"max-length", "max-length-bytes", "message-ttl", "expires", "delivery-limit", "ha-sync-batch-size",
+        "ha-promote-on-shutdown-timeout", "max-in-memory-length", "max-in-memory-bytes", "queue-version"})
     if (key == k) return true;
   return false;
 }
@@ -45,12 +45,14 @@ ResourceKey KeyOf(const Policy& p) { return Key("Policy", p.vhost, p.name); }
 ResourceKey KeyOf(const OperatorPolicy& p) { return Key("OperatorPolicy", p.vhost, p.name); }
 ResourceKey KeyOf(const User& u) { return Key("User", "", u.name); }
 ResourceKey KeyOf(const Permission& p) { return Key("Permission", p.vhost, p.user); }
-ResourceKey KeyOf(const TopicPermission& p) { return Key("TopicPermission", p.vhost, p.user + " [" + p.exchange + "]"); }
+ResourceKey KeyOf(const TopicPermission& p) {
+  return Key("TopicPermission", p.vhost, p.user + " [" + p.exchange + "]");
+}
 ResourceKey KeyOf(const Parameter& p) { return Key(KindOfComponent(p.component), p.vhost, p.name); }
 
 std::string BindingName(const Binding& b) {
-  std::string out = (b.source.empty() ? "(default)" : b.source) + " -> " + b.destination_type + ":" +
-                    b.destination + " [" + b.routing_key + "]";
+  std::string out = (b.source.empty() ? "(default)" : b.source) + " -> " + b.destination_type + ":" + b.destination +
+                    " [" + b.routing_key + "]";
   if (b.arguments.is_object() && !b.arguments.empty()) out += " " + b.arguments.dump();
   return out;
 }

@@ -1,7 +1,8 @@
 // A RabbitMQ topology as one value: the vhosts (and their limits), exchanges, queues, bindings,
-// policies, operator policies, users, permissions and topic permissions of a cluster, whether desired (from rabbitmq.com/v1beta1 documents and definitions files) or live
-// (from the management API). Every item has a ResourceKey (group rabbitmq.com, kind, ns = vhost,
-// name) so the diff vocabulary and the inventory are the same as for Kubernetes objects.
+// policies, operator policies, users, permissions and topic permissions of a cluster, whether desired (from
+// rabbitmq.com/v1beta1 documents and definitions files) or live (from the management API). Every item has a ResourceKey
+// (group rabbitmq.com, kind, ns = vhost, name) so the diff vocabulary and the inventory are the same as for Kubernetes
+// objects.
 #pragma once
 
 #include <map>

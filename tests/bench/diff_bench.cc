@@ -18,14 +18,20 @@ std::string DesiredYaml(int n) {
     std::string name = "rabbitmq-" + std::to_string(i);
     out += "---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: " + name +
            "\n  namespace: dev\n  labels: {app.kubernetes.io/name: rabbitmq}\nspec:\n  serviceName: rabbitmq\n"
-           "  replicas: 3\n  selector:\n    matchLabels: {app: " + name + "}\n  template:\n"
-           "    metadata:\n      labels: {app: " + name + "}\n    spec:\n      serviceAccountName: rabbitmq\n"
+           "  replicas: 3\n  selector:\n    matchLabels: {app: " +
+           name +
+           "}\n  template:\n"
+           "    metadata:\n      labels: {app: " +
+           name +
+           "}\n    spec:\n      serviceAccountName: rabbitmq\n"
            "      containers:\n      - name: rabbitmq\n        image: rabbitmq:3.13-management\n"
-           "        ports:\n        - {name: amqp, containerPort: 5672}\n        - {name: management, containerPort: 15672}\n"
+           "        ports:\n        - {name: amqp, containerPort: 5672}\n        - {name: management, containerPort: "
+           "15672}\n"
            "        env:\n        - {name: RABBITMQ_USE_LONGNAME, value: \"true\"}\n"
            "        - {name: MY_POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}\n"
            "        - {name: RABBITMQ_NODENAME, value: \"rabbit@$(MY_POD_NAME).rabbitmq\"}\n"
-           "        resources:\n          requests: {cpu: 500m, memory: 1Gi}\n          limits: {cpu: \"2\", memory: 2Gi}\n"
+           "        resources:\n          requests: {cpu: 500m, memory: 1Gi}\n          limits: {cpu: \"2\", memory: "
+           "2Gi}\n"
            "        volumeMounts:\n        - {name: data, mountPath: /var/lib/rabbitmq/mnesia}\n"
            "  volumeClaimTemplates:\n  - metadata: {name: data}\n    spec:\n      accessModes: [ReadWriteOnce]\n"
            "      resources:\n        requests: {storage: 5Gi}\n";
@@ -38,38 +44,66 @@ std::string LiveJson(int n) {
   for (int i = 0; i < n; ++i) {
     std::string name = "rabbitmq-" + std::to_string(i);
     warren::Json c = {
-        {"name", "rabbitmq"}, {"image", "rabbitmq:3.13-management"}, {"imagePullPolicy", "IfNotPresent"},
-        {"ports", {{{"name", "amqp"}, {"containerPort", 5672}, {"protocol", "TCP"}},
-                   {{"name", "management"}, {"containerPort", 15672}, {"protocol", "TCP"}}}},
-        {"env", {{{"name", "RABBITMQ_USE_LONGNAME"}, {"value", "true"}},
-                 {{"name", "MY_POD_NAME"}, {"valueFrom", {{"fieldRef", {{"apiVersion", "v1"}, {"fieldPath", "metadata.name"}}}}}},
-                 {{"name", "RABBITMQ_NODENAME"}, {"value", "rabbit@$(MY_POD_NAME).rabbitmq"}}}},
-        {"resources", {{"requests", {{"cpu", "500m"}, {"memory", "1Gi"}}}, {"limits", {{"cpu", "2"}, {"memory", "2Gi"}}}}},
+        {"name", "rabbitmq"},
+        {"image", "rabbitmq:3.13-management"},
+        {"imagePullPolicy", "IfNotPresent"},
+        {"ports",
+         {{{"name", "amqp"}, {"containerPort", 5672}, {"protocol", "TCP"}},
+          {{"name", "management"}, {"containerPort", 15672}, {"protocol", "TCP"}}}},
+        {"env",
+         {{{"name", "RABBITMQ_USE_LONGNAME"}, {"value", "true"}},
+          {{"name", "MY_POD_NAME"},
+           {"valueFrom", {{"fieldRef", {{"apiVersion", "v1"}, {"fieldPath", "metadata.name"}}}}}},
+          {{"name", "RABBITMQ_NODENAME"}, {"value", "rabbit@$(MY_POD_NAME).rabbitmq"}}}},
+        {"resources",
+         {{"requests", {{"cpu", "500m"}, {"memory", "1Gi"}}}, {"limits", {{"cpu", "2"}, {"memory", "2Gi"}}}}},
         {"volumeMounts", {{{"name", "data"}, {"mountPath", "/var/lib/rabbitmq/mnesia"}}}},
-        {"terminationMessagePath", "/dev/termination-log"}, {"terminationMessagePolicy", "File"}};
-    items.push_back({
-        {"metadata", {{"name", name}, {"namespace", "dev"}, {"uid", "0b0c5e4e-1d1b-4427-8292-" + std::to_string(100000000000 + i)},
-                      {"resourceVersion", std::to_string(1000 + i)}, {"generation", 1},
-                      {"labels", {{"app.kubernetes.io/name", "rabbitmq"}}},
-                      {"managedFields", {{{"manager", "warren"}, {"operation", "Apply"}, {"apiVersion", "apps/v1"},
-                                          {"fieldsType", "FieldsV1"},
-                                          {"fieldsV1", {{"f:spec", {{"f:replicas", warren::Json::object()},
-                                                                   {"f:serviceName", warren::Json::object()}}}}}}}}}},
-        {"spec", {{"serviceName", "rabbitmq"}, {"replicas", i % 10 == 0 ? 5 : 3}, {"revisionHistoryLimit", 10},
-                  {"podManagementPolicy", "OrderedReady"},
-                  {"selector", {{"matchLabels", {{"app", name}}}}},
-                  {"updateStrategy", {{"type", "RollingUpdate"}, {"rollingUpdate", {{"partition", 0}}}}},
-                  {"template", {{"metadata", {{"labels", {{"app", name}}}, {"creationTimestamp", nullptr}}},
-                                {"spec", {{"serviceAccountName", "rabbitmq"}, {"serviceAccount", "rabbitmq"},
-                                          {"containers", {c}}, {"dnsPolicy", "ClusterFirst"}, {"restartPolicy", "Always"},
-                                          {"schedulerName", "default-scheduler"}, {"securityContext", warren::Json::object()},
-                                          {"terminationGracePeriodSeconds", 30}}}}},
-                  {"volumeClaimTemplates", {{{"apiVersion", "v1"}, {"kind", "PersistentVolumeClaim"},
-                                             {"metadata", {{"name", "data"}, {"creationTimestamp", nullptr}}},
-                                             {"spec", {{"accessModes", {"ReadWriteOnce"}}, {"volumeMode", "Filesystem"},
-                                                       {"resources", {{"requests", {{"storage", "5Gi"}}}}}}},
-                                             {"status", {{"phase", "Pending"}}}}}}}},
-        {"status", {{"replicas", 3}, {"readyReplicas", 3}, {"currentRevision", name + "-7d9f"}, {"observedGeneration", 1}}}});
+        {"terminationMessagePath", "/dev/termination-log"},
+        {"terminationMessagePolicy", "File"}};
+    items.push_back(
+        {{"metadata",
+          {{"name", name},
+           {"namespace", "dev"},
+           {"uid", "0b0c5e4e-1d1b-4427-8292-" + std::to_string(100000000000 + i)},
+           {"resourceVersion", std::to_string(1000 + i)},
+           {"generation", 1},
+           {"labels", {{"app.kubernetes.io/name", "rabbitmq"}}},
+           {"managedFields",
+            {{{"manager", "warren"},
+              {"operation", "Apply"},
+              {"apiVersion", "apps/v1"},
+              {"fieldsType", "FieldsV1"},
+              {"fieldsV1",
+               {{"f:spec", {{"f:replicas", warren::Json::object()}, {"f:serviceName", warren::Json::object()}}}}}}}}}},
+         {"spec",
+          {{"serviceName", "rabbitmq"},
+           {"replicas", i % 10 == 0 ? 5 : 3},
+           {"revisionHistoryLimit", 10},
+           {"podManagementPolicy", "OrderedReady"},
+           {"selector", {{"matchLabels", {{"app", name}}}}},
+           {"updateStrategy", {{"type", "RollingUpdate"}, {"rollingUpdate", {{"partition", 0}}}}},
+           {"template",
+            {{"metadata", {{"labels", {{"app", name}}}, {"creationTimestamp", nullptr}}},
+             {"spec",
+              {{"serviceAccountName", "rabbitmq"},
+               {"serviceAccount", "rabbitmq"},
+               {"containers", {c}},
+               {"dnsPolicy", "ClusterFirst"},
+               {"restartPolicy", "Always"},
+               {"schedulerName", "default-scheduler"},
+               {"securityContext", warren::Json::object()},
+               {"terminationGracePeriodSeconds", 30}}}}},
+           {"volumeClaimTemplates",
+            {{{"apiVersion", "v1"},
+              {"kind", "PersistentVolumeClaim"},
+              {"metadata", {{"name", "data"}, {"creationTimestamp", nullptr}}},
+              {"spec",
+               {{"accessModes", {"ReadWriteOnce"}},
+                {"volumeMode", "Filesystem"},
+                {"resources", {{"requests", {{"storage", "5Gi"}}}}}}},
+              {"status", {{"phase", "Pending"}}}}}}}},
+         {"status",
+          {{"replicas", 3}, {"readyReplicas", 3}, {"currentRevision", name + "-7d9f"}, {"observedGeneration", 1}}}});
   }
   return warren::Json({{"apiVersion", "apps/v1"}, {"kind", "StatefulSetList"}, {"items", items}}).dump();
 }

@@ -1,6 +1,7 @@
 // Mirror status over a large cluster: parse a /api/queues?disable_stats=true listing of N queues
 // (as 3.10.8 returns them: classic mirrored, quorum and plain queues) and judge every queue.
-// Reports queues/s and the process's peak RSS while it works (input included, its generation not). Target: 20,000 queues under 1 s and 100 MB.
+// Reports queues/s and the process's peak RSS while it works (input included, its generation not). Target: 20,000
+// queues under 1 s and 100 MB.
 #include <string>
 
 #include <benchmark/benchmark.h>
@@ -19,13 +20,14 @@ std::string QueueJson(int i) {
   std::string name = "\"ha.orders-" + std::to_string(i) + "\"";
   std::string n0 = std::string("\"") + kNodes[i % 3] + "\"", n1 = std::string("\"") + kNodes[(i + 1) % 3] + "\"",
               n2 = std::string("\"") + kNodes[(i + 2) % 3] + "\"";
-  std::string common = R"("arguments":{},"auto_delete":false,"durable":true,"exclusive":false,"vhost":"orders",)"
-                       R"("consumer_capacity":0,"consumer_utilisation":0,"consumers":0,"effective_policy_definition":{},)"
-                       R"("exclusive_consumer_tag":null,"memory":25440,"message_bytes":35,"message_bytes_paged_out":0,)"
-                       R"("message_bytes_persistent":35,"message_bytes_ram":35,"message_bytes_ready":35,)"
-                       R"("message_bytes_unacknowledged":0,"messages":5,"messages_paged_out":0,"messages_persistent":5,)"
-                       R"("messages_ram":5,"messages_ready":5,"messages_ready_ram":5,"messages_unacknowledged":0,)"
-                       R"("messages_unacknowledged_ram":0,"operator_policy":null,"reductions":37422,"state":"running",)";
+  std::string common =
+      R"("arguments":{},"auto_delete":false,"durable":true,"exclusive":false,"vhost":"orders",)"
+      R"("consumer_capacity":0,"consumer_utilisation":0,"consumers":0,"effective_policy_definition":{},)"
+      R"("exclusive_consumer_tag":null,"memory":25440,"message_bytes":35,"message_bytes_paged_out":0,)"
+      R"("message_bytes_persistent":35,"message_bytes_ram":35,"message_bytes_ready":35,)"
+      R"("message_bytes_unacknowledged":0,"messages":5,"messages_paged_out":0,"messages_persistent":5,)"
+      R"("messages_ram":5,"messages_ready":5,"messages_ready_ram":5,"messages_unacknowledged":0,)"
+      R"("messages_unacknowledged_ram":0,"operator_policy":null,"reductions":37422,"state":"running",)";
   if (i % 10 == 0)  // a quorum queue
     return "{" + common + R"("type":"quorum","name":)" + name + R"(,"leader":)" + n0 + R"(,"members":[)" + n0 + "," +
            n1 + "," + n2 + R"(],"online":[)" + n0 + "," + n1 + "," + n2 + "]}";
@@ -47,7 +49,8 @@ void BM_MirrorStatus(benchmark::State& state) {
   listing.shrink_to_fit();
   warren::bench::ResetPeakRss();
   warren::Json nodes = warren::Json::array();
-  for (const char* name : kNodes) nodes.push_back({{"name", name}, {"running", true}, {"partitions", warren::Json::array()}});
+  for (const char* name : kNodes)
+    nodes.push_back({{"name", name}, {"running", true}, {"partitions", warren::Json::array()}});
   warren::Json policies = warren::Json::parse(
       R"([{"vhost":"orders","name":"ha-all","pattern":"^ha\\.","definition":{"ha-mode":"all","ha-sync-mode":"automatic"}}])");
   size_t unhealthy = 0;

@@ -24,7 +24,9 @@ int main(int argc, char** argv) {
   EmulatorProcess emu("webhook-bench");
   if (!emu.ok()) return 2;
   std::string dir = emu.dir(), work = dir + "/repo";
-  auto git = [&](const std::string& args) { return Shell("git -c user.name=b -c user.email=b@example.com -C " + work + " " + args); };
+  auto git = [&](const std::string& args) {
+    return Shell("git -c user.name=b -c user.email=b@example.com -C " + work + " " + args);
+  };
   Shell("git init -q -b main " + work);
   fs::copy(std::string(WARREN_SOURCE_DIR) + "/manifests", work + "/manifests", fs::copy_options::recursive);
   std::ofstream(work + "/manifests/namespace.yaml") << "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n";
@@ -36,10 +38,34 @@ int main(int argc, char** argv) {
   ForgeStub forge("bench-token");
   std::string url = "file://" + work;
   AgentProcess agent(dir + "/agent.log",
-                     {"--repo", url, "--path", "manifests", "--cache-dir", dir + "/cache", "-n", "dev", "--interval", "1h",
-                      "--health-interval", "1h", "--force-conflicts", "--prune", "--rabbitmq-url", ClusterUrls(), "--rabbitmq-credentials-file",
-                      dir + "/rabbitmq", "--webhook-secret-file", dir + "/secret", "--status-provider", "github", "--status-api-url",
-                      forge.url("github"), "--status-repo", "org/app", "--status-token-file", dir + "/token"},
+                     {"--repo",
+                      url,
+                      "--path",
+                      "manifests",
+                      "--cache-dir",
+                      dir + "/cache",
+                      "-n",
+                      "dev",
+                      "--interval",
+                      "1h",
+                      "--health-interval",
+                      "1h",
+                      "--force-conflicts",
+                      "--prune",
+                      "--rabbitmq-url",
+                      ClusterUrls(),
+                      "--rabbitmq-credentials-file",
+                      dir + "/rabbitmq",
+                      "--webhook-secret-file",
+                      dir + "/secret",
+                      "--status-provider",
+                      "github",
+                      "--status-api-url",
+                      forge.url("github"),
+                      "--status-repo",
+                      "org/app",
+                      "--status-token-file",
+                      dir + "/token"},
                      {"KUBECONFIG=" + emu.kubeconfig()});
   if (!Eventually([&] { return agent.Get("/readyz").first == 200; }, 120)) {
     std::fprintf(stderr, "agent not ready:\n%s\n", agent.Log().c_str());
@@ -49,17 +75,20 @@ int main(int argc, char** argv) {
   for (int i = 0; i < n; ++i) {
     std::ofstream(work + "/manifests/rabbitmq/queue-bench.yaml")
         << "apiVersion: rabbitmq.com/v1beta1\nkind: Queue\nmetadata: {name: bench, namespace: dev}\n"
-        << "spec: {name: bench." << i << ", vhost: orders, durable: true, rabbitmqClusterReference: {name: rabbitmq}}\n";
+        << "spec: {name: bench." << i
+        << ", vhost: orders, durable: true, rabbitmqClusterReference: {name: rabbitmq}}\n";
     git("add -A");
     git("commit -qm bench");
     std::string sha = ReadText(work + "/.git/refs/heads/main");
     std::string body = Json{{"ref", "refs/heads/main"}, {"after", sha}, {"repository", {{"clone_url", url}}}}.dump();
     net::HttpClient http({});
     auto start = std::chrono::steady_clock::now();
-    (void)http.Send({"POST", "http://127.0.0.1:" + std::to_string(agent.port()) + "/hooks/github",
-               {{"X-GitHub-Event", "push"}, {"X-GitHub-Delivery", "bench-" + std::to_string(i)},
-                {"X-Hub-Signature-256", "sha256=" + webhook::HmacSha256Hex("bench-secret", body)}},
-               body});
+    (void)http.Send({"POST",
+                     "http://127.0.0.1:" + std::to_string(agent.port()) + "/hooks/github",
+                     {{"X-GitHub-Event", "push"},
+                      {"X-GitHub-Delivery", "bench-" + std::to_string(i)},
+                      {"X-Hub-Signature-256", "sha256=" + webhook::HmacSha256Hex("bench-secret", body)}},
+                     body});
     while (true) {
       auto s = forge.States(sha, "warren/sync");
       if (!s.empty() && s.back() == "success") break;
@@ -74,7 +103,7 @@ int main(int argc, char** argv) {
   agent.Kill(SIGTERM);
   (void)Admin().Delete("/api/queues/orders/bench." + std::to_string(n - 1));
   std::sort(ms.begin(), ms.end());
-  std::printf("webhook -> applied -> warren/sync success posted, %d runs: median %.0f ms, min %.0f ms, max %.0f ms\n", n, ms[ms.size() / 2],
-              ms.front(), ms.back());
+  std::printf("webhook -> applied -> warren/sync success posted, %d runs: median %.0f ms, min %.0f ms, max %.0f ms\n",
+              n, ms[ms.size() / 2], ms.front(), ms.back());
   return 0;
 }

@@ -10,18 +10,24 @@
 #include <ctime>
 #include <random>
 
-
 namespace emulator {
 
-ApiServer::ApiServer(Pki pki, Options options) : pki_(std::move(pki)), options_(std::move(options)) { SeedNamespaces(); }
+ApiServer::ApiServer(Pki pki, Options options) : pki_(std::move(pki)), options_(std::move(options)) {
+  SeedNamespaces();
+}
 
 void ApiServer::SeedNamespaces() {
   std::lock_guard<std::mutex> lock(store_.mu());
   for (const char* ns : {"default", "kube-system", "kube-public"}) {
-    Json obj = {{"apiVersion", "v1"}, {"kind", "Namespace"},
-                {"metadata", {{"name", ns}, {"uid", NewUid()}, {"creationTimestamp", Now()},
-                              {"labels", {{"kubernetes.io/metadata.name", ns}}}}},
-                {"spec", {{"finalizers", {"kubernetes"}}}}, {"status", {{"phase", "Active"}}}};
+    Json obj = {{"apiVersion", "v1"},
+                {"kind", "Namespace"},
+                {"metadata",
+                 {{"name", ns},
+                  {"uid", NewUid()},
+                  {"creationTimestamp", Now()},
+                  {"labels", {{"kubernetes.io/metadata.name", ns}}}}},
+                {"spec", {{"finalizers", {"kubernetes"}}}},
+                {"status", {{"phase", "Active"}}}};
     store_.Put(*FindResource("", "v1", "namespaces"), obj);
   }
 }
@@ -53,7 +59,7 @@ int ApiServer::Start() {
     return ok;
   });
   server_->new_task_queue = [] { return new httplib::ThreadPool(48); };
-  server_->set_tcp_nodelay(true);  // else delayed ACKs add ~40 ms to every response
+  server_->set_tcp_nodelay(true);            // else delayed ACKs add ~40 ms to every response
   server_->set_keep_alive_max_count(10000);  // clients reuse connections, as with a real server
   server_->set_read_timeout(300);
   server_->set_write_timeout(300);
@@ -180,8 +186,13 @@ void ApiServer::Handle(const httplib::Request& req, httplib::Response& res) {
   for (const auto& [k, v] : req.params) query += (query.empty() ? "" : "&") + k + "=" + v;
   {
     std::lock_guard<std::mutex> lock(log_mu_);
-    request_log_.push_back({{"method", req.method}, {"path", req.path}, {"query", query}, {"user", c.user.name},
-                            {"code", res.status}, {"verb", c.verb}, {"write", c.write},
+    request_log_.push_back({{"method", req.method},
+                            {"path", req.path},
+                            {"query", query},
+                            {"user", c.user.name},
+                            {"code", res.status},
+                            {"verb", c.verb},
+                            {"write", c.write},
                             {"contentType", req.get_header_value("Content-Type")}});
   }
   if (fault && fault->hold == "after") Hold();
@@ -192,8 +203,9 @@ void ApiServer::Route(Call& c) {
   // Impersonation (kubectl --as): only for users allowed everything.
   if (c.req.has_header("Impersonate-User")) {
     if (std::find(c.user.groups.begin(), c.user.groups.end(), "system:masters") == c.user.groups.end()) {
-      Fail(c.res, 403, "Forbidden", "users \"" + c.req.get_header_value("Impersonate-User") + "\" is forbidden: User \"" +
-                                        c.user.name + "\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope");
+      Fail(c.res, 403, "Forbidden",
+           "users \"" + c.req.get_header_value("Impersonate-User") + "\" is forbidden: User \"" + c.user.name +
+               "\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope");
       return;
     }
     UserInfo as{c.req.get_header_value("Impersonate-User"), {}};
@@ -251,8 +263,9 @@ void ApiServer::Admin(Call& c) {
     std::string hold = f.value("hold", "");
     if (hold != "" && hold != "before" && hold != "after")
       return Fail(c.res, 400, "BadRequest", "fault: hold is \"before\" or \"after\"");
-    faults_.push_back({f.value("method", ""), f.value("pathPrefix", ""), f.value("status", 0), f.value("retryAfterSeconds", 0),
-                       f.value("latencyMs", 0), f.value("times", 1), f.value("skip", 0), f.value("drop", false), hold});
+    faults_.push_back({f.value("method", ""), f.value("pathPrefix", ""), f.value("status", 0),
+                       f.value("retryAfterSeconds", 0), f.value("latencyMs", 0), f.value("times", 1),
+                       f.value("skip", 0), f.value("drop", false), hold});
     return Reply(c.res, 201, {{"faults", faults_.size()}});
   }
   NoSuchPath(c.res);
@@ -318,20 +331,28 @@ void ApiServer::ResourceRequest(Call& c) {
   if (at + 1 < rest.size()) c.sub = rest[at + 1];
   if (at + 2 < rest.size()) return NoSuchPath(c.res);
   if (!c.sub.empty() && std::find(c.resource->subresources.begin(), c.resource->subresources.end(), c.sub) ==
-                           c.resource->subresources.end())
+                            c.resource->subresources.end())
     return NoSuchPath(c.res);
 
   const std::string& m = c.req.method;
-  bool watch = c.req.has_param("watch") && c.req.get_param_value("watch") != "false" && c.req.get_param_value("watch") != "0";
-  if (m == "GET") c.verb = watch ? "watch" : c.name.empty() ? "list" : "get";
-  else if (m == "POST") c.verb = "create";
-  else if (m == "PUT") c.verb = "update";
-  else if (m == "PATCH") c.verb = "patch";
-  else if (m == "DELETE") c.verb = c.name.empty() ? "deletecollection" : "delete";
-  if (c.resource->create_only && c.verb != "create") return Fail(c.res, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+  bool watch =
+      c.req.has_param("watch") && c.req.get_param_value("watch") != "false" && c.req.get_param_value("watch") != "0";
+  if (m == "GET")
+    c.verb = watch ? "watch" : c.name.empty() ? "list" : "get";
+  else if (m == "POST")
+    c.verb = "create";
+  else if (m == "PUT")
+    c.verb = "update";
+  else if (m == "PATCH")
+    c.verb = "patch";
+  else if (m == "DELETE")
+    c.verb = c.name.empty() ? "deletecollection" : "delete";
+  if (c.resource->create_only && c.verb != "create")
+    return Fail(c.res, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
   c.dry_run = c.req.has_param("dryRun");
   if (c.dry_run && c.req.get_param_value("dryRun") != "All")
-    return Fail(c.res, 422, "Invalid", "dryRun: Unsupported value: \"" + c.req.get_param_value("dryRun") + "\": supported values: \"All\"");
+    return Fail(c.res, 422, "Invalid",
+                "dryRun: Unsupported value: \"" + c.req.get_param_value("dryRun") + "\": supported values: \"All\"");
 
   if (!c.resource->create_only) {
     Attributes a{c.verb, c.resource->group, c.resource->name, c.sub, c.ns, c.name};

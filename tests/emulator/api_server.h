@@ -28,9 +28,9 @@ struct Response;
 namespace emulator {
 
 struct Options {
-  int port = 0;        // 0: any free port
-  int tick_ms = 200;   // StatefulSet controller period
-  size_t history = 5000;  // change events kept for watches; older resourceVersions get 410
+  int port = 0;                            // 0: any free port
+  int tick_ms = 200;                       // StatefulSet controller period
+  size_t history = 5000;                   // change events kept for watches; older resourceVersions get 410
   std::map<std::string, UserInfo> tokens;  // bearer token → user
 };
 
@@ -40,9 +40,9 @@ struct Fault {
   int status = 0;           // 0: no status, only latency
   int retry_after_seconds = 0;
   int latency_ms = 0;
-  int times = 1;            // how many requests it hits; -1 = until cleared
-  int skip = 0;             // matching requests let through untouched before it hits
-  bool drop = false;        // answer 200 with a body cut short: the connection breaks mid-response
+  int times = 1;      // how many requests it hits; -1 = until cleared
+  int skip = 0;       // matching requests let through untouched before it hits
+  bool drop = false;  // answer 200 with a body cut short: the connection breaks mid-response
   // "before": park the request unhandled until released, then refuse it (the client never got
   // through); "after": handle it, then park the answer (the write is done, the client never hears).
   std::string hold;

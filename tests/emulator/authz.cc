@@ -53,7 +53,8 @@ Decision Authorize(const UserInfo& user, const Attributes& a, const ListFn& list
   std::vector<std::string> errors;
   auto check = [&](const Json& binding, const std::string& binding_ns) -> Decision {
     const Json subjects = binding.value("subjects", Json::array());
-    auto subject = std::find_if(subjects.begin(), subjects.end(), [&](const Json& s) { return SubjectMatches(s, user); });
+    auto subject =
+        std::find_if(subjects.begin(), subjects.end(), [&](const Json& s) { return SubjectMatches(s, user); });
     if (subject == subjects.end()) return {};
     const Json ref = binding.value("roleRef", Json::object());
     const std::string role_kind = ref.value("kind", ""), role_name = ref.value("name", "");
@@ -66,7 +67,8 @@ Decision Authorize(const UserInfo& user, const Attributes& a, const ListFn& list
           std::string bname = binding["metadata"].value("name", "");
           std::string where = binding_ns.empty() ? "ClusterRoleBinding \"" + bname + "\""
                                                  : "RoleBinding \"" + bname + "/" + binding_ns + "\"";
-          return {true, "RBAC: allowed by " + where + " of " + role_kind + " \"" + role_name + "\" to " + SubjectText(*subject)};
+          return {true, "RBAC: allowed by " + where + " of " + role_kind + " \"" + role_name + "\" to " +
+                            SubjectText(*subject)};
         }
     }
     if (!found) {

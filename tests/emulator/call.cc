@@ -6,8 +6,9 @@
 namespace emulator {
 
 Json StatusBody(int code, const std::string& reason, const std::string& message, Json details) {
-  Json s = {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", Json::object()}, {"status", "Failure"},
-            {"message", message}, {"reason", reason}, {"code", code}};
+  Json s = {{"kind", "Status"},    {"apiVersion", "v1"}, {"metadata", Json::object()},
+            {"status", "Failure"}, {"message", message}, {"reason", reason},
+            {"code", code}};
   if (!details.is_null()) s["details"] = std::move(details);
   return s;
 }

@@ -17,15 +17,16 @@ struct ApiServer::Call {
   UserInfo user;
   const Resource* resource = nullptr;
   std::string ns, name, sub;
-  std::string verb;      // get, list, watch, create, update, patch, delete
+  std::string verb;  // get, list, watch, create, update, patch, delete
   bool dry_run = false;
-  bool write = false;    // something was persisted (the request log's write flag)
+  bool write = false;  // something was persisted (the request log's write flag)
 };
 
 // A metav1.Status failure body.
 Json StatusBody(int code, const std::string& reason, const std::string& message, Json details = nullptr);
 void Reply(httplib::Response& res, int code, const Json& body);
-void Fail(httplib::Response& res, int code, const std::string& reason, const std::string& message, Json details = nullptr);
+void Fail(httplib::Response& res, int code, const std::string& reason, const std::string& message,
+          Json details = nullptr);
 // The plain-text 404 of a path nothing serves (removed API versions end up here).
 void NoSuchPath(httplib::Response& res);
 

@@ -57,8 +57,8 @@ void ApiServer::ReconcileStatefulSet(const Json& sts) {
   const Json rolling = spec.value("updateStrategy", Json::object()).value("rollingUpdate", Json::object());
   const int partition = rolling.value("partition", 0);
   const bool ordered = spec.value("podManagementPolicy", "OrderedReady") == "OrderedReady";
-  const Json owner = {{"apiVersion", "apps/v1"}, {"kind", "StatefulSet"}, {"name", name}, {"uid", uid},
-                      {"controller", true}, {"blockOwnerDeletion", true}};
+  const Json owner = {{"apiVersion", "apps/v1"}, {"kind", "StatefulSet"},     {"name", name}, {"uid", uid},
+                      {"controller", true},      {"blockOwnerDeletion", true}};
 
   // Pods of this set by ordinal; orphans that match the selector are adopted (a StatefulSet
   // deleted with propagationPolicy Orphan and created again gets its pods back).
@@ -67,7 +67,8 @@ void ApiServer::ReconcileStatefulSet(const Json& sts) {
     int i = Ordinal(pod["metadata"].value("name", ""), name);
     if (i < 0 || !MatchesLabels(pod["metadata"].value("labels", Json::object()), [&] {
           std::string s;
-          for (auto it = labels.begin(); it != labels.end(); ++it) s += (s.empty() ? "" : ",") + it.key() + "=" + it->get<std::string>();
+          for (auto it = labels.begin(); it != labels.end(); ++it)
+            s += (s.empty() ? "" : ",") + it.key() + "=" + it->get<std::string>();
           return s;
         }()))
       continue;
@@ -86,14 +87,17 @@ void ApiServer::ReconcileStatefulSet(const Json& sts) {
     for (int i = 0; i < replicas; ++i) {
       std::string claim = t["metadata"].value("name", "") + "-" + name + "-" + std::to_string(i);
       if (store_.Get(pvcs_r, ns, claim)) continue;
-      Json pvc = {{"apiVersion", "v1"}, {"kind", "PersistentVolumeClaim"},
-                  {"metadata", {{"name", claim}, {"namespace", ns}, {"uid", NewUid()}, {"creationTimestamp", Now()},
-                                {"labels", labels}}},
-                  {"spec", t.value("spec", Json::object())}};
+      Json pvc = {
+          {"apiVersion", "v1"},
+          {"kind", "PersistentVolumeClaim"},
+          {"metadata",
+           {{"name", claim}, {"namespace", ns}, {"uid", NewUid()}, {"creationTimestamp", Now()}, {"labels", labels}}},
+          {"spec", t.value("spec", Json::object())}};
       pvc["spec"]["storageClassName"] = pvc["spec"].value("storageClassName", "standard");
       pvc["spec"]["volumeName"] = "pvc-" + NewUid();
       Json capacity = pvc["spec"].value("resources", Json::object()).value("requests", Json::object());
-      pvc["status"] = {{"phase", "Bound"}, {"accessModes", pvc["spec"].value("accessModes", Json::array())}, {"capacity", capacity}};
+      pvc["status"] = {
+          {"phase", "Bound"}, {"accessModes", pvc["spec"].value("accessModes", Json::array())}, {"capacity", capacity}};
       Allocator none{[] { return std::string(); }, [] { return 0; }};
       ApplyDefaults("PersistentVolumeClaim", pvc, nullptr, none);
       pvc["status"]["phase"] = "Bound";
@@ -107,10 +111,16 @@ void ApiServer::ReconcileStatefulSet(const Json& sts) {
     // As the kubelet reports a started pod: each container ready, running, never restarted.
     Json statuses = Json::array();
     for (const Json& c : pod["spec"].value("containers", Json::array()))
-      statuses.push_back({{"name", c.value("name", "")}, {"image", c.value("image", "")}, {"ready", true}, {"started", true},
-                          {"restartCount", 0}, {"state", {{"running", {{"startedAt", pod["metadata"].value("creationTimestamp", "")}}}}}});
-    pod["status"] = {{"phase", "Running"}, {"podIP", "10.244.0." + std::to_string(10 + i)},
-                     {"conditions", Json::array({{{"type", "Ready"}, {"status", "True"}}})}, {"containerStatuses", statuses}};
+      statuses.push_back({{"name", c.value("name", "")},
+                          {"image", c.value("image", "")},
+                          {"ready", true},
+                          {"started", true},
+                          {"restartCount", 0},
+                          {"state", {{"running", {{"startedAt", pod["metadata"].value("creationTimestamp", "")}}}}}});
+    pod["status"] = {{"phase", "Running"},
+                     {"podIP", "10.244.0." + std::to_string(10 + i)},
+                     {"conditions", Json::array({{{"type", "Ready"}, {"status", "True"}}})},
+                     {"containerStatuses", statuses}};
     pod = store_.Put(pods_r, pod);
   }
 
@@ -139,9 +149,14 @@ void ApiServer::ReconcileStatefulSet(const Json& sts) {
       pspec["hostname"] = pod_name;
       pspec["subdomain"] = spec.value("serviceName", "");
       for (const Json& t : spec.value("volumeClaimTemplates", Json::array()))
-        pspec["volumes"].push_back({{"name", t["metadata"].value("name", "")},
-                                    {"persistentVolumeClaim", {{"claimName", t["metadata"].value("name", "") + "-" + pod_name}}}});
-      Json pod = {{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", pmeta}, {"spec", pspec}, {"status", {{"phase", "Pending"}}}};
+        pspec["volumes"].push_back(
+            {{"name", t["metadata"].value("name", "")},
+             {"persistentVolumeClaim", {{"claimName", t["metadata"].value("name", "") + "-" + pod_name}}}});
+      Json pod = {{"apiVersion", "v1"},
+                  {"kind", "Pod"},
+                  {"metadata", pmeta},
+                  {"spec", pspec},
+                  {"status", {{"phase", "Pending"}}}};
       Allocator none{[] { return std::string(); }, [] { return 0; }};
       ApplyDefaults("Pod", pod, nullptr, none);
       pods[i] = store_.Put(pods_r, pod);
@@ -167,10 +182,16 @@ void ApiServer::ReconcileStatefulSet(const Json& sts) {
     updated += pod["metadata"]["labels"].value("controller-revision-hash", "") == revision;
   }
   Json old_status = sts.value("status", Json::object());
-  Json status = {{"observedGeneration", meta.value("generation", 1)}, {"replicas", pods.size()}, {"readyReplicas", ready},
-                 {"currentReplicas", updated}, {"updatedReplicas", updated}, {"availableReplicas", ready},
-                 {"updateRevision", revision}, {"collisionCount", 0},
-                 {"currentRevision", updated == static_cast<int>(pods.size()) ? revision : old_status.value("currentRevision", revision)}};
+  Json status = {{"observedGeneration", meta.value("generation", 1)},
+                 {"replicas", pods.size()},
+                 {"readyReplicas", ready},
+                 {"currentReplicas", updated},
+                 {"updatedReplicas", updated},
+                 {"availableReplicas", ready},
+                 {"updateRevision", revision},
+                 {"collisionCount", 0},
+                 {"currentRevision",
+                  updated == static_cast<int>(pods.size()) ? revision : old_status.value("currentRevision", revision)}};
   if (status != old_status) {
     Json next = sts;
     next["status"] = status;
@@ -187,17 +208,23 @@ void ApiServer::ReconcileEndpoints() {
     if (selector.empty()) continue;
     std::string ns = svc["metadata"].value("namespace", ""), name = svc["metadata"].value("name", "");
     std::string sel;
-    for (auto it = selector.begin(); it != selector.end(); ++it) sel += (sel.empty() ? "" : ",") + it.key() + "=" + it->get<std::string>();
+    for (auto it = selector.begin(); it != selector.end(); ++it)
+      sel += (sel.empty() ? "" : ",") + it.key() + "=" + it->get<std::string>();
     Json addresses = Json::array();
     Json named_ports = Json::object();  // a named targetPort resolves to the pods' containerPort of that name
     for (const Json& pod : store_.List(pods_r, ns)) {
       if (!MatchesLabels(pod["metadata"].value("labels", Json::object()), sel) || !Ready(pod)) continue;
       for (const Json& c : pod["spec"].value("containers", Json::array()))
         for (const Json& cp : c.value("ports", Json::array()))
-          if (cp.contains("name") && cp.contains("containerPort")) named_ports[cp["name"].get<std::string>()] = cp["containerPort"];
-      addresses.push_back({{"ip", pod["status"].value("podIP", "")}, {"hostname", pod["metadata"].value("name", "")},
-                           {"targetRef", {{"kind", "Pod"}, {"namespace", ns}, {"name", pod["metadata"].value("name", "")},
-                                          {"uid", pod["metadata"].value("uid", "")}}}});
+          if (cp.contains("name") && cp.contains("containerPort"))
+            named_ports[cp["name"].get<std::string>()] = cp["containerPort"];
+      addresses.push_back({{"ip", pod["status"].value("podIP", "")},
+                           {"hostname", pod["metadata"].value("name", "")},
+                           {"targetRef",
+                            {{"kind", "Pod"},
+                             {"namespace", ns},
+                             {"name", pod["metadata"].value("name", "")},
+                             {"uid", pod["metadata"].value("uid", "")}}}});
     }
     Json ports = Json::array();
     for (const Json& p : svc["spec"].value("ports", Json::array())) {
@@ -211,11 +238,16 @@ void ApiServer::ReconcileEndpoints() {
     Json subsets = addresses.empty() ? Json::array() : Json::array({{{"addresses", addresses}, {"ports", ports}}});
     auto current = store_.Get(ep_r, ns, name);
     if (current && current->value("subsets", Json::array()) == subsets) continue;
-    Json ep = current ? *current
-                      : Json{{"apiVersion", "v1"}, {"kind", "Endpoints"},
-                             {"metadata", {{"name", name}, {"namespace", ns}, {"uid", NewUid()}, {"creationTimestamp", Now()}}}};
-    if (subsets.empty()) ep.erase("subsets");
-    else ep["subsets"] = subsets;
+    Json ep =
+        current
+            ? *current
+            : Json{{"apiVersion", "v1"},
+                   {"kind", "Endpoints"},
+                   {"metadata", {{"name", name}, {"namespace", ns}, {"uid", NewUid()}, {"creationTimestamp", Now()}}}};
+    if (subsets.empty())
+      ep.erase("subsets");
+    else
+      ep["subsets"] = subsets;
     store_.Put(ep_r, ep);
   }
 }

@@ -42,8 +42,10 @@ void DefaultResources(Json& resources) {
   for (const char* part : {"limits", "requests"}) {
     if (!resources.contains(part) || !resources[part].is_object()) continue;
     for (auto& [name, value] : resources[part].items()) {
-      if (value.is_string()) value = CanonicalQuantity(value.get<std::string>());
-      else if (value.is_number()) value = CanonicalQuantity(value.dump());
+      if (value.is_string())
+        value = CanonicalQuantity(value.get<std::string>());
+      else if (value.is_number())
+        value = CanonicalQuantity(value.dump());
     }
   }
 }
@@ -69,7 +71,8 @@ void DefaultContainer(Json& c) {
     for (Json& p : c["ports"]) Default(p, "protocol", "TCP");
   if (c.contains("env"))
     for (Json& e : c["env"])
-      if (e.contains("valueFrom") && e["valueFrom"].contains("fieldRef")) Default(e["valueFrom"]["fieldRef"], "apiVersion", "v1");
+      if (e.contains("valueFrom") && e["valueFrom"].contains("fieldRef"))
+        Default(e["valueFrom"]["fieldRef"], "apiVersion", "v1");
   for (const char* probe : {"livenessProbe", "readinessProbe", "startupProbe"})
     if (c.contains(probe)) DefaultProbe(c[probe]);
 }
@@ -157,7 +160,8 @@ void DefaultService(Json& obj, const Json* old, const Allocator& alloc) {
     if (spec.contains("ports") && os.contains("ports"))
       for (Json& p : spec["ports"])
         for (const Json& op : os["ports"])
-          if (!p.contains("nodePort") && op.contains("nodePort") && op["port"] == p["port"] && op["protocol"] == p["protocol"])
+          if (!p.contains("nodePort") && op.contains("nodePort") && op["port"] == p["port"] &&
+              op["protocol"] == p["protocol"])
             p["nodePort"] = op["nodePort"];
   }
   bool headless = spec.contains("clusterIP") && spec["clusterIP"] == "None";
@@ -189,7 +193,8 @@ void DefaultRoleBinding(Json& obj) {
   if (obj.contains("roleRef")) Default(obj["roleRef"], "apiGroup", "rbac.authorization.k8s.io");
   if (obj.contains("subjects"))
     for (Json& s : obj["subjects"])
-      if (s.value("kind", "") == "User" || s.value("kind", "") == "Group") Default(s, "apiGroup", "rbac.authorization.k8s.io");
+      if (s.value("kind", "") == "User" || s.value("kind", "") == "Group")
+        Default(s, "apiGroup", "rbac.authorization.k8s.io");
 }
 
 void DefaultPvc(Json& obj) {
@@ -228,15 +233,21 @@ std::string CanonicalQuantity(const std::string& q) {
 
 void ApplyDefaults(const std::string& kind, Json& obj, const Json* old, const Allocator& alloc) {
   // Since 1.21 every Namespace carries its name as a label, set on create and update.
-  if (kind == "Namespace" && obj.contains("metadata")) obj["metadata"]["labels"]["kubernetes.io/metadata.name"] = obj["metadata"].value("name", "");
-  if (kind == "StatefulSet" && obj.contains("spec")) DefaultStatefulSet(obj);
+  if (kind == "Namespace" && obj.contains("metadata"))
+    obj["metadata"]["labels"]["kubernetes.io/metadata.name"] = obj["metadata"].value("name", "");
+  if (kind == "StatefulSet" && obj.contains("spec"))
+    DefaultStatefulSet(obj);
   else if (kind == "Service") {
     if (!obj.contains("spec")) obj["spec"] = Json::object();
     DefaultService(obj, old, alloc);
-  } else if (kind == "Secret") DefaultSecret(obj);
-  else if (kind == "RoleBinding" || kind == "ClusterRoleBinding") DefaultRoleBinding(obj);
-  else if (kind == "PersistentVolumeClaim") DefaultPvc(obj);
-  else if (kind == "Pod" && obj.contains("spec")) DefaultPodSpec(obj["spec"]);
+  } else if (kind == "Secret")
+    DefaultSecret(obj);
+  else if (kind == "RoleBinding" || kind == "ClusterRoleBinding")
+    DefaultRoleBinding(obj);
+  else if (kind == "PersistentVolumeClaim")
+    DefaultPvc(obj);
+  else if (kind == "Pod" && obj.contains("spec"))
+    DefaultPodSpec(obj["spec"]);
 }
 
 }  // namespace emulator

@@ -12,8 +12,8 @@
 namespace emulator {
 
 struct Allocator {
-  std::function<std::string()> cluster_ip;   // a free ClusterIP
-  std::function<int()> node_port;            // a free nodePort
+  std::function<std::string()> cluster_ip;  // a free ClusterIP
+  std::function<int()> node_port;           // a free nodePort
 };
 
 // `old` is the stored object on update (null on create): Services keep their allocated values.

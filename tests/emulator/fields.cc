@@ -116,8 +116,10 @@ Json MergeImpl(const std::string& kind, const Json& live, const Json& config, co
       for (const Json& item : *it) {
         Json key = ItemKey(s, item);
         auto m = std::find_if(merged.begin(), merged.end(), [&](const Json& x) { return ItemMatches(s, x, key); });
-        if (m == merged.end()) merged.push_back(item);
-        else *m = MergeImpl(kind, *m, item, child);
+        if (m == merged.end())
+          merged.push_back(item);
+        else
+          *m = MergeImpl(kind, *m, item, child);
       }
       *l = std::move(merged);
     } else {
@@ -141,7 +143,8 @@ Json StrategicImpl(const std::string& kind, const Json& target, const Json& patc
     if (key.rfind("$deleteFromPrimitiveList/", 0) == 0) {
       std::string field = key.substr(std::string("$deleteFromPrimitiveList/").size());
       if (out.contains(field) && out[field].is_array())
-        for (const Json& v : *it) out[field].erase(std::remove(out[field].begin(), out[field].end(), v), out[field].end());
+        for (const Json& v : *it)
+          out[field].erase(std::remove(out[field].begin(), out[field].end(), v), out[field].end());
       continue;
     }
     const std::string child = Join(path, key);
@@ -226,9 +229,12 @@ FieldSet Union(FieldSet a, const FieldSet& b) {
   if (a.is_object() && a.empty() && !b.empty()) return b;
   for (auto it = b.begin(); it != b.end(); ++it) {
     auto x = a.find(it.key());
-    if (x == a.end()) a[it.key()] = it.value();
-    else if (!x->empty() && !it->empty()) *x = Union(*x, *it);
-    else *x = Json::object();  // one side owns it atomically
+    if (x == a.end())
+      a[it.key()] = it.value();
+    else if (!x->empty() && !it->empty())
+      *x = Union(*x, *it);
+    else
+      *x = Json::object();  // one side owns it atomically
   }
   return a;
 }

@@ -21,9 +21,9 @@ using FieldPath = std::vector<std::string>;
 FieldSet FieldSetOf(const std::string& kind, const Json& obj);
 
 std::vector<FieldPath> Leaves(const FieldSet& fs);
-bool Owns(const FieldSet& fs, const FieldPath& p);          // p itself, or an atomic ancestor
-bool OwnsBelow(const FieldSet& fs, const FieldPath& p);     // anything strictly below p
-void Disown(FieldSet* fs, const FieldPath& p);              // removes p (and below), prunes empties
+bool Owns(const FieldSet& fs, const FieldPath& p);       // p itself, or an atomic ancestor
+bool OwnsBelow(const FieldSet& fs, const FieldPath& p);  // anything strictly below p
+void Disown(FieldSet* fs, const FieldPath& p);           // removes p (and below), prunes empties
 FieldSet Union(FieldSet a, const FieldSet& b);
 
 // The value at a field path, or nullptr ("." paths give the list item itself).

@@ -9,12 +9,12 @@
 #include "diff/model/decode.h"
 #include "tests/emulator/api_server.h"
 #include "tests/emulator/call.h"
-#include "tests/emulator/managed_fields.h"
-#include "tests/emulator/openapi_types.h"
-#include "tests/emulator/selectors.h"
 #include "tests/emulator/defaults.h"
 #include "tests/emulator/fields.h"
+#include "tests/emulator/managed_fields.h"
+#include "tests/emulator/openapi_types.h"
 #include "tests/emulator/protobuf.h"
+#include "tests/emulator/selectors.h"
 #include "tests/emulator/tables.h"
 #include "tests/emulator/validate.h"
 
@@ -37,10 +37,16 @@ Json ScaleOf(const Json& obj) {
   const Json& m = obj["metadata"];
   std::string selector;
   const Json sel = obj["spec"].value("selector", Json::object()).value("matchLabels", Json::object());
-  for (auto it = sel.begin(); it != sel.end(); ++it) selector += (selector.empty() ? "" : ",") + it.key() + "=" + it->get<std::string>();
-  return {{"kind", "Scale"}, {"apiVersion", "autoscaling/v1"},
-          {"metadata", {{"name", m["name"]}, {"namespace", m["namespace"]}, {"uid", m["uid"]},
-                        {"resourceVersion", m["resourceVersion"]}, {"creationTimestamp", m["creationTimestamp"]}}},
+  for (auto it = sel.begin(); it != sel.end(); ++it)
+    selector += (selector.empty() ? "" : ",") + it.key() + "=" + it->get<std::string>();
+  return {{"kind", "Scale"},
+          {"apiVersion", "autoscaling/v1"},
+          {"metadata",
+           {{"name", m["name"]},
+            {"namespace", m["namespace"]},
+            {"uid", m["uid"]},
+            {"resourceVersion", m["resourceVersion"]},
+            {"creationTimestamp", m["creationTimestamp"]}}},
           {"spec", {{"replicas", obj["spec"].value("replicas", 1)}}},
           {"status", {{"replicas", obj.value("status", Json::object()).value("replicas", 0)}, {"selector", selector}}}};
 }
@@ -57,7 +63,10 @@ void ApiServer::GetOrList(Call& c) {
   if (c.verb == "get") {
     auto obj = store_.Get(r, c.ns, c.name);
     if (!obj) return NotFound(c.res, r, c.name);
-    if (table) return Reply(c.res, 200, ToTable(r, {*obj}, include_object, {{"resourceVersion", (*obj)["metadata"]["resourceVersion"]}}, std::time(nullptr)));
+    if (table)
+      return Reply(c.res, 200,
+                   ToTable(r, {*obj}, include_object, {{"resourceVersion", (*obj)["metadata"]["resourceVersion"]}},
+                           std::time(nullptr)));
     return Reply(c.res, 200, c.sub == "scale" ? ScaleOf(*obj) : *obj);
   }
   std::vector<Json> all = store_.List(r, c.ns);
@@ -70,8 +79,9 @@ void ApiServer::GetOrList(Call& c) {
     auto parts = Split(c.req.get_param_value("continue"), ':');
     if (parts.size() != 2) return Fail(c.res, 400, "BadRequest", "continue key is not valid");
     if (std::stoll(parts[0]) < store_.oldest_rv())
-      return Fail(c.res, 410, "Expired", "The provided continue parameter is too old to display a consistent list result. "
-                                        "You can start a new list without the continue parameter.");
+      return Fail(c.res, 410, "Expired",
+                  "The provided continue parameter is too old to display a consistent list result. "
+                  "You can start a new list without the continue parameter.");
     list_rv = parts[0];
     offset = std::stoul(parts[1]);
   }
@@ -89,8 +99,11 @@ void ApiServer::GetOrList(Call& c) {
     meta["continue"] = list_rv + ":" + std::to_string(i);
     meta["remainingItemCount"] = all.size() - i;
   }
-  if (table) return Reply(c.res, 200, ToTable(r, std::vector<Json>(items.begin(), items.end()), include_object, meta, std::time(nullptr)));
-  Reply(c.res, 200, {{"kind", r.kind + "List"}, {"apiVersion", r.GroupVersion()}, {"metadata", meta}, {"items", items}});
+  if (table)
+    return Reply(c.res, 200,
+                 ToTable(r, std::vector<Json>(items.begin(), items.end()), include_object, meta, std::time(nullptr)));
+  Reply(c.res, 200,
+        {{"kind", r.kind + "List"}, {"apiVersion", r.GroupVersion()}, {"metadata", meta}, {"items", items}});
 }
 
 void ApiServer::Watch(Call& c) {
@@ -130,44 +143,52 @@ void ApiServer::Watch(Call& c) {
   c.res.status = 200;
   // ";stream=watch" as for protobuf watches; it also keeps cpp-httplib from gzipping the stream,
   // which would hold events back until the watch ends.
-  c.res.set_chunked_content_provider("application/json;stream=watch", [this, state, r, ns, labels, fields, table, include_object](size_t, httplib::DataSink& sink) {
-    auto send = [&](Json event) {
-      if (table && (event["type"] == "ADDED" || event["type"] == "MODIFIED" || event["type"] == "DELETED"))
-        event["object"] = ToTable(*r, {event["object"]}, include_object,
-                                  {{"resourceVersion", event["object"]["metadata"].value("resourceVersion", "")}}, std::time(nullptr));
-      std::string line = event.dump() + "\n";
-      state->last_sent = std::chrono::steady_clock::now();
-      return sink.write(line.data(), line.size());
-    };
-    if (state->expired) {
-      std::unique_lock<std::mutex> lock(store_.mu());
-      send({{"type", "ERROR"}, {"object", StatusBody(410, "Expired", "too old resource version: " + std::to_string(state->rv) +
-                                                                            " (" + std::to_string(store_.oldest_rv() - 1) + ")")}});
-      sink.done();
-      return true;
-    }
-    for (const Json& e : state->initial)
-      if (!send(e)) return false;
-    state->initial.clear();
-    if (stopping_ || std::chrono::steady_clock::now() > state->deadline || !sink.is_writable()) {
-      sink.done();
-      return true;
-    }
-    std::unique_lock<std::mutex> lock(store_.mu());
-    store_.Wait(lock, state->rv, 500);
-    for (const Event& e : store_.EventsAfter(state->rv)) {
-      state->rv = e.rv;
-      if (e.resource != r) continue;
-      if (!ns.empty() && e.object["metadata"].value("namespace", "") != ns) continue;
-      if (!Selected(e.object, labels, fields)) continue;
-      if (!send({{"type", e.type}, {"object", e.object}})) return false;
-    }
-    state->rv = std::max(state->rv, store_.rv());
-    if (state->bookmarks && std::chrono::steady_clock::now() - state->last_sent > std::chrono::seconds(1))
-      send({{"type", "BOOKMARK"}, {"object", {{"kind", r->kind}, {"apiVersion", r->GroupVersion()},
-                                              {"metadata", {{"resourceVersion", std::to_string(state->rv)}}}}}});
-    return true;
-  });
+  c.res.set_chunked_content_provider(
+      "application/json;stream=watch",
+      [this, state, r, ns, labels, fields, table, include_object](size_t, httplib::DataSink& sink) {
+        auto send = [&](Json event) {
+          if (table && (event["type"] == "ADDED" || event["type"] == "MODIFIED" || event["type"] == "DELETED"))
+            event["object"] = ToTable(*r, {event["object"]}, include_object,
+                                      {{"resourceVersion", event["object"]["metadata"].value("resourceVersion", "")}},
+                                      std::time(nullptr));
+          std::string line = event.dump() + "\n";
+          state->last_sent = std::chrono::steady_clock::now();
+          return sink.write(line.data(), line.size());
+        };
+        if (state->expired) {
+          std::unique_lock<std::mutex> lock(store_.mu());
+          send({{"type", "ERROR"},
+                {"object", StatusBody(410, "Expired",
+                                      "too old resource version: " + std::to_string(state->rv) + " (" +
+                                          std::to_string(store_.oldest_rv() - 1) + ")")}});
+          sink.done();
+          return true;
+        }
+        for (const Json& e : state->initial)
+          if (!send(e)) return false;
+        state->initial.clear();
+        if (stopping_ || std::chrono::steady_clock::now() > state->deadline || !sink.is_writable()) {
+          sink.done();
+          return true;
+        }
+        std::unique_lock<std::mutex> lock(store_.mu());
+        store_.Wait(lock, state->rv, 500);
+        for (const Event& e : store_.EventsAfter(state->rv)) {
+          state->rv = e.rv;
+          if (e.resource != r) continue;
+          if (!ns.empty() && e.object["metadata"].value("namespace", "") != ns) continue;
+          if (!Selected(e.object, labels, fields)) continue;
+          if (!send({{"type", e.type}, {"object", e.object}})) return false;
+        }
+        state->rv = std::max(state->rv, store_.rv());
+        if (state->bookmarks && std::chrono::steady_clock::now() - state->last_sent > std::chrono::seconds(1))
+          send({{"type", "BOOKMARK"},
+                {"object",
+                 {{"kind", r->kind},
+                  {"apiVersion", r->GroupVersion()},
+                  {"metadata", {{"resourceVersion", std::to_string(state->rv)}}}}}});
+        return true;
+      });
 }
 
 // ---- writes ------------------------------------------------------------------------------------
@@ -180,14 +201,18 @@ std::optional<Json> DecodeBody(const httplib::Request& req, httplib::Response& r
   if (type == "application/vnd.kubernetes.protobuf") {
     std::string error;
     auto object = DecodeObject(req.body, &error);
-    if (!object) Fail(res, 415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types "
-                                                        "include: application/json, application/yaml (" + error + ")");
+    if (!object)
+      Fail(res, 415, "UnsupportedMediaType",
+           "the body of the request was in an unknown format - accepted media types "
+           "include: application/json, application/yaml (" +
+               error + ")");
     return object;
   }
   auto docs = warren::DecodeYaml(req.body, "request body");
   if (!docs.ok() || docs.value().empty() || !docs.value()[0].value.is_object()) {
-    Fail(res, 400, "BadRequest", "the object provided is unrecognized or could not be decoded" +
-                                     (docs.ok() ? std::string() : ": " + docs.status().message()));
+    Fail(res, 400, "BadRequest",
+         "the object provided is unrecognized or could not be decoded" +
+             (docs.ok() ? std::string() : ": " + docs.status().message()));
     return std::nullopt;
   }
   return docs.value()[0].value;
@@ -198,9 +223,9 @@ bool RefuseMisshapen(const Resource& r, const Json& body, httplib::Response& res
   std::string id = TypedSchemaId(r.group, r.version, r.kind);
   auto m = id.empty() ? std::nullopt : FindShapeMismatch(id, body);
   if (!m) return false;
-  Fail(res, 400, "BadRequest", r.kind + " in version \"" + r.version + "\" cannot be handled as a " + r.kind +
-                                   ": json: cannot unmarshal " + m->found + " into Go struct field " + m->go_struct + "." +
-                                   m->path + " of type " + m->go_type);
+  Fail(res, 400, "BadRequest",
+       r.kind + " in version \"" + r.version + "\" cannot be handled as a " + r.kind + ": json: cannot unmarshal " +
+           m->found + " into Go struct field " + m->go_struct + "." + m->path + " of type " + m->go_type);
   return true;
 }
 
@@ -213,7 +238,8 @@ static bool Commit(ApiServer::Call& c, Store& store, Json obj, const std::option
 
 void ApiServer::Create(Call& c) {
   const Resource& r = *c.resource;
-  if (!c.sub.empty() || !c.name.empty()) return Fail(c.res, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+  if (!c.sub.empty() || !c.name.empty())
+    return Fail(c.res, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
   auto body = DecodeBody(c.req, c.res);
   if (!body || RefuseMisshapen(r, *body, c.res)) return;
   std::lock_guard<std::mutex> lock(store_.mu());
@@ -221,7 +247,8 @@ void ApiServer::Create(Call& c) {
   if (!meta.is_object()) meta = Json::object();
   if (r.namespaced && meta.value("namespace", "").empty()) meta["namespace"] = c.ns;
   if (r.namespaced && meta.value("namespace", "") != c.ns)
-    return Fail(c.res, 400, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request");
+    return Fail(c.res, 400, "BadRequest",
+                "the namespace of the provided object does not match the namespace sent on the request");
   std::string name = meta.value("name", "");
   if (!name.empty() && store_.Get(r, c.ns, name))
     return Fail(c.res, 409, "AlreadyExists", r.Qualified() + " \"" + name + "\" already exists",
@@ -242,8 +269,9 @@ void ApiServer::Update(Call& c) {
   if (!meta.is_object()) meta = Json::object();
   std::string rv = meta.value("resourceVersion", "");
   if (!rv.empty() && rv != (*old)["metadata"].value("resourceVersion", ""))
-    return Fail(c.res, 409, "Conflict", "Operation cannot be fulfilled on " + r.Qualified() + " \"" + c.name +
-                                            "\": the object has been modified; please apply your changes to the latest version and try again",
+    return Fail(c.res, 409, "Conflict",
+                "Operation cannot be fulfilled on " + r.Qualified() + " \"" + c.name +
+                    "\": the object has been modified; please apply your changes to the latest version and try again",
                 {{"name", c.name}, {"group", r.group}, {"kind", r.name}});
   Json next = *body;
   if (c.sub == "scale") {
@@ -268,35 +296,42 @@ void ApiServer::Patch(Call& c) {
       "application/strategic-merge-patch+json";
   if (!apply && type != "application/json-patch+json" && type != "application/merge-patch+json" &&
       type != "application/strategic-merge-patch+json")
-    return Fail(c.res, 415, "UnsupportedMediaType",
-                "the body of the request was in an unknown format - accepted media types include: " + std::string(kAccepted));
+    return Fail(
+        c.res, 415, "UnsupportedMediaType",
+        "the body of the request was in an unknown format - accepted media types include: " + std::string(kAccepted));
   if (!apply && c.req.has_param("force"))
-    return Fail(c.res, 422, "Invalid", "PatchOptions.meta.k8s.io \"\" is invalid: force: Forbidden: may not be specified for non-apply patch");
+    return Fail(c.res, 422, "Invalid",
+                "PatchOptions.meta.k8s.io \"\" is invalid: force: Forbidden: may not be specified for non-apply patch");
   Allocator alloc{[this] { return AllocateClusterIp(); }, [this] { return AllocateNodePort(); }};
   std::lock_guard<std::mutex> lock(store_.mu());
   auto old = store_.Get(r, c.ns, c.name);
 
   if (apply) {
     if (!c.req.has_param("fieldManager") || c.req.get_param_value("fieldManager").empty())
-      return Fail(c.res, 422, "Invalid", "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch");
+      return Fail(
+          c.res, 422, "Invalid",
+          "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch");
     auto docs = warren::DecodeYaml(c.req.body, "apply patch");
     if (!docs.ok() || docs.value().empty() || !docs.value()[0].value.is_object())
-      return Fail(c.res, 400, "BadRequest", "error decoding YAML: " + (docs.ok() ? std::string("not an object") : docs.status().message()));
+      return Fail(c.res, 400, "BadRequest",
+                  "error decoding YAML: " + (docs.ok() ? std::string("not an object") : docs.status().message()));
     Json config = docs.value()[0].value;
     if (config.value("kind", "") != r.kind && c.sub.empty())
-      return Fail(c.res, 400, "BadRequest", "the kind of the applied object (" + config.value("kind", "") +
-                                                ") does not match the resource (" + r.kind + ")");
+      return Fail(c.res, 400, "BadRequest",
+                  "the kind of the applied object (" + config.value("kind", "") + ") does not match the resource (" +
+                      r.kind + ")");
     // As a 1.32 server does (kubernetes#139253): a typed-conversion failure of the patch is a 500.
     std::string id = c.sub.empty() ? TypedSchemaId(r.group, r.version, r.kind) : "";
     if (auto m = id.empty() ? std::nullopt : FindShapeMismatch(id, config))
-      return Fail(c.res, 500, "InternalError", "failed to create typed patch object (" + c.ns + "/" + c.name + "; " + r.group + "/" +
-                                                   r.version + ", Kind=" + r.kind + "): ." + m->path + ": expected " + m->expected +
-                                                   ", got " + m->found);
+      return Fail(c.res, 500, "InternalError",
+                  "failed to create typed patch object (" + c.ns + "/" + c.name + "; " + r.group + "/" + r.version +
+                      ", Kind=" + r.kind + "): ." + m->path + ": expected " + m->expected + ", got " + m->found);
     Json& meta = config["metadata"];
     if (!meta.is_object()) meta = Json::object();
     if (meta.value("name", c.name) != c.name)
-      return Fail(c.res, 400, "BadRequest", "the name of the object (" + meta.value("name", "") +
-                                                ") does not match the name on the URL (" + c.name + ")");
+      return Fail(c.res, 400, "BadRequest",
+                  "the name of the object (" + meta.value("name", "") + ") does not match the name on the URL (" +
+                      c.name + ")");
     meta["name"] = c.name;
     if (r.namespaced) meta["namespace"] = c.ns;
     meta.erase("managedFields");
@@ -328,13 +363,16 @@ void ApiServer::Patch(Call& c) {
       if (!conflicts.empty() && !force) {
         Json causes = Json::array();
         for (const auto& [entry, path] : conflicts)
-          causes.push_back({{"reason", "FieldManagerConflict"}, {"message", "conflict with " + ManagerText(entry)}, {"field", path}});
+          causes.push_back({{"reason", "FieldManagerConflict"},
+                            {"message", "conflict with " + ManagerText(entry)},
+                            {"field", path}});
         return Fail(c.res, 409, "Conflict", ConflictMessage(conflicts), {{"causes", causes}});
       }
       for (const auto& [i, p] : taken) Disown(&entries[i]["fieldsV1"], p);
       merged = MergeApplied(r.kind, *old, config);
       // Fields this manager applied before and applies no more go, unless someone else owns them.
-      auto mine = std::find_if(entries.begin(), entries.end(), [&](const Json& e) { return SameEntry(e, manager, "Apply", c.sub); });
+      auto mine = std::find_if(entries.begin(), entries.end(),
+                               [&](const Json& e) { return SameEntry(e, manager, "Apply", c.sub); });
       if (mine != entries.end())
         for (const FieldPath& p : Leaves((*mine)["fieldsV1"])) {
           if (Owns(applied, p) || OwnsBelow(applied, p)) continue;
@@ -350,7 +388,8 @@ void ApiServer::Patch(Call& c) {
     Json entry = NewEntry(manager, "Apply", config.value("apiVersion", r.GroupVersion()), c.sub);
     entry["fieldsV1"] = applied;
     entries.push_back(entry);
-    Commit(c, store_, merged, old, old ? 200 : 201, [&](Json& o) { StoreEntries(o, entries); }, alloc);
+    Commit(
+        c, store_, merged, old, old ? 200 : 201, [&](Json& o) { StoreEntries(o, entries); }, alloc);
     return;
   }
 
@@ -360,7 +399,8 @@ void ApiServer::Patch(Call& c) {
   Json target = c.sub == "scale" ? ScaleOf(*old) : *old;
   Json patched;
   try {
-    if (type == "application/json-patch+json") patched = target.patch(patch);
+    if (type == "application/json-patch+json")
+      patched = target.patch(patch);
     else if (type == "application/merge-patch+json") {
       patched = target;
       patched.merge_patch(patch);
@@ -382,7 +422,8 @@ void ApiServer::Patch(Call& c) {
   }
   std::string manager = ManagerOf(c.req);
   bool scale = c.sub == "scale";
-  Commit(c, store_, next, old, 200, [&](Json& o) { RecordUpdate(r, o, &*old, manager, c.sub); }, alloc);
+  Commit(
+      c, store_, next, old, 200, [&](Json& o) { RecordUpdate(r, o, &*old, manager, c.sub); }, alloc);
   if (scale && c.res.status == 200) {
     auto now = store_.Get(r, c.ns, c.name);
     if (now && !c.dry_run) Reply(c.res, 200, ScaleOf(*now));
@@ -453,12 +494,13 @@ void ApiServer::Delete(Call& c) {
   const Json pre = options.value("preconditions", Json::object());
   const Json& meta = (*obj)["metadata"];
   if (pre.contains("uid") && pre["uid"] != meta["uid"])
-    return Fail(c.res, 409, "Conflict", "Precondition failed: UID in precondition: " + pre["uid"].get<std::string>() +
-                                            ", UID in object meta: " + meta.value("uid", ""));
+    return Fail(c.res, 409, "Conflict",
+                "Precondition failed: UID in precondition: " + pre["uid"].get<std::string>() +
+                    ", UID in object meta: " + meta.value("uid", ""));
   if (pre.contains("resourceVersion") && pre["resourceVersion"] != meta["resourceVersion"])
-    return Fail(c.res, 409, "Conflict", "Precondition failed: ResourceVersion in precondition: " +
-                                            pre["resourceVersion"].get<std::string>() + ", ResourceVersion in object meta: " +
-                                            meta.value("resourceVersion", ""));
+    return Fail(c.res, 409, "Conflict",
+                "Precondition failed: ResourceVersion in precondition: " + pre["resourceVersion"].get<std::string>() +
+                    ", ResourceVersion in object meta: " + meta.value("resourceVersion", ""));
   std::string policy = options.value("propagationPolicy", "Background");
   if (!c.dry_run) {
     store_.Remove(r, c.ns, c.name);
@@ -467,12 +509,15 @@ void ApiServer::Delete(Call& c) {
     const Resource& pods = *FindResource("", "v1", "pods");
     for (Json pod : store_.List(pods, c.ns)) {
       Json refs = pod["metadata"].value("ownerReferences", Json::array());
-      auto owned = std::find_if(refs.begin(), refs.end(), [&](const Json& ref) { return ref.value("uid", "") == meta.value("uid", ""); });
+      auto owned = std::find_if(refs.begin(), refs.end(),
+                                [&](const Json& ref) { return ref.value("uid", "") == meta.value("uid", ""); });
       if (owned == refs.end()) continue;
       if (policy == "Orphan") {
         refs.erase(owned);
-        if (refs.empty()) pod["metadata"].erase("ownerReferences");
-        else pod["metadata"]["ownerReferences"] = refs;
+        if (refs.empty())
+          pod["metadata"].erase("ownerReferences");
+        else
+          pod["metadata"]["ownerReferences"] = refs;
         store_.Put(pods, pod);
       } else {
         store_.Remove(pods, c.ns, pod["metadata"].value("name", ""));
@@ -484,7 +529,10 @@ void ApiServer::Delete(Call& c) {
           for (const Json& o : store_.List(each, c.name)) store_.Remove(each, c.name, o["metadata"].value("name", ""));
   }
   if (r.returns_deleted_object) return Reply(c.res, 200, *obj);
-  Json status = {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", Json::object()}, {"status", "Success"},
+  Json status = {{"kind", "Status"},
+                 {"apiVersion", "v1"},
+                 {"metadata", Json::object()},
+                 {"status", "Success"},
                  {"details", {{"name", c.name}, {"group", r.group}, {"kind", r.name}, {"uid", meta.value("uid", "")}}}};
   Reply(c.res, 200, status);
 }
@@ -503,8 +551,8 @@ void ApiServer::AccessReview(Call& c) {
   Json status;
   if (spec.contains("resourceAttributes")) {
     const Json& ra = spec["resourceAttributes"];
-    Attributes a{ra.value("verb", ""), ra.value("group", ""), ra.value("resource", ""), ra.value("subresource", ""),
-                 ra.value("namespace", ""), ra.value("name", "")};
+    Attributes a{ra.value("verb", ""),        ra.value("group", ""),     ra.value("resource", ""),
+                 ra.value("subresource", ""), ra.value("namespace", ""), ra.value("name", "")};
     std::lock_guard<std::mutex> lock(store_.mu());
     Decision d = Authorize(c.user, a, RbacLister());
     status = {{"allowed", d.allowed}};

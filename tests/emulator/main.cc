@@ -75,10 +75,14 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--state-dir") dir = next();
-    else if (a == "--port") options.port = std::stoi(next());
-    else if (a == "--tick-ms") options.tick_ms = std::stoi(next());
-    else if (a == "--history") options.history = std::stoul(next());
+    if (a == "--state-dir")
+      dir = next();
+    else if (a == "--port")
+      options.port = std::stoi(next());
+    else if (a == "--tick-ms")
+      options.tick_ms = std::stoi(next());
+    else if (a == "--history")
+      options.history = std::stoul(next());
     else if (a == "--token") {
       std::string spec = next();
       size_t eq = spec.find('=');
@@ -122,7 +126,8 @@ int main(int argc, char** argv) {
     Write(dir / "ca.crt", pki.ca.cert_pem);
     Write(dir / "admin.crt", admin_cert.cert_pem);
     Write(dir / "admin.key", admin_cert.key_pem);
-    std::filesystem::permissions(dir / "admin.key", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    std::filesystem::permissions(dir / "admin.key",
+                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     emulator::ApiServer server(pki, options);
     int port = server.Start();
     if (port <= 0) {
@@ -133,8 +138,8 @@ int main(int argc, char** argv) {
     // Written whole then renamed: a reader never sees an empty port file (a test under ASan did).
     Write(dir / "port.tmp", std::to_string(port) + "\n");
     std::filesystem::rename(dir / "port.tmp", dir / "port");
-    std::cout << "warren-emulator: serving https://127.0.0.1:" << port << " (KUBECONFIG=" << (dir / "kubeconfig").string() << ")"
-              << std::endl;
+    std::cout << "warren-emulator: serving https://127.0.0.1:" << port
+              << " (KUBECONFIG=" << (dir / "kubeconfig").string() << ")" << std::endl;
     std::signal(SIGINT, [](int) { g_stop = true; });
     std::signal(SIGTERM, [](int) { g_stop = true; });
     while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -52,17 +52,19 @@ void StoreEntries(Json& obj, std::vector<Json> entries) {
     return std::make_pair(a.value("operation", ""), a.value("manager", "")) <
            std::make_pair(b.value("operation", ""), b.value("manager", ""));
   });
-  if (entries.empty()) obj["metadata"].erase("managedFields");
-  else obj["metadata"]["managedFields"] = entries;
+  if (entries.empty())
+    obj["metadata"].erase("managedFields");
+  else
+    obj["metadata"]["managedFields"] = entries;
 }
 
-Json NewEntry(const std::string& manager, const std::string& op, const std::string& api_version, const std::string& sub) {
-  Json e = {{"manager", manager}, {"operation", op}, {"apiVersion", api_version}, {"time", Now()},
-            {"fieldsType", "FieldsV1"}, {"fieldsV1", Json::object()}};
+Json NewEntry(const std::string& manager, const std::string& op, const std::string& api_version,
+              const std::string& sub) {
+  Json e = {{"manager", manager}, {"operation", op},          {"apiVersion", api_version},
+            {"time", Now()},      {"fieldsType", "FieldsV1"}, {"fieldsV1", Json::object()}};
   if (!sub.empty()) e["subresource"] = sub;
   return e;
 }
-
 
 // A non-apply write: the fields it changed become the writer's and leave everyone else's; fields it
 // removed leave every entry.
@@ -77,7 +79,8 @@ void RecordUpdate(const Resource& r, Json& obj, const Json* old, const std::stri
     for (const FieldPath& p : Leaves(FieldSetOf(r.kind, *old)))
       if (!ValueAt(r.kind, obj, p)) removed.push_back(p);
   std::vector<Json> entries = EntriesOf(old);
-  auto mine = std::find_if(entries.begin(), entries.end(), [&](const Json& e) { return SameEntry(e, manager, "Update", sub); });
+  auto mine =
+      std::find_if(entries.begin(), entries.end(), [&](const Json& e) { return SameEntry(e, manager, "Update", sub); });
   if (mine == entries.end() && !changed.empty()) {
     entries.push_back(NewEntry(manager, "Update", r.GroupVersion(), sub));
     mine = entries.end() - 1;
@@ -108,6 +111,5 @@ std::string ConflictMessage(const std::vector<std::pair<Json, std::string>>& con
   }
   return out;
 }
-
 
 }  // namespace emulator

@@ -21,7 +21,8 @@ std::string ManagerOf(const httplib::Request& req);
 std::string ManagerText(const Json& entry);
 bool SameEntry(const Json& e, const std::string& manager, const std::string& op, const std::string& sub);
 std::vector<Json> EntriesOf(const Json* obj);
-Json NewEntry(const std::string& manager, const std::string& op, const std::string& api_version, const std::string& sub);
+Json NewEntry(const std::string& manager, const std::string& op, const std::string& api_version,
+              const std::string& sub);
 // Writes entries back: empty ones dropped, Apply before Update, then by manager.
 void StoreEntries(Json& obj, std::vector<Json> entries);
 // A non-apply write: the fields it changed become the writer's and leave everyone else's; fields

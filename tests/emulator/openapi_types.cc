@@ -41,7 +41,8 @@ const std::map<std::string, Type>& Types() {
          {"annotations", "map", "Key/value pairs for tools; not used for selection."},
          {"finalizers", "[]string", "Names of the controllers that must act before the object is removed."},
          {"uid", "string", "Set by the server: unique in time and space."},
-         {"resourceVersion", "string", "Set by the server: changes on every write; used for optimistic concurrency and watches."},
+         {"resourceVersion", "string",
+          "Set by the server: changes on every write; used for optimistic concurrency and watches."},
          {"generation", "integer", "Set by the server: bumped when the desired state (spec) changes."},
          {"creationTimestamp", "string", "Set by the server: when the object was created (RFC 3339)."},
          {"managedFields", "[]object", "Which field manager owns which fields (server-side apply)."}}}},
@@ -50,14 +51,17 @@ const std::map<std::string, Type>& Types() {
         {{"matchLabels", "map", "Labels an object must carry, key by key."},
          {"matchExpressions", "[]object", "Requirements such as `key In (a, b)`."}}}},
       {kApps + "StatefulSet",
-       TopLevel("Runs pods with stable identities and stable storage: pod N keeps its name and its claims across restarts.",
-                {{"spec", kApps + "StatefulSetSpec", "The desired pods and their storage."},
-                 {"status", kApps + "StatefulSetStatus", "What the controller last observed."}})},
+       TopLevel(
+           "Runs pods with stable identities and stable storage: pod N keeps its name and its claims across restarts.",
+           {{"spec", kApps + "StatefulSetSpec", "The desired pods and their storage."},
+            {"status", kApps + "StatefulSetStatus", "What the controller last observed."}})},
       {kApps + "StatefulSetSpec",
        {"The desired state of a StatefulSet.",
         {{"replicas", "integer", "How many pods to run (default 1)."},
-         {"selector", kMeta + "LabelSelector", "Selects the pods this StatefulSet owns; must match the template's labels.", true},
-         {"template", kCore + "PodTemplateSpec", "The pod each replica is made from; pods are named <statefulset>-<ordinal>.", true},
+         {"selector", kMeta + "LabelSelector",
+          "Selects the pods this StatefulSet owns; must match the template's labels.", true},
+         {"template", kCore + "PodTemplateSpec",
+          "The pod each replica is made from; pods are named <statefulset>-<ordinal>.", true},
          {"volumeClaimTemplates", "[]" + kCore + "PersistentVolumeClaim",
           "Claims made for each pod and mounted by name; cannot be changed after creation."},
          {"serviceName", "string", "The headless Service that gives each pod its DNS name."},
@@ -65,7 +69,8 @@ const std::map<std::string, Type>& Types() {
          {"updateStrategy", "object", "How pods are replaced when the template changes (RollingUpdate or OnDelete)."},
          {"revisionHistoryLimit", "integer", "How many old revisions to keep."},
          {"minReadySeconds", "integer", "How long a new pod must be ready before it counts as available."},
-         {"persistentVolumeClaimRetentionPolicy", "object", "Whether claims are deleted when the set is deleted or scaled down."}}}},
+         {"persistentVolumeClaimRetentionPolicy", "object",
+          "Whether claims are deleted when the set is deleted or scaled down."}}}},
       {kApps + "StatefulSetStatus",
        {"What the StatefulSet controller last observed.",
         {{"observedGeneration", "integer", "The generation this status describes."},
@@ -82,7 +87,8 @@ const std::map<std::string, Type>& Types() {
       {kCore + "PodSpec",
        {"The specification of a pod: its containers, volumes and scheduling.",
         {{"containers", "[]" + kCore + "Container", "The containers of the pod; at least one.", true},
-         {"initContainers", "[]" + kCore + "Container", "Containers run to completion, in order, before the others start."},
+         {"initContainers", "[]" + kCore + "Container",
+          "Containers run to completion, in order, before the others start."},
          {"volumes", "[]" + kCore + "Volume", "Volumes the containers can mount."},
          {"serviceAccountName", "string", "The ServiceAccount the pod runs as."},
          {"automountServiceAccountToken", "boolean", "Whether the service account's token is mounted."},
@@ -131,7 +137,8 @@ const std::map<std::string, Type>& Types() {
          {"readOnly", "boolean", "Mount read-only."}}}},
       {kCore + "ResourceRequirements",
        {"Compute resources.",
-        {{"requests", "quantity-map", "What the scheduler reserves."}, {"limits", "quantity-map", "The most the container may use."}}}},
+        {{"requests", "quantity-map", "What the scheduler reserves."},
+         {"limits", "quantity-map", "The most the container may use."}}}},
       {kCore + "Probe",
        {"A check the kubelet runs against a container.",
         {{"exec", "object", "Run a command; exit 0 is success."},
@@ -151,9 +158,8 @@ const std::map<std::string, Type>& Types() {
          {"emptyDir", "object", "A directory that lives as long as the pod."},
          {"projected", "object", "Several sources in one directory."}}}},
       {kCore + "PersistentVolumeClaim",
-       TopLevel("A request for storage.",
-                {{"spec", kCore + "PersistentVolumeClaimSpec", "The storage asked for."},
-                 {"status", "object", "The claim's phase, capacity and access modes."}})},
+       TopLevel("A request for storage.", {{"spec", kCore + "PersistentVolumeClaimSpec", "The storage asked for."},
+                                           {"status", "object", "The claim's phase, capacity and access modes."}})},
       {kCore + "PersistentVolumeClaimSpec",
        {"The storage a claim asks for.",
         {{"accessModes", "[]string", "ReadWriteOnce, ReadOnlyMany, ReadWriteMany or ReadWriteOncePod."},
@@ -161,14 +167,12 @@ const std::map<std::string, Type>& Types() {
          {"storageClassName", "string", "The StorageClass to provision from."},
          {"volumeMode", "string", "Filesystem (default) or Block."},
          {"volumeName", "string", "The volume bound to the claim."}}}},
-      {kCore + "Pod",
-       TopLevel("A group of containers scheduled together on one node.",
-                {{"spec", kCore + "PodSpec", "The pod's specification."},
-                 {"status", "object", "What the kubelet last reported."}})},
-      {kCore + "Service",
-       TopLevel("A stable name and address for a set of pods.",
-                {{"spec", kCore + "ServiceSpec", "The Service's ports and the pods it selects."},
-                 {"status", "object", "Load balancer status."}})},
+      {kCore + "Pod", TopLevel("A group of containers scheduled together on one node.",
+                               {{"spec", kCore + "PodSpec", "The pod's specification."},
+                                {"status", "object", "What the kubelet last reported."}})},
+      {kCore + "Service", TopLevel("A stable name and address for a set of pods.",
+                                   {{"spec", kCore + "ServiceSpec", "The Service's ports and the pods it selects."},
+                                    {"status", "object", "Load balancer status."}})},
       {kCore + "ServiceSpec",
        {"What a Service exposes.",
         {{"ports", "[]" + kCore + "ServicePort", "The ports the Service exposes."},
@@ -184,25 +188,22 @@ const std::map<std::string, Type>& Types() {
          {"name", "string", "Required when the Service has several ports."},
          {"protocol", "string", "TCP (default), UDP or SCTP."},
          {"nodePort", "integer", "The port on every node (NodePort, LoadBalancer)."}}}},
-      {kCore + "ConfigMap",
-       TopLevel("Configuration data as key/value pairs.",
-                {{"data", "map", "UTF-8 values."},
-                 {"binaryData", "map", "Binary values, base64-encoded."},
-                 {"immutable", "boolean", "When true, data cannot change."}})},
-      {kCore + "Secret",
-       TopLevel("Confidential data as key/value pairs.",
-                {{"data", "map", "Values, base64-encoded."},
-                 {"stringData", "map", "Write-only plain values, merged into data."},
-                 {"type", "string", "How the data is used (default Opaque)."},
-                 {"immutable", "boolean", "When true, data cannot change."}})},
+      {kCore + "ConfigMap", TopLevel("Configuration data as key/value pairs.",
+                                     {{"data", "map", "UTF-8 values."},
+                                      {"binaryData", "map", "Binary values, base64-encoded."},
+                                      {"immutable", "boolean", "When true, data cannot change."}})},
+      {kCore + "Secret", TopLevel("Confidential data as key/value pairs.",
+                                  {{"data", "map", "Values, base64-encoded."},
+                                   {"stringData", "map", "Write-only plain values, merged into data."},
+                                   {"type", "string", "How the data is used (default Opaque)."},
+                                   {"immutable", "boolean", "When true, data cannot change."}})},
       {kCore + "ServiceAccount",
        TopLevel("An identity for processes in pods.",
                 {{"automountServiceAccountToken", "boolean", "Whether pods get its token mounted by default."},
                  {"imagePullSecrets", "[]object", "Registry credentials for pods that use it."}})},
       {kCore + "Namespace",
-       TopLevel("A scope for names.",
-                {{"spec", "object", "The namespace's finalizers."},
-                 {"status", "object", "The namespace's phase (Active or Terminating)."}})},
+       TopLevel("A scope for names.", {{"spec", "object", "The namespace's finalizers."},
+                                       {"status", "object", "The namespace's phase (Active or Terminating)."}})},
   };
   return kTypes;
 }
@@ -213,14 +214,22 @@ Json Ref(const std::string& id) { return {{"allOf", Json::array({{{"$ref", "#/co
 
 Json PropertySchema(const Prop& p) {
   Json s;
-  if (p.type == "string" || p.type == "integer" || p.type == "boolean") s = {{"type", p.type}};
-  else if (p.type == "object") s = {{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}};
-  else if (p.type == "map") s = {{"type", "object"}, {"additionalProperties", {{"type", "string"}, {"default", ""}}}};
-  else if (p.type == "quantity-map") s = {{"type", "object"}, {"additionalProperties", {{"type", "string"}}}};
-  else if (p.type == "[]string") s = {{"type", "array"}, {"items", {{"type", "string"}, {"default", ""}}}};
-  else if (p.type == "[]object") s = {{"type", "array"}, {"items", {{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}}}};
-  else if (p.type.rfind("[]", 0) == 0) s = {{"type", "array"}, {"items", Ref(p.type.substr(2))}};
-  else s = Ref(p.type);
+  if (p.type == "string" || p.type == "integer" || p.type == "boolean")
+    s = {{"type", p.type}};
+  else if (p.type == "object")
+    s = {{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}};
+  else if (p.type == "map")
+    s = {{"type", "object"}, {"additionalProperties", {{"type", "string"}, {"default", ""}}}};
+  else if (p.type == "quantity-map")
+    s = {{"type", "object"}, {"additionalProperties", {{"type", "string"}}}};
+  else if (p.type == "[]string")
+    s = {{"type", "array"}, {"items", {{"type", "string"}, {"default", ""}}}};
+  else if (p.type == "[]object")
+    s = {{"type", "array"}, {"items", {{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}}}};
+  else if (p.type.rfind("[]", 0) == 0)
+    s = {{"type", "array"}, {"items", Ref(p.type.substr(2))}};
+  else
+    s = Ref(p.type);
   s["description"] = p.description;
   return s;
 }
@@ -247,7 +256,8 @@ std::string JsonKind(const Json& v) {
   return "number";
 }
 
-std::optional<ShapeMismatch> Walk(const std::string& type, const Json& v, const std::string& path, const std::string& go_struct) {
+std::optional<ShapeMismatch> Walk(const std::string& type, const Json& v, const std::string& path,
+                                  const std::string& go_struct) {
   // Free-form ("object": int-or-string ports, status) takes anything.
   if (v.is_null() || type == "object") return std::nullopt;
   bool list = type.rfind("[]", 0) == 0;
@@ -270,7 +280,9 @@ std::optional<ShapeMismatch> Walk(const std::string& type, const Json& v, const 
 
 }  // namespace
 
-std::optional<ShapeMismatch> FindShapeMismatch(const std::string& id, const Json& object) { return Walk(id, object, "", ShortName(id)); }
+std::optional<ShapeMismatch> FindShapeMismatch(const std::string& id, const Json& object) {
+  return Walk(id, object, "", ShortName(id));
+}
 
 std::string TypedSchemaId(const std::string& group, const std::string& version, const std::string& kind) {
   if (version != "v1") return "";

@@ -62,7 +62,20 @@ struct Field {
   int number;
   const char* json;
   // kInt: a pointer field, kept when 0 (replicas: 0); kNonZeroInt: omitted when 0, as in JSON.
-  enum Kind { kString, kBytes, kBool, kInt, kNonZeroInt, kIntOrString, kMessage, kStringMap, kBytesMap, kStrings, kMessages, kServerSet } kind;
+  enum Kind {
+    kString,
+    kBytes,
+    kBool,
+    kInt,
+    kNonZeroInt,
+    kIntOrString,
+    kMessage,
+    kStringMap,
+    kBytesMap,
+    kStrings,
+    kMessages,
+    kServerSet
+  } kind;
   const Schema* message = nullptr;
 };
 struct Schema {
@@ -111,10 +124,15 @@ const Schema kPolicyRule{"PolicyRule",
                           {3, "resources", Field::kStrings},
                           {4, "resourceNames", Field::kStrings},
                           {5, "nonResourceURLs", Field::kStrings}}};
-const Schema kRole{"Role", {{1, "metadata", Field::kMessage, &kObjectMeta}, {2, "rules", Field::kMessages, &kPolicyRule}}};
+const Schema kRole{"Role",
+                   {{1, "metadata", Field::kMessage, &kObjectMeta}, {2, "rules", Field::kMessages, &kPolicyRule}}};
 const Schema kSubject{"Subject",
-                      {{1, "kind", Field::kString}, {2, "apiGroup", Field::kString}, {3, "name", Field::kString}, {4, "namespace", Field::kString}}};
-const Schema kRoleRef{"RoleRef", {{1, "apiGroup", Field::kString}, {2, "kind", Field::kString}, {3, "name", Field::kString}}};
+                      {{1, "kind", Field::kString},
+                       {2, "apiGroup", Field::kString},
+                       {3, "name", Field::kString},
+                       {4, "namespace", Field::kString}}};
+const Schema kRoleRef{"RoleRef",
+                      {{1, "apiGroup", Field::kString}, {2, "kind", Field::kString}, {3, "name", Field::kString}}};
 const Schema kRoleBinding{"RoleBinding",
                           {{1, "metadata", Field::kMessage, &kObjectMeta},
                            {2, "subjects", Field::kMessages, &kSubject},
@@ -122,7 +140,8 @@ const Schema kRoleBinding{"RoleBinding",
 
 // What `kubectl create deployment|service` send; every other field arrives as a zero value.
 const Schema kLabelSelector{"LabelSelector", {{1, "matchLabels", Field::kStringMap}}};
-const Schema kContainerPort{"ContainerPort", {{1, "name", Field::kString}, {3, "containerPort", Field::kInt}, {4, "protocol", Field::kString}}};
+const Schema kContainerPort{
+    "ContainerPort", {{1, "name", Field::kString}, {3, "containerPort", Field::kInt}, {4, "protocol", Field::kString}}};
 const Schema kEnvVar{"EnvVar", {{1, "name", Field::kString}, {2, "value", Field::kString}}};
 const Schema kContainer{"Container",
                         {{1, "name", Field::kString},
@@ -132,13 +151,16 @@ const Schema kContainer{"Container",
                          {6, "ports", Field::kMessages, &kContainerPort},
                          {7, "env", Field::kMessages, &kEnvVar}}};
 const Schema kPodSpec{"PodSpec", {{2, "containers", Field::kMessages, &kContainer}}};
-const Schema kPodTemplateSpec{"PodTemplateSpec", {{1, "metadata", Field::kMessage, &kObjectMeta}, {2, "spec", Field::kMessage, &kPodSpec}}};
+const Schema kPodTemplateSpec{
+    "PodTemplateSpec", {{1, "metadata", Field::kMessage, &kObjectMeta}, {2, "spec", Field::kMessage, &kPodSpec}}};
 const Schema kDeploymentSpec{"DeploymentSpec",
                              {{1, "replicas", Field::kInt},
                               {2, "selector", Field::kMessage, &kLabelSelector},
                               {3, "template", Field::kMessage, &kPodTemplateSpec}}};
 const Schema kDeployment{"Deployment",
-                         {{1, "metadata", Field::kMessage, &kObjectMeta}, {2, "spec", Field::kMessage, &kDeploymentSpec}, {3, "status", Field::kServerSet}}};
+                         {{1, "metadata", Field::kMessage, &kObjectMeta},
+                          {2, "spec", Field::kMessage, &kDeploymentSpec},
+                          {3, "status", Field::kServerSet}}};
 const Schema kServicePort{"ServicePort",
                           {{1, "name", Field::kString},
                            {2, "protocol", Field::kString},
@@ -152,13 +174,21 @@ const Schema kServiceSpec{"ServiceSpec",
                            {4, "type", Field::kString},
                            {10, "externalName", Field::kString}}};
 const Schema kService{"Service",
-                      {{1, "metadata", Field::kMessage, &kObjectMeta}, {2, "spec", Field::kMessage, &kServiceSpec}, {3, "status", Field::kServerSet}}};
+                      {{1, "metadata", Field::kMessage, &kObjectMeta},
+                       {2, "spec", Field::kMessage, &kServiceSpec},
+                       {3, "status", Field::kServerSet}}};
 
 const Schema* SchemaOf(const std::string& kind) {
-  static const std::map<std::string, const Schema*> kKinds = {
-      {"Namespace", &kNamespace}, {"ConfigMap", &kConfigMap}, {"Secret", &kSecret}, {"ServiceAccount", &kServiceAccount},
-      {"Role", &kRole}, {"ClusterRole", &kRole}, {"RoleBinding", &kRoleBinding}, {"ClusterRoleBinding", &kRoleBinding},
-      {"Deployment", &kDeployment}, {"Service", &kService}};
+  static const std::map<std::string, const Schema*> kKinds = {{"Namespace", &kNamespace},
+                                                              {"ConfigMap", &kConfigMap},
+                                                              {"Secret", &kSecret},
+                                                              {"ServiceAccount", &kServiceAccount},
+                                                              {"Role", &kRole},
+                                                              {"ClusterRole", &kRole},
+                                                              {"RoleBinding", &kRoleBinding},
+                                                              {"ClusterRoleBinding", &kRoleBinding},
+                                                              {"Deployment", &kDeployment},
+                                                              {"Service", &kService}};
   auto it = kKinds.find(kind);
   return it == kKinds.end() ? nullptr : it->second;
 }
@@ -225,13 +255,20 @@ std::optional<Json> DecodeMessage(const std::string& bytes, const Schema& schema
       return std::nullopt;
     }
     switch (f->kind) {
-      case Field::kServerSet: break;  // the server's to set; a client's value is ignored
+      case Field::kServerSet:
+        break;              // the server's to set; a client's value is ignored
       case Field::kString:  // empty strings are omitted, as the JSON form omits them
         if (!r.bytes.empty()) out[f->json] = r.bytes;
         break;
-      case Field::kBytes: out[f->json] = warren::Base64Encode(r.bytes); break;
-      case Field::kBool: out[f->json] = r.value != 0; break;
-      case Field::kInt: out[f->json] = static_cast<long long>(r.value); break;
+      case Field::kBytes:
+        out[f->json] = warren::Base64Encode(r.bytes);
+        break;
+      case Field::kBool:
+        out[f->json] = r.value != 0;
+        break;
+      case Field::kInt:
+        out[f->json] = static_cast<long long>(r.value);
+        break;
       case Field::kNonZeroInt:
         if (r.value != 0) out[f->json] = static_cast<long long>(r.value);
         break;
@@ -248,17 +285,23 @@ std::optional<Json> DecodeMessage(const std::string& bytes, const Schema& schema
           if (p.number == 2) int_val = p.value;
           if (p.number == 3) str_val = p.bytes;
         }
-        if (type == 1) out[f->json] = str_val;
-        else out[f->json] = static_cast<long long>(int_val);
+        if (type == 1)
+          out[f->json] = str_val;
+        else
+          out[f->json] = static_cast<long long>(int_val);
         break;
       }
-      case Field::kStrings: out[f->json].push_back(r.bytes); break;
+      case Field::kStrings:
+        out[f->json].push_back(r.bytes);
+        break;
       case Field::kMessage:
       case Field::kMessages: {
         auto m = DecodeMessage(r.bytes, *f->message, error);
         if (!m) return std::nullopt;
-        if (f->kind == Field::kMessage) out[f->json] = *m;
-        else out[f->json].push_back(*m);
+        if (f->kind == Field::kMessage)
+          out[f->json] = *m;
+        else
+          out[f->json].push_back(*m);
         break;
       }
       case Field::kStringMap:
@@ -314,7 +357,8 @@ std::optional<Json> DecodeSelfSubjectAccessReview(const std::string& body) {
   if (!review) return std::nullopt;
   auto spec = Parse(review->String(2));
   if (!spec) return std::nullopt;
-  Json out = {{"apiVersion", "authorization.k8s.io/v1"}, {"kind", "SelfSubjectAccessReview"}, {"metadata", Json::object()}};
+  Json out = {
+      {"apiVersion", "authorization.k8s.io/v1"}, {"kind", "SelfSubjectAccessReview"}, {"metadata", Json::object()}};
   if (spec->bytes.count(1)) {
     auto ra = Parse(spec->String(1));
     if (!ra) return std::nullopt;

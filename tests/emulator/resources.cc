@@ -23,7 +23,8 @@ std::vector<Resource> Build() {
   add("", "v1", "pods", "pod", "Pod", true, {"po"}, {"status"}).returns_deleted_object = true;
   add("", "v1", "persistentvolumeclaims", "persistentvolumeclaim", "PersistentVolumeClaim", true, {"pvc"}, {"status"})
       .returns_deleted_object = true;
-  add("apps", "v1", "statefulsets", "statefulset", "StatefulSet", true, {"sts"}, {"status", "scale"}).has_generation = true;
+  add("apps", "v1", "statefulsets", "statefulset", "StatefulSet", true, {"sts"}, {"status", "scale"}).has_generation =
+      true;
   add("rbac.authorization.k8s.io", "v1", "roles", "role", "Role", true);
   add("rbac.authorization.k8s.io", "v1", "rolebindings", "rolebinding", "RoleBinding", true);
   add("rbac.authorization.k8s.io", "v1", "clusterroles", "clusterrole", "ClusterRole", false);
@@ -31,8 +32,10 @@ std::vector<Resource> Build() {
   add("coordination.k8s.io", "v1", "leases", "lease", "Lease", true);
   add("", "v1", "events", "event", "Event", true, {"ev"});
   // Stored as written (no rollout): enough for `kubectl apply -k deploy/` of warren itself.
-  add("apps", "v1", "deployments", "deployment", "Deployment", true, {"deploy"}, {"status", "scale"}).has_generation = true;
-  add("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "selfsubjectaccessreview", "SelfSubjectAccessReview", false)
+  add("apps", "v1", "deployments", "deployment", "Deployment", true, {"deploy"}, {"status", "scale"}).has_generation =
+      true;
+  add("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "selfsubjectaccessreview", "SelfSubjectAccessReview",
+      false)
       .create_only = true;
   // The RabbitMQ messaging-topology operator's CRDs, stored as plain objects.
   for (const char* k : {"Vhost", "Exchange", "Queue", "Binding", "Policy"}) {
@@ -45,9 +48,11 @@ std::vector<Resource> Build() {
 }
 
 Json ResourceEntry(const Resource& r) {
-  Json verbs = r.create_only ? Json::array({"create"})
-                             : Json::array({"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"});
-  Json e = {{"name", r.name}, {"singularName", r.singular}, {"namespaced", r.namespaced}, {"kind", r.kind}, {"verbs", verbs}};
+  Json verbs = r.create_only
+                   ? Json::array({"create"})
+                   : Json::array({"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"});
+  Json e = {
+      {"name", r.name}, {"singularName", r.singular}, {"namespaced", r.namespaced}, {"kind", r.kind}, {"verbs", verbs}};
   if (!r.short_names.empty()) e["shortNames"] = r.short_names;
   if (r.kind == "StatefulSet" || r.kind == "Pod" || r.kind == "Service") e["categories"] = {"all"};
   return e;
@@ -80,13 +85,20 @@ const Resource* FindKind(const std::string& group, const std::string& kind) {
 }
 
 Json VersionDocument() {
-  return {{"major", "1"}, {"minor", "32"}, {"gitVersion", "v1.32.4"}, {"gitCommit", "warren-emulator"},
-          {"gitTreeState", "clean"}, {"buildDate", "2026-01-01T00:00:00Z"}, {"goVersion", "go1.23.6"},
-          {"compiler", "gc"}, {"platform", "linux/amd64"}};
+  return {{"major", "1"},
+          {"minor", "32"},
+          {"gitVersion", "v1.32.4"},
+          {"gitCommit", "warren-emulator"},
+          {"gitTreeState", "clean"},
+          {"buildDate", "2026-01-01T00:00:00Z"},
+          {"goVersion", "go1.23.6"},
+          {"compiler", "gc"},
+          {"platform", "linux/amd64"}};
 }
 
 Json CoreVersions() {
-  return {{"kind", "APIVersions"}, {"versions", {"v1"}},
+  return {{"kind", "APIVersions"},
+          {"versions", {"v1"}},
           {"serverAddressByClientCIDRs", {{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", "127.0.0.1:6443"}}}}};
 }
 
@@ -107,7 +119,10 @@ Json ResourceList(const std::string& group_version) {
     if (r.GroupVersion() != group_version) continue;
     resources.push_back(ResourceEntry(r));
     for (const std::string& sub : r.subresources) {
-      Json e = {{"name", r.name + "/" + sub}, {"singularName", ""}, {"namespaced", r.namespaced}, {"kind", r.kind},
+      Json e = {{"name", r.name + "/" + sub},
+                {"singularName", ""},
+                {"namespaced", r.namespaced},
+                {"kind", r.kind},
                 {"verbs", {"get", "patch", "update"}}};
       if (sub == "scale") {
         e["group"] = "autoscaling";
@@ -129,7 +144,8 @@ Json OpenApiIndex() {
   for (const Resource& r : AllResources()) {
     std::string key = r.group.empty() ? "api/" + r.version : "apis/" + r.group + "/" + r.version;
     if (seen.insert(key).second)
-      paths[key] = {{"serverRelativeURL", "/openapi/v3/" + key + "?hash=" + std::to_string(std::hash<std::string>{}(key) % 100000000)}};
+      paths[key] = {{"serverRelativeURL",
+                     "/openapi/v3/" + key + "?hash=" + std::to_string(std::hash<std::string>{}(key) % 100000000)}};
   }
   return {{"paths", paths}};
 }
@@ -144,28 +160,36 @@ Json OpenApiDocument(const std::string& group_version) {
                                {{"name", "dryRun"}, {"in", "query"}, {"schema", {{"type", "string"}}}}});
     std::string typed = TypedSchemaId(r.group, r.version, r.kind);
     std::string schema = !typed.empty() ? typed
-                                        : "com.warren.emulator." + (r.group.empty() ? std::string("core") : r.group) + "." + r.version + "." + r.kind;
-    Json ok = {{"200", {{"description", "OK"},
-                        {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/" + schema}}}}}}}}}};
+                                        : "com.warren.emulator." + (r.group.empty() ? std::string("core") : r.group) +
+                                              "." + r.version + "." + r.kind;
+    Json ok = {{"200",
+                {{"description", "OK"},
+                 {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/" + schema}}}}}}}}}};
     if (r.create_only) {
-      paths[OpenApiPath(r, false)] = {{"post", {{"x-kubernetes-group-version-kind", gvk}, {"parameters", params}, {"responses", ok}}}};
+      paths[OpenApiPath(r, false)] = {
+          {"post", {{"x-kubernetes-group-version-kind", gvk}, {"parameters", params}, {"responses", ok}}}};
     } else {
       paths[OpenApiPath(r, true)] = {
           {"get", {{"x-kubernetes-group-version-kind", gvk}, {"responses", ok}}},
           {"put", {{"x-kubernetes-group-version-kind", gvk}, {"parameters", params}, {"responses", ok}}},
           {"patch", {{"x-kubernetes-group-version-kind", gvk}, {"parameters", params}, {"responses", ok}}},
           {"delete", {{"x-kubernetes-group-version-kind", gvk}, {"responses", ok}}}};
-      paths[OpenApiPath(r, false)] = {{"get", {{"x-kubernetes-group-version-kind", gvk}, {"responses", ok}}},
-                                      {"post", {{"x-kubernetes-group-version-kind", gvk}, {"parameters", params}, {"responses", ok}}}};
+      paths[OpenApiPath(r, false)] = {
+          {"get", {{"x-kubernetes-group-version-kind", gvk}, {"responses", ok}}},
+          {"post", {{"x-kubernetes-group-version-kind", gvk}, {"parameters", params}, {"responses", ok}}}};
     }
     // Kinds described in openapi_types carry their shape (for kubectl explain); the others are
     // free-form. Validation is the emulator's own code either way.
-    if (!typed.empty()) AddSchemaClosure(typed, &schemas);
-    else schemas[schema] = {{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}};
+    if (!typed.empty())
+      AddSchemaClosure(typed, &schemas);
+    else
+      schemas[schema] = {{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}};
     schemas[schema]["x-kubernetes-group-version-kind"] = Json::array({gvk});
   }
   if (paths.empty()) return nullptr;
-  return {{"openapi", "3.0.0"}, {"info", {{"title", "Kubernetes"}, {"version", "v1.32.4"}}}, {"paths", paths},
+  return {{"openapi", "3.0.0"},
+          {"info", {{"title", "Kubernetes"}, {"version", "v1.32.4"}}},
+          {"paths", paths},
           {"components", {{"schemas", schemas}}}};
 }
 

@@ -30,11 +30,11 @@ const std::vector<Resource>& AllResources();
 const Resource* FindResource(const std::string& group, const std::string& version, const std::string& plural);
 const Resource* FindKind(const std::string& group, const std::string& kind);
 
-Json VersionDocument();                           // GET /version
-Json CoreVersions();                              // GET /api
-Json GroupList();                                 // GET /apis
-Json ResourceList(const std::string& group_version);  // GET /api/v1, /apis/<g>/<v>; null if unknown
-Json OpenApiIndex();                              // GET /openapi/v3
+Json VersionDocument();                                  // GET /version
+Json CoreVersions();                                     // GET /api
+Json GroupList();                                        // GET /apis
+Json ResourceList(const std::string& group_version);     // GET /api/v1, /apis/<g>/<v>; null if unknown
+Json OpenApiIndex();                                     // GET /openapi/v3
 Json OpenApiDocument(const std::string& group_version);  // GET /openapi/v3/<api/v1|apis/g/v>; null if unknown
 
 }  // namespace emulator

@@ -60,7 +60,9 @@ bool MatchesFields(const Json& obj, const std::string& selector) {
     std::string key = term.substr(0, negate ? eq - 1 : eq);
     std::string value = term.substr(eq + 1 < term.size() && term[eq + 1] == '=' ? eq + 2 : eq + 1);
     const Json& meta = obj["metadata"];
-    std::string actual = key == "metadata.name" ? meta.value("name", "") : key == "metadata.namespace" ? meta.value("namespace", "") : "";
+    std::string actual = key == "metadata.name"        ? meta.value("name", "")
+                         : key == "metadata.namespace" ? meta.value("namespace", "")
+                                                       : "";
     if ((actual == value) == negate) return false;
   }
   return true;
@@ -69,6 +71,5 @@ bool MatchesFields(const Json& obj, const std::string& selector) {
 bool Selected(const Json& obj, const std::string& labels, const std::string& fields) {
   return MatchesLabels(obj["metadata"].value("labels", Json::object()), labels) && MatchesFields(obj, fields);
 }
-
 
 }  // namespace emulator

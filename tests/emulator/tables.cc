@@ -37,7 +37,9 @@ long long Int(const Json& o, const char* key, long long fallback = 0) {
 
 std::time_t ParseTime(const std::string& t) {
   std::tm tm{};
-  if (sscanf(t.c_str(), "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) return 0;
+  if (sscanf(t.c_str(), "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+             &tm.tm_sec) != 6)
+    return 0;
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   return timegm(&tm);
@@ -94,9 +96,9 @@ Printer PodPrinter() {
             }
             std::string phase = Str(status, "reason", Str(status, "phase", "Unknown"));
             if (Obj(o, "metadata").contains("deletionTimestamp")) phase = "Terminating";
-            return Json::array({std::to_string(ready) + "/" + std::to_string(containers.size()), phase, std::to_string(restarts),
-                                Age(o, now), Str(status, "podIP", "<none>"), Str(Obj(o, "spec"), "nodeName", "<none>"), "<none>",
-                                "<none>"});
+            return Json::array({std::to_string(ready) + "/" + std::to_string(containers.size()), phase,
+                                std::to_string(restarts), Age(o, now), Str(status, "podIP", "<none>"),
+                                Str(Obj(o, "spec"), "nodeName", "<none>"), "<none>", "<none>"});
           }};
 }
 
@@ -107,15 +109,18 @@ Printer StatefulSetPrinter() {
            {"Images", "string", 1, "Images referenced by each container in the template."}},
           [](const Json& o, std::time_t now) {
             auto [names, images] = ContainersAndImages(Obj(Obj(Obj(o, "spec"), "template"), "spec"));
-            return Json::array({std::to_string(Int(Obj(o, "status"), "readyReplicas")) + "/" + std::to_string(Int(Obj(o, "spec"), "replicas", 1)),
+            return Json::array({std::to_string(Int(Obj(o, "status"), "readyReplicas")) + "/" +
+                                    std::to_string(Int(Obj(o, "spec"), "replicas", 1)),
                                 Age(o, now), names, images});
           }};
 }
 
 Printer DeploymentPrinter() {
   return {{{"Ready", "string", 0, "Number of the pod with ready state"},
-           {"Up-to-date", "integer", 0, "Total number of non-terminated pods targeted by this deployment that have the desired template spec."},
-           {"Available", "integer", 0, "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."},
+           {"Up-to-date", "integer", 0,
+            "Total number of non-terminated pods targeted by this deployment that have the desired template spec."},
+           {"Available", "integer", 0,
+            "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."},
            {"Age", "string", 0, kAgeHelp},
            {"Containers", "string", 1, "Names of each container in the template."},
            {"Images", "string", 1, "Images referenced by each container in the template."},
@@ -124,9 +129,10 @@ Printer DeploymentPrinter() {
             const Json& spec = Obj(o, "spec");
             const Json& status = Obj(o, "status");
             auto [names, images] = ContainersAndImages(Obj(Obj(spec, "template"), "spec"));
-            return Json::array({std::to_string(Int(status, "readyReplicas")) + "/" + std::to_string(Int(spec, "replicas", 1)),
-                                Int(status, "updatedReplicas"), Int(status, "availableReplicas"), Age(o, now), names, images,
-                                Selector(Obj(Obj(spec, "selector"), "matchLabels"))});
+            return Json::array(
+                {std::to_string(Int(status, "readyReplicas")) + "/" + std::to_string(Int(spec, "replicas", 1)),
+                 Int(status, "updatedReplicas"), Int(status, "availableReplicas"), Age(o, now), names, images,
+                 Selector(Obj(Obj(spec, "selector"), "matchLabels"))});
           }};
 }
 
@@ -149,31 +155,34 @@ Printer ServicePrinter() {
               if (Int(p, "nodePort") > 0) port += ":" + std::to_string(Int(p, "nodePort"));
               ports.push_back(port + "/" + Str(p, "protocol", "TCP"));
             }
-            return Json::array({type, Str(spec, "clusterIP", "<none>"), external, Joined(ports), Age(o, now), Selector(Obj(spec, "selector"))});
+            return Json::array({type, Str(spec, "clusterIP", "<none>"), external, Joined(ports), Age(o, now),
+                                Selector(Obj(spec, "selector"))});
           }};
 }
 
 Printer PvcPrinter() {
-  return {{{"Status", "string", 0, "The phase of the claim."},
-           {"Volume", "string", 0, "The volume bound to the claim."},
-           {"Capacity", "string", 0, "The capacity of the bound volume."},
-           {"Access Modes", "string", 0, "The access modes of the bound volume."},
-           {"StorageClass", "string", 0, "The storage class of the claim."},
-           {"VolumeAttributesClass", "string", 0, "The volume attributes class of the claim."},
-           {"Age", "string", 0, kAgeHelp},
-           {"VolumeMode", "string", 1, "The volume mode of the claim."}},
-          [](const Json& o, std::time_t now) {
-            const Json& spec = Obj(o, "spec");
-            const Json& status = Obj(o, "status");
-            static const std::map<std::string, std::string> kModes = {
-                {"ReadWriteOnce", "RWO"}, {"ReadOnlyMany", "ROX"}, {"ReadWriteMany", "RWX"}, {"ReadWriteOncePod", "RWOP"}};
-            std::vector<std::string> modes;
-            for (const Json& m : status.value("accessModes", Json::array()))
-              if (m.is_string()) modes.push_back(kModes.count(m) ? kModes.at(m) : m.get<std::string>());
-            return Json::array({Str(status, "phase", "Pending"), Str(spec, "volumeName"), Str(Obj(status, "capacity"), "storage"),
-                                Joined(modes, ""), Str(spec, "storageClassName", "<unset>"), "<unset>", Age(o, now),
-                                Str(spec, "volumeMode", "Filesystem")});
-          }};
+  return {
+      {{"Status", "string", 0, "The phase of the claim."},
+       {"Volume", "string", 0, "The volume bound to the claim."},
+       {"Capacity", "string", 0, "The capacity of the bound volume."},
+       {"Access Modes", "string", 0, "The access modes of the bound volume."},
+       {"StorageClass", "string", 0, "The storage class of the claim."},
+       {"VolumeAttributesClass", "string", 0, "The volume attributes class of the claim."},
+       {"Age", "string", 0, kAgeHelp},
+       {"VolumeMode", "string", 1, "The volume mode of the claim."}},
+      [](const Json& o, std::time_t now) {
+        const Json& spec = Obj(o, "spec");
+        const Json& status = Obj(o, "status");
+        static const std::map<std::string, std::string> kModes = {
+            {"ReadWriteOnce", "RWO"}, {"ReadOnlyMany", "ROX"}, {"ReadWriteMany", "RWX"}, {"ReadWriteOncePod", "RWOP"}};
+        std::vector<std::string> modes;
+        for (const Json& m : status.value("accessModes", Json::array()))
+          if (m.is_string()) modes.push_back(kModes.count(m) ? kModes.at(m) : m.get<std::string>());
+        return Json::array({Str(status, "phase", "Pending"), Str(spec, "volumeName"),
+                            Str(Obj(status, "capacity"), "storage"), Joined(modes, ""),
+                            Str(spec, "storageClassName", "<unset>"), "<unset>", Age(o, now),
+                            Str(spec, "volumeMode", "Filesystem")});
+      }};
 }
 
 Printer CountPrinter(const char* what, const char* key) {
@@ -186,7 +195,9 @@ Printer CountPrinter(const char* what, const char* key) {
 }
 
 Printer SecretPrinter() {
-  return {{{"Type", "string", 0, "The type of the secret."}, {"Data", "integer", 0, "The number of entries."}, {"Age", "string", 0, kAgeHelp}},
+  return {{{"Type", "string", 0, "The type of the secret."},
+           {"Data", "integer", 0, "The number of entries."},
+           {"Age", "string", 0, kAgeHelp}},
           [](const Json& o, std::time_t now) {
             return Json::array({Str(o, "type", "Opaque"), static_cast<long long>(Obj(o, "data").size()), Age(o, now)});
           }};
@@ -194,7 +205,9 @@ Printer SecretPrinter() {
 
 Printer NamespacePrinter() {
   return {{{"Status", "string", 0, "The status of the namespace."}, {"Age", "string", 0, kAgeHelp}},
-          [](const Json& o, std::time_t now) { return Json::array({Str(Obj(o, "status"), "phase", "Active"), Age(o, now)}); }};
+          [](const Json& o, std::time_t now) {
+            return Json::array({Str(Obj(o, "status"), "phase", "Active"), Age(o, now)});
+          }};
 }
 
 Printer BindingPrinter() {
@@ -212,7 +225,8 @@ Printer BindingPrinter() {
               if (kind == "ServiceAccount") sas.push_back(Str(s, "namespace") + "/" + Str(s, "name"));
             }
             const Json& ref = Obj(o, "roleRef");
-            return Json::array({Str(ref, "kind") + "/" + Str(ref, "name"), Age(o, now), Joined(users, ""), Joined(groups, ""), Joined(sas, "")});
+            return Json::array({Str(ref, "kind") + "/" + Str(ref, "name"), Age(o, now), Joined(users, ""),
+                                Joined(groups, ""), Joined(sas, "")});
           }};
 }
 
@@ -223,7 +237,9 @@ Printer CreatedAtPrinter() {
 
 Printer LeasePrinter() {
   return {{{"Holder", "string", 0, "The holder of the lease."}, {"Age", "string", 0, kAgeHelp}},
-          [](const Json& o, std::time_t now) { return Json::array({Str(Obj(o, "spec"), "holderIdentity"), Age(o, now)}); }};
+          [](const Json& o, std::time_t now) {
+            return Json::array({Str(Obj(o, "spec"), "holderIdentity"), Age(o, now)});
+          }};
 }
 
 Printer EndpointsPrinter() {
@@ -283,13 +299,17 @@ std::string HumanDuration(long long s) {
   return str(y) + "y";
 }
 
-Json ToTable(const Resource& r, const std::vector<Json>& objects, const std::string& include_object, const Json& list_metadata,
-             std::time_t now) {
+Json ToTable(const Resource& r, const std::vector<Json>& objects, const std::string& include_object,
+             const Json& list_metadata, std::time_t now) {
   Printer printer = PrinterFor(r);
-  Json columns = Json::array({{{"name", "Name"}, {"type", "string"}, {"format", "name"}, {"priority", 0},
+  Json columns = Json::array({{{"name", "Name"},
+                               {"type", "string"},
+                               {"format", "name"},
+                               {"priority", 0},
                                {"description", "Name must be unique within a namespace."}}});
   for (const Column& c : printer.columns)
-    columns.push_back({{"name", c.name}, {"type", c.type}, {"format", ""}, {"priority", c.priority}, {"description", c.description}});
+    columns.push_back(
+        {{"name", c.name}, {"type", c.type}, {"format", ""}, {"priority", c.priority}, {"description", c.description}});
   Json rows = Json::array();
   for (const Json& o : objects) {
     Json cells = Json::array({Str(Obj(o, "metadata"), "name")});
@@ -300,11 +320,16 @@ Json ToTable(const Resource& r, const std::vector<Json>& objects, const std::str
       row["object"]["apiVersion"] = r.GroupVersion();
       row["object"]["kind"] = r.kind;
     } else if (include_object != "None") {
-      row["object"] = {{"kind", "PartialObjectMetadata"}, {"apiVersion", "meta.k8s.io/v1"}, {"metadata", Obj(o, "metadata")}};
+      row["object"] = {
+          {"kind", "PartialObjectMetadata"}, {"apiVersion", "meta.k8s.io/v1"}, {"metadata", Obj(o, "metadata")}};
     }
     rows.push_back(std::move(row));
   }
-  return {{"kind", "Table"}, {"apiVersion", "meta.k8s.io/v1"}, {"metadata", list_metadata}, {"columnDefinitions", columns}, {"rows", rows}};
+  return {{"kind", "Table"},
+          {"apiVersion", "meta.k8s.io/v1"},
+          {"metadata", list_metadata},
+          {"columnDefinitions", columns},
+          {"rows", rows}};
 }
 
 }  // namespace emulator

@@ -18,8 +18,8 @@ bool WantsTable(const std::string& accept);
 
 // `include_object`: the includeObject parameter (None, Metadata (default) or Object).
 // `list_metadata`: the list's metadata (resourceVersion, continue), copied to the Table.
-Json ToTable(const Resource& r, const std::vector<Json>& objects, const std::string& include_object, const Json& list_metadata,
-             std::time_t now);
+Json ToTable(const Resource& r, const std::vector<Json>& objects, const std::string& include_object,
+             const Json& list_metadata, std::time_t now);
 
 // Kubernetes' short age: 45s, 5m30s, 3h, 2d5h, 1y30d.
 std::string HumanDuration(long long seconds);

@@ -26,12 +26,14 @@ void StatefulSet(const Json& obj, const Json* old, std::vector<FieldError>* out)
   if (!spec.contains("selector") || spec["selector"].is_null()) {
     out->push_back({"FieldValueRequired", "spec.selector", "Required value"});
   } else {
-    Json labels = spec.value("template", Json::object()).value("metadata", Json::object()).value("labels", Json::object());
+    Json labels =
+        spec.value("template", Json::object()).value("metadata", Json::object()).value("labels", Json::object());
     if (!SelectorMatches(spec["selector"], labels))
       out->push_back({"FieldValueInvalid", "spec.template.metadata.labels",
                       "Invalid value: " + GoStringMap(labels) + ": `selector` does not match template `labels`"});
   }
-  const Json containers = spec.value("template", Json::object()).value("spec", Json::object()).value("containers", Json());
+  const Json containers =
+      spec.value("template", Json::object()).value("spec", Json::object()).value("containers", Json());
   if (!containers.is_array() || containers.empty())
     out->push_back({"FieldValueRequired", "spec.template.spec.containers", "Required value"});
   if (!old) return;
@@ -90,10 +92,14 @@ std::vector<FieldError> Validate(const std::string& kind, const Json& obj, const
   const Json meta = obj.value("metadata", Json::object());
   if (!meta.contains("name") || !meta["name"].is_string() || meta["name"].get<std::string>().empty())
     out.push_back({"FieldValueRequired", "metadata.name", "Required value: name or generateName is required"});
-  if (kind == "StatefulSet") StatefulSet(obj, old, &out);
-  else if (kind == "RoleBinding" || kind == "ClusterRoleBinding") RoleBinding(obj, old, &out);
-  else if (kind == "Service") Service(obj, old, &out);
-  else if (kind == "Secret" || kind == "ConfigMap") ImmutableData(obj, old, &out);
+  if (kind == "StatefulSet")
+    StatefulSet(obj, old, &out);
+  else if (kind == "RoleBinding" || kind == "ClusterRoleBinding")
+    RoleBinding(obj, old, &out);
+  else if (kind == "Service")
+    Service(obj, old, &out);
+  else if (kind == "Secret" || kind == "ConfigMap")
+    ImmutableData(obj, old, &out);
   return out;
 }
 

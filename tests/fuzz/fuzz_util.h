@@ -9,14 +9,16 @@
 
 namespace warren::fuzz {
 
-inline std::string Text(const uint8_t* data, size_t size) { return std::string(reinterpret_cast<const char*>(data), size); }
+inline std::string Text(const uint8_t* data, size_t size) {
+  return std::string(reinterpret_cast<const char*>(data), size);
+}
 
-#define WARREN_FUZZ_CHECK(cond, what)                                                \
-  do {                                                                               \
-    if (!(cond)) {                                                                   \
-      std::fprintf(stderr, "fuzz property failed: %s (%s)\n", what, #cond);          \
-      std::abort();                                                                  \
-    }                                                                                \
+#define WARREN_FUZZ_CHECK(cond, what)                                       \
+  do {                                                                      \
+    if (!(cond)) {                                                          \
+      std::fprintf(stderr, "fuzz property failed: %s (%s)\n", what, #cond); \
+      std::abort();                                                         \
+    }                                                                       \
   } while (0)
 
 }  // namespace warren::fuzz

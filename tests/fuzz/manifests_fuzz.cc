@@ -21,12 +21,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::vector<Object> live = objects.value();
     std::erase_if(live, [](const Object& o) {
       const Json& meta = Field(o.doc(), "metadata");
-      bool unlabelled_namespace = o.kind() == "Namespace" && Field(Field(meta, "labels"), "kubernetes.io/metadata.name") != Field(meta, "name");
-      return unlabelled_namespace || (o.kind() == "Secret" && o.doc().contains("stringData")) || check::ShapeProblem(o).has_value();
+      bool unlabelled_namespace =
+          o.kind() == "Namespace" && Field(Field(meta, "labels"), "kubernetes.io/metadata.name") != Field(meta, "name");
+      return unlabelled_namespace || (o.kind() == "Secret" && o.doc().contains("stringData")) ||
+             check::ShapeProblem(o).has_value();
     });
     diff::DiffReport self = diff::Diff(live, live);
     for (const auto& d : self.objects)
-      for (const auto& c : d.changes) WARREN_FUZZ_CHECK(false, ("an object differs from itself: " + d.DisplayName() + " " + c.field).c_str());
+      for (const auto& c : d.changes)
+        WARREN_FUZZ_CHECK(false, ("an object differs from itself: " + d.DisplayName() + " " + c.field).c_str());
   }
   return 0;
 }

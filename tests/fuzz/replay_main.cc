@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
       LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(data.data()), data.size());
       ++runs;
     };
-    if (fs::is_regular_file(argv[i])) run(argv[i]);
+    if (fs::is_regular_file(argv[i]))
+      run(argv[i]);
     else
       for (const auto& e : fs::recursive_directory_iterator(argv[i]))
         if (e.is_regular_file()) run(e.path());

@@ -34,7 +34,8 @@ class AgentEndToEnd : public ::testing::Test {
     // The broker: warren's own user; the vhost and inventories of earlier runs gone.
     Clean();
     ASSERT_TRUE(Admin().Put("/api/users/" + kUser, {{"password", kPassword}, {"tags", "administrator"}}).ok());
-    ASSERT_TRUE(Admin().Put("/api/permissions/%2F/" + kUser, {{"configure", ".*"}, {"write", ".*"}, {"read", ".*"}}).ok());
+    ASSERT_TRUE(
+        Admin().Put("/api/permissions/%2F/" + kUser, {{"configure", ".*"}, {"write", ".*"}, {"read", ".*"}}).ok());
     std::ofstream(dir_ + "/rabbitmq-credentials") << kUser << ":" << kPassword << "\n";
     // The repository: the reference manifests, their namespace and a Secret, behind HTTPS.
     std::ofstream(dir_ + "/git-auth") << "git:" << Read(Srv() + "/password") << "\n";
@@ -43,9 +44,9 @@ class AgentEndToEnd : public ::testing::Test {
     fs::create_directories(Work() + "/deploy");
     fs::copy(std::string(WARREN_SOURCE_DIR) + "/manifests", Work() + "/deploy", fs::copy_options::recursive);
     std::ofstream(Work() + "/deploy/namespace.yaml") << "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n";
-    std::ofstream(Work() + "/deploy/secret.yaml") << "apiVersion: v1\nkind: Secret\nmetadata: {name: rabbitmq-credentials, namespace: dev}\n"
-                                                  << "stringData: {username: admin, password: " << kSecretValue
-                                                  << ", erlang-cookie: " << kSecretValue << "}\n";
+    std::ofstream(Work() + "/deploy/secret.yaml")
+        << "apiVersion: v1\nkind: Secret\nmetadata: {name: rabbitmq-credentials, namespace: dev}\n"
+        << "stringData: {username: admin, password: " << kSecretValue << ", erlang-cookie: " << kSecretValue << "}\n";
     Commit("reference set");
     Git("clone -q --bare " + Work() + " " + Srv() + "/repos/app.git");
   }
@@ -86,13 +87,33 @@ class AgentEndToEnd : public ::testing::Test {
     return Read(Work() + "/.git/refs/heads/main");
   }
   std::unique_ptr<AgentProcess> Run(std::vector<std::string> extra = {}, const std::string& interval = "2s") {
-    std::vector<std::string> args = {
-        "--repo", "https://127.0.0.1:" + https_port_ + "/git/app.git", "--auth-file", dir_ + "/git-auth",
-        "--ca-file", Srv() + "/ca.crt", "--path", "deploy", "--cache-dir", dir_ + "/cache", "-n", "dev",
-        "--rabbitmq-url", ClusterUrls(), "--rabbitmq-credentials-file", dir_ + "/rabbitmq-credentials",
-        "--interval", interval, "--health-interval", "2s", "--timeout", "60s", "--force-conflicts", "--prune"};
+    std::vector<std::string> args = {"--repo",
+                                     "https://127.0.0.1:" + https_port_ + "/git/app.git",
+                                     "--auth-file",
+                                     dir_ + "/git-auth",
+                                     "--ca-file",
+                                     Srv() + "/ca.crt",
+                                     "--path",
+                                     "deploy",
+                                     "--cache-dir",
+                                     dir_ + "/cache",
+                                     "-n",
+                                     "dev",
+                                     "--rabbitmq-url",
+                                     ClusterUrls(),
+                                     "--rabbitmq-credentials-file",
+                                     dir_ + "/rabbitmq-credentials",
+                                     "--interval",
+                                     interval,
+                                     "--health-interval",
+                                     "2s",
+                                     "--timeout",
+                                     "60s",
+                                     "--force-conflicts",
+                                     "--prune"};
     for (auto& e : extra) args.push_back(e);
-    return std::make_unique<AgentProcess>(dir_ + "/agent.log", args, std::vector<std::string>{"KUBECONFIG=" + emu_->kubeconfig()});
+    return std::make_unique<AgentProcess>(dir_ + "/agent.log", args,
+                                          std::vector<std::string>{"KUBECONFIG=" + emu_->kubeconfig()});
   }
   // A real Prometheus scraping the agent every second; its query API answers on `port`.
   int StartPrometheus(int agent_port) {
@@ -100,8 +121,8 @@ class AgentEndToEnd : public ::testing::Test {
     std::ofstream(dir_ + "/prometheus.yml") << "global: {scrape_interval: 1s}\nscrape_configs:\n- job_name: warren\n"
                                             << "  static_configs: [{targets: ['127.0.0.1:" << agent_port << "']}]\n";
     std::vector<std::string> a = {"/usr/bin/prometheus", "--config.file=" + dir_ + "/prometheus.yml",
-                                  "--storage.tsdb.path=" + dir_ + "/tsdb", "--web.listen-address=127.0.0.1:" + std::to_string(port),
-                                  "--log.level=warn"};
+                                  "--storage.tsdb.path=" + dir_ + "/tsdb",
+                                  "--web.listen-address=127.0.0.1:" + std::to_string(port), "--log.level=warn"};
     std::vector<char*> argv;
     for (auto& s : a) argv.push_back(s.data());
     argv.push_back(nullptr);
@@ -134,7 +155,10 @@ long Deliver(const AgentProcess& agent, const std::string& forge, const std::map
 
 std::string PushBody(const std::string& repo_url, const std::string& sha, bool gitlab = false) {
   Json repo = {{"clone_url", repo_url}, {"full_name", "org/app"}};
-  if (gitlab) return Json{{"object_kind", "push"}, {"ref", "refs/heads/main"}, {"after", sha}, {"project", {{"git_http_url", repo_url}}}}.dump();
+  if (gitlab)
+    return Json{
+        {"object_kind", "push"}, {"ref", "refs/heads/main"}, {"after", sha}, {"project", {{"git_http_url", repo_url}}}}
+        .dump();
   return Json{{"ref", "refs/heads/main"}, {"after", sha}, {"repository", repo}}.dump();
 }
 

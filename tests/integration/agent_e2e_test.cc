@@ -17,17 +17,21 @@ TEST_F(AgentEndToEnd, FromGitToClusterAndBrokerThenDriftAndANewCommit) {
   auto agent = Run();
   ASSERT_TRUE(Eventually([&] { return agent->Get("/readyz").first == 200; }, 120)) << agent->Log();
   std::string first = Read(Work() + "/.git/refs/heads/main");
-  EXPECT_EQ(agent->Metric(R"(warren_last_applied_commit_info{commit=")" + first + R"(",source="warren"})"), 1) << agent->Get("/metrics").second;
+  EXPECT_EQ(agent->Metric(R"(warren_last_applied_commit_info{commit=")" + first + R"(",source="warren"})"), 1)
+      << agent->Get("/metrics").second;
   EXPECT_TRUE(Admin().Get("/api/queues/orders/ha.orders").ok());
   EXPECT_TRUE(Eventually([&] { return agent->Metric(R"(warren_rabbitmq_nodes_running{source="warren"})") == 3; }, 10));
   EXPECT_EQ(agent->Metric(R"(warren_rabbitmq_nodes_expected{source="warren"})"), 3);
 
   // RabbitMQ drift: found at the next health tick and corrected.
   ASSERT_EQ(Ctl(1, R"(set_policy -p orders ha-all '^ha\.' '{"ha-mode":"exactly","ha-params":2}')").exit_code, 0);
-  EXPECT_TRUE(Eventually([&] {
-    auto p = Admin().Get("/api/policies/orders/ha-all");
-    return p.ok() && p.value()["definition"].value("ha-mode", "") == "all";
-  }, 20)) << agent->Log();
+  EXPECT_TRUE(Eventually(
+      [&] {
+        auto p = Admin().Get("/api/policies/orders/ha-all");
+        return p.ok() && p.value()["definition"].value("ha-mode", "") == "all";
+      },
+      20))
+      << agent->Log();
 
   // A new commit: a ConfigMap key and a queue added, at the next poll.
   std::string cm = Read(Work() + "/deploy/kubernetes/configmap.yaml");
@@ -37,23 +41,34 @@ TEST_F(AgentEndToEnd, FromGitToClusterAndBrokerThenDriftAndANewCommit) {
       << "apiVersion: rabbitmq.com/v1beta1\nkind: Queue\nmetadata: {name: orders-new, namespace: dev}\n"
       << "spec: {name: orders.new, vhost: orders, durable: true, rabbitmqClusterReference: {name: rabbitmq}}\n";
   std::string second = Commit("a key and a queue");
-  EXPECT_TRUE(Eventually([&] {
-    return agent->Metric(R"(warren_last_applied_commit_info{commit=")" + second + R"(",source="warren"})") == 1;
-  }, 30)) << agent->Log();
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return agent->Metric(R"(warren_last_applied_commit_info{commit=")" + second + R"(",source="warren"})") == 1;
+      },
+      30))
+      << agent->Log();
   RunResult got = emu_->Kubectl("get configmap rabbitmq-config -n dev -o json");
-  EXPECT_EQ(Json::parse(got.out, nullptr, false)["data"].value("added-by-commit", ""), "yes") << got.out << agent->Log();
+  EXPECT_EQ(Json::parse(got.out, nullptr, false)["data"].value("added-by-commit", ""), "yes")
+      << got.out << agent->Log();
   EXPECT_TRUE(Admin().Get("/api/queues/orders/orders.new").ok());
   EXPECT_EQ(agent->Metric(R"(warren_last_applied_commit_info{commit=")" + first + R"(",source="warren"})"), -1);
 
   // A real Prometheus scrapes /metrics.
   int prom = StartPrometheus(agent->port());
-  EXPECT_TRUE(Eventually([&] {
-    net::HttpClient http({});
-    auto r = http.Send({"GET", "http://127.0.0.1:" + std::to_string(prom) + "/api/v1/query?query=warren_rabbitmq_nodes_running", {}, ""});
-    if (!r.ok() || r.value().status != 200) return false;
-    Json j = Json::parse(r.value().body, nullptr, false);
-    return j.is_object() && !j["data"]["result"].empty() && j["data"]["result"][0]["value"][1] == "3";
-  }, 30)) << Read(dir_ + "/prometheus.log");
+  EXPECT_TRUE(Eventually(
+      [&] {
+        net::HttpClient http({});
+        auto r =
+            http.Send({"GET",
+                       "http://127.0.0.1:" + std::to_string(prom) + "/api/v1/query?query=warren_rabbitmq_nodes_running",
+                       {},
+                       ""});
+        if (!r.ok() || r.value().status != 200) return false;
+        Json j = Json::parse(r.value().body, nullptr, false);
+        return j.is_object() && !j["data"]["result"].empty() && j["data"]["result"][0]["value"][1] == "3";
+      },
+      30))
+      << Read(dir_ + "/prometheus.log");
 
   auto [code, seconds] = agent->Kill(SIGTERM);
   EXPECT_EQ(code, 0);
@@ -70,14 +85,26 @@ TEST_F(AgentEndToEnd, WebhooksTriggerAndCommitStatusesReportSyncHealthAndMirrors
   std::ofstream(dir_ + "/forge-token") << kForgeToken << "\n";
   std::string repo_url = "https://127.0.0.1:" + https_port_ + "/git/app.git";
   // Only webhooks fetch: the poll interval is an hour.
-  auto agent = Run({"--webhook-secret-file", dir_ + "/hook-secret", "--status-provider", "github", "--status-api-url", forge.url("github"),
-                    "--status-repo", "org/app", "--status-token-file", dir_ + "/forge-token", "--status-target-url", "https://warren.example/ui"},
+  auto agent = Run({"--webhook-secret-file", dir_ + "/hook-secret", "--status-provider", "github", "--status-api-url",
+                    forge.url("github"), "--status-repo", "org/app", "--status-token-file", dir_ + "/forge-token",
+                    "--status-target-url", "https://warren.example/ui"},
                    "1h");
   ASSERT_TRUE(Eventually([&] { return agent->Get("/readyz").first == 200; }, 120)) << agent->Log();
   std::string first = Read(Work() + "/.git/refs/heads/main");
-  EXPECT_TRUE(Eventually([&] { return forge.States(first, "warren/sync") == std::vector<std::string>{"pending", "success"}; }, 10));
-  EXPECT_TRUE(Eventually([&] { return forge.States(first, "warren/health") == std::vector<std::string>{"success"}; }, 10)) << agent->Log();
-  EXPECT_TRUE(Eventually([&] { return !forge.States(first, "warren/mirrors").empty() && forge.States(first, "warren/mirrors").back() == "success"; }, 30));
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return forge.States(first, "warren/sync") == std::vector<std::string>{"pending", "success"};
+      },
+      10));
+  EXPECT_TRUE(
+      Eventually([&] { return forge.States(first, "warren/health") == std::vector<std::string>{"success"}; }, 10))
+      << agent->Log();
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return !forge.States(first, "warren/mirrors").empty() &&
+               forge.States(first, "warren/mirrors").back() == "success";
+      },
+      30));
 
   // A push and its signed GitHub webhook: fetched and applied at once, pending then success.
   std::ofstream(Work() + "/deploy/rabbitmq/queue-hook.yaml")
@@ -86,19 +113,40 @@ TEST_F(AgentEndToEnd, WebhooksTriggerAndCommitStatusesReportSyncHealthAndMirrors
   std::string second = Commit("a queue, announced by webhook");
   std::string body = PushBody(repo_url, second);
   std::string signature = "sha256=" + webhook::HmacSha256Hex(kWebhookSecret, body);
-  EXPECT_EQ(Deliver(*agent, "github", {{"X-GitHub-Event", "push"}, {"X-GitHub-Delivery", "d-1"}, {"X-Hub-Signature-256", signature}}, body), 202);
-  EXPECT_TRUE(Eventually([&] { return forge.States(second, "warren/sync") == std::vector<std::string>{"pending", "success"}; }, 20))
+  EXPECT_EQ(
+      Deliver(*agent, "github",
+              {{"X-GitHub-Event", "push"}, {"X-GitHub-Delivery", "d-1"}, {"X-Hub-Signature-256", signature}}, body),
+      202);
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return forge.States(second, "warren/sync") == std::vector<std::string>{"pending", "success"};
+      },
+      20))
       << agent->Log();
   EXPECT_TRUE(Admin().Get("/api/queues/orders/orders.hook").ok());
 
   // What must trigger nothing: a wrong signature, a SHA-1 signature alone, a replay, a huge body.
   double polls = agent->Metric(R"(warren_git_polls_total{result="unchanged",source="warren"})");
   std::string sha1 = "sha1=" + std::string(40, 'a');
-  EXPECT_EQ(Deliver(*agent, "github", {{"X-GitHub-Event", "push"}, {"X-GitHub-Delivery", "d-2"}, {"X-Hub-Signature-256", "sha256=" + std::string(64, '0')}}, body), 401);
-  EXPECT_EQ(Deliver(*agent, "github", {{"X-GitHub-Event", "push"}, {"X-GitHub-Delivery", "d-3"}, {"X-Hub-Signature", sha1}}, body), 401);
-  EXPECT_EQ(Deliver(*agent, "github", {{"X-GitHub-Event", "push"}, {"X-GitHub-Delivery", "d-1"}, {"X-Hub-Signature-256", signature}}, body), 200);
-  EXPECT_EQ(Deliver(*agent, "gitlab", {{"X-Gitlab-Event", "Push Hook"}, {"X-Gitlab-Token", "wrong"}}, PushBody(repo_url, second, true)), 401);
-  EXPECT_EQ(Deliver(*agent, "github", {{"X-GitHub-Event", "push"}, {"X-Hub-Signature-256", signature}}, std::string(1100000, ' ')), 413);
+  EXPECT_EQ(Deliver(*agent, "github",
+                    {{"X-GitHub-Event", "push"},
+                     {"X-GitHub-Delivery", "d-2"},
+                     {"X-Hub-Signature-256", "sha256=" + std::string(64, '0')}},
+                    body),
+            401);
+  EXPECT_EQ(Deliver(*agent, "github",
+                    {{"X-GitHub-Event", "push"}, {"X-GitHub-Delivery", "d-3"}, {"X-Hub-Signature", sha1}}, body),
+            401);
+  EXPECT_EQ(
+      Deliver(*agent, "github",
+              {{"X-GitHub-Event", "push"}, {"X-GitHub-Delivery", "d-1"}, {"X-Hub-Signature-256", signature}}, body),
+      200);
+  EXPECT_EQ(Deliver(*agent, "gitlab", {{"X-Gitlab-Event", "Push Hook"}, {"X-Gitlab-Token", "wrong"}},
+                    PushBody(repo_url, second, true)),
+            401);
+  EXPECT_EQ(Deliver(*agent, "github", {{"X-GitHub-Event", "push"}, {"X-Hub-Signature-256", signature}},
+                    std::string(1100000, ' ')),
+            413);
   std::this_thread::sleep_for(std::chrono::seconds(1));
   EXPECT_EQ(agent->Metric(R"(warren_git_polls_total{result="unchanged",source="warren"})"), polls);
   EXPECT_EQ(agent->Metric(R"(warren_webhooks_total{forge="github",result="unauthorized"})"), 2);
@@ -112,33 +160,59 @@ TEST_F(AgentEndToEnd, WebhooksTriggerAndCommitStatusesReportSyncHealthAndMirrors
   std::ofstream(Work() + "/deploy/marker-gitea") << "1";
   std::string third = Commit("gitea push");
   std::string gitea_body = PushBody(repo_url, third);
-  EXPECT_EQ(Deliver(*agent, "gitea", {{"X-Gitea-Event", "push"}, {"X-Gitea-Delivery", "g-1"}, {"X-Gitea-Signature", webhook::HmacSha256Hex(kWebhookSecret, gitea_body)}}, gitea_body), 202);
-  EXPECT_TRUE(Eventually([&] {
-    return agent->Metric(R"(warren_last_applied_commit_info{commit=")" + third + R"(",source="warren"})") == 1;
-  }, 20)) << agent->Log();
+  EXPECT_EQ(Deliver(*agent, "gitea",
+                    {{"X-Gitea-Event", "push"},
+                     {"X-Gitea-Delivery", "g-1"},
+                     {"X-Gitea-Signature", webhook::HmacSha256Hex(kWebhookSecret, gitea_body)}},
+                    gitea_body),
+            202);
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return agent->Metric(R"(warren_last_applied_commit_info{commit=")" + third + R"(",source="warren"})") == 1;
+      },
+      20))
+      << agent->Log();
   // (A pending still queued behind the retries is superseded by the success: the last state counts.)
-  EXPECT_TRUE(Eventually([&] { auto s = forge.States(third, "warren/sync"); return !s.empty() && s.back() == "success"; }, 30))
+  EXPECT_TRUE(Eventually(
+      [&] {
+        auto s = forge.States(third, "warren/sync");
+        return !s.empty() && s.back() == "success";
+      },
+      30))
       << agent->Log();
   EXPECT_GE(forge.requests(), static_cast<int>(forge.Statuses().size()) + 2);  // the two refused attempts were retried
   std::ofstream(Work() + "/deploy/marker-gitlab") << "1";
   std::string fourth = Commit("gitlab push");
-  EXPECT_EQ(Deliver(*agent, "gitlab", {{"X-Gitlab-Event", "Push Hook"}, {"X-Gitlab-Event-UUID", "l-1"}, {"X-Gitlab-Token", kWebhookSecret}},
-                    PushBody(repo_url, fourth, true)), 202);
-  EXPECT_TRUE(Eventually([&] { return forge.States(fourth, "warren/sync") == std::vector<std::string>{"pending", "success"}; }, 20))
+  EXPECT_EQ(
+      Deliver(*agent, "gitlab",
+              {{"X-Gitlab-Event", "Push Hook"}, {"X-Gitlab-Event-UUID", "l-1"}, {"X-Gitlab-Token", kWebhookSecret}},
+              PushBody(repo_url, fourth, true)),
+      202);
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return forge.States(fourth, "warren/sync") == std::vector<std::string>{"pending", "success"};
+      },
+      20))
       << agent->Log();
 
   // Node 3 stops: health and mirrors fail on the live commit within a health interval or two,
   // and recover once it is back.
   ASSERT_EQ(Shell("bash " + kClusterScript + " stop-app 3").exit_code, 0);
-  EXPECT_TRUE(Eventually([&] {
-    auto h = forge.States(fourth, "warren/health"), m = forge.States(fourth, "warren/mirrors");
-    return !h.empty() && h.back() == "failure" && !m.empty() && m.back() == "failure";
-  }, 20)) << agent->Log();
+  EXPECT_TRUE(Eventually(
+      [&] {
+        auto h = forge.States(fourth, "warren/health"), m = forge.States(fourth, "warren/mirrors");
+        return !h.empty() && h.back() == "failure" && !m.empty() && m.back() == "failure";
+      },
+      20))
+      << agent->Log();
   ASSERT_EQ(Shell("bash " + kClusterScript + " start-app 3").exit_code, 0);
-  EXPECT_TRUE(Eventually([&] {
-    auto h = forge.States(fourth, "warren/health"), m = forge.States(fourth, "warren/mirrors");
-    return h.back() == "success" && m.back() == "success";
-  }, 90)) << agent->Log();
+  EXPECT_TRUE(Eventually(
+      [&] {
+        auto h = forge.States(fourth, "warren/health"), m = forge.States(fourth, "warren/mirrors");
+        return h.back() == "success" && m.back() == "success";
+      },
+      90))
+      << agent->Log();
   for (const auto& st : forge.Statuses()) {
     EXPECT_LE(st.description.size(), 140u);
     EXPECT_EQ(st.target_url, "https://warren.example/ui");
@@ -157,20 +231,25 @@ TEST_F(AgentEndToEnd, OneShotSyncReportsStatusesToGiteaAndGitLab) {
   std::ofstream(dir_ + "/forge-token") << kForgeToken << "\n";
   std::ofstream(dir_ + "/wrong-token") << "not-the-token\n";
   std::string sha = Read(Work() + "/.git/refs/heads/main");
-  std::string common = "sync --repo https://127.0.0.1:" + https_port_ + "/git/app.git --auth-file " + dir_ + "/git-auth --ca-file " +
-                       Srv() + "/ca.crt --path deploy --cache-dir " + dir_ + "/cache -n dev --timeout 60 --force-conflicts --rabbitmq-url " +
-                       ClusterUrls() + " --rabbitmq-credentials-file " + dir_ + "/rabbitmq-credentials --report-status ";
-  RunResult gitea = emu_->Warren(common + "--status-provider gitea --status-api-url " + forge.url("gitea") + " --status-repo org/app --status-token-file " + dir_ + "/forge-token");
+  std::string common = "sync --repo https://127.0.0.1:" + https_port_ + "/git/app.git --auth-file " + dir_ +
+                       "/git-auth --ca-file " + Srv() + "/ca.crt --path deploy --cache-dir " + dir_ +
+                       "/cache -n dev --timeout 60 --force-conflicts --rabbitmq-url " + ClusterUrls() +
+                       " --rabbitmq-credentials-file " + dir_ + "/rabbitmq-credentials --report-status ";
+  RunResult gitea = emu_->Warren(common + "--status-provider gitea --status-api-url " + forge.url("gitea") +
+                                 " --status-repo org/app --status-token-file " + dir_ + "/forge-token");
   EXPECT_EQ(gitea.exit_code, 0) << gitea.out;
   EXPECT_EQ(forge.States(sha, "warren/sync"), (std::vector<std::string>{"pending", "success"}));
   EXPECT_EQ(forge.States(sha, "warren/health"), std::vector<std::string>{"success"});
   EXPECT_EQ(forge.States(sha, "warren/mirrors").size(), 1u);
-  RunResult gitlab = emu_->Warren(common + "--status-provider gitlab --status-api-url " + forge.url("gitlab") + " --status-repo 42 --status-token-file " + dir_ + "/forge-token");
+  RunResult gitlab = emu_->Warren(common + "--status-provider gitlab --status-api-url " + forge.url("gitlab") +
+                                  " --status-repo 42 --status-token-file " + dir_ + "/forge-token");
   EXPECT_EQ(gitlab.exit_code, 0) << gitlab.out;
   int on_gitlab = 0;
-  for (const auto& st : forge.Statuses()) on_gitlab += st.forge == "gitlab" && (st.state == "running" || st.state == "success");
+  for (const auto& st : forge.Statuses())
+    on_gitlab += st.forge == "gitlab" && (st.state == "running" || st.state == "success");
   EXPECT_GE(on_gitlab, 3);
-  RunResult refused = emu_->Warren(common + "--status-provider github --status-api-url " + forge.url("github") + " --status-repo org/app --status-token-file " + dir_ + "/wrong-token");
+  RunResult refused = emu_->Warren(common + "--status-provider github --status-api-url " + forge.url("github") +
+                                   " --status-repo org/app --status-token-file " + dir_ + "/wrong-token");
   EXPECT_TRUE(Has(refused.out, "commit status not posted")) << refused.out;
   EXPECT_TRUE(Has(refused.out, "401")) << refused.out;
   for (const RunResult& r : {gitea, gitlab, refused}) {

@@ -43,7 +43,8 @@ class AgentProcess {
                std::vector<std::string> prefix = {})
       : log_(log_file), port_(FreePort()) {
     std::vector<std::string> argv_s = prefix;
-    for (std::string a : {std::string(WARREN_BINARY), std::string("run"), std::string("--listen"), "127.0.0.1:" + std::to_string(port_)})
+    for (std::string a : {std::string(WARREN_BINARY), std::string("run"), std::string("--listen"),
+                          "127.0.0.1:" + std::to_string(port_)})
       argv_s.push_back(a);
     for (auto& a : args) argv_s.push_back(a);
     std::vector<char*> argv;

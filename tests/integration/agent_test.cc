@@ -1,8 +1,8 @@
 // warren run against the API emulator, as a process: it applies, becomes ready, corrects drift the
 // watch shows (kubectl scale, kubectl set env) and records Events; --dry-run sends no write; an
-// inventory it cannot read is never shrunk; a correction the API refuses is reported, then retried; with --leader-elect only the leader writes and a
-// follower takes over when the leader dies, and meanwhile hands webhooks to the leader; SIGTERM
-// stops it cleanly and releases the Lease.
+// inventory it cannot read is never shrunk; a correction the API refuses is reported, then retried; with --leader-elect
+// only the leader writes and a follower takes over when the leader dies, and meanwhile hands webhooks to the leader;
+// SIGTERM stops it cleanly and releases the Lease.
 #include <gtest/gtest.h>
 
 #include "agent/webhook/webhook.h"
@@ -28,12 +28,15 @@ class Agent : public ::testing::Test {
     fs::create_directories(dir_);
     fs::copy(std::string(WARREN_SOURCE_DIR) + "/manifests/kubernetes", dir_, fs::copy_options::recursive);
     Write("namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n");
-    Write("secret.yaml", std::string("apiVersion: v1\nkind: Secret\nmetadata: {name: rabbitmq-credentials, namespace: dev}\n"
-                                     "stringData: {username: admin, password: ") + kSecretValue + ", erlang-cookie: " + kSecretValue + "}\n");
+    Write("secret.yaml",
+          std::string("apiVersion: v1\nkind: Secret\nmetadata: {name: rabbitmq-credentials, namespace: dev}\n"
+                      "stringData: {username: admin, password: ") +
+              kSecretValue + ", erlang-cookie: " + kSecretValue + "}\n");
   }
   void Write(const std::string& file, const std::string& text) { std::ofstream(dir_ + "/" + file) << text; }
 
-  std::unique_ptr<AgentProcess> Run(const std::string& name, std::vector<std::string> flags, std::vector<std::string> env = {}) {
+  std::unique_ptr<AgentProcess> Run(const std::string& name, std::vector<std::string> flags,
+                                    std::vector<std::string> env = {}) {
     std::vector<std::string> args = {dir_, "-n", "dev", "--timeout", "30s", "--interval", "1h"};
     for (auto& f : flags) args.push_back(f);
     env.push_back("KUBECONFIG=" + emu_->kubeconfig());
@@ -90,7 +93,8 @@ TEST_F(Agent, AppliesBecomesReadyAndCorrectsWatchedDrift) {
   bool corrected = false;
   for (const Json& e : events["items"])
     corrected |= e.value("reason", "") == "DriftCorrected" && e["involvedObject"].value("name", "") == "rabbitmq" &&
-                 e["involvedObject"].value("kind", "") == "StatefulSet" && e["source"].value("component", "") == "warren";
+                 e["involvedObject"].value("kind", "") == "StatefulSet" &&
+                 e["source"].value("component", "") == "warren";
   EXPECT_TRUE(corrected) << events.dump(1);
 
   // One JSON object per line; no Secret value anywhere: log, metrics, Events.
@@ -99,8 +103,7 @@ TEST_F(Agent, AppliesBecomesReadyAndCorrectsWatchedDrift) {
   EXPECT_LT(seconds, 10);
   std::string log = agent->Log();
   std::stringstream lines(log);
-  for (std::string line; std::getline(lines, line);)
-    EXPECT_TRUE(Json::parse(line, nullptr, false).is_object()) << line;
+  for (std::string line; std::getline(lines, line);) EXPECT_TRUE(Json::parse(line, nullptr, false).is_object()) << line;
   EXPECT_EQ(log.find(kSecretValue), std::string::npos);
   EXPECT_EQ(events.dump().find(kSecretValue), std::string::npos);
 }
@@ -123,7 +126,8 @@ TEST_F(Agent, DryRunSendsNoWrite) {
   ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=5").exit_code, 0);
   emu_->ClearLog();
   auto agent = Run("agent", {"--dry-run", "--prune"});
-  ASSERT_TRUE(Eventually([&] { return Ready(*agent) && Has(agent->Log(), "drift found (dry run"); }, 60)) << agent->Log();
+  ASSERT_TRUE(Eventually([&] { return Ready(*agent) && Has(agent->Log(), "drift found (dry run"); }, 60))
+      << agent->Log();
   ASSERT_EQ(emu_->Kubectl("set env statefulset/rabbitmq -n dev ADDED_BY_HAND=1").exit_code, 0);
   std::this_thread::sleep_for(std::chrono::seconds(2));  // the watch saw it; the agent only reports
   EXPECT_EQ(Replicas(), 5);
@@ -141,13 +145,14 @@ TEST_F(Agent, UnreadableInventoryIsNeverShrunk) {
   RunResult sync = emu_->Warren("sync " + dir_ + " -n dev --timeout 30");
   ASSERT_EQ(sync.exit_code, 0) << sync.out;
   fs::remove(dir_ + "/services.yaml");  // two Services leave git
-  emu_->Admin("POST", "/emulator/faults",
-              R"({"method":"GET","pathPrefix":"/api/v1/namespaces/dev/configmaps/warren-inventory","status":500,"times":-1})");
+  emu_->Admin(
+      "POST", "/emulator/faults",
+      R"({"method":"GET","pathPrefix":"/api/v1/namespaces/dev/configmaps/warren-inventory","status":500,"times":-1})");
   emu_->ClearLog();
   auto agent = Run("agent", {"--prune"});
   ASSERT_TRUE(Eventually([&] { return Has(agent->Log(), "read warren's inventory"); }, 30)) << agent->Log();
   std::this_thread::sleep_for(std::chrono::seconds(2));  // a retry or two, all refused
-  EXPECT_EQ(Writes(), 0) << emu_->Log().dump(1);  // nothing applied, pruned or recorded: only a SyncFailed Event
+  EXPECT_EQ(Writes(), 0) << emu_->Log().dump(1);         // nothing applied, pruned or recorded: only a SyncFailed Event
   EXPECT_GE(Writes("", true), 1);
   EXPECT_EQ(Get("service rabbitmq")["metadata"].value("name", ""), "rabbitmq");
   EXPECT_FALSE(Ready(*agent));
@@ -171,51 +176,65 @@ TEST_F(Agent, ARefusedCorrectionIsReportedThenOutlived) {
   auto agent = Run("agent", {"--force-conflicts"});
   ASSERT_TRUE(Eventually([&] { return Ready(*agent); }, 60)) << agent->Log();
   // Drift by PUT (kubectl replace), while the agent's PATCHes of that ConfigMap get 500.
-  emu_->Admin("POST", "/emulator/faults",
-              R"({"method":"PATCH","pathPrefix":"/api/v1/namespaces/dev/configmaps/rabbitmq-config","status":500,"times":-1})");
+  emu_->Admin(
+      "POST", "/emulator/faults",
+      R"({"method":"PATCH","pathPrefix":"/api/v1/namespaces/dev/configmaps/rabbitmq-config","status":500,"times":-1})");
   Json cm = Get("configmap rabbitmq-config");
   cm["data"]["enabled_plugins"] = "[rabbitmq_management].\n";
   cm["metadata"].erase("managedFields");
   std::string file = WriteTemp("agent-drift.json", cm.dump());
   ASSERT_EQ(emu_->Kubectl("replace -f " + file).exit_code, 0);
-  EXPECT_TRUE(Eventually([&] {
-    return agent->Metric(R"(warren_reconcile_total{result="failure",source="warren"})") >= 1;
-  }, 30)) << agent->Log();
-  EXPECT_EQ(agent->Metric(R"(warren_drifted_objects{kind="ConfigMap",source="warren"})"), 1) << agent->Get("/metrics").second;
-  EXPECT_TRUE(Has(agent->Log(), "apply ConfigMap dev/rabbitmq-config: 500 InternalError: injected fault")) << agent->Log();
+  EXPECT_TRUE(
+      Eventually([&] { return agent->Metric(R"(warren_reconcile_total{result="failure",source="warren"})") >= 1; }, 30))
+      << agent->Log();
+  EXPECT_EQ(agent->Metric(R"(warren_drifted_objects{kind="ConfigMap",source="warren"})"), 1)
+      << agent->Get("/metrics").second;
+  EXPECT_TRUE(Has(agent->Log(), "apply ConfigMap dev/rabbitmq-config: 500 InternalError: injected fault"))
+      << agent->Log();
   RunResult events = emu_->Kubectl("get events -n dev -o json");
   EXPECT_TRUE(Has(events.out, "injected fault")) << "an Event says why: " << events.out;
 
   emu_->Admin("DELETE", "/emulator/faults");
-  EXPECT_TRUE(Eventually([&] {
-    Json now = Get("configmap rabbitmq-config");
-    return now.is_object() && now["data"].value("enabled_plugins", "") != "[rabbitmq_management].\n" && Ready(*agent);
-  }, 60)) << agent->Log();
+  EXPECT_TRUE(Eventually(
+      [&] {
+        Json now = Get("configmap rabbitmq-config");
+        return now.is_object() && now["data"].value("enabled_plugins", "") != "[rabbitmq_management].\n" &&
+               Ready(*agent);
+      },
+      60))
+      << agent->Log();
   EXPECT_EQ(agent->Kill(SIGTERM).first, 0);
 }
 
 class AgentLeaderElection : public Agent {
  protected:
   void SetUp() override {
-    Start({"--token", "token-replica-a=replica-a:system:masters", "--token", "token-replica-b=replica-b:system:masters"});
+    Start(
+        {"--token", "token-replica-a=replica-a:system:masters", "--token", "token-replica-b=replica-b:system:masters"});
   }
   // Each replica advertises http://127.0.0.1:<its port> (POD_IP, as the Deployment sets it).
   std::unique_ptr<AgentProcess> Replica(const std::string& name) {
     std::ofstream(emu_->dir() + "/hook-secret") << kHookSecret;
-    return Run(name, {"--context", name, "--force-conflicts", "--leader-elect", "--lease-duration", "3s", "--lease-namespace", "default",
-                      "--webhook-secret-file", emu_->dir() + "/hook-secret"},
+    return Run(name,
+               {"--context", name, "--force-conflicts", "--leader-elect", "--lease-duration", "3s", "--lease-namespace",
+                "default", "--webhook-secret-file", emu_->dir() + "/hook-secret"},
                {"POD_IP=127.0.0.1"});
   }
   // A signed GitHub push delivery: {status, body}.
   static std::pair<long, std::string> Push(const AgentProcess& to, const std::string& delivery) {
-    std::string body = R"({"ref":"refs/heads/main","after":"0123456789abcdef0123456789abcdef01234567","repository":{"clone_url":"https://example.com/o/r.git"}})";
+    std::string body =
+        R"({"ref":"refs/heads/main","after":"0123456789abcdef0123456789abcdef01234567","repository":{"clone_url":"https://example.com/o/r.git"}})";
     net::HttpClient http({});
-    net::HttpRequest req{"POST", "http://127.0.0.1:" + std::to_string(to.port()) + "/hooks/github",
-                         {{"Content-Type", "application/json"}, {"X-GitHub-Event", "push"}, {"X-GitHub-Delivery", delivery},
+    net::HttpRequest req{"POST",
+                         "http://127.0.0.1:" + std::to_string(to.port()) + "/hooks/github",
+                         {{"Content-Type", "application/json"},
+                          {"X-GitHub-Event", "push"},
+                          {"X-GitHub-Delivery", delivery},
                           {"X-Hub-Signature-256", "sha256=" + webhook::HmacSha256Hex(kHookSecret, body)}},
                          body};
     auto r = http.Send(req);
-    return r.ok() ? std::pair<long, std::string>{r.value().status, r.value().body} : std::pair<long, std::string>{0, r.status().message()};
+    return r.ok() ? std::pair<long, std::string>{r.value().status, r.value().body}
+                  : std::pair<long, std::string>{0, r.status().message()};
   }
   static constexpr const char* kHookSecret = "leader-hook-secret";
 };
@@ -226,14 +245,15 @@ TEST_F(AgentLeaderElection, OnlyTheLeaderWritesAndAFollowerTakesOver) {
   ASSERT_TRUE(Eventually([&] { return Ready(*a) && a->Metric("warren_leader") == 1; }, 60)) << a->Log();
   auto b = Replica("replica-b");
   ASSERT_TRUE(Eventually([&] { return Ready(*b); }, 30)) << b->Log();  // a follower is ready to take over
-  std::this_thread::sleep_for(std::chrono::seconds(4));  // more than a lease duration: b keeps trying
+  std::this_thread::sleep_for(std::chrono::seconds(4));                // more than a lease duration: b keeps trying
   EXPECT_EQ(b->Metric("warren_leader"), 0);
   EXPECT_GT(Writes("replica-a"), 5);
   EXPECT_EQ(Writes("replica-b", true), 0) << b->Log();
   Json lease = emu_->Admin("GET", "/apis/coordination.k8s.io/v1/namespaces/default/leases/warren");
   std::string holder_a = lease["spec"].value("holderIdentity", "");
   EXPECT_FALSE(holder_a.empty()) << lease.dump();
-  EXPECT_EQ(lease["metadata"]["annotations"].value("warren.io/leader-url", ""), "http://127.0.0.1:" + std::to_string(a->port()));
+  EXPECT_EQ(lease["metadata"]["annotations"].value("warren.io/leader-url", ""),
+            "http://127.0.0.1:" + std::to_string(a->port()));
 
   // A webhook the Service gives to the follower is handed to the leader, which answers it.
   auto handed = Push(*b, "d-1");
@@ -285,27 +305,40 @@ TEST_F(AgentInCluster, DeployKustomizationThenRunWithItsServiceAccount) {
   ASSERT_EQ(applied.exit_code, 0) << applied.out;
   Json deployment = emu_->Admin("GET", "/apis/apps/v1/namespaces/warren/deployments/warren");
   EXPECT_EQ(deployment["spec"].value("replicas", 0), 2);
-  EXPECT_EQ(emu_->Admin("GET", "/api/v1/namespaces/warren/configmaps/warren-config")["data"].value("config.yaml", "").find("sources:"), 0u);
+  EXPECT_EQ(emu_->Admin("GET", "/api/v1/namespaces/warren/configmaps/warren-config")["data"]
+                .value("config.yaml", "")
+                .find("sources:"),
+            0u);
 
   std::string sa = emu_->dir() + "/serviceaccount";
   fs::create_directories(sa);
   std::ofstream(sa + "/token") << "warren-sa-token";
   std::ofstream(sa + "/namespace") << "warren";
   fs::copy_file(emu_->dir() + "/ca.crt", sa + "/ca.crt");
-  std::vector<std::string> in_pod = {"/usr/bin/unshare", "-m", "--propagation", "private", "sh", "-c",
+  std::vector<std::string> in_pod = {"/usr/bin/unshare",
+                                     "-m",
+                                     "--propagation",
+                                     "private",
+                                     "sh",
+                                     "-c",
                                      "mount -t tmpfs tmpfs /run && mkdir -p /run/secrets/kubernetes.io && "
-                                     "cp -r " + sa + " /run/secrets/kubernetes.io/serviceaccount && exec \"$0\" \"$@\""};
+                                     "cp -r " +
+                                         sa + " /run/secrets/kubernetes.io/serviceaccount && exec \"$0\" \"$@\""};
   emu_->ClearLog();
-  AgentProcess agent(emu_->dir() + "/in-cluster.log",
-                     {"--in-cluster", dir_, "-n", "dev", "--inventory-namespace", "warren", "--leader-elect",
-                      "--force-conflicts", "--timeout", "30s"},
-                     {"KUBERNETES_SERVICE_HOST=127.0.0.1", "KUBERNETES_SERVICE_PORT=" + std::to_string(emu_->port()),
-                      "KUBECONFIG="},
-                     in_pod);
+  AgentProcess agent(
+      emu_->dir() + "/in-cluster.log",
+      {"--in-cluster", dir_, "-n", "dev", "--inventory-namespace", "warren", "--leader-elect", "--force-conflicts",
+       "--timeout", "30s"},
+      {"KUBERNETES_SERVICE_HOST=127.0.0.1", "KUBERNETES_SERVICE_PORT=" + std::to_string(emu_->port()), "KUBECONFIG="},
+      in_pod);
   // Leader first, then ready: a follower is ready too, and readiness restarts with leadership
   // (checked the other way round, a slow first reconcile raced the test).
-  ASSERT_TRUE(Eventually([&] { return agent.Metric("warren_leader") == 1 && Ready(agent) && Replicas() == 3; }, 60)) << agent.Log();
-  EXPECT_EQ(emu_->Admin("GET", "/apis/coordination.k8s.io/v1/namespaces/warren/leases/warren")["spec"].value("holderIdentity", "").empty(), false);
+  ASSERT_TRUE(Eventually([&] { return agent.Metric("warren_leader") == 1 && Ready(agent) && Replicas() == 3; }, 60))
+      << agent.Log();
+  EXPECT_EQ(emu_->Admin("GET", "/apis/coordination.k8s.io/v1/namespaces/warren/leases/warren")["spec"]
+                .value("holderIdentity", "")
+                .empty(),
+            false);
   EXPECT_TRUE(emu_->Admin("GET", "/api/v1/namespaces/warren/configmaps/warren-inventory")["data"].is_object());
   ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=4").exit_code, 0);
   EXPECT_TRUE(Eventually([&] { return Replicas() == 3; }, 15)) << agent.Log();

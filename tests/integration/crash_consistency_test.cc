@@ -34,25 +34,32 @@ class CrashConsistency : public ::testing::Test {
       fs::copy(std::string(WARREN_SOURCE_DIR) + "/manifests/kubernetes", dir, fs::copy_options::recursive);
       std::ofstream(dir + "/namespace.yaml") << "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n";
       std::ofstream(dir + "/only.yaml") << "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: only-" << state
-                                         << ", namespace: dev}\ndata: {state: " << state << "}\n";
+                                        << ", namespace: dev}\ndata: {state: " << state << "}\n";
     }
     std::string b = emu_->dir() + "/desired-b";
-    ASSERT_TRUE(ReplaceInFile(b + "/statefulset.yaml", "podManagementPolicy: Parallel", "podManagementPolicy: OrderedReady"));
+    ASSERT_TRUE(
+        ReplaceInFile(b + "/statefulset.yaml", "podManagementPolicy: Parallel", "podManagementPolicy: OrderedReady"));
     ASSERT_TRUE(ReplaceInFile(b + "/configmap.yaml", "data:\n", "data:\n  marker: b\n"));
   }
 
   std::string Dir(char state) const { return emu_->dir() + "/desired-" + state; }
   std::string SyncArgs(char state) const { return "sync " + Dir(state) + " -n dev --prune --timeout 60s"; }
   static Keys Desired(char state) {
-    return {"ConfigMap/rabbitmq-config", std::string("ConfigMap/only-") + state, "Role/rabbitmq-peer-discovery",
-            "RoleBinding/rabbitmq-peer-discovery", "Service/rabbitmq", "Service/rabbitmq-client", "ServiceAccount/rabbitmq",
+    return {"ConfigMap/rabbitmq-config",
+            std::string("ConfigMap/only-") + state,
+            "Role/rabbitmq-peer-discovery",
+            "RoleBinding/rabbitmq-peer-discovery",
+            "Service/rabbitmq",
+            "Service/rabbitmq-client",
+            "ServiceAccount/rabbitmq",
             "StatefulSet/rabbitmq"};
   }
 
   // Live objects in dev that carry warren's label, but for the inventory itself.
   Keys Labelled() {
-    RunResult r = emu_->Kubectl("get configmaps,services,serviceaccounts,roles,rolebindings,statefulsets -n dev "
-                                "-l app.kubernetes.io/managed-by=warren -o json");
+    RunResult r = emu_->Kubectl(
+        "get configmaps,services,serviceaccounts,roles,rolebindings,statefulsets -n dev "
+        "-l app.kubernetes.io/managed-by=warren -o json");
     EXPECT_EQ(r.exit_code, 0) << r.out;
     Keys out;
     Json list = Json::parse(r.out, nullptr, false);
@@ -87,7 +94,8 @@ class CrashConsistency : public ::testing::Test {
 
   // Starts warren in the background (exec'd, so the pid is warren's); output goes to `log`.
   pid_t Start(const std::string& args, const std::string& log) {
-    std::string cmd = "exec env KUBECONFIG=" + emu_->kubeconfig() + " " + WARREN_BINARY + " " + args + " > " + log + " 2>&1";
+    std::string cmd =
+        "exec env KUBECONFIG=" + emu_->kubeconfig() + " " + WARREN_BINARY + " " + args + " > " + log + " 2>&1";
     std::vector<char*> argv = {const_cast<char*>("/bin/sh"), const_cast<char*>("-c"), cmd.data(), nullptr};
     pid_t pid = 0;
     if (posix_spawn(&pid, "/bin/sh", nullptr, nullptr, argv.data(), environ) != 0) return 0;
@@ -119,12 +127,11 @@ TEST_F(CrashConsistency, KilledAnywhereThenAPlainRerunConvergesAndNothingIsForgo
     while (chosen.count({direction, point})) point = point % requests[direction] + 1;
     chosen.insert({direction, point});
     const char* hold = rng() % 2 ? "after" : "before";
-    SCOPED_TRACE(std::string("request ") + std::to_string(point) + " of " + std::to_string(requests[direction]) + ", held " +
-                 hold + " handling, syncing " + at + " -> " + to);
+    SCOPED_TRACE(std::string("request ") + std::to_string(point) + " of " + std::to_string(requests[direction]) +
+                 ", held " + hold + " handling, syncing " + at + " -> " + to);
 
     emu_->ClearLog();
-    emu_->Admin("POST", "/emulator/faults",
-                Json{{"skip", point - 1}, {"hold", hold}, {"times", 1}}.dump());
+    emu_->Admin("POST", "/emulator/faults", Json{{"skip", point - 1}, {"hold", hold}, {"times", 1}}.dump());
     std::string log = emu_->dir() + "/killed-" + std::to_string(seed) + ".log";
     pid_t pid = Start(SyncArgs(to), log);
     ASSERT_GT(pid, 0);

@@ -7,9 +7,9 @@
 #pragma once
 
 #include <signal.h>
-#include <unistd.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -40,10 +40,16 @@ class EmulatorProcess {
     // One directory per emulator: ctest runs test programs two at a time.
     static int instances = 0;
     dir_ = (std::filesystem::temp_directory_path() /
-            ("warren-emulator-" + name + "-" + std::to_string(getpid()) + "-" + std::to_string(++instances))).string();
+            ("warren-emulator-" + name + "-" + std::to_string(getpid()) + "-" + std::to_string(++instances)))
+               .string();
     std::filesystem::remove_all(dir_);
-    std::vector<std::string> args = {WARREN_EMULATOR, "--state-dir", dir_, "--tick-ms", "100",
-                                     "--token", std::string(kLimitedToken) + "=system:serviceaccount:dev:warren"};
+    std::vector<std::string> args = {WARREN_EMULATOR,
+                                     "--state-dir",
+                                     dir_,
+                                     "--tick-ms",
+                                     "100",
+                                     "--token",
+                                     std::string(kLimitedToken) + "=system:serviceaccount:dev:warren"};
     for (auto& e : extra) args.push_back(e);
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -55,7 +61,8 @@ class EmulatorProcess {
     }
     std::ifstream kc(dir_ + "/kubeconfig");
     for (std::string line; std::getline(kc, line);)
-      if (line.find("token: ") != std::string::npos && admin_token_.empty()) admin_token_ = line.substr(line.find("token: ") + 7);
+      if (line.find("token: ") != std::string::npos && admin_token_.empty())
+        admin_token_ = line.substr(line.find("token: ") + 7);
   }
   ~EmulatorProcess() {
     if (pid_ > 0) {
@@ -79,7 +86,8 @@ class EmulatorProcess {
   void Reset() const {
     if (!ok()) return;
     Admin("POST", "/emulator/reset");
-    static const std::set<std::string> kOwn = {"ca.crt", "kubeconfig", "admin.crt", "admin.key", "port", "kubectl-cache"};
+    static const std::set<std::string> kOwn = {"ca.crt",    "kubeconfig", "admin.crt",
+                                               "admin.key", "port",       "kubectl-cache"};
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(dir_, ec))
       if (!kOwn.count(entry.path().filename().string())) std::filesystem::remove_all(entry.path(), ec);
@@ -105,7 +113,10 @@ class EmulatorProcess {
     net::HttpClientOptions o;
     o.ca_file = dir_ + "/ca.crt";
     net::HttpClient http(o);
-    auto r = http.Send({method, server() + path, {{"Authorization", "Bearer " + admin_token_}, {"Content-Type", "application/json"}}, body});
+    auto r = http.Send({method,
+                        server() + path,
+                        {{"Authorization", "Bearer " + admin_token_}, {"Content-Type", "application/json"}},
+                        body});
     return r.ok() ? Json::parse(r.value().body, nullptr, false) : Json();
   }
   void ClearLog() const { Admin("DELETE", "/emulator/requests"); }

@@ -57,7 +57,8 @@ class FaultProxy {
 
  private:
   // Promises `body` whole and sends half of it, then breaks the connection.
-  static void Cut(httplib::Response& res, std::string body = "{\"cut\": true}", const std::string& type = "application/json") {
+  static void Cut(httplib::Response& res, std::string body = "{\"cut\": true}",
+                  const std::string& type = "application/json") {
     size_t size = body.size();
     res.set_content_provider(size, type, [body = std::move(body)](size_t offset, size_t, httplib::DataSink& sink) {
       if (offset == 0) sink.write(body.data(), body.size() / 2);
@@ -93,16 +94,18 @@ class FaultProxy {
     for (const char* h : {"Authorization", "Accept", "Git-Protocol"})  // (Content-Type goes with the body)
       if (req.has_header(h)) headers.emplace(h, req.get_header_value(h));
     const std::string& target = req.target;  // still percent-encoded: vhost "/" is %2F
-    httplib::Result r = req.method == "GET"      ? upstream_.Get(target, headers)
-                        : req.method == "DELETE" ? upstream_.Delete(target, headers, req.body, req.get_header_value("Content-Type"))
-                        : req.method == "PUT"    ? upstream_.Put(target, headers, req.body, req.get_header_value("Content-Type"))
-                                                 : upstream_.Post(target, headers, req.body, req.get_header_value("Content-Type"));
+    httplib::Result r =
+        req.method == "GET"      ? upstream_.Get(target, headers)
+        : req.method == "DELETE" ? upstream_.Delete(target, headers, req.body, req.get_header_value("Content-Type"))
+        : req.method == "PUT"    ? upstream_.Put(target, headers, req.body, req.get_header_value("Content-Type"))
+                                 : upstream_.Post(target, headers, req.body, req.get_header_value("Content-Type"));
     ++forwarded_;
     if (!r) return Cut(res);
     if (cut) return Cut(res, r->body, r->get_header_value("Content-Type"));
     res.status = r->status;
     for (const auto& [k, v] : r->headers)  // WWW-Authenticate, Cache-Control...; not how the body was framed
-      if (k != "Content-Type" && k != "Content-Length" && k != "Transfer-Encoding" && k != "Content-Encoding" && k != "Connection")
+      if (k != "Content-Type" && k != "Content-Length" && k != "Transfer-Encoding" && k != "Content-Encoding" &&
+          k != "Connection")
         res.headers.emplace(k, v);
     res.set_content(r->body, r->get_header_value("Content-Type"));
   }

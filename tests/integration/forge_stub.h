@@ -29,19 +29,28 @@ class ForgeStub {
     server_.Get("/statuses", [this](const httplib::Request&, httplib::Response& r) {  // what was posted, for people
       Json out = Json::array();
       for (const auto& st : Statuses())
-        out.push_back({{"forge", st.forge}, {"sha", st.sha}, {"context", st.context}, {"state", st.state}, {"description", st.description}});
+        out.push_back({{"forge", st.forge},
+                       {"sha", st.sha},
+                       {"context", st.context},
+                       {"state", st.state},
+                       {"description", st.description}});
       r.set_content(out.dump(2) + "\n", "application/json");
     });
-    server_.Post(R"(/github/repos/([^/]+/[^/]+)/statuses/([^/]+))", [this](const httplib::Request& q, httplib::Response& r) {
-      Handle("github", q, r, q.get_header_value("Authorization") == "Bearer " + token_, {"error", "failure", "pending", "success"}, "context");
-    });
-    server_.Post(R"(/gitea/api/v1/repos/([^/]+/[^/]+)/statuses/([^/]+))", [this](const httplib::Request& q, httplib::Response& r) {
-      Handle("gitea", q, r, q.get_header_value("Authorization") == "token " + token_, {"pending", "success", "error", "failure", "warning"},
-             "context");
-    });
-    server_.Post(R"(/gitlab/api/v4/projects/([^/]+)/statuses/([^/]+))", [this](const httplib::Request& q, httplib::Response& r) {
-      Handle("gitlab", q, r, q.get_header_value("PRIVATE-TOKEN") == token_, {"pending", "running", "success", "failed", "canceled"}, "name");
-    });
+    server_.Post(R"(/github/repos/([^/]+/[^/]+)/statuses/([^/]+))",
+                 [this](const httplib::Request& q, httplib::Response& r) {
+                   Handle("github", q, r, q.get_header_value("Authorization") == "Bearer " + token_,
+                          {"error", "failure", "pending", "success"}, "context");
+                 });
+    server_.Post(R"(/gitea/api/v1/repos/([^/]+/[^/]+)/statuses/([^/]+))",
+                 [this](const httplib::Request& q, httplib::Response& r) {
+                   Handle("gitea", q, r, q.get_header_value("Authorization") == "token " + token_,
+                          {"pending", "success", "error", "failure", "warning"}, "context");
+                 });
+    server_.Post(R"(/gitlab/api/v4/projects/([^/]+)/statuses/([^/]+))",
+                 [this](const httplib::Request& q, httplib::Response& r) {
+                   Handle("gitlab", q, r, q.get_header_value("PRIVATE-TOKEN") == token_,
+                          {"pending", "running", "success", "failed", "canceled"}, "name");
+                 });
     port_ = port ? (server_.bind_to_port("127.0.0.1", port) ? port : 0) : server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
   }
@@ -102,7 +111,8 @@ class ForgeStub {
     Json body = Json::parse(q.body, nullptr, false);
     if (!body.is_object()) return reply(400, "body must be JSON");
     std::string state = body.value("state", "");
-    if (std::find(states.begin(), states.end(), state) == states.end()) return reply(forge == "gitlab" ? 400 : 422, "state is invalid");
+    if (std::find(states.begin(), states.end(), state) == states.end())
+      return reply(forge == "gitlab" ? 400 : 422, "state is invalid");
     std::string description = body.value("description", "");
     if (description.size() > 140) return reply(422, "description is too long (maximum is 140 characters)");
     std::string context = body.value(context_key, "default");

@@ -24,7 +24,8 @@ class GitSource : public ::testing::Test {
     dir_ = (fs::temp_directory_path() / ("warren-git-" + std::to_string(getpid()))).string();
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    RunResult servers = Shell("bash " + std::string(WARREN_SOURCE_DIR) + "/tests/scripts/git-servers.sh start " + dir_ + "/srv");
+    RunResult servers =
+        Shell("bash " + std::string(WARREN_SOURCE_DIR) + "/tests/scripts/git-servers.sh start " + dir_ + "/srv");
     ASSERT_EQ(servers.exit_code, 0) << servers.out;
     std::ifstream env(dir_ + "/srv/env");
     for (std::string line; std::getline(env, line);) {
@@ -34,7 +35,8 @@ class GitSource : public ::testing::Test {
     password_ = Read(dir_ + "/srv/password");
     for (const char* k : {"trusted", "untrusted"})
       ASSERT_EQ(Shell("ssh-keygen -q -t ed25519 -N '' -C " + std::string(k) + " -f " + dir_ + "/" + k).exit_code, 0);
-    std::ofstream(dir_ + "/allowed_signers") << "release@example.com namespaces=\"git\" " << Read(dir_ + "/trusted.pub");
+    std::ofstream(dir_ + "/allowed_signers")
+        << "release@example.com namespaces=\"git\" " << Read(dir_ + "/trusted.pub");
     // The repository: manifests under deploy/, a signed first commit, served from srv/repos.
     Git("init -q -b main " + Work());
     fs::create_directories(Work() + "/deploy");
@@ -95,7 +97,8 @@ TEST_F(GitSource, CloneOnceThenFetchOnlyWhenTheRefMoved) {
   EXPECT_FALSE(poll.value().fetched) << "nothing moved: one ls-remote, no fetch";
   EXPECT_EQ(poll.value().commit, first.value().commit);
 
-  std::ofstream(Work() + "/deploy/manifests/kubernetes/extra.yaml") << "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: dev}\n";
+  std::ofstream(Work() + "/deploy/manifests/kubernetes/extra.yaml")
+      << "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: dev}\n";
   Git("-C " + Work() + " add -A");
   std::string head = Commit("second", "trusted");
   auto next = git::SyncSource(File("cache-incremental"));
@@ -144,12 +147,14 @@ TEST_F(GitSource, RequireSignedRefusesUnsignedUntrustedTamperedAndBadTags) {
   std::string unsigned_commit = Commit("unsigned", "");
   auto u = git::SyncSource(o);
   ASSERT_FALSE(u.ok());
-  EXPECT_EQ(u.status().message(), "commit " + unsigned_commit + " is not signed (signed commits required: nothing was read from it)");
+  EXPECT_EQ(u.status().message(),
+            "commit " + unsigned_commit + " is not signed (signed commits required: nothing was read from it)");
 
   Commit("by someone else", "untrusted");
   auto t = git::SyncSource(o);
   ASSERT_FALSE(t.ok());
-  EXPECT_NE(t.status().message().find("signed by a key that is not in allowed_signers (SHA256:"), std::string::npos) << t.status().message();
+  EXPECT_NE(t.status().message().find("signed by a key that is not in allowed_signers (SHA256:"), std::string::npos)
+      << t.status().message();
   std::string untrusted_fp = Shell("ssh-keygen -lf " + dir_ + "/untrusted.pub | cut -d' ' -f2").out;
   untrusted_fp.pop_back();
   EXPECT_NE(t.status().message().find(untrusted_fp), std::string::npos) << "names the key as ssh-keygen -l does";
@@ -160,12 +165,14 @@ TEST_F(GitSource, RequireSignedRefusesUnsignedUntrustedTamperedAndBadTags) {
   size_t msg = raw.rfind("trusted again");
   ASSERT_NE(msg, std::string::npos);
   raw.replace(msg, 13, "trusted AGAIN");
-  std::string forged = Shell("printf '%s' " + std::string("'") + raw + "' | git -C " + Bare() + " hash-object -t commit -w --stdin").out;
+  std::string forged =
+      Shell("printf '%s' " + std::string("'") + raw + "' | git -C " + Bare() + " hash-object -t commit -w --stdin").out;
   forged.pop_back();
   Git("-C " + Bare() + " update-ref refs/heads/main " + forged);
   auto f = git::SyncSource(o);
   ASSERT_FALSE(f.ok());
-  EXPECT_NE(f.status().message().find("commit " + forged + ": the signature does not match the signed content"), std::string::npos)
+  EXPECT_NE(f.status().message().find("commit " + forged + ": the signature does not match the signed content"),
+            std::string::npos)
       << f.status().message();
   Git("-C " + Bare() + " update-ref refs/heads/main " + good);
 
@@ -175,11 +182,12 @@ TEST_F(GitSource, RequireSignedRefusesUnsignedUntrustedTamperedAndBadTags) {
   o.ref = "v-bad";
   auto bad_tag = git::SyncSource(o);
   ASSERT_FALSE(bad_tag.ok());
-  EXPECT_NE(bad_tag.status().message().find("tag v-bad: signed by a key that is not in allowed_signers"), std::string::npos)
+  EXPECT_NE(bad_tag.status().message().find("tag v-bad: signed by a key that is not in allowed_signers"),
+            std::string::npos)
       << bad_tag.status().message();
 
-  RunResult cli = Warren("--repo file://" + Bare() + " --ref v-bad --cache-dir " + dir_ + "/cache-cli --allowed-signers " + dir_ +
-                         "/allowed_signers --require-signed");
+  RunResult cli = Warren("--repo file://" + Bare() + " --ref v-bad --cache-dir " + dir_ +
+                         "/cache-cli --allowed-signers " + dir_ + "/allowed_signers --require-signed");
   EXPECT_EQ(cli.exit_code, 2) << cli.out;
   EXPECT_FALSE(Has(cli.out, "to create")) << "nothing was diffed";
 }
@@ -187,13 +195,15 @@ TEST_F(GitSource, RequireSignedRefusesUnsignedUntrustedTamperedAndBadTags) {
 TEST_F(GitSource, HttpsWithBasicAuthAndATestCa) {
   std::string url = "https://127.0.0.1:" + https_port_ + "/git/app.git";
   std::string auth = WriteTemp("git-auth", "git:" + password_ + "\n");
-  RunResult ok = Warren("--repo " + url + " --auth-file " + auth + " --ca-file " + dir_ + "/srv/ca.crt --cache-dir " + dir_ + "/cache-https");
+  RunResult ok = Warren("--repo " + url + " --auth-file " + auth + " --ca-file " + dir_ + "/srv/ca.crt --cache-dir " +
+                        dir_ + "/cache-https");
   EXPECT_NE(ok.exit_code, 2) << ok.out;  // 0 or 1: what earlier tests committed may be drift
   EXPECT_TRUE(Has(ok.out, "commit ")) << "the report names the commit: " << ok.out;
   EXPECT_FALSE(Has(ok.out, password_));
 
   std::string wrong = WriteTemp("git-auth-wrong", "git:Wrong-Password-91\n");
-  RunResult refused = Warren("--repo " + url + " --auth-file " + wrong + " --ca-file " + dir_ + "/srv/ca.crt --cache-dir " + dir_ + "/cache-https-wrong");
+  RunResult refused = Warren("--repo " + url + " --auth-file " + wrong + " --ca-file " + dir_ +
+                             "/srv/ca.crt --cache-dir " + dir_ + "/cache-https-wrong");
   EXPECT_EQ(refused.exit_code, 2) << refused.out;
   EXPECT_TRUE(Has(refused.out, "the server refused the credentials")) << refused.out;
   EXPECT_FALSE(Has(refused.out, "Wrong-Password-91"));
@@ -201,7 +211,8 @@ TEST_F(GitSource, HttpsWithBasicAuthAndATestCa) {
   // A poll after the ref moved: ls-remote and fetch are two connections, each asking for the
   // credentials once. (Counted together they read as a refusal, and every fetch failed.)
   std::string moved = Commit("moved for the https poll", "trusted");
-  RunResult polled = Warren("--repo " + url + " --auth-file " + auth + " --ca-file " + dir_ + "/srv/ca.crt --cache-dir " + dir_ + "/cache-https");
+  RunResult polled = Warren("--repo " + url + " --auth-file " + auth + " --ca-file " + dir_ +
+                            "/srv/ca.crt --cache-dir " + dir_ + "/cache-https");
   EXPECT_NE(polled.exit_code, 2) << polled.out;
   EXPECT_TRUE(Has(polled.out, "commit " + moved)) << polled.out;
 
@@ -216,7 +227,10 @@ TEST_F(GitSource, HttpsWithBasicAuthAndATestCa) {
 TEST_F(GitSource, EachSourceTrustsOnlyItsOwnCa) {
   std::string other_ca = dir_ + "/other-ca.crt";
   ASSERT_EQ(Shell("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=other-ca "
-                  "-keyout " + dir_ + "/other-ca.key -out " + other_ca).exit_code, 0);
+                  "-keyout " +
+                  dir_ + "/other-ca.key -out " + other_ca)
+                .exit_code,
+            0);
   auto https = [&](const std::string& ca, const std::string& cache) {
     git::SourceOptions o;
     o.url = "https://127.0.0.1:" + https_port_ + "/git/app.git";
@@ -255,12 +269,15 @@ TEST_F(GitSource, SshWithAKeyAndARequiredKnownHostsFile) {
   // sshd accepts the key for the user it runs as (root in CI, anyone locally).
   std::string url = "ssh://" + std::string(getpwuid(getuid())->pw_name) + "@127.0.0.1:" + ssh_port_ + Bare();
   std::string key = dir_ + "/srv/client_key";
-  RunResult ok = Warren("--repo " + url + " --ssh-key " + key + " --known-hosts " + dir_ + "/srv/known_hosts --cache-dir " + dir_ + "/cache-ssh");
+  RunResult ok = Warren("--repo " + url + " --ssh-key " + key + " --known-hosts " + dir_ +
+                        "/srv/known_hosts --cache-dir " + dir_ + "/cache-ssh");
   EXPECT_NE(ok.exit_code, 2) << ok.out;
   EXPECT_TRUE(Has(ok.out, "commit ")) << ok.out;
 
-  std::string other = WriteTemp("known_hosts_other", "[127.0.0.1]:" + ssh_port_ + " " + Read(dir_ + "/untrusted.pub") + "\n");
-  RunResult unknown = Warren("--repo " + url + " --ssh-key " + key + " --known-hosts " + other + " --cache-dir " + dir_ + "/cache-ssh-unknown");
+  std::string other =
+      WriteTemp("known_hosts_other", "[127.0.0.1]:" + ssh_port_ + " " + Read(dir_ + "/untrusted.pub") + "\n");
+  RunResult unknown = Warren("--repo " + url + " --ssh-key " + key + " --known-hosts " + other + " --cache-dir " +
+                             dir_ + "/cache-ssh-unknown");
   EXPECT_EQ(unknown.exit_code, 2) << unknown.out;
   EXPECT_TRUE(Has(unknown.out, "the SSH host key of [127.0.0.1]:" + ssh_port_)) << unknown.out;
 

@@ -22,15 +22,20 @@ class KubeClientTest : public ::testing::Test {
   static void SetUpTestSuite() {
     emu_ = new EmulatorProcess("client", {"--history", "50"});
     ASSERT_TRUE(emu_->ok());
-    ASSERT_EQ(emu_->Kubectl("apply --server-side -f " + WriteTemp("ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n")).exit_code, 0);
+    ASSERT_EQ(emu_->Kubectl("apply --server-side -f " +
+                            WriteTemp("ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n"))
+                  .exit_code,
+              0);
   }
   static void TearDownTestSuite() { delete emu_; }
 
   // A kubeconfig for the emulator with `user` as the user block (YAML, indented by 4).
   static std::string Kubeconfig(const std::string& name, const std::string& user) {
-    return WriteTemp(name, "apiVersion: v1\nkind: Config\nclusters:\n- name: emu\n  cluster:\n    server: " + emu_->server() +
-                               "\n    certificate-authority: " + emu_->dir() + "/ca.crt\nusers:\n- name: me\n  user:\n" + user +
-                               "contexts:\n- name: ctx\n  context: {cluster: emu, user: me, namespace: dev}\ncurrent-context: ctx\n");
+    return WriteTemp(
+        name,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: emu\n  cluster:\n    server: " + emu_->server() +
+            "\n    certificate-authority: " + emu_->dir() + "/ca.crt\nusers:\n- name: me\n  user:\n" + user +
+            "contexts:\n- name: ctx\n  context: {cluster: emu, user: me, namespace: dev}\ncurrent-context: ctx\n");
   }
   static std::unique_ptr<KubeClient> Admin(long backoff_ms = 200) {
     auto config = kube::LoadKubeconfig({emu_->kubeconfig(), "", ""});
@@ -43,7 +48,8 @@ class KubeClientTest : public ::testing::Test {
 EmulatorProcess* KubeClientTest::emu_ = nullptr;
 
 TEST_F(KubeClientTest, KubeconfigListsFirstDefinitionWinsAndContextsResolve) {
-  std::string first = WriteTemp("kc-first", "apiVersion: v1\nkind: Config\ncurrent-context: b\nusers:\n- name: u\n  user: {token: from-first}\n");
+  std::string first = WriteTemp(
+      "kc-first", "apiVersion: v1\nkind: Config\ncurrent-context: b\nusers:\n- name: u\n  user: {token: from-first}\n");
   std::string second = Kubeconfig("kc-second", "    token: from-second\n");
   setenv("KUBECONFIG", (first + ":/nonexistent/config:" + second).c_str(), 1);
   auto missing = kube::LoadKubeconfig({});
@@ -76,12 +82,17 @@ TEST_F(KubeClientTest, ExecPluginTokenIsCachedUntilExpiry) {
     }
   std::string calls = emu_->dir() + "/plugin-calls";
   std::filesystem::remove(calls);
-  std::string plugin = WriteTemp("exec-plugin.sh", "#!/bin/sh\necho call >> " + calls +
-                                                       "\n[ -n \"$KUBERNETES_EXEC_INFO\" ] || exit 3\n"
-                                                       "echo '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\","
-                                                       "\"status\":{\"token\":\"" + token + "\",\"expirationTimestamp\":\"2999-01-01T00:00:00Z\"}}'\n");
+  std::string plugin = WriteTemp(
+      "exec-plugin.sh", "#!/bin/sh\necho call >> " + calls +
+                            "\n[ -n \"$KUBERNETES_EXEC_INFO\" ] || exit 3\n"
+                            "echo '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\","
+                            "\"status\":{\"token\":\"" +
+                            token + "\",\"expirationTimestamp\":\"2999-01-01T00:00:00Z\"}}'\n");
   std::filesystem::permissions(plugin, std::filesystem::perms::owner_all);
-  auto config = kube::LoadKubeconfig({Kubeconfig("kc-exec", "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: " + plugin + "\n"), "", ""});
+  auto config = kube::LoadKubeconfig(
+      {Kubeconfig("kc-exec",
+                  "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: " + plugin + "\n"),
+       "", ""});
   ASSERT_TRUE(config.ok()) << config.status().message();
   auto client = std::move(KubeClient::Create(config.value())).value();
   auto sa = client->Resolve("v1", "ServiceAccount");
@@ -99,7 +110,8 @@ TEST_F(KubeClientTest, ExecPluginTokenIsCachedUntilExpiry) {
   auto r = std::move(KubeClient::Create(bad.value())).value()->Resolve("v1", "Pod");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnauthenticated);
-  EXPECT_NE(r.status().message().find("exec credential plugin " + failing + " failed (exit 1)"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("exec credential plugin " + failing + " failed (exit 1)"), std::string::npos)
+      << r.status().message();
 }
 
 TEST_F(KubeClientTest, RotatedTokenFileIsReadAgainAfterA401) {
@@ -119,7 +131,8 @@ TEST_F(KubeClientTest, RotatedTokenFileIsReadAgainAfterA401) {
 TEST_F(KubeClientTest, InClusterServiceAccount) {
   std::string sa = emu_->dir() + "/serviceaccount";
   std::filesystem::create_directories(sa);
-  std::filesystem::copy_file(emu_->dir() + "/ca.crt", sa + "/ca.crt", std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(emu_->dir() + "/ca.crt", sa + "/ca.crt",
+                             std::filesystem::copy_options::overwrite_existing);
   std::ofstream(sa + "/token") << kLimitedToken;
   std::ofstream(sa + "/namespace") << "dev\n";
   unsetenv("KUBERNETES_SERVICE_HOST");
@@ -141,8 +154,11 @@ TEST_F(KubeClientTest, RetriesHonourRetryAfterAndBackOffOn5xx) {
   auto client = Admin(/*backoff_ms=*/20);
   auto cm = client->Resolve("v1", "ConfigMap");
   ASSERT_TRUE(cm.ok());
-  emu_->Admin("POST", "/emulator/faults", R"({"method":"GET","pathPrefix":"/api/v1/namespaces/dev/configmaps","status":429,"retryAfterSeconds":1,"times":1})");
-  emu_->Admin("POST", "/emulator/faults", R"({"method":"GET","pathPrefix":"/api/v1/namespaces/dev/configmaps","status":503,"times":2})");
+  emu_->Admin(
+      "POST", "/emulator/faults",
+      R"({"method":"GET","pathPrefix":"/api/v1/namespaces/dev/configmaps","status":429,"retryAfterSeconds":1,"times":1})");
+  emu_->Admin("POST", "/emulator/faults",
+              R"({"method":"GET","pathPrefix":"/api/v1/namespaces/dev/configmaps","status":503,"times":2})");
   size_t before = client->requests_sent();
   auto start = std::chrono::steady_clock::now();
   auto list = client->List(cm.value(), "dev");
@@ -150,24 +166,32 @@ TEST_F(KubeClientTest, RetriesHonourRetryAfterAndBackOffOn5xx) {
   EXPECT_EQ(client->requests_sent() - before, 4u) << "one 429, two 503s, then the answer";
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::seconds(1)) << "Retry-After: 1 was honoured";
 
-  emu_->Admin("POST", "/emulator/faults", R"({"method":"GET","pathPrefix":"/api/v1/namespaces/dev/configmaps","status":500,"times":-1})");
+  emu_->Admin("POST", "/emulator/faults",
+              R"({"method":"GET","pathPrefix":"/api/v1/namespaces/dev/configmaps","status":500,"times":-1})");
   auto failed = client->List(cm.value(), "dev");
   emu_->Admin("DELETE", "/emulator/faults");
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.status().code(), StatusCode::kUnavailable);
-  EXPECT_NE(failed.status().message().find("500 InternalError: injected fault"), std::string::npos) << failed.status().message();
+  EXPECT_NE(failed.status().message().find("500 InternalError: injected fault"), std::string::npos)
+      << failed.status().message();
 }
 
 TEST_F(KubeClientTest, ApplyConflictAndNotFoundAreValuesCallersBranchOn) {
   auto client = Admin();
-  Json cm = {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "owned"}, {"namespace", "dev"}}}, {"data", {{"k", "v1"}}}};
+  Json cm = {{"apiVersion", "v1"},
+             {"kind", "ConfigMap"},
+             {"metadata", {{"name", "owned"}, {"namespace", "dev"}}},
+             {"data", {{"k", "v1"}}}};
   ASSERT_TRUE(client->Apply(cm, {}).ok());
-  ASSERT_EQ(emu_->Kubectl("patch configmap owned -n dev --type merge -p '{\"data\":{\"k\":\"by-hand\"}}'").exit_code, 0);
+  ASSERT_EQ(emu_->Kubectl("patch configmap owned -n dev --type merge -p '{\"data\":{\"k\":\"by-hand\"}}'").exit_code,
+            0);
   auto conflict = client->Apply(cm, {});
   ASSERT_FALSE(conflict.ok());
   EXPECT_EQ(conflict.status().code(), StatusCode::kConflict);
-  EXPECT_NE(conflict.status().message().find("409 Conflict: Apply failed with 1 conflict: conflict with \"kubectl-patch\" using v1: .data.k"),
-            std::string::npos) << conflict.status().message();
+  EXPECT_NE(conflict.status().message().find(
+                "409 Conflict: Apply failed with 1 conflict: conflict with \"kubectl-patch\" using v1: .data.k"),
+            std::string::npos)
+      << conflict.status().message();
   auto forced = client->Apply(cm, {/*force=*/true, false});
   ASSERT_TRUE(forced.ok()) << forced.status().message();
   EXPECT_EQ(forced.value()["data"]["k"], "v1");
@@ -256,7 +280,9 @@ TEST_F(KubeClientTest, WatchResumesAndRelistsAfterExpired) {
   // A resourceVersion older than the emulator's 50-event history: 410 Expired inside the stream,
   // then a relist (every object ADDED) and the watch goes on.
   for (int i = 0; i < 60; ++i)
-    (void)client->Apply({{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "churn"}, {"namespace", "dev"}}},
+    (void)client->Apply({{"apiVersion", "v1"},
+                         {"kind", "ConfigMap"},
+                         {"metadata", {{"name", "churn"}, {"namespace", "dev"}}},
                          {"data", {{"i", std::to_string(i)}}}},
                         {});
   std::vector<std::string> relisted;

@@ -18,7 +18,10 @@ class KubeDiff : public ::testing::Test {
   static void SetUpTestSuite() {
     emu_ = new EmulatorProcess("kube-diff");
     ASSERT_TRUE(emu_->ok());
-    ASSERT_EQ(emu_->Kubectl("apply --server-side -f " + WriteTemp("ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n")).exit_code, 0);
+    ASSERT_EQ(emu_->Kubectl("apply --server-side -f " +
+                            WriteTemp("ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n"))
+                  .exit_code,
+              0);
     RunResult r = emu_->Kubectl("apply --server-side -R -f " + kManifests + " -f " + kSecret);
     ASSERT_EQ(r.exit_code, 0) << r.out;
   }
@@ -28,8 +31,9 @@ class KubeDiff : public ::testing::Test {
 EmulatorProcess* KubeDiff::emu_ = nullptr;
 
 // Every form a Secret value could leak in: plain and base64.
-const char* kSecretForms[] = {"Pw-for-tests-only-4f1d", "UHctZm9yLXRlc3RzLW9ubHktNGYxZA==", "changed-by-hand-77",
-                              "Y2hhbmdlZC1ieS1oYW5kLTc3", "COOKIE-for-tests-only-9a7e", "Q09PS0lFLWZvci10ZXN0cy1vbmx5LTlhN2U="};
+const char* kSecretForms[] = {
+    "Pw-for-tests-only-4f1d",   "UHctZm9yLXRlc3RzLW9ubHktNGYxZA==", "changed-by-hand-77",
+    "Y2hhbmdlZC1ieS1oYW5kLTc3", "COOKIE-for-tests-only-9a7e",       "Q09PS0lFLWZvci10ZXN0cy1vbmx5LTlhN2U="};
 
 TEST_F(KubeDiff, CleanThenExactlyWhatKubectlChanged) {
   RunResult clean = emu_->Warren("diff " + kDesired);
@@ -38,14 +42,22 @@ TEST_F(KubeDiff, CleanThenExactlyWhatKubectlChanged) {
 
   ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=5").exit_code, 0);
   ASSERT_EQ(emu_->Kubectl("set env statefulset/rabbitmq -n dev RABBITMQ_USE_LONGNAME=false").exit_code, 0);
-  ASSERT_EQ(emu_->Kubectl("patch secret rabbitmq-credentials -n dev -p '{\"stringData\":{\"password\":\"changed-by-hand-77\"}}'").exit_code, 0);
+  ASSERT_EQ(
+      emu_->Kubectl(
+              "patch secret rabbitmq-credentials -n dev -p '{\"stringData\":{\"password\":\"changed-by-hand-77\"}}'")
+          .exit_code,
+      0);
 
   RunResult drift = emu_->Warren("diff " + kDesired);
   EXPECT_EQ(drift.exit_code, 1) << drift.out;
   EXPECT_TRUE(Has(drift.out, "~ StatefulSet dev/rabbitmq  (update)\n    .spec.replicas: 5 → 3\n")) << drift.out;
-  EXPECT_TRUE(Has(drift.out, ".spec.template.spec.containers[name=\"rabbitmq\"].env[name=\"RABBITMQ_USE_LONGNAME\"].value: \"false\" → \"true\""))
+  EXPECT_TRUE(Has(drift.out,
+                  ".spec.template.spec.containers[name=\"rabbitmq\"].env[name=\"RABBITMQ_USE_LONGNAME\"].value: "
+                  "\"false\" → \"true\""))
       << drift.out;
-  EXPECT_TRUE(Has(drift.out, "~ Secret dev/rabbitmq-credentials  (update)\n    .data.password: changed (value hidden)\n")) << drift.out;
+  EXPECT_TRUE(
+      Has(drift.out, "~ Secret dev/rabbitmq-credentials  (update)\n    .data.password: changed (value hidden)\n"))
+      << drift.out;
   EXPECT_TRUE(Has(drift.out, "0 to create, 2 to update, 0 to recreate, 0 to prune, 12 unchanged")) << drift.out;
 
   RunResult json = emu_->Warren("diff " + kDesired + " -o json");
@@ -93,20 +105,25 @@ TEST_F(KubeDiff, RbacLimitedTokenGetsAClear403) {
 }
 
 TEST_F(KubeDiff, UnreachableServerAndRefusedTokenExitTwo) {
-  std::string bad_token = WriteTemp("kubeconfig-bad-token", "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: " +
-                                                              emu_->server() + "\n    certificate-authority: " + emu_->dir() +
-                                                              "/ca.crt\nusers:\n- name: u\n  user:\n    token: not-a-real-token-5e2\n"
-                                                              "contexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\n");
-  RunResult refused = EmulatorProcess::Shell(std::string(WARREN_BINARY) + " diff " + kDesired + " --kubeconfig " + bad_token);
+  std::string bad_token =
+      WriteTemp("kubeconfig-bad-token",
+                "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: " + emu_->server() +
+                    "\n    certificate-authority: " + emu_->dir() +
+                    "/ca.crt\nusers:\n- name: u\n  user:\n    token: not-a-real-token-5e2\n"
+                    "contexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\n");
+  RunResult refused =
+      EmulatorProcess::Shell(std::string(WARREN_BINARY) + " diff " + kDesired + " --kubeconfig " + bad_token);
   EXPECT_EQ(refused.exit_code, 2) << refused.out;
   EXPECT_TRUE(Has(refused.out, "401 Unauthorized")) << refused.out;
   EXPECT_FALSE(Has(refused.out, "not-a-real-token-5e2"));
 
-  std::string down = WriteTemp("kubeconfig-down", "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:9\n"
-                                                  "users:\n- name: u\n  user: {token: t}\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\n"
-                                                  "current-context: x\n");
-  RunResult unreachable = EmulatorProcess::Shell(std::string(WARREN_BINARY) + " diff " + kDesired + " --kubeconfig " + down +
-                                                 " --request-timeout-ms 2000");
+  std::string down =
+      WriteTemp("kubeconfig-down",
+                "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:9\n"
+                "users:\n- name: u\n  user: {token: t}\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\n"
+                "current-context: x\n");
+  RunResult unreachable = EmulatorProcess::Shell(std::string(WARREN_BINARY) + " diff " + kDesired + " --kubeconfig " +
+                                                 down + " --request-timeout-ms 2000");
   EXPECT_EQ(unreachable.exit_code, 2) << unreachable.out;
   EXPECT_TRUE(Has(unreachable.out, "cannot reach the Kubernetes API at https://127.0.0.1:9")) << unreachable.out;
 }

@@ -26,7 +26,9 @@ class KubeSync : public ::testing::Test {
   void Edit(const std::string& file, const std::string& from, const std::string& to) {
     ASSERT_TRUE(ReplaceInFile(dir_ + "/" + file, from, to)) << file << " holds no " << from;
   }
-  RunResult Sync(const std::string& flags = "") { return emu_->Warren("sync " + dir_ + " -n dev --timeout 30 " + flags); }
+  RunResult Sync(const std::string& flags = "") {
+    return emu_->Warren("sync " + dir_ + " -n dev --timeout 30 " + flags);
+  }
   int Writes() {
     int n = 0;
     for (const Json& r : emu_->Log()) n += r["write"].get<bool>();
@@ -61,8 +63,8 @@ TEST_F(KubeSync, EmptyClusterInOrderReadyThenNothingToWrite) {
     }
   // The inventory (the first configmaps) is written ahead, once its namespace exists: a kill
   // after any later write leaves nothing unrecorded. Nothing more to record at the end.
-  std::vector<std::string> want = {"namespaces", "configmaps", "serviceaccounts", "configmaps", "roles", "rolebindings", "services",
-                                   "services", "statefulsets"};
+  std::vector<std::string> want = {"namespaces",   "configmaps", "serviceaccounts", "configmaps",  "roles",
+                                   "rolebindings", "services",   "services",        "statefulsets"};
   EXPECT_EQ(order, want);
   Json sts = Get("statefulset rabbitmq");
   EXPECT_EQ(sts["status"]["readyReplicas"], 3) << "sync waited for readiness";
@@ -71,7 +73,8 @@ TEST_F(KubeSync, EmptyClusterInOrderReadyThenNothingToWrite) {
   emu_->ClearLog();
   RunResult second = Sync();
   EXPECT_EQ(second.exit_code, 0) << second.out;
-  EXPECT_TRUE(Has(second.out, "0 created, 0 configured, 0 recreated, 0 pruned, 0 skipped, 0 failed, 8 unchanged")) << second.out;
+  EXPECT_TRUE(Has(second.out, "0 created, 0 configured, 0 recreated, 0 pruned, 0 skipped, 0 failed, 8 unchanged"))
+      << second.out;
   EXPECT_EQ(Writes(), 0) << emu_->Log().dump(1);
   RunResult diff = emu_->Warren("diff " + dir_ + " -n dev");
   EXPECT_EQ(diff.exit_code, 0) << diff.out;
@@ -82,7 +85,9 @@ TEST_F(KubeSync, DriftIsCorrectedOnlyWhenConflictsMayBeTakenOver) {
   ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=5").exit_code, 0);
   RunResult conflict = Sync();
   EXPECT_EQ(conflict.exit_code, 1) << conflict.out;
-  EXPECT_TRUE(Has(conflict.out, "StatefulSet dev/rabbitmq: failed: apply StatefulSet dev/rabbitmq: 409 Conflict: Apply failed with 1 conflict"))
+  EXPECT_TRUE(Has(
+      conflict.out,
+      "StatefulSet dev/rabbitmq: failed: apply StatefulSet dev/rabbitmq: 409 Conflict: Apply failed with 1 conflict"))
       << conflict.out;
   EXPECT_TRUE(Has(conflict.out, "--force-conflicts")) << conflict.out;
 
@@ -101,9 +106,11 @@ TEST_F(KubeSync, DriftIsCorrectedOnlyWhenConflictsMayBeTakenOver) {
 // kubernetes.io/metadata.name) or another field manager (`kubectl label`, `kubectl annotate`) adds
 // to a map is never drift, whether git writes that map or not; a key warren wrote and git dropped is.
 TEST_F(KubeSync, KeysOthersAddToLabelsAndAnnotationsAreNeverDrift) {
-  Write("plain.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: plain, namespace: dev}\nspec:\n  ports: [{port: 80}]\n");
+  Write("plain.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata: {name: plain, namespace: dev}\nspec:\n  ports: [{port: 80}]\n");
   ASSERT_EQ(Sync().exit_code, 0);
-  EXPECT_EQ(Get("namespace dev")["metadata"]["labels"]["kubernetes.io/metadata.name"], "dev") << "as a real server sets it";
+  EXPECT_EQ(Get("namespace dev")["metadata"]["labels"]["kubernetes.io/metadata.name"], "dev")
+      << "as a real server sets it";
   RunResult clean = emu_->Warren("diff " + dir_ + " -n dev");
   EXPECT_EQ(clean.exit_code, 0) << clean.out;
 
@@ -122,7 +129,8 @@ TEST_F(KubeSync, KeysOthersAddToLabelsAndAnnotationsAreNeverDrift) {
   RunResult dropped = emu_->Warren("diff " + dir_ + " -n dev");
   EXPECT_EQ(dropped.exit_code, 1) << dropped.out;
   EXPECT_TRUE(Has(dropped.out, ".metadata.labels.app.kubernetes.io/name: \"rabbitmq\" → (removed)")) << dropped.out;
-  EXPECT_TRUE(Has(dropped.out, ".metadata.annotations.warren.io/external-secrets: \"rabbitmq-credentials\" → (removed)"))
+  EXPECT_TRUE(
+      Has(dropped.out, ".metadata.annotations.warren.io/external-secrets: \"rabbitmq-credentials\" → (removed)"))
       << dropped.out;
   EXPECT_FALSE(Has(dropped.out, "team")) << dropped.out;
   EXPECT_FALSE(Has(dropped.out, "owner")) << dropped.out;
@@ -141,8 +149,9 @@ TEST_F(KubeSync, PruneOnlyWithTheFlagAndOnlyWhatWarrenApplied) {
   Write("extra.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: dev}\ndata: {a: b}\n");
   ASSERT_EQ(Sync().exit_code, 0);
   // Someone else's object, even with warren's label, is not in the inventory.
-  std::string theirs = WriteTemp("theirs.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: theirs, namespace: dev, labels: "
-                                                "{app.kubernetes.io/managed-by: warren}}\n");
+  std::string theirs = WriteTemp("theirs.yaml",
+                                 "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: theirs, namespace: dev, labels: "
+                                 "{app.kubernetes.io/managed-by: warren}}\n");
   ASSERT_EQ(emu_->Kubectl("apply --server-side -f " + theirs).exit_code, 0);
   fs::remove(dir_ + "/extra.yaml");
 
@@ -182,17 +191,20 @@ TEST_F(KubeSync, BiggerVolumeClaimTemplateKeepsPodsAndClaims) {
 
   emu_->ClearLog();
   RunResult dry = Sync("--dry-run");
-  EXPECT_TRUE(Has(dry.out, "StatefulSet dev/rabbitmq: recreated (dry run): would orphan its pods and claims")) << dry.out;
+  EXPECT_TRUE(Has(dry.out, "StatefulSet dev/rabbitmq: recreated (dry run): would orphan its pods and claims"))
+      << dry.out;
   EXPECT_EQ(Writes(), 0);
 
   RunResult r = Sync();
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_TRUE(Has(r.out, "StatefulSet dev/rabbitmq: recreated: pods and claims kept and adopted; 3 claim(s) expanded")) << r.out;
+  EXPECT_TRUE(Has(r.out, "StatefulSet dev/rabbitmq: recreated: pods and claims kept and adopted; 3 claim(s) expanded"))
+      << r.out;
   EXPECT_EQ(Uids("pods"), pods) << "the same pods, adopted";
   EXPECT_EQ(Uids("pvc"), claims) << "the same claims";
   Json claims_now = Get("pvc");
   for (const Json& c : claims_now["items"]) EXPECT_EQ(c["spec"]["resources"]["requests"]["storage"], "10Gi");
-  EXPECT_EQ(Get("statefulset rabbitmq")["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"], "10Gi");
+  EXPECT_EQ(Get("statefulset rabbitmq")["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"],
+            "10Gi");
   EXPECT_EQ(emu_->Warren("diff " + dir_ + " -n dev").exit_code, 0);
 }
 
@@ -200,16 +212,20 @@ TEST_F(KubeSync, BiggerVolumeClaimTemplateKeepsPodsAndClaims) {
 TEST_F(KubeSync, AMisshapenStatefulSetIsNotDeleted) {
   ASSERT_EQ(Sync().exit_code, 0);
   std::string uid = Get("statefulset rabbitmq")["metadata"]["uid"];
-  Write("statefulset.yaml", "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: rabbitmq, namespace: dev}\nspec: \"3\"\n");
+  Write("statefulset.yaml",
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: rabbitmq, namespace: dev}\nspec: \"3\"\n");
   RunResult r = Sync();
   EXPECT_EQ(r.exit_code, 1) << r.out;
-  EXPECT_TRUE(Has(r.out, "StatefulSet dev/rabbitmq: failed: not re-created, nothing deleted: /spec is a string, not a mapping")) << r.out;
+  EXPECT_TRUE(
+      Has(r.out, "StatefulSet dev/rabbitmq: failed: not re-created, nothing deleted: /spec is a string, not a mapping"))
+      << r.out;
   EXPECT_EQ(Get("statefulset rabbitmq")["metadata"]["uid"], uid);
 }
 
 TEST_F(KubeSync, RoleRefChangeIsDeleteAndCreate) {
-  Write("role-b.yaml", "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: peer-discovery-b, namespace: dev}\n"
-                       "rules: [{apiGroups: [\"\"], resources: [endpoints], verbs: [get]}]\n");
+  Write("role-b.yaml",
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: peer-discovery-b, namespace: dev}\n"
+        "rules: [{apiGroups: [\"\"], resources: [endpoints], verbs: [get]}]\n");
   ASSERT_EQ(Sync().exit_code, 0);
   std::string rbac = ReadText(dir_ + "/rbac.yaml");
   size_t at = rbac.find("name: rabbitmq-peer-discovery", rbac.find("roleRef"));
@@ -226,7 +242,8 @@ TEST_F(KubeSync, RejectedUpdateLeavesTheInventoryIntact) {
   std::string before = emu_->Kubectl("get configmap warren-inventory -n dev -o jsonpath={.data.objects}").out;
   ASSERT_TRUE(Has(before, "StatefulSet")) << before;
   // Template labels that no longer match the selector: the API server refuses the update.
-  Edit("statefulset.yaml", "      labels:\n        app.kubernetes.io/name: rabbitmq", "      labels:\n        app.kubernetes.io/name: other");
+  Edit("statefulset.yaml", "      labels:\n        app.kubernetes.io/name: rabbitmq",
+       "      labels:\n        app.kubernetes.io/name: other");
   RunResult r = Sync();
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_TRUE(Has(r.out, "StatefulSet dev/rabbitmq: failed: apply StatefulSet dev/rabbitmq: 422 Invalid")) << r.out;
@@ -254,8 +271,8 @@ TEST(KubeSyncRbac, WarrensServiceAccountNeedsDeployRbac) {
   ASSERT_EQ(emu.Kubectl("create namespace dev").exit_code == 0 ||
                 emu.Kubectl("apply --server-side -f " + dir + "/namespace.yaml").exit_code == 0,
             true);
-  RunResult rbac = emu.Kubectl("apply --server-side -f " + std::string(WARREN_SOURCE_DIR) + "/deploy/namespace.yaml -f " +
-                               std::string(WARREN_SOURCE_DIR) + "/deploy/rbac.yaml");
+  RunResult rbac = emu.Kubectl("apply --server-side -f " + std::string(WARREN_SOURCE_DIR) +
+                               "/deploy/namespace.yaml -f " + std::string(WARREN_SOURCE_DIR) + "/deploy/rbac.yaml");
   ASSERT_EQ(rbac.exit_code, 0) << rbac.out;
   RunResult sync = emu.Warren("sync " + dir + as_warren);
   EXPECT_EQ(sync.exit_code, 0) << sync.out;

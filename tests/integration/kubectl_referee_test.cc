@@ -31,8 +31,8 @@ class KubectlReferee : public ::testing::Test {
   // `seconds`, as a person watching would).
   static std::string WatchWhile(const std::string& args, int seconds, const std::function<void()>& act) {
     std::string out = emu_->dir() + "/watch-" + std::to_string(seconds) + ".txt";
-    std::string cmd = "timeout " + std::to_string(seconds) + " kubectl --kubeconfig " + emu_->kubeconfig() + " --cache-dir " +
-                      emu_->dir() + "/cache get " + args + " -w > " + out + " 2>&1 &";
+    std::string cmd = "timeout " + std::to_string(seconds) + " kubectl --kubeconfig " + emu_->kubeconfig() +
+                      " --cache-dir " + emu_->dir() + "/cache get " + args + " -w > " + out + " 2>&1 &";
     EXPECT_EQ(std::system(cmd.c_str()), 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     act();
@@ -75,21 +75,26 @@ TEST_F(KubectlReferee, DiffServerSideExitCodesAndConflicts) {
   ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=5").exit_code, 0);
   RunResult conflict = emu_->Kubectl("apply --server-side -f " + kManifests + "/kubernetes/statefulset.yaml");
   EXPECT_EQ(conflict.exit_code, 1) << conflict.out;
-  EXPECT_TRUE(Has(conflict.out, "Apply failed with 1 conflict: conflict with \"kubectl\" with subresource \"scale\" using apps/v1: .spec.replicas"))
+  EXPECT_TRUE(Has(conflict.out,
+                  "Apply failed with 1 conflict: conflict with \"kubectl\" with subresource \"scale\" using apps/v1: "
+                  ".spec.replicas"))
       << conflict.out;
 
-  RunResult drift = emu_->Kubectl("diff --server-side --force-conflicts -f " + kManifests + "/kubernetes/statefulset.yaml");
+  RunResult drift =
+      emu_->Kubectl("diff --server-side --force-conflicts -f " + kManifests + "/kubernetes/statefulset.yaml");
   EXPECT_EQ(drift.exit_code, 1) << drift.out;
   EXPECT_TRUE(Has(drift.out, "-  replicas: 5")) << drift.out;
   EXPECT_TRUE(Has(drift.out, "+  replicas: 3")) << drift.out;
 
-  RunResult forced = emu_->Kubectl("apply --server-side --force-conflicts -f " + kManifests + "/kubernetes/statefulset.yaml");
+  RunResult forced =
+      emu_->Kubectl("apply --server-side --force-conflicts -f " + kManifests + "/kubernetes/statefulset.yaml");
   EXPECT_EQ(forced.exit_code, 0) << forced.out;
   EXPECT_EQ(Json::parse(emu_->Kubectl("get statefulset rabbitmq -n dev -o json").out)["spec"]["replicas"], 3);
 }
 
 TEST_F(KubectlReferee, DeleteThenNotFound) {
-  std::string cm = WriteTemp("cm-gone.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: gone, namespace: dev}\ndata: {a: b}\n");
+  std::string cm = WriteTemp("cm-gone.yaml",
+                             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: gone, namespace: dev}\ndata: {a: b}\n");
   ASSERT_EQ(emu_->Kubectl("apply --server-side -f " + cm).exit_code, 0);
   RunResult del = emu_->Kubectl("delete configmap gone -n dev");
   EXPECT_EQ(del.exit_code, 0) << del.out;
@@ -105,7 +110,9 @@ TEST_F(KubectlReferee, AuthCanIFollowsStoredRbac) {
   EXPECT_EQ(no.exit_code, 1) << no.out;
   EXPECT_TRUE(Has(no.out, "no")) << no.out;
   RunResult denied = emu_->Kubectl("get statefulsets -n dev " + limited);
-  EXPECT_TRUE(Has(denied.out, "User \"system:serviceaccount:dev:warren\" cannot list resource \"statefulsets\" in API group \"apps\" in the namespace \"dev\""))
+  EXPECT_TRUE(Has(denied.out,
+                  "User \"system:serviceaccount:dev:warren\" cannot list resource \"statefulsets\" in API group "
+                  "\"apps\" in the namespace \"dev\""))
       << denied.out;
 
   // The seed's mistake: a RoleBinding naming a Role that does not exist grants nothing.
@@ -122,7 +129,8 @@ subjects: [{kind: ServiceAccount, name: warren, namespace: dev}]
   EXPECT_EQ(why.exit_code, 1) << why.out;
   EXPECT_TRUE(Has(why.out, "no - RBAC: role.rbac.authorization.k8s.io \"dev\" not found")) << why.out;
   RunResult forbidden = emu_->Kubectl("get statefulsets -n dev " + limited);
-  EXPECT_TRUE(Has(forbidden.out, "in the namespace \"dev\": RBAC: role.rbac.authorization.k8s.io \"dev\" not found")) << forbidden.out;
+  EXPECT_TRUE(Has(forbidden.out, "in the namespace \"dev\": RBAC: role.rbac.authorization.k8s.io \"dev\" not found"))
+      << forbidden.out;
 
   std::string role = WriteTemp("role-dev.yaml", R"(apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
@@ -140,13 +148,15 @@ rules: [{apiGroups: [apps], resources: [statefulsets], verbs: [get, list]}]
 
 // kubectl's typed create commands send protobuf bodies (the "k8s\0" envelope).
 TEST_F(KubectlReferee, TypedCreateCommandsSendProtobuf) {
-  for (const char* cmd : {"create namespace typed", "create configmap c1 -n typed --from-literal=a=b --from-literal=c=d",
-                          "create secret generic s1 -n typed --from-literal=password=hunter2 --type=example.com/x",
-                          "create serviceaccount sa1 -n typed", "create role r1 -n typed --verb=get,list --resource=endpoints",
-                          "create rolebinding rb1 -n typed --role=r1 --serviceaccount=typed:sa1",
-                          "create clusterrole cr1 --verb=get --resource=pods", "create clusterrolebinding crb1 --clusterrole=cr1 --user=alice",
-                          "create deployment web -n typed --image=nginx:1.27 --replicas=2 --port=8080",
-                          "create service clusterip web -n typed --tcp=80:8080", "create service nodeport np -n typed --tcp=81:http"}) {
+  for (const char* cmd :
+       {"create namespace typed", "create configmap c1 -n typed --from-literal=a=b --from-literal=c=d",
+        "create secret generic s1 -n typed --from-literal=password=hunter2 --type=example.com/x",
+        "create serviceaccount sa1 -n typed", "create role r1 -n typed --verb=get,list --resource=endpoints",
+        "create rolebinding rb1 -n typed --role=r1 --serviceaccount=typed:sa1",
+        "create clusterrole cr1 --verb=get --resource=pods",
+        "create clusterrolebinding crb1 --clusterrole=cr1 --user=alice",
+        "create deployment web -n typed --image=nginx:1.27 --replicas=2 --port=8080",
+        "create service clusterip web -n typed --tcp=80:8080", "create service nodeport np -n typed --tcp=81:http"}) {
     RunResult r = emu_->Kubectl(cmd);
     EXPECT_EQ(r.exit_code, 0) << cmd << "\n" << r.out;
     EXPECT_TRUE(Has(r.out, " created")) << r.out;
@@ -159,7 +169,8 @@ TEST_F(KubectlReferee, TypedCreateCommandsSendProtobuf) {
   Json secret = get("secret s1 -n typed");
   EXPECT_EQ(secret["data"]["password"], "aHVudGVyMg==");
   EXPECT_EQ(secret["type"], "example.com/x");
-  EXPECT_EQ(get("role r1 -n typed")["rules"], Json::parse(R"([{"apiGroups":[""],"resources":["endpoints"],"verbs":["get","list"]}])"));
+  EXPECT_EQ(get("role r1 -n typed")["rules"],
+            Json::parse(R"([{"apiGroups":[""],"resources":["endpoints"],"verbs":["get","list"]}])"));
   Json rb = get("rolebinding rb1 -n typed");
   EXPECT_EQ(rb["roleRef"], Json({{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "Role"}, {"name", "r1"}}));
   EXPECT_EQ(rb["subjects"], Json::parse(R"([{"kind":"ServiceAccount","name":"sa1","namespace":"typed"}])"));
@@ -190,8 +201,8 @@ TEST_F(KubectlReferee, GetPrintsTheServersColumns) {
       {"statefulset rabbitmq -n dev -o wide", {"CONTAINERS   IMAGES", "rabbitmq     rabbitmq:3.13-management"}},
       {"pods -n dev -o wide", {"READY   STATUS    RESTARTS", "rabbitmq-0   1/1     Running   0", "10.244.0."}},
       {"services -n dev -o wide",
-       {"TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)", "ClusterIP   None         <none>        4369/TCP,5672/TCP,25672/TCP",
-        "app.kubernetes.io/name=rabbitmq"}},
+       {"TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)",
+        "ClusterIP   None         <none>        4369/TCP,5672/TCP,25672/TCP", "app.kubernetes.io/name=rabbitmq"}},
       {"pvc -n dev", {"Bound", "5Gi        RWO"}},
       {"all -n dev", {"statefulset.apps/rabbitmq   3/3", "service/rabbitmq-client   ClusterIP"}},
       {"rolebindings -n dev -o wide", {"Role/rabbitmq-peer-discovery", "dev/rabbitmq"}},
@@ -232,7 +243,8 @@ TEST_F(KubectlReferee, GetWatchShowsReadinessChange) {
 
 TEST_F(KubectlReferee, GetWatchPrintsChanges) {
   std::string text = WatchWhile("configmaps -n dev --output-watch-events", 4, [] {
-    std::string cm = WriteTemp("cm-watched.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: watched, namespace: dev}\n");
+    std::string cm =
+        WriteTemp("cm-watched.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: watched, namespace: dev}\n");
     ASSERT_EQ(emu_->Kubectl("apply --server-side -f " + cm).exit_code, 0);
     ASSERT_EQ(emu_->Kubectl("delete configmap watched -n dev").exit_code, 0);
   });
@@ -243,20 +255,31 @@ TEST_F(KubectlReferee, GetWatchPrintsChanges) {
 // A body that is no object of its kind: create and update answer Go's JSON decoding error (400),
 // server-side apply the typed-conversion error a 1.32 server answers with 500 (kubernetes#139253).
 TEST_F(KubectlReferee, MisshapenBodiesFailAsOnARealServer) {
-  std::string sts = WriteTemp("misshapen-sts.yaml", "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: m, namespace: dev}\nspec: \"3\"\n");
+  std::string sts =
+      WriteTemp("misshapen-sts.yaml",
+                "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: m, namespace: dev}\nspec: \"3\"\n");
   RunResult create = emu_->Kubectl("create -f " + sts);
   EXPECT_NE(create.exit_code, 0);
-  EXPECT_TRUE(Has(create.out, "Error from server (BadRequest): error when creating \"" + sts + "\": StatefulSet in version \"v1\" cannot be "
-                              "handled as a StatefulSet: json: cannot unmarshal string into Go struct field StatefulSet.spec of type "
-                              "v1.StatefulSetSpec")) << create.out;
+  EXPECT_TRUE(
+      Has(create.out,
+          "Error from server (BadRequest): error when creating \"" + sts +
+              "\": StatefulSet in version \"v1\" cannot be "
+              "handled as a StatefulSet: json: cannot unmarshal string into Go struct field StatefulSet.spec of type "
+              "v1.StatefulSetSpec"))
+      << create.out;
   RunResult apply = emu_->Kubectl("apply --server-side -f " + sts);
   EXPECT_NE(apply.exit_code, 0);
-  EXPECT_TRUE(Has(apply.out, "Error from server (InternalError): failed to create typed patch object (dev/m; apps/v1, Kind=StatefulSet): "
-                             ".spec: expected map, got string")) << apply.out;
-  std::string svc = WriteTemp("misshapen-svc.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: m, namespace: dev}\n"
-                                                   "spec: {ports: {port: 80}}\n");
+  EXPECT_TRUE(
+      Has(apply.out,
+          "Error from server (InternalError): failed to create typed patch object (dev/m; apps/v1, Kind=StatefulSet): "
+          ".spec: expected map, got string"))
+      << apply.out;
+  std::string svc = WriteTemp("misshapen-svc.yaml",
+                              "apiVersion: v1\nkind: Service\nmetadata: {name: m, namespace: dev}\n"
+                              "spec: {ports: {port: 80}}\n");
   RunResult nested = emu_->Kubectl("create -f " + svc);
-  EXPECT_TRUE(Has(nested.out, "json: cannot unmarshal object into Go struct field ServiceSpec.spec.ports of type []v1.ServicePort"))
+  EXPECT_TRUE(Has(nested.out,
+                  "json: cannot unmarshal object into Go struct field ServiceSpec.spec.ports of type []v1.ServicePort"))
       << nested.out;
   EXPECT_NE(emu_->Kubectl("get statefulset m -n dev").exit_code, 0) << "nothing stored";
 }
@@ -265,7 +288,8 @@ TEST_F(KubectlReferee, RemovedVersionsAndImmutableFieldsFailAsOnARealServer) {
   RunResult raw = emu_->Kubectl("get --raw /apis/apps/v1beta1");
   EXPECT_NE(raw.exit_code, 0);
   EXPECT_TRUE(Has(raw.out, "the server could not find the requested resource")) << raw.out;
-  RunResult old = emu_->Kubectl("apply --server-side -f " + std::string(WARREN_SOURCE_DIR) + "/tests/fixtures/seed/rabbitmq.statefulset.yaml");
+  RunResult old = emu_->Kubectl("apply --server-side -f " + std::string(WARREN_SOURCE_DIR) +
+                                "/tests/fixtures/seed/rabbitmq.statefulset.yaml");
   EXPECT_NE(old.exit_code, 0);
   EXPECT_TRUE(Has(old.out, "no matches for kind \"StatefulSet\" in version \"apps/v1beta1\"")) << old.out;
 
@@ -278,8 +302,10 @@ TEST_F(KubectlReferee, RemovedVersionsAndImmutableFieldsFailAsOnARealServer) {
   RunResult vct = emu_->Kubectl("apply --server-side --force-conflicts -f " + WriteTemp("sts-vct.yaml", sts));
   EXPECT_NE(vct.exit_code, 0);
   // (kubectl rewords the Status message of an Invalid error as "The StatefulSet ... is invalid".)
-  EXPECT_TRUE(Has(vct.out, "\"rabbitmq\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than "
-                           "'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"))
+  EXPECT_TRUE(Has(vct.out,
+                  "\"rabbitmq\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than "
+                  "'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and "
+                  "'minReadySeconds' are forbidden"))
       << vct.out;
 
   std::ifstream rin(kManifests + "/kubernetes/rbac.yaml");

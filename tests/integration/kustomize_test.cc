@@ -59,7 +59,8 @@ TEST_F(Kustomize, LintBuildsTheOverlayAndNamesTheFileAnObjectCameFrom) {
   RunResult broken = Warren("lint " + repo_ + "/overlays/dev");
   EXPECT_EQ(broken.exit_code, 1) << broken.out;
   // The object as built (namespace and prefix applied), placed in the base file that declared it.
-  EXPECT_TRUE(Has(broken.out, "base/rbac.yaml:15: error [missing-role] RoleBinding dev/dev-rabbitmq-peer-discovery")) << broken.out;
+  EXPECT_TRUE(Has(broken.out, "base/rbac.yaml:15: error [missing-role] RoleBinding dev/dev-rabbitmq-peer-discovery"))
+      << broken.out;
   EXPECT_FALSE(Has(broken.out, "config.kubernetes.io/origin")) << broken.out;
   EXPECT_FALSE(Has(broken.out, tmp_)) << broken.out;
   EXPECT_TRUE(TmpIsEmpty());
@@ -77,7 +78,8 @@ TEST_F(Kustomize, WhenTheBuildCannotRunOrFailsTheErrorSaysWhyAndExitsTwo) {
   Edit("overlays/prod/kustomization.yaml", "- namespace.yaml", "- namespace.yaml\n- not-there.yaml");
   RunResult failed = Warren("diff " + repo_ + "/overlays/prod");
   EXPECT_EQ(failed.exit_code, 2) << failed.out;
-  EXPECT_TRUE(Has(failed.out, "build the kustomization in " + repo_ + "/overlays/prod (kubectl kustomize): exit 1")) << failed.out;
+  EXPECT_TRUE(Has(failed.out, "build the kustomization in " + repo_ + "/overlays/prod (kubectl kustomize): exit 1"))
+      << failed.out;
   EXPECT_TRUE(Has(failed.out, "not-there.yaml")) << failed.out;
   EXPECT_EQ(emu_->Kubectl("get namespace prod").exit_code, 1) << "nothing applied";
   EXPECT_TRUE(TmpIsEmpty());
@@ -119,13 +121,15 @@ TEST_F(Kustomize, SyncThenDiffIsCleanAndAGeneratorChangeRollsTheConfigMap) {
   configmaps = Names("configmaps -n dev -l environment=dev");
   ASSERT_EQ(configmaps.size(), 1u) << roll.out;
   EXPECT_NE(configmaps[0], first);
-  EXPECT_EQ(Get("statefulset dev-rabbitmq -n dev")["spec"]["template"]["spec"]["volumes"][0]["configMap"]["name"], configmaps[0]);
+  EXPECT_EQ(Get("statefulset dev-rabbitmq -n dev")["spec"]["template"]["spec"]["volumes"][0]["configMap"]["name"],
+            configmaps[0]);
   EXPECT_EQ(Warren("diff " + repo_ + "/overlays/dev").exit_code, 0);
   EXPECT_TRUE(TmpIsEmpty());
 }
 
 TEST_F(Kustomize, AnOverlayInAGitCommitIsBuiltWithItsBaseOutsideThePath) {
-  RunResult init = Shell("cd " + repo_ + " && git init -q -b main . && git add -A && "
+  RunResult init = Shell("cd " + repo_ +
+                         " && git init -q -b main . && git add -A && "
                          "git -c user.name=t -c user.email=t@example.com commit -qm overlays");
   ASSERT_EQ(init.exit_code, 0) << init.out;
   std::string flags = " --repo file://" + repo_ + " --path overlays/prod --cache-dir " + emu_->dir() + "/cache-git";
@@ -134,7 +138,8 @@ TEST_F(Kustomize, AnOverlayInAGitCommitIsBuiltWithItsBaseOutsideThePath) {
   EXPECT_TRUE(Has(sync.out, "source: file://" + repo_ + " main at commit ")) << sync.out;
   Json sts = Get("statefulset rabbitmq -n prod");
   EXPECT_EQ(sts["spec"]["replicas"], 3);
-  EXPECT_EQ(sts["spec"]["template"]["spec"]["containers"][0]["image"], "registry.example.com/rabbitmq:3.13.7-management");
+  EXPECT_EQ(sts["spec"]["template"]["spec"]["containers"][0]["image"],
+            "registry.example.com/rabbitmq:3.13.7-management");
   EXPECT_FALSE(sts["spec"]["selector"]["matchLabels"].contains("environment")) << "includeSelectors: false";
   EXPECT_EQ(Warren("diff" + flags).exit_code, 0);
   EXPECT_TRUE(TmpIsEmpty()) << "the commit written out for kustomize is removed";

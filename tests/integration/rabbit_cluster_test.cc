@@ -20,8 +20,10 @@ class RabbitCluster : public ::testing::Test {
     ASSERT_TRUE(Admin().Put("/api/users/" + kUser, {{"password", kPassword}, {"tags", "administrator"}}).ok());
     // Permissions on the vhosts that already exist; vhosts warren creates are granted to it by RabbitMQ.
     for (const char* vhost : {"%2F"})
-      ASSERT_TRUE(Admin().Put(std::string("/api/permissions/") + vhost + "/" + kUser,
-                              {{"configure", ".*"}, {"write", ".*"}, {"read", ".*"}}).ok());
+      ASSERT_TRUE(Admin()
+                      .Put(std::string("/api/permissions/") + vhost + "/" + kUser,
+                           {{"configure", ".*"}, {"write", ".*"}, {"read", ".*"}})
+                      .ok());
     creds_ = ManifestDir("creds", {{"credentials", kUser + ":" + kPassword + "\n"}}) + "/credentials";
   }
 
@@ -52,13 +54,16 @@ class RabbitCluster : public ::testing::Test {
 
   // Vhosts warren creates are granted to warren's user only; guest arranges and inspects them too.
   static void GrantGuest(const std::string& vhost) {
-    ASSERT_TRUE(Admin().Put("/api/permissions/" + vhost + "/guest", {{"configure", ".*"}, {"write", ".*"}, {"read", ".*"}}).ok());
+    ASSERT_TRUE(Admin()
+                    .Put("/api/permissions/" + vhost + "/guest", {{"configure", ".*"}, {"write", ".*"}, {"read", ".*"}})
+                    .ok());
   }
 
   static void Publish(const std::string& vhost, const std::string& queue) {
-    Status s = Admin().Post("/api/exchanges/" + vhost + "/amq.default/publish",
-                            {{"properties", {{"delivery_mode", 2}}}, {"routing_key", queue},
-                             {"payload", "order-1"}, {"payload_encoding", "string"}});
+    Status s = Admin().Post("/api/exchanges/" + vhost + "/amq.default/publish", {{"properties", {{"delivery_mode", 2}}},
+                                                                                 {"routing_key", queue},
+                                                                                 {"payload", "order-1"},
+                                                                                 {"payload_encoding", "string"}});
     ASSERT_TRUE(s.ok()) << s.message();
   }
 
@@ -88,7 +93,8 @@ TEST_F(RabbitCluster, ReferenceManifestsSyncCleanThenDriftIsNamedAndRestored) {
   EXPECT_EQ(clean.exit_code, 0) << clean.out;
 
   // Drift behind warren's back: the policy by rabbitmqctl, a binding deleted, a queue added.
-  RunResult ctl = Ctl(1, R"(set_policy -p orders ha-all '^ha\.' '{"ha-mode":"exactly","ha-params":2}' --apply-to queues --priority 1)");
+  RunResult ctl = Ctl(
+      1, R"(set_policy -p orders ha-all '^ha\.' '{"ha-mode":"exactly","ha-params":2}' --apply-to queues --priority 1)");
   ASSERT_EQ(ctl.exit_code, 0) << ctl.out;
   ASSERT_TRUE(Admin().Delete("/api/bindings/orders/e/orders/q/ha.orders/order.%2523").ok());
   ASSERT_TRUE(Admin().Put("/api/queues/orders/user.q", {{"durable", true}}).ok());
@@ -97,7 +103,8 @@ TEST_F(RabbitCluster, ReferenceManifestsSyncCleanThenDriftIsNamedAndRestored) {
   EXPECT_EQ(drift.exit_code, 1) << drift.out;
   Json report = Json::parse(drift.out);
   std::map<std::string, Json> by_name;
-  for (const Json& o : report["objects"]) by_name[o["kind"].get<std::string>() + " " + o["name"].get<std::string>()] = o;
+  for (const Json& o : report["objects"])
+    by_name[o["kind"].get<std::string>() + " " + o["name"].get<std::string>()] = o;
   Json policy = by_name["Policy ha-all"];
   EXPECT_EQ(policy["action"], "update");
   EXPECT_EQ(policy["target"], "rabbitmq");
@@ -124,7 +131,8 @@ TEST_F(RabbitCluster, ReferenceManifestsSyncCleanThenDriftIsNamedAndRestored) {
   EXPECT_TRUE(QueueExists("orders", "user.q")) << "a queue warren did not create is never pruned";
   RunResult after = W("diff " + kManifests);
   EXPECT_EQ(after.exit_code, 0) << after.out;
-  EXPECT_TRUE(Has(after.out, "? Queue user.q (vhost orders)  (extra: not in git and not created by warren")) << after.out;
+  EXPECT_TRUE(Has(after.out, "? Queue user.q (vhost orders)  (extra: not in git and not created by warren"))
+      << after.out;
 }
 
 const char* kImmVhost = R"(
@@ -145,7 +153,9 @@ spec: {vhost: imm, source: ex, destination: q1, destinationType: queue, routingK
 )";
 
 std::string ImmQueue(bool durable) {
-  return std::string("apiVersion: rabbitmq.com/v1beta1\nkind: Queue\nmetadata: {name: q1}\nspec: {name: q1, vhost: imm, durable: ") +
+  return std::string(
+             "apiVersion: rabbitmq.com/v1beta1\nkind: Queue\nmetadata: {name: q1}\nspec: {name: q1, vhost: imm, "
+             "durable: ") +
          (durable ? "true" : "false") + "}\n";
 }
 
@@ -168,7 +178,8 @@ TEST_F(RabbitCluster, ImmutableQueueChangeIsRefusedUntilOptInAndEmpty) {
 
   RunResult not_empty = W("sync " + v2 + " --recreate-empty-queues", "it-imm");
   EXPECT_EQ(not_empty.exit_code, 1) << not_empty.out;
-  EXPECT_TRUE(Has(not_empty.out, "Queue q1 (vhost imm): failed: not recreated, the queue is not empty")) << not_empty.out;
+  EXPECT_TRUE(Has(not_empty.out, "Queue q1 (vhost imm): failed: not recreated, the queue is not empty"))
+      << not_empty.out;
   auto q1 = Admin().Get("/api/queues/imm/q1");
   ASSERT_TRUE(q1.ok());
   EXPECT_EQ(q1.value()["durable"], true) << "the queue and its message are still there";
@@ -203,8 +214,9 @@ spec: {name: ttl, vhost: prn, pattern: ^b$, definition: {message-ttl: "60000"}}
 
 TEST_F(RabbitCluster, PruneRemovesOnlyWhatWarrenCreatedAndNeverAQueueWithMessages) {
   Reset("prn", "it-prn");
-  std::string a = ManifestDir("prn-a", {{"vhost.yaml", kPrnVhost}, {"a.yaml", PrnQueue("a")}, {"b.yaml", PrnQueue("b")},
-                                        {"policy.yaml", kPrnPolicy}});
+  std::string a = ManifestDir(
+      "prn-a",
+      {{"vhost.yaml", kPrnVhost}, {"a.yaml", PrnQueue("a")}, {"b.yaml", PrnQueue("b")}, {"policy.yaml", kPrnPolicy}});
   ASSERT_EQ(W("sync " + a, "it-prn").exit_code, 0);
   GrantGuest("prn");
   EXPECT_EQ(W("diff " + a, "it-prn").exit_code, 0) << "message-ttl \"60000\" and 60000 are the same";
@@ -263,7 +275,8 @@ TEST_F(RabbitCluster, DefinitionsFileIsDesiredState) {
 TEST_F(RabbitCluster, ErrorsAreClearAndNameTheObject) {
   // Wrong password: exit 2, the 401, and no password in the output.
   std::string wrong = ManifestDir("wrong-creds", {{"c", kUser + ":Wrong-pw-d00d\n"}}) + "/c";
-  RunResult denied = Warren("diff " + kManifests + " --rabbitmq-url " + ClusterUrls() + " --rabbitmq-credentials-file " + wrong);
+  RunResult denied =
+      Warren("diff " + kManifests + " --rabbitmq-url " + ClusterUrls() + " --rabbitmq-credentials-file " + wrong);
   EXPECT_EQ(denied.exit_code, 2) << denied.out;
   EXPECT_TRUE(Has(denied.out, "401 not_authorized: Login failed")) << denied.out;
   EXPECT_FALSE(Has(denied.out, "Wrong-pw-d00d"));
@@ -288,9 +301,13 @@ spec: {name: bogus, vhost: bad, pattern: ".*", definition: {ha-mode: bogus}}
 )"}});
   RunResult failed = W("sync " + dir, "it-bad");
   EXPECT_EQ(failed.exit_code, 1) << failed.out;
-  EXPECT_TRUE(Has(failed.out, "Queue lost (vhost no-such-vhost): failed: PUT /api/queues/no-such-vhost/lost: 404 not_found: vhost_not_found"))
+  EXPECT_TRUE(Has(
+      failed.out,
+      "Queue lost (vhost no-such-vhost): failed: PUT /api/queues/no-such-vhost/lost: 404 not_found: vhost_not_found"))
       << failed.out;
-  EXPECT_TRUE(Has(failed.out, R"(Policy bogus (vhost bad): failed: PUT /api/policies/bad/bogus: 400 bad_request: Validation failed: <<"bogus">> is not a valid ha-mode value)"))
+  EXPECT_TRUE(Has(
+      failed.out,
+      R"(Policy bogus (vhost bad): failed: PUT /api/policies/bad/bogus: 400 bad_request: Validation failed: <<"bogus">> is not a valid ha-mode value)"))
       << failed.out;
   EXPECT_TRUE(Has(failed.out, "Vhost bad: created")) << "one failure does not stop the others: " << failed.out;
 
@@ -356,7 +373,8 @@ TEST_F(RabbitCluster, StatusFollowsNodeLossAndResynchronisation) {
   EXPECT_EQ(degraded.exit_code, 1) << degraded.out;
   EXPECT_TRUE(Has(degraded.out, "degraded: 2/3 nodes")) << degraded.out;
   EXPECT_TRUE(Has(degraded.out, "2/3 nodes running: rabbit3@localhost is not running")) << degraded.out;
-  EXPECT_TRUE(Has(degraded.out, "queue ha.q (vhost hs): 1/2 mirrors synchronised (policy ha-auto, ha-mode all)")) << degraded.out;
+  EXPECT_TRUE(Has(degraded.out, "queue ha.q (vhost hs): 1/2 mirrors synchronised (policy ha-auto, ha-mode all)"))
+      << degraded.out;
   EXPECT_TRUE(Has(degraded.out, "queue qq (vhost hs): 2/3 members online; offline: rabbit3@localhost")) << degraded.out;
   EXPECT_TRUE(Has(degraded.out, "node-is-quorum-critical failed")) << degraded.out;
   Json j = Json::parse(W(status + " -o json").out);
@@ -371,8 +389,10 @@ TEST_F(RabbitCluster, StatusFollowsNodeLossAndResynchronisation) {
     return Has(manual.out, "3/3 nodes") && !Has(manual.out, "queue ha.q") && !Has(manual.out, "queue qq");
   })) << manual.out;
   EXPECT_EQ(manual.exit_code, 1) << manual.out;
-  EXPECT_TRUE(Has(manual.out, "queue man.q (vhost hs): 1/2 mirrors synchronised (policy ha-manual, ha-mode all); "
-                              "unsynchronised: rabbit3@localhost")) << manual.out;
+  EXPECT_TRUE(Has(manual.out,
+                  "queue man.q (vhost hs): 1/2 mirrors synchronised (policy ha-manual, ha-mode all); "
+                  "unsynchronised: rabbit3@localhost"))
+      << manual.out;
 
   ASSERT_TRUE(Admin().Post("/api/queues/hs/man.q/actions", {{"action", "sync"}}).ok());
   RunResult synced;
@@ -385,9 +405,11 @@ TEST_F(RabbitCluster, OneSyncForKubernetesAndTheBroker) {
   Reset("orders", "it-both");
   EmulatorProcess emu("rabbit-sync");
   ASSERT_TRUE(emu.ok());
-  std::string dir = ManifestDir("both", {{"namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n"}});
+  std::string dir =
+      ManifestDir("both", {{"namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n"}});
   std::filesystem::copy(kManifests, dir, std::filesystem::copy_options::recursive);
-  std::string flags = " --rabbitmq-url " + ClusterUrls() + " --rabbitmq-credentials-file " + creds_ + " --rabbitmq-inventory it-both -n dev --timeout 60";
+  std::string flags = " --rabbitmq-url " + ClusterUrls() + " --rabbitmq-credentials-file " + creds_ +
+                      " --rabbitmq-inventory it-both -n dev --timeout 60";
   std::string sync = "KUBECONFIG=" + emu.kubeconfig() + " " + std::string(WARREN_BINARY) + " sync " + dir + flags;
   RunResult first = Shell(sync);
   ASSERT_EQ(first.exit_code, 0) << first.out;
@@ -396,12 +418,15 @@ TEST_F(RabbitCluster, OneSyncForKubernetesAndTheBroker) {
   EXPECT_FALSE(Has(first.out, kPassword));
   GrantGuest("orders");
 
-  ASSERT_EQ(Ctl(1, R"(set_policy -p orders ha-all '^ha\.' '{"ha-mode":"exactly","ha-params":2}' --apply-to queues)").exit_code, 0);
+  ASSERT_EQ(Ctl(1, R"(set_policy -p orders ha-all '^ha\.' '{"ha-mode":"exactly","ha-params":2}' --apply-to queues)")
+                .exit_code,
+            0);
   RunResult second = Shell(sync);
   EXPECT_EQ(second.exit_code, 0) << second.out;
   EXPECT_TRUE(Has(second.out, "Policy ha-all (vhost orders): configured")) << second.out;
   EXPECT_EQ(Admin().Get("/api/policies/orders/ha-all").value()["definition"]["ha-mode"], "all");
-  RunResult diff = Shell("KUBECONFIG=" + emu.kubeconfig() + " " + std::string(WARREN_BINARY) + " diff " + dir + flags.substr(0, flags.find(" --timeout")));
+  RunResult diff = Shell("KUBECONFIG=" + emu.kubeconfig() + " " + std::string(WARREN_BINARY) + " diff " + dir +
+                         flags.substr(0, flags.find(" --timeout")));
   EXPECT_EQ(diff.exit_code, 0) << diff.out;
 }
 

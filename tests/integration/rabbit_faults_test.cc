@@ -39,14 +39,15 @@ class RabbitFaults : public ::testing::Test {
     (void)Admin().Delete("/api/global-parameters/" + kInventory);
   }
   static RunResult Sync(const std::string& urls) {
-    RunResult r = Shell("env -u KUBECONFIG " + std::string(WARREN_BINARY) + " sync " + kManifests + " --rabbitmq-url " + urls +
-                        " --rabbitmq-credentials-file " + creds_ + " --rabbitmq-inventory " + kInventory + " --rabbitmq-timeout 5s");
+    RunResult r = Shell("env -u KUBECONFIG " + std::string(WARREN_BINARY) + " sync " + kManifests + " --rabbitmq-url " +
+                        urls + " --rabbitmq-credentials-file " + creds_ + " --rabbitmq-inventory " + kInventory +
+                        " --rabbitmq-timeout 5s");
     EXPECT_FALSE(Has(r.out, kPassword));
     return r;
   }
   static RunResult Diff() {
-    return Shell("env -u KUBECONFIG " + std::string(WARREN_BINARY) + " diff " + kManifests + " --rabbitmq-url " + ClusterUrls() +
-                 " --rabbitmq-credentials-file " + creds_ + " --rabbitmq-inventory " + kInventory);
+    return Shell("env -u KUBECONFIG " + std::string(WARREN_BINARY) + " diff " + kManifests + " --rabbitmq-url " +
+                 ClusterUrls() + " --rabbitmq-credentials-file " + creds_ + " --rabbitmq-inventory " + kInventory);
   }
   // With the faults gone: one more sync converges and diff is clean.
   void ExpectRecovery() {
@@ -78,7 +79,8 @@ TEST_F(RabbitFaults, ALasting500IsNamedWithTheObjectAndTheRestIsApplied) {
   RunResult r = Sync(proxy_->url());
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_TRUE(Has(r.out, "Policy ha-all (vhost orders): failed: PUT /api/policies/orders/ha-all: 500")) << r.out;
-  EXPECT_TRUE(Has(r.out, "Queue ha.orders (vhost orders): created")) << "one failure does not stop the others: " << r.out;
+  EXPECT_TRUE(Has(r.out, "Queue ha.orders (vhost orders): created"))
+      << "one failure does not stop the others: " << r.out;
   proxy_.reset();
   ExpectRecovery();
 }

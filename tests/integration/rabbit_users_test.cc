@@ -4,9 +4,9 @@
 // OperatorPolicy. Synced to an empty broker, the user logs in and its permissions allow and forbid
 // what they say; a second sync writes nothing; a password, a permission, a limit and an operator
 // policy changed by hand are named (the password without its value) and restored; a password
-// changed in git is the user's new password; user limits follow git; deletionPolicy: retain survives --prune; what warren
-// does not manage is named by lint, diff and sync. Federation and Shovel with and without their
-// plugins. No password, hash or URI in any output.
+// changed in git is the user's new password; user limits follow git; deletionPolicy: retain survives --prune; what
+// warren does not manage is named by lint, diff and sync. Federation and Shovel with and without their plugins. No
+// password, hash or URI in any output.
 #include <gtest/gtest.h>
 
 #include "diff/model/base64.h"
@@ -47,16 +47,18 @@ class RabbitUsers : public ::testing::Test {
     (void)Admin().Delete("/api/global-parameters/" + kInventory);
   }
   RunResult W(const std::string& command) {
-    RunResult r = Shell("env -u KUBECONFIG " + std::string(WARREN_BINARY) + " " + command + " " + dir_ + " --rabbitmq-url " +
-                        ClusterUrls() + " --rabbitmq-credentials-file " + creds_ + " --rabbitmq-inventory " + kInventory);
+    RunResult r =
+        Shell("env -u KUBECONFIG " + std::string(WARREN_BINARY) + " " + command + " " + dir_ + " --rabbitmq-url " +
+              ClusterUrls() + " --rabbitmq-credentials-file " + creds_ + " --rabbitmq-inventory " + kInventory);
     outputs_ += r.out;
     return r;
   }
   // An HTTP status of the management API on node 1 as user:password.
-  static long As(const std::string& user, const std::string& password, const std::string& method, const std::string& path,
-                 const std::string& body = "") {
-    RunResult r = Shell("curl -s -o /dev/null -w '%{http_code}' -u '" + user + ":" + password + "' -X " + method +
-                        " -H 'content-type: application/json' " + (body.empty() ? "" : "-d '" + body + "' ") + kNode1 + path);
+  static long As(const std::string& user, const std::string& password, const std::string& method,
+                 const std::string& path, const std::string& body = "") {
+    RunResult r =
+        Shell("curl -s -o /dev/null -w '%{http_code}' -u '" + user + ":" + password + "' -X " + method +
+              " -H 'content-type: application/json' " + (body.empty() ? "" : "-d '" + body + "' ") + kNode1 + path);
     return std::atol(r.out.c_str());
   }
   static void Put(const std::string& path, const Json& body) { ASSERT_TRUE(Admin().Put(path, body).ok()) << path; }
@@ -74,8 +76,10 @@ TEST_F(RabbitUsers, UsersPermissionsLimitsAndOperatorPoliciesFromGit) {
   EXPECT_TRUE(Has(first.out, "10 created, 0 configured")) << first.out;
   // The user logs in; its permissions allow and forbid what they say.
   EXPECT_EQ(As("shop-app", kAppPassword, "GET", "/api/whoami"), 200);
-  EXPECT_EQ(As("shop-app", kAppPassword, "PUT", "/api/queues/shop/shop.mine", R"({"durable":true})"), 201) << "configure ^shop\\.";
-  EXPECT_NE(As("shop-app", kAppPassword, "PUT", "/api/queues/shop/other", R"({"durable":true})") / 100, 2) << "configure refuses it";
+  EXPECT_EQ(As("shop-app", kAppPassword, "PUT", "/api/queues/shop/shop.mine", R"({"durable":true})"), 201)
+      << "configure ^shop\\.";
+  EXPECT_NE(As("shop-app", kAppPassword, "PUT", "/api/queues/shop/other", R"({"durable":true})") / 100, 2)
+      << "configure refuses it";
   auto limits = Admin().Get("/api/vhost-limits/shop");
   ASSERT_TRUE(limits.ok());
   EXPECT_EQ(limits.value()[0]["value"], (Json{{"max-connections", 100}, {"max-queues", 50}}));
@@ -86,17 +90,20 @@ TEST_F(RabbitUsers, UsersPermissionsLimitsAndOperatorPoliciesFromGit) {
 
   RunResult second = W("sync");
   EXPECT_EQ(second.exit_code, 0) << second.out;
-  EXPECT_TRUE(Has(second.out, "0 created, 0 configured, 0 recreated, 0 pruned, 0 skipped, 0 failed, 10 unchanged")) << second.out;
+  EXPECT_TRUE(Has(second.out, "0 created, 0 configured, 0 recreated, 0 pruned, 0 skipped, 0 failed, 10 unchanged"))
+      << second.out;
 
   // Changed by hand: the password, a permission, a limit, an operator policy.
   Put("/api/users/shop-app", {{"password", "changed-by-hand"}, {"tags", "management"}});
   Put("/api/permissions/shop/shop-app", {{"configure", ".*"}, {"write", ".*"}, {"read", ".*"}});
   Put("/api/vhost-limits/shop/max-queues", {{"value", 5}});
-  Put("/api/operator-policies/shop/shop-cap", {{"pattern", ".*"}, {"definition", {{"max-length", 5}}}, {"apply-to", "queues"}});
+  Put("/api/operator-policies/shop/shop-cap",
+      {{"pattern", ".*"}, {"definition", {{"max-length", 5}}}, {"apply-to", "queues"}});
   RunResult drift = W("diff");
   EXPECT_EQ(drift.exit_code, 1) << drift.out;
-  for (const char* line : {"~ User shop-app  (update)\n    .password: changed (value hidden)", ".configure: \".*\" → \"^shop\\\\.\"",
-                           ".limits.max-queues: 5 → 50", ".definition.max-length: 5 → 100000"})
+  for (const char* line :
+       {"~ User shop-app  (update)\n    .password: changed (value hidden)", ".configure: \".*\" → \"^shop\\\\.\"",
+        ".limits.max-queues: 5 → 50", ".definition.max-length: 5 → 100000"})
     EXPECT_TRUE(Has(drift.out, line)) << line << " in:\n" << drift.out;
   EXPECT_FALSE(Has(drift.out, "changed-by-hand"));
   RunResult restore = W("sync");
@@ -125,13 +132,15 @@ TEST_F(RabbitUsers, UsersPermissionsLimitsAndOperatorPoliciesFromGit) {
   EXPECT_FALSE(Has(inventory.value().dump(), "shop.audit")) << "forgotten: " << inventory.value().dump();
 
   // What warren does not manage is named, never dropped.
-  std::ofstream(dir_ + "/more.yaml") << "apiVersion: rabbitmq.com/v1beta1\nkind: SchemaReplication\nmetadata: {name: up, namespace: dev}\n"
-                                        "spec: {endpoints: \"a:5672\"}\n---\n"
-                                        "apiVersion: rabbitmq.com/v1beta1\nkind: Queue\nmetadata: {name: shop-x, namespace: dev}\n"
-                                        "spec: {name: shop.x, vhost: shop, durable: true, deleteIfUnused: true}\n";
+  std::ofstream(dir_ + "/more.yaml")
+      << "apiVersion: rabbitmq.com/v1beta1\nkind: SchemaReplication\nmetadata: {name: up, namespace: dev}\n"
+         "spec: {endpoints: \"a:5672\"}\n---\n"
+         "apiVersion: rabbitmq.com/v1beta1\nkind: Queue\nmetadata: {name: shop-x, namespace: dev}\n"
+         "spec: {name: shop.x, vhost: shop, durable: true, deleteIfUnused: true}\n";
   RunResult named = Shell(std::string(WARREN_BINARY) + " lint " + dir_);
   EXPECT_TRUE(Has(named.out, "warning [unmanaged-rabbitmq-kind] SchemaReplication dev/up")) << named.out;
-  EXPECT_TRUE(Has(named.out, "warning [unsupported-field] Queue dev/shop-x: spec.deleteIfUnused is not supported")) << named.out;
+  EXPECT_TRUE(Has(named.out, "warning [unsupported-field] Queue dev/shop-x: spec.deleteIfUnused is not supported"))
+      << named.out;
   RunResult noted = W("diff");
   EXPECT_TRUE(Has(noted.out, "SchemaReplication dev/up: warren does not manage this rabbitmq.com kind")) << noted.out;
   EXPECT_TRUE(Has(noted.out, "spec.deleteIfUnused is not supported by warren")) << noted.out;
@@ -181,9 +190,12 @@ TEST_F(RabbitUsers, FederationAndShovelNeedTheirPluginsAndHideTheirUris) {
   std::ofstream(dir_ + "/plugins.yaml") << kPluginObjects;
   RunResult without = W("sync");
   EXPECT_EQ(without.exit_code, 1) << without.out;
-  EXPECT_TRUE(Has(without.out, "Federation upstream (vhost shop): failed: the rabbitmq_federation plugin is not enabled on the cluster"))
+  EXPECT_TRUE(
+      Has(without.out,
+          "Federation upstream (vhost shop): failed: the rabbitmq_federation plugin is not enabled on the cluster"))
       << without.out;
-  EXPECT_TRUE(Has(without.out, "Shovel audit-copy (vhost shop): failed: the rabbitmq_shovel plugin is not enabled on the cluster"))
+  EXPECT_TRUE(Has(without.out,
+                  "Shovel audit-copy (vhost shop): failed: the rabbitmq_shovel plugin is not enabled on the cluster"))
       << without.out;
 
   ASSERT_EQ(Shell("bash " + kClusterScript + " plugins enable rabbitmq_federation rabbitmq_shovel").exit_code, 0);
@@ -215,7 +227,8 @@ TEST_F(RabbitUsers, FederationAndShovelNeedTheirPluginsAndHideTheirUris) {
 // spec.userLimits as RabbitMQ's user limits: set, changed by hand and restored, one dropped from git
 // and deleted from the broker.
 TEST_F(RabbitUsers, UserLimitsFromGit) {
-  ASSERT_TRUE(ReplaceInFile(dir_ + "/user.yaml", "  tags: [management]\n", "  tags: [management]\n  userLimits: {connections: 10, channels: 20}\n"));
+  ASSERT_TRUE(ReplaceInFile(dir_ + "/user.yaml", "  tags: [management]\n",
+                            "  tags: [management]\n  userLimits: {connections: 10, channels: 20}\n"));
   RunResult first = W("sync");
   EXPECT_EQ(first.exit_code, 0) << first.out;
   auto limits = Admin().Get("/api/user-limits/shop-app");
@@ -229,7 +242,8 @@ TEST_F(RabbitUsers, UserLimitsFromGit) {
   EXPECT_EQ(drift.exit_code, 1) << drift.out;
   EXPECT_TRUE(Has(drift.out, ".limits.max-connections: 1 → 10")) << drift.out;
 
-  ASSERT_TRUE(ReplaceInFile(dir_ + "/user.yaml", "userLimits: {connections: 10, channels: 20}", "userLimits: {connections: 10}"));
+  ASSERT_TRUE(ReplaceInFile(dir_ + "/user.yaml", "userLimits: {connections: 10, channels: 20}",
+                            "userLimits: {connections: 10}"));
   RunResult restored = W("sync");
   EXPECT_EQ(restored.exit_code, 0) << restored.out;
   EXPECT_TRUE(Has(restored.out, "User shop-app: configured")) << restored.out;
@@ -244,9 +258,10 @@ TEST_F(RabbitUsers, UserLimitsFromGit) {
 // RabbitMQ deletes all of a user's topic permissions in a vhost at once: pruning one must leave
 // the user's others, git's and those set by hand, as they were.
 TEST_F(RabbitUsers, PruningATopicPermissionKeepsTheUsersOthers) {
-  std::ofstream(dir_ + "/audit-topic.yaml") << "apiVersion: rabbitmq.com/v1beta1\nkind: TopicPermission\n"
-                                               "metadata: {name: shop-app-audit, namespace: dev}\n"
-                                               "spec: {vhost: shop, user: shop-app, permissions: {exchange: shop.audit, write: \"^a\", read: \"^a\"}}\n";
+  std::ofstream(dir_ + "/audit-topic.yaml")
+      << "apiVersion: rabbitmq.com/v1beta1\nkind: TopicPermission\n"
+         "metadata: {name: shop-app-audit, namespace: dev}\n"
+         "spec: {vhost: shop, user: shop-app, permissions: {exchange: shop.audit, write: \"^a\", read: \"^a\"}}\n";
   ASSERT_EQ(W("sync").exit_code, 0);
   Put("/api/topic-permissions/shop/shop-app", {{"exchange", "amq.topic"}, {"write", "^hand"}, {"read", "^hand"}});
   fs::remove(dir_ + "/audit-topic.yaml");
@@ -257,7 +272,8 @@ TEST_F(RabbitUsers, PruningATopicPermissionKeepsTheUsersOthers) {
   ASSERT_TRUE(left.ok());
   std::map<std::string, std::string> write_by_exchange;
   for (const Json& p : left.value()) write_by_exchange[p.value("exchange", "")] = p.value("write", "");
-  EXPECT_EQ(write_by_exchange, (std::map<std::string, std::string>{{"amq.topic", "^hand"}, {"shop.events", "^orders\\."}}))
+  EXPECT_EQ(write_by_exchange,
+            (std::map<std::string, std::string>{{"amq.topic", "^hand"}, {"shop.events", "^orders\\."}}))
       << left.value().dump();
   EXPECT_TRUE(Has(W("diff").out, "0 to prune")) << "nothing left to do";
 }
@@ -268,21 +284,23 @@ TEST_F(RabbitUsers, PruningATopicPermissionKeepsTheUsersOthers) {
 TEST_F(RabbitUsers, SuperStreamIsAnExchangeStreamsAndOrderedBindings) {
   fs::remove_all(dir_);
   fs::create_directories(dir_);
-  auto write = [&](const std::string& keys) {
-    std::ofstream(dir_ + "/stream.yaml") << "apiVersion: rabbitmq.com/v1beta1\nkind: Vhost\nmetadata: {name: shop, namespace: dev}\n"
-                                            "spec: {name: shop}\n---\n"
-                                            "apiVersion: rabbitmq.com/v1alpha1\nkind: SuperStream\nmetadata: {name: invoices, namespace: dev}\n"
-                                            "spec: {name: invoices, vhost: shop, partitions: " +
-                                                std::to_string(std::count(keys.begin(), keys.end(), ',') + 1) +
-                                                ", routingKeys: [" + keys + "]}\n";
-  };
+  auto write =
+      [&](const std::string& keys) {
+        std::ofstream(dir_ + "/stream.yaml")
+            << "apiVersion: rabbitmq.com/v1beta1\nkind: Vhost\nmetadata: {name: shop, namespace: dev}\n"
+               "spec: {name: shop}\n---\n"
+               "apiVersion: rabbitmq.com/v1alpha1\nkind: SuperStream\nmetadata: {name: invoices, namespace: dev}\n"
+               "spec: {name: invoices, vhost: shop, partitions: " +
+                   std::to_string(std::count(keys.begin(), keys.end(), ',') + 1) + ", routingKeys: [" + keys + "]}\n";
+      };
   write("eu, us");
   RunResult first = W("sync");
   EXPECT_EQ(first.exit_code, 0) << first.out;
   EXPECT_TRUE(Has(first.out, "Exchange invoices (vhost shop): created")) << first.out;
   EXPECT_TRUE(Has(first.out, "Queue invoices-us (vhost shop): created")) << first.out;
-  EXPECT_TRUE(Has(first.out, "SuperStream invoices (vhost shop): its exchange, 2 stream queue(s) and bindings are managed, "
-                             "but stream clients use super streams from RabbitMQ 3.11 on"))
+  EXPECT_TRUE(Has(first.out,
+                  "SuperStream invoices (vhost shop): its exchange, 2 stream queue(s) and bindings are managed, "
+                  "but stream clients use super streams from RabbitMQ 3.11 on"))
       << first.out;
 
   auto stream = Admin().Get("/api/queues/shop/invoices-us");
@@ -298,9 +316,11 @@ TEST_F(RabbitUsers, SuperStreamIsAnExchangeStreamsAndOrderedBindings) {
     EXPECT_EQ(b["arguments"], Json({{"x-stream-partition-order", order}})) << b.dump();
   }
   // The routing key picks the partition.
-  RunResult routed = Shell("curl -s -u '" + kUser + ":" + kPassword + "' -X POST -H 'content-type: application/json' -d "
-                           "'{\"properties\":{},\"routing_key\":\"us\",\"payload\":\"invoice 1\",\"payload_encoding\":\"string\"}' " +
-                           kNode1 + "/api/exchanges/shop/invoices/publish");
+  RunResult routed =
+      Shell("curl -s -u '" + kUser + ":" + kPassword +
+            "' -X POST -H 'content-type: application/json' -d "
+            "'{\"properties\":{},\"routing_key\":\"us\",\"payload\":\"invoice 1\",\"payload_encoding\":\"string\"}' " +
+            kNode1 + "/api/exchanges/shop/invoices/publish");
   EXPECT_EQ(routed.out, "{\"routed\":true}");
 
   RunResult again = W("sync");
@@ -317,8 +337,11 @@ TEST_F(RabbitUsers, SuperStreamIsAnExchangeStreamsAndOrderedBindings) {
   // messages even when asked to delete it only if empty.
   write("eu, ap");
   RunResult pruned = W("sync --prune");
-  EXPECT_TRUE(Has(pruned.out, "Binding invoices -> queue:invoices-us [us] {\"x-stream-partition-order\":1} (vhost shop): pruned")) << pruned.out;
-  EXPECT_TRUE(Has(pruned.out, "Queue invoices-us (vhost shop): skipped: needs action: a stream queue is never deleted by warren"))
+  EXPECT_TRUE(Has(pruned.out,
+                  "Binding invoices -> queue:invoices-us [us] {\"x-stream-partition-order\":1} (vhost shop): pruned"))
+      << pruned.out;
+  EXPECT_TRUE(Has(pruned.out,
+                  "Queue invoices-us (vhost shop): skipped: needs action: a stream queue is never deleted by warren"))
       << pruned.out;
   EXPECT_TRUE(Admin().Get("/api/queues/shop/invoices-us").ok()) << "the stream and its message are still there";
 }
@@ -332,14 +355,20 @@ TEST_F(RabbitUsers, CredentialsNotInGitAreReadFromTheCluster) {
   std::ofstream(dir_ + "/user.yaml") << user.substr(user.find("---") + 4);  // the User alone
   RunResult missing = W("diff");
   EXPECT_EQ(missing.exit_code, 2) << missing.out;
-  EXPECT_TRUE(Has(missing.out, "spec.importCredentialsSecret names Secret dev/shop-app-credentials, which is not in the desired set"))
+  EXPECT_TRUE(
+      Has(missing.out,
+          "spec.importCredentialsSecret names Secret dev/shop-app-credentials, which is not in the desired set"))
       << missing.out;
 
   ASSERT_EQ(emu.Kubectl("create namespace dev").exit_code, 0);
   ASSERT_EQ(emu.Kubectl("create secret generic shop-app-credentials -n dev --from-literal=username=shop-app "
-                        "--from-literal=password=" + kRotated).exit_code, 0);
-  RunResult synced = Shell("KUBECONFIG=" + emu.kubeconfig() + " " + std::string(WARREN_BINARY) + " sync " + dir_ + " -n dev --timeout 30s" +
-                           " --rabbitmq-url " + ClusterUrls() + " --rabbitmq-credentials-file " + creds_ + " --rabbitmq-inventory " + kInventory);
+                        "--from-literal=password=" +
+                        kRotated)
+                .exit_code,
+            0);
+  RunResult synced = Shell("KUBECONFIG=" + emu.kubeconfig() + " " + std::string(WARREN_BINARY) + " sync " + dir_ +
+                           " -n dev --timeout 30s" + " --rabbitmq-url " + ClusterUrls() +
+                           " --rabbitmq-credentials-file " + creds_ + " --rabbitmq-inventory " + kInventory);
   outputs_ += synced.out;
   EXPECT_EQ(synced.exit_code, 0) << synced.out;
   EXPECT_TRUE(Has(synced.out, "User shop-app: created")) << synced.out;
@@ -347,14 +376,18 @@ TEST_F(RabbitUsers, CredentialsNotInGitAreReadFromTheCluster) {
 
   // A User with no Secret named: without a cluster, an error; with one, a password generated once
   // and kept in Secret <name>-user-credentials, as the operator does.
-  std::ofstream(dir_ + "/generated.yaml") << "apiVersion: rabbitmq.com/v1beta1\nkind: User\nmetadata: {name: shop-monitor, namespace: dev}\n"
-                                             "spec: {tags: [monitoring]}\n";
+  std::ofstream(dir_ + "/generated.yaml")
+      << "apiVersion: rabbitmq.com/v1beta1\nkind: User\nmetadata: {name: shop-monitor, namespace: dev}\n"
+         "spec: {tags: [monitoring]}\n";
   RunResult no_cluster = W("diff");
   EXPECT_EQ(no_cluster.exit_code, 2) << no_cluster.out;
-  EXPECT_TRUE(Has(no_cluster.out, "User dev/shop-monitor has no spec.importCredentialsSecret, and Secret dev/shop-monitor-user-credentials"))
+  EXPECT_TRUE(
+      Has(no_cluster.out,
+          "User dev/shop-monitor has no spec.importCredentialsSecret, and Secret dev/shop-monitor-user-credentials"))
       << no_cluster.out;
-  std::string with_cluster = "KUBECONFIG=" + emu.kubeconfig() + " " + std::string(WARREN_BINARY) + " sync " + dir_ + " -n dev --timeout 30s" +
-                             " --rabbitmq-url " + ClusterUrls() + " --rabbitmq-credentials-file " + creds_ + " --rabbitmq-inventory " + kInventory;
+  std::string with_cluster = "KUBECONFIG=" + emu.kubeconfig() + " " + std::string(WARREN_BINARY) + " sync " + dir_ +
+                             " -n dev --timeout 30s" + " --rabbitmq-url " + ClusterUrls() +
+                             " --rabbitmq-credentials-file " + creds_ + " --rabbitmq-inventory " + kInventory;
   RunResult generated = Shell(with_cluster);
   outputs_ += generated.out;
   EXPECT_EQ(generated.exit_code, 0) << generated.out;

@@ -54,13 +54,15 @@ TEST_F(Secrets, NoValueInAnyOutputInAnyEncoding) {
   std::ofstream(dir_ + "/hook-secret") << kWebhookSecret << "\n";
   std::ofstream(dir_ + "/wrong-rabbitmq") << kUser << ":" << kWrongRabbitPassword << "\n";
   std::ofstream(dir_ + "/wrong-git") << "git:" << git_password << "-wrong\n";
-  std::ofstream(Work() + "/deploy/tls.yaml") << "apiVersion: v1\nkind: Secret\nmetadata: {name: tls-keys, namespace: dev}\n"
-                                             << "data: {key: " << Base64Encode(kDataValue) << "}\n";
+  std::ofstream(Work() + "/deploy/tls.yaml")
+      << "apiVersion: v1\nkind: Secret\nmetadata: {name: tls-keys, namespace: dev}\n"
+      << "data: {key: " << Base64Encode(kDataValue) << "}\n";
   Commit("a Secret with data");
   std::string repo = "https://127.0.0.1:" + https_port_ + "/git/app.git";
-  std::string from_git = "--repo " + repo + " --auth-file " + dir_ + "/git-auth --ca-file " + Srv() + "/ca.crt --path deploy --cache-dir " +
-                         dir_ + "/cache";
-  std::string rabbit = "--rabbitmq-url " + ClusterUrls() + " --rabbitmq-credentials-file " + dir_ + "/rabbitmq-credentials";
+  std::string from_git = "--repo " + repo + " --auth-file " + dir_ + "/git-auth --ca-file " + Srv() +
+                         "/ca.crt --path deploy --cache-dir " + dir_ + "/cache";
+  std::string rabbit =
+      "--rabbitmq-url " + ClusterUrls() + " --rabbitmq-credentials-file " + dir_ + "/rabbitmq-credentials";
   std::string status = " --report-status --status-provider github --status-api-url " + forge.url("github") +
                        " --status-repo org/app --status-token-file " + dir_ + "/forge-token";
   std::string local = Work() + "/deploy";
@@ -71,7 +73,8 @@ TEST_F(Secrets, NoValueInAnyOutputInAnyEncoding) {
   RunResult synced = emu_->Warren("sync " + from_git + " -n dev --timeout 60s --force-conflicts " + rabbit + status);
   EXPECT_EQ(synced.exit_code, 0) << synced.out;
   Collect("sync from git with statuses", synced);
-  ASSERT_TRUE(ReplaceInFile(local + "/secret.yaml", "password: " + std::string(kSecretValue), "password: " + std::string(kSecretValue) + "-2"));
+  ASSERT_TRUE(ReplaceInFile(local + "/secret.yaml", "password: " + std::string(kSecretValue),
+                            "password: " + std::string(kSecretValue) + "-2"));
   RunResult diff = emu_->Warren("diff " + local + " -n dev " + rabbit);
   EXPECT_EQ(diff.exit_code, 1) << diff.out;
   EXPECT_TRUE(Has(diff.out, "Secret dev/rabbitmq-credentials")) << diff.out;
@@ -82,15 +85,16 @@ TEST_F(Secrets, NoValueInAnyOutputInAnyEncoding) {
   Collect("status -o json", emu_->Warren("status " + local + " -o json " + rabbit));
 
   // Errors.
-  RunResult wrong_rabbit = emu_->Warren("diff " + local + " -n dev --rabbitmq-url " + ClusterUrls() + " --rabbitmq-credentials-file " +
-                                        dir_ + "/wrong-rabbitmq");
+  RunResult wrong_rabbit = emu_->Warren("diff " + local + " -n dev --rabbitmq-url " + ClusterUrls() +
+                                        " --rabbitmq-credentials-file " + dir_ + "/wrong-rabbitmq");
   EXPECT_EQ(wrong_rabbit.exit_code, 2) << wrong_rabbit.out;
   Collect("diff with a wrong RabbitMQ password", wrong_rabbit);
   RunResult wrong_git = emu_->Warren("diff --repo " + repo + " --auth-file " + dir_ + "/wrong-git --ca-file " + Srv() +
                                      "/ca.crt --path deploy --cache-dir " + dir_ + "/cache-wrong -n dev");
   EXPECT_EQ(wrong_git.exit_code, 2) << wrong_git.out;
   Collect("diff with a wrong git password", wrong_git);
-  emu_->Admin("POST", "/emulator/faults", R"({"method":"PATCH","pathPrefix":"/api/v1/namespaces/dev/secrets","status":500,"times":-1})");
+  emu_->Admin("POST", "/emulator/faults",
+              R"({"method":"PATCH","pathPrefix":"/api/v1/namespaces/dev/secrets","status":500,"times":-1})");
   ASSERT_TRUE(ReplaceInFile(local + "/secret.yaml", "-2", "-3"));
   RunResult refused = emu_->Warren("sync " + local + " -n dev --timeout 60s --force-conflicts -o json");
   EXPECT_EQ(refused.exit_code, 1) << refused.out;
@@ -98,15 +102,25 @@ TEST_F(Secrets, NoValueInAnyOutputInAnyEncoding) {
   emu_->Admin("DELETE", "/emulator/faults");
 
   // The agent at debug level, woken by a signed webhook for a commit that changes a Secret.
-  auto agent = Run({"--log-level", "debug", "--webhook-secret-file", dir_ + "/hook-secret", "--status-provider", "github",
-                    "--status-api-url", forge.url("github"), "--status-repo", "org/app", "--status-token-file", dir_ + "/forge-token"},
+  auto agent = Run({"--log-level", "debug", "--webhook-secret-file", dir_ + "/hook-secret", "--status-provider",
+                    "github", "--status-api-url", forge.url("github"), "--status-repo", "org/app",
+                    "--status-token-file", dir_ + "/forge-token"},
                    "1h");
   ASSERT_TRUE(Eventually([&] { return agent->Get("/readyz").first == 200; }, 120)) << agent->Log();
   std::string second = Commit("a Secret value changed");  // (the -3 of the refused sync)
   std::string body = PushBody(repo, second);
-  EXPECT_EQ(Deliver(*agent, "github", {{"X-GitHub-Event", "push"}, {"X-GitHub-Delivery", "s-1"},
-                                       {"X-Hub-Signature-256", "sha256=" + webhook::HmacSha256Hex(kWebhookSecret, body)}}, body), 202);
-  EXPECT_TRUE(Eventually([&] { auto s = forge.States(second, "warren/sync"); return !s.empty() && s.back() == "success"; }, 30))
+  EXPECT_EQ(Deliver(*agent, "github",
+                    {{"X-GitHub-Event", "push"},
+                     {"X-GitHub-Delivery", "s-1"},
+                     {"X-Hub-Signature-256", "sha256=" + webhook::HmacSha256Hex(kWebhookSecret, body)}},
+                    body),
+            202);
+  EXPECT_TRUE(Eventually(
+      [&] {
+        auto s = forge.States(second, "warren/sync");
+        return !s.empty() && s.back() == "success";
+      },
+      30))
       << agent->Log();
   Collect("agent /metrics", agent->Get("/metrics").second);
   EXPECT_EQ(agent->Kill(SIGTERM).first, 0);
@@ -116,7 +130,8 @@ TEST_F(Secrets, NoValueInAnyOutputInAnyEncoding) {
   auto parameters = Admin().Get("/api/global-parameters");
   Collect("RabbitMQ global parameters", parameters.ok() ? parameters.value().dump() : "");
   std::string posted;
-  for (const auto& st : forge.Statuses()) posted += st.context + " " + st.state + " " + st.description + " " + st.target_url + "\n";
+  for (const auto& st : forge.Statuses())
+    posted += st.context + " " + st.state + " " + st.description + " " + st.target_url + "\n";
   EXPECT_GE(forge.Statuses().size(), 4u);
   Collect("commit statuses", posted);
 
@@ -125,13 +140,19 @@ TEST_F(Secrets, NoValueInAnyOutputInAnyEncoding) {
   for (const auto& [what, text] : outputs_) EXPECT_FALSE(text.empty()) << what;
 
   std::map<std::string, std::string> secrets;
-  for (auto& [name, value] : std::map<std::string, std::string>{
-           {"Secret stringData value", kSecretValue}, {"Secret stringData value, changed", std::string(kSecretValue) + "-2"},
-           {"Secret stringData value, committed", std::string(kSecretValue) + "-3"},
-           {"Secret data value", kDataValue}, {"RabbitMQ password", kPassword}, {"wrong RabbitMQ password", kWrongRabbitPassword},
-           {"git password", git_password}, {"forge token", kForgeToken}, {"webhook secret", kWebhookSecret},
-           {"Kubernetes token", kube_token}, {"RabbitMQ Basic credentials", kUser + ":" + kPassword},
-           {"git Basic credentials", "git:" + git_password}})
+  for (auto& [name, value] :
+       std::map<std::string, std::string>{{"Secret stringData value", kSecretValue},
+                                          {"Secret stringData value, changed", std::string(kSecretValue) + "-2"},
+                                          {"Secret stringData value, committed", std::string(kSecretValue) + "-3"},
+                                          {"Secret data value", kDataValue},
+                                          {"RabbitMQ password", kPassword},
+                                          {"wrong RabbitMQ password", kWrongRabbitPassword},
+                                          {"git password", git_password},
+                                          {"forge token", kForgeToken},
+                                          {"webhook secret", kWebhookSecret},
+                                          {"Kubernetes token", kube_token},
+                                          {"RabbitMQ Basic credentials", kUser + ":" + kPassword},
+                                          {"git Basic credentials", "git:" + git_password}})
     secrets.merge(Encodings(name, value));
   for (const auto& [what, text] : outputs_)
     for (const auto& [form, value] : secrets) EXPECT_FALSE(Has(text, value)) << form << " in " << what << ":\n" << text;

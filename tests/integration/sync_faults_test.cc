@@ -19,10 +19,10 @@ namespace fs = std::filesystem;
 
 struct FaultCase {
   std::string name;
-  bool prune;          // false: fill an empty cluster; true: prune a ConfigMap dropped from git
-  std::string fault;   // the JSON posted to /emulator/faults
-  int exit_code;       // 0: retried through; 1: the sync did not converge
-  std::string says;    // in the output (for a failure: the object and the cause)
+  bool prune;         // false: fill an empty cluster; true: prune a ConfigMap dropped from git
+  std::string fault;  // the JSON posted to /emulator/faults
+  int exit_code;      // 0: retried through; 1: the sync did not converge
+  std::string says;   // in the output (for a failure: the object and the cause)
 };
 
 std::ostream& operator<<(std::ostream& os, const FaultCase& c) { return os << c.name; }
@@ -43,16 +43,22 @@ const FaultCase kCases[] = {
     // Retried through.
     {"Get500Twice", false, Fault("GET", kSts, R"("status":500,"times":2)"), 0, kAll},
     {"Get503Twice", false, Fault("GET", kConfigMaps, R"("status":503,"times":2)"), 0, kAll},
-    {"Get429WithRetryAfter", false, Fault("GET", kServices, R"("status":429,"retryAfterSeconds":1,"times":1)"), 0, kAll},
+    {"Get429WithRetryAfter", false, Fault("GET", kServices, R"("status":429,"retryAfterSeconds":1,"times":1)"), 0,
+     kAll},
     {"Patch500Twice", false, Fault("PATCH", kSts, R"("status":500,"times":2)"), 0, kAll},
     {"Patch503Twice", false, Fault("PATCH", kServices, R"("status":503,"times":2)"), 0, kAll},
-    {"Patch429WithRetryAfter", false, Fault("PATCH", kRbac + "roles", R"("status":429,"retryAfterSeconds":1,"times":1)"), 0, kAll},
-    {"PatchConnectionDropped", false, Fault("PATCH", kConfigMaps + "/rabbitmq-config", R"("drop":true,"times":1)"), 0, kAll},
+    {"Patch429WithRetryAfter", false,
+     Fault("PATCH", kRbac + "roles", R"("status":429,"retryAfterSeconds":1,"times":1)"), 0, kAll},
+    {"PatchConnectionDropped", false, Fault("PATCH", kConfigMaps + "/rabbitmq-config", R"("drop":true,"times":1)"), 0,
+     kAll},
     {"DiscoveryConnectionDropped", false, Fault("GET", "/apis", R"("drop":true,"times":1)"), 0, kAll},
-    {"PatchSlowerThanTheRequestTimeout", false, Fault("PATCH", "/api/v1/namespaces/dev/serviceaccounts", R"("latencyMs":2500,"times":1)"), 0, kAll},
-    {"Patch401OnceAsAnExpiredToken", false, Fault("PATCH", kRbac + "rolebindings", R"("status":401,"times":1)"), 0, kAll},
+    {"PatchSlowerThanTheRequestTimeout", false,
+     Fault("PATCH", "/api/v1/namespaces/dev/serviceaccounts", R"("latencyMs":2500,"times":1)"), 0, kAll},
+    {"Patch401OnceAsAnExpiredToken", false, Fault("PATCH", kRbac + "rolebindings", R"("status":401,"times":1)"), 0,
+     kAll},
     {"Delete503Twice", true, Fault("DELETE", kExtra, R"("status":503,"times":2)"), 0, kPruned},
-    {"Delete429WithRetryAfter", true, Fault("DELETE", kExtra, R"("status":429,"retryAfterSeconds":1,"times":1)"), 0, kPruned},
+    {"Delete429WithRetryAfter", true, Fault("DELETE", kExtra, R"("status":429,"retryAfterSeconds":1,"times":1)"), 0,
+     kPruned},
     // Lasting: an error naming the object and the cause.
     {"Patch500Always", false, Fault("PATCH", kSts, R"("status":500,"times":-1)"), 1,
      "StatefulSet dev/rabbitmq: failed: apply StatefulSet dev/rabbitmq: 500 InternalError: injected fault"},
@@ -65,17 +71,22 @@ const FaultCase kCases[] = {
     {"Discovery503Always", false, Fault("GET", "/apis", R"("status":503,"times":-1)"), 1,
      "failed: read StatefulSet dev/rabbitmq: discovery GET /apis: 503 ServiceUnavailable: injected fault"},
     // A read that fails while waiting for readiness is a failure, never taken for "ready".
-    {"GetFailsWhileWaitingForReadiness", false, Fault("GET", kSts + "/rabbitmq", R"("status":500,"times":-1,"skip":1)"), 1,
-     "StatefulSet dev/rabbitmq: failed: cannot wait for readiness: read StatefulSet dev/rabbitmq: 500 InternalError: injected fault"},
-    {"EndpointsUnreadableWhileWaitingForReadiness", false, Fault("GET", "/api/v1/namespaces/dev/endpoints", R"("status":500,"times":-1)"), 1,
-     "Service dev/rabbitmq: failed: cannot wait for readiness: read Endpoints dev/rabbitmq: 500 InternalError: injected fault"},
+    {"GetFailsWhileWaitingForReadiness", false, Fault("GET", kSts + "/rabbitmq", R"("status":500,"times":-1,"skip":1)"),
+     1,
+     "StatefulSet dev/rabbitmq: failed: cannot wait for readiness: read StatefulSet dev/rabbitmq: 500 InternalError: "
+     "injected fault"},
+    {"EndpointsUnreadableWhileWaitingForReadiness", false,
+     Fault("GET", "/api/v1/namespaces/dev/endpoints", R"("status":500,"times":-1)"), 1,
+     "Service dev/rabbitmq: failed: cannot wait for readiness: read Endpoints dev/rabbitmq: 500 InternalError: "
+     "injected fault"},
     {"InventoryUnreadable", false, Fault("GET", kInventory, R"("status":500,"times":-1)"), 1,
      "read warren's inventory: GET ConfigMap dev/warren-inventory: 500 InternalError: injected fault"},
     {"InventoryUnwritableBeforeTheFirstWrite", false, Fault("PATCH", kInventory, R"("status":500,"times":-1)"), 1,
      "not applied: record the inventory first: "},
     {"InventoryUnwritableAfterAPrune", true, Fault("PATCH", kInventory, R"("status":500,"times":-1)"), 1,
      "ConfigMap dev/warren-inventory: failed: record the inventory: "},
-    {"Delete500Always", true, Fault("DELETE", kExtra, R"("status":500,"times":-1)"), 1, "(kept in the inventory, retried next time)"},
+    {"Delete500Always", true, Fault("DELETE", kExtra, R"("status":500,"times":-1)"), 1,
+     "(kept in the inventory, retried next time)"},
 };
 
 class SyncFaults : public ::testing::TestWithParam<FaultCase> {
@@ -94,8 +105,9 @@ class SyncFaults : public ::testing::TestWithParam<FaultCase> {
     return emu_->Warren("sync " + dir_ + " -n dev --timeout 60s --request-timeout 1s " + flags);
   }
   std::set<std::string> Labelled() {
-    RunResult r = emu_->Kubectl("get configmaps,services,serviceaccounts,roles,rolebindings,statefulsets -n dev "
-                                "-l app.kubernetes.io/managed-by=warren -o json");
+    RunResult r = emu_->Kubectl(
+        "get configmaps,services,serviceaccounts,roles,rolebindings,statefulsets -n dev "
+        "-l app.kubernetes.io/managed-by=warren -o json");
     std::set<std::string> out;
     Json list = Json::parse(r.out, nullptr, false);
     if (!list.is_object()) ADD_FAILURE() << r.out;
@@ -105,7 +117,9 @@ class SyncFaults : public ::testing::TestWithParam<FaultCase> {
     }
     return out;
   }
-  std::string Inventory() { return emu_->Kubectl("get configmap warren-inventory -n dev -o jsonpath={.data.objects}").out; }
+  std::string Inventory() {
+    return emu_->Kubectl("get configmap warren-inventory -n dev -o jsonpath={.data.objects}").out;
+  }
 
   EmulatorProcess* emu_ = nullptr;  // shared by the program's tests, reset for each
   std::string dir_;
@@ -115,7 +129,8 @@ TEST_P(SyncFaults, RetriedOrReportedNeverSilentNothingForgotten) {
   const FaultCase& c = GetParam();
   std::string prune_flag;
   if (c.prune) {
-    std::ofstream(dir_ + "/extra.yaml") << "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: dev}\ndata: {a: b}\n";
+    std::ofstream(dir_ + "/extra.yaml")
+        << "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: dev}\ndata: {a: b}\n";
     ASSERT_EQ(Sync().exit_code, 0);
     fs::remove(dir_ + "/extra.yaml");
     prune_flag = "--prune";

@@ -8,7 +8,7 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libgit2-dev libcurl4-openssl-dev libssl-dev
   libspdlog-dev libcli11-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  ccache
+  ccache clang-format
 )
 # Services the tests start themselves: a 3-node RabbitMQ cluster (tests/scripts/rabbitmq-cluster.sh).
 packages+=(rabbitmq-server curl)

@@ -40,6 +40,15 @@ labels=()
 
 stage "install dependencies" tests/scripts/install-deps.sh
 
+# The tree is formatted as .clang-format says (clang-format 14, Debian 12's): `clang-format -i` fixes it.
+check_format() {
+  local files
+  if git rev-parse --git-dir > /dev/null 2>&1; then files=$(git ls-files '*.cc' '*.h'); else files=$(find agent diff tests -name '*.cc' -o -name '*.h'); fi
+  # shellcheck disable=SC2086
+  clang-format --dry-run --Werror $files
+}
+stage "check formatting" check_format
+
 # One RabbitMQ cluster for both test runs (the ctest fixture reuses it), stopped however we exit.
 stage "start RabbitMQ cluster" tests/scripts/rabbitmq-cluster.sh start
 trap 'tests/scripts/rabbitmq-cluster.sh stop' EXIT

@@ -52,8 +52,10 @@ TEST(Metrics, PrometheusTextWithHelpTypeAndEscapedLabels) {
   EXPECT_NE(text.find("# TYPE warren_reconcile_total counter\n"), std::string::npos);
   EXPECT_NE(text.find("warren_reconcile_total{result=\"success\",source=\"a\"} 2\n"), std::string::npos) << text;
   EXPECT_NE(text.find("source=\"a\\\"b\\\\c\\nd\""), std::string::npos) << text;
-  EXPECT_NE(text.find("warren_reconcile_duration_seconds_bucket{source=\"a\",le=\"0.5\"} 1\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("warren_reconcile_duration_seconds_bucket{source=\"a\",le=\"+Inf\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("warren_reconcile_duration_seconds_bucket{source=\"a\",le=\"0.5\"} 1\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("warren_reconcile_duration_seconds_bucket{source=\"a\",le=\"+Inf\"} 2\n"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("warren_reconcile_duration_seconds_sum{source=\"a\"} 7.3\n"), std::string::npos) << text;
   m.Clear("warren_last_applied_commit_info", {{"commit", "abc"}});
   EXPECT_EQ(m.Render().find("commit=\"abc\""), std::string::npos);
@@ -76,7 +78,8 @@ sources:
 - name: local
   paths: [/srv/manifests]
   namespace: other
-)", "warren.yaml", defaults);
+)",
+                            "warren.yaml", defaults);
   ASSERT_TRUE(s.ok()) << s.status().message();
   ASSERT_EQ(s.value().size(), 2u);
   const run::SourceSpec& a = s.value()[0];
@@ -102,10 +105,14 @@ TEST(ConfigFile, MistakesAreNamedWithTheFileAndTheKey) {
     auto s = run::ParseConfig(text, "warren.yaml", {});
     return s.ok() ? std::string("(accepted)") : s.status().message();
   };
-  EXPECT_EQ(err("sources:\n- name: a\n  paths: [x]\n  intervall: 5m\n"), "warren.yaml: sources[0]: unknown key \"intervall\"");
-  EXPECT_NE(err("sources:\n- name: a\n  paths: [x]\n  interval: soon\n").find("sources[0].interval: invalid duration \"soon\""), std::string::npos);
+  EXPECT_EQ(err("sources:\n- name: a\n  paths: [x]\n  intervall: 5m\n"),
+            "warren.yaml: sources[0]: unknown key \"intervall\"");
+  EXPECT_NE(err("sources:\n- name: a\n  paths: [x]\n  interval: soon\n")
+                .find("sources[0].interval: invalid duration \"soon\""),
+            std::string::npos);
   EXPECT_EQ(err("sources:\n- name: a\n"), "warren.yaml: sources[0]: give either repo or paths");
-  EXPECT_NE(err("sources:\n- {name: a, paths: [/srv/a]}\n- {name: a, paths: [/srv/b]}\n").find("\"a\" is used twice"), std::string::npos);
+  EXPECT_NE(err("sources:\n- {name: a, paths: [/srv/a]}\n- {name: a, paths: [/srv/b]}\n").find("\"a\" is used twice"),
+            std::string::npos);
   EXPECT_NE(err("sources:\n- {name: Bad_Name, paths: [x]}\n").find("must be a DNS label"), std::string::npos);
   EXPECT_NE(err("sources:\n- {name: a, paths: [x], rabbitmq: {}}\n").find("rabbitmq.urls"), std::string::npos);
   EXPECT_EQ(err("sources: []\n"), "warren.yaml: sources must be a non-empty list");
@@ -143,9 +150,12 @@ TEST(Webhook, HmacAndConstantTimeCompare) {
 }
 
 TEST(Webhook, VerifiedBeforeParsedAndOnlyPushesAct) {
-  std::string body = R"({"ref":"refs/heads/main","after":"0123456789012345678901234567890123456789","repository":{"clone_url":"https://git.example.com/org/app.git"}})";
-  std::map<std::string, std::string> headers = {{"X-GitHub-Event", "push"}, {"X-GitHub-Delivery", "1"},
-                                                {"X-Hub-Signature-256", "sha256=" + webhook::HmacSha256Hex("s3", body)}};
+  std::string body =
+      R"({"ref":"refs/heads/main","after":"0123456789012345678901234567890123456789","repository":{"clone_url":"https://git.example.com/org/app.git"}})";
+  std::map<std::string, std::string> headers = {
+      {"X-GitHub-Event", "push"},
+      {"X-GitHub-Delivery", "1"},
+      {"X-Hub-Signature-256", "sha256=" + webhook::HmacSha256Hex("s3", body)}};
   auto header = [&](const std::string& h) { return headers.count(h) ? headers[h] : std::string(); };
   webhook::Verdict ok = webhook::Receive(webhook::Forge::kGitHub, "s3", header, body);
   ASSERT_TRUE(ok.push.has_value());
@@ -172,9 +182,12 @@ TEST(Webhook, VerifiedBeforeParsedAndOnlyPushesAct) {
 // What a follower hands the leader: the forge's event headers and a signature of its own, never
 // the forge's token (GitLab sends the secret itself).
 TEST(Webhook, AHandedOnDeliveryIsSignedByTheReplicaNotTheForge) {
-  std::string body = R"({"object_kind":"push","ref":"refs/heads/main","after":"0123456789012345678901234567890123456789","project":{"git_http_url":"https://git.example.com/org/app.git"}})";
-  std::map<std::string, std::string> headers = {{"X-Gitlab-Event", "Push Hook"}, {"X-Gitlab-Event-UUID", "u-1"},
-                                                {webhook::kForwardSignatureHeader, webhook::ForwardSignature("s3", body)}};
+  std::string body =
+      R"({"object_kind":"push","ref":"refs/heads/main","after":"0123456789012345678901234567890123456789","project":{"git_http_url":"https://git.example.com/org/app.git"}})";
+  std::map<std::string, std::string> headers = {
+      {"X-Gitlab-Event", "Push Hook"},
+      {"X-Gitlab-Event-UUID", "u-1"},
+      {webhook::kForwardSignatureHeader, webhook::ForwardSignature("s3", body)}};
   auto header = [&](const std::string& h) { return headers.count(h) ? headers[h] : std::string(); };
   webhook::Verdict ok = webhook::Receive(webhook::Forge::kGitLab, "s3", header, body);
   EXPECT_EQ(ok.status, 202) << ok.body;
@@ -184,7 +197,8 @@ TEST(Webhook, AHandedOnDeliveryIsSignedByTheReplicaNotTheForge) {
   headers[webhook::kForwardSignatureHeader] = webhook::ForwardSignature("s3", body + " ");
   EXPECT_EQ(webhook::Receive(webhook::Forge::kGitLab, "s3", header, body).status, 401) << "signed over other bytes";
 
-  for (const char* name : {"X-Gitlab-Token", "x-hub-signature-256", "X-Hub-Signature", "X-Gitea-Signature", "X-Forgejo-Signature"})
+  for (const char* name :
+       {"X-Gitlab-Token", "x-hub-signature-256", "X-Hub-Signature", "X-Gitea-Signature", "X-Forgejo-Signature"})
     EXPECT_TRUE(webhook::IsCredentialHeader(name)) << name;
   for (const char* name : {"X-GitHub-Event", "X-Gitlab-Event-UUID", "X-Gitea-Delivery", "Content-Type"})
     EXPECT_FALSE(webhook::IsCredentialHeader(name)) << name;

@@ -11,9 +11,12 @@ Json Nodes(bool node3_running) {
   Json nodes = Json::parse(R"([
     {"name":"rabbit1@localhost","running":true,"partitions":[],"mem_alarm":false,"disk_free_alarm":false},
     {"name":"rabbit2@localhost","running":true,"partitions":[],"mem_alarm":false,"disk_free_alarm":false}])");
-  nodes.push_back(node3_running
-                      ? Json::parse(R"({"name":"rabbit3@localhost","running":true,"partitions":[],"mem_alarm":false,"disk_free_alarm":false})")
-                      : Json::parse(R"({"name":"rabbit3@localhost","running":false,"partitions":null,"mem_alarm":null,"disk_free_alarm":null,"uptime":null})"));
+  nodes.push_back(
+      node3_running
+          ? Json::parse(
+                R"({"name":"rabbit3@localhost","running":true,"partitions":[],"mem_alarm":false,"disk_free_alarm":false})")
+          : Json::parse(
+                R"({"name":"rabbit3@localhost","running":false,"partitions":null,"mem_alarm":null,"disk_free_alarm":null,"uptime":null})"));
   return nodes;
 }
 
@@ -28,7 +31,8 @@ std::string Listing(const std::string& ha_orders_slaves, const std::string& ha_o
                     const std::string& qq_online) {
   return R"([
     {"name":"ha.orders","vhost":"gitops","type":"classic","policy":"ha-all","node":"rabbit1@localhost","state":"running",
-     "slave_nodes":)" + ha_orders_slaves + R"(,"synchronised_slave_nodes":)" + ha_orders_synced + R"(,
+     "slave_nodes":)" +
+         ha_orders_slaves + R"(,"synchronised_slave_nodes":)" + ha_orders_synced + R"(,
      "messages":5,"arguments":{},"garbage_collection":{"max_heap_size":-1},"backing_queue_status":{"len":5}},
     {"name":"two.orders","vhost":"gitops","type":"classic","policy":"ha-two","node":"rabbit2@localhost",
      "slave_nodes":["rabbit1@localhost"],"synchronised_slave_nodes":["rabbit1@localhost"]},
@@ -37,7 +41,8 @@ std::string Listing(const std::string& ha_orders_slaves, const std::string& ha_o
     {"name":"ttl.q","vhost":"gitops","type":"classic","policy":"ttl","node":"rabbit1@localhost"},
     {"name":"plain","vhost":"gitops","type":"classic","policy":null,"node":"rabbit1@localhost"},
     {"name":"orders.qq","vhost":"gitops","type":"quorum","exclusive":null,"leader":"rabbit1@localhost",
-     "members":["rabbit1@localhost","rabbit3@localhost","rabbit2@localhost"],"online":)" + qq_online + R"(}])";
+     "members":["rabbit1@localhost","rabbit3@localhost","rabbit2@localhost"],"online":)" +
+         qq_online + R"(}])";
 }
 
 HealthInputs Inputs(bool node3_running, const std::string& listing, int expected_nodes = 3) {
@@ -55,7 +60,7 @@ const char* kAll3 = R"(["rabbit1@localhost","rabbit3@localhost","rabbit2@localho
 
 TEST(ClusterHealth, HealthyClusterSummaryReadsInOneLine) {
   ClusterHealth h = AssessHealth(Inputs(true, Listing(R"(["rabbit3@localhost","rabbit2@localhost"])",
-                                                     R"(["rabbit2@localhost","rabbit3@localhost"])", kAll3)));
+                                                      R"(["rabbit2@localhost","rabbit3@localhost"])", kAll3)));
   EXPECT_TRUE(h.healthy()) << RenderHealthText(h);
   EXPECT_EQ(HealthSummary(h), "3/3 nodes, 3/3 mirrored queues synchronised, 1/1 quorum queues fully online, 0 alarms");
 }
@@ -64,7 +69,10 @@ TEST(ClusterHealth, StoppedNodeShowsMissingNodeUnderMirroredAndOfflineMembers) {
   // 0-6 s after stop_app on node 3: the listing may still name rabbit3 as a synchronised mirror of
   // man.q and as online for orders.qq; /api/nodes already says it is down.
   HealthInputs in = Inputs(false, Listing(R"(["rabbit2@localhost"])", R"(["rabbit2@localhost"])", kAll3));
-  in.checks.push_back({"http://127.0.0.1:15672", "node-is-quorum-critical", true, false,
+  in.checks.push_back({"http://127.0.0.1:15672",
+                       "node-is-quorum-critical",
+                       true,
+                       false,
                        "There are quorum queues that would lose their quorum if the target node is shut down",
                        {"queue 'orders.qq' in vhost 'gitops'"}});
   in.checks.push_back({"http://127.0.0.1:15674", "alarms", false, false, "connection refused", {}});
@@ -72,11 +80,15 @@ TEST(ClusterHealth, StoppedNodeShowsMissingNodeUnderMirroredAndOfflineMembers) {
   EXPECT_FALSE(h.healthy());
   std::string text = RenderHealthText(h);
   EXPECT_NE(text.find("2/3 nodes running: rabbit3@localhost is not running"), std::string::npos) << text;
-  EXPECT_NE(text.find("queue ha.orders (vhost gitops): 1/2 mirrors synchronised (policy ha-all, ha-mode all); 1 mirror missing"),
-            std::string::npos) << text;
+  EXPECT_NE(
+      text.find(
+          "queue ha.orders (vhost gitops): 1/2 mirrors synchronised (policy ha-all, ha-mode all); 1 mirror missing"),
+      std::string::npos)
+      << text;
   EXPECT_NE(text.find("queue man.q (vhost gitops): 1/2 mirrors synchronised"), std::string::npos) << text;
   EXPECT_NE(text.find("queue orders.qq (vhost gitops): 2/3 members online; offline: rabbit3@localhost"),
-            std::string::npos) << text;
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("node-is-quorum-critical failed"), std::string::npos) << text;
   EXPECT_EQ(text.find("connection refused"), std::string::npos) << "a down node is reported once, as a node";
   EXPECT_EQ(HealthSummary(h), "2/3 nodes, 1/3 mirrored queues synchronised, 0/1 quorum queues fully online, 0 alarms");
@@ -89,15 +101,18 @@ TEST(ClusterHealth, ManualSyncMirrorStaysUnsynchronised) {
   EXPECT_EQ(h.problems.size(), 1u);
   EXPECT_NE(h.problems[0].find("queue ha.orders (vhost gitops): 1/2 mirrors synchronised (policy ha-all, ha-mode all); "
                                "unsynchronised: rabbit3@localhost"),
-            std::string::npos) << h.problems[0];
+            std::string::npos)
+      << h.problems[0];
   HealthInputs in = Inputs(true, listing);
   EXPECT_EQ(QueuesToConfirm(in), std::vector<size_t>{0});
 }
 
 TEST(ClusterHealth, ExpectedMirrorsFollowHaMode) {
   // StatefulSet wants 5 nodes, 3 joined: ha-mode all expects 4 mirrors, exactly 2 expects 1.
-  ClusterHealth h = AssessHealth(Inputs(true, Listing(R"(["rabbit2@localhost","rabbit3@localhost"])",
-                                                     R"(["rabbit2@localhost","rabbit3@localhost"])", kAll3), 5));
+  ClusterHealth h = AssessHealth(Inputs(
+      true,
+      Listing(R"(["rabbit2@localhost","rabbit3@localhost"])", R"(["rabbit2@localhost","rabbit3@localhost"])", kAll3),
+      5));
   ASSERT_EQ(h.mirrored.size(), 3u);
   EXPECT_EQ(h.mirrored[0].expected, 4);
   EXPECT_EQ(h.mirrored[1].expected, 1);
@@ -118,7 +133,11 @@ TEST(ClusterHealth, ExpectedMirrorsFollowHaMode) {
 TEST(ClusterHealth, AlarmsFromNodesAndFromTheHealthCheck) {
   HealthInputs in = Inputs(true, "[]");
   in.nodes[1]["mem_alarm"] = true;
-  in.checks.push_back({"http://127.0.0.1:15672", "alarms", true, false, "There are alarms in effect in the cluster",
+  in.checks.push_back({"http://127.0.0.1:15672",
+                       "alarms",
+                       true,
+                       false,
+                       "There are alarms in effect in the cluster",
                        {"rabbit3@localhost: disk space", "rabbit2@localhost: memory"}});
   ClusterHealth h = AssessHealth(in);
   EXPECT_EQ(h.alarms, (std::vector<std::string>{"rabbit2@localhost: memory", "rabbit3@localhost: disk space"}));

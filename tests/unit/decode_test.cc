@@ -14,14 +14,26 @@ Json DecodeOne(const std::string& yaml) {
 }
 
 TEST(ResolvePlainScalar, Yaml11AsKubernetesReadsIt) {
-  struct Case { const char* text; Json want; } cases[] = {
-      {"yes", true}, {"Yes", true}, {"on", true}, {"ON", true}, {"y", true}, {"true", true},
-      {"no", false}, {"off", false}, {"n", false}, {"False", false},
-      {"~", nullptr}, {"null", nullptr}, {"", nullptr},
-      {"42", 42}, {"-7", -7}, {"+3", 3}, {"0644", 420}, {"0o17", 15}, {"0x1F", 31}, {"0b101", 5},
-      {"1_000", 1000}, {"1.5", 1.5}, {".5", 0.5}, {"1e3", 1000.0}, {"08", 8.0},
-      {"2024-01-31", "2024-01-31T00:00:00Z"},
-      {"1.2.3", "1.2.3"}, {"-", "-"}, {"rabbit", "rabbit"}, {"0x", "0x"}, {"512Mi", "512Mi"},
+  struct Case {
+    const char* text;
+    Json want;
+  } cases[] = {
+      {"yes", true},        {"Yes", true},
+      {"on", true},         {"ON", true},
+      {"y", true},          {"true", true},
+      {"no", false},        {"off", false},
+      {"n", false},         {"False", false},
+      {"~", nullptr},       {"null", nullptr},
+      {"", nullptr},        {"42", 42},
+      {"-7", -7},           {"+3", 3},
+      {"0644", 420},        {"0o17", 15},
+      {"0x1F", 31},         {"0b101", 5},
+      {"1_000", 1000},      {"1.5", 1.5},
+      {".5", 0.5},          {"1e3", 1000.0},
+      {"08", 8.0},          {"2024-01-31", "2024-01-31T00:00:00Z"},
+      {"1.2.3", "1.2.3"},   {"-", "-"},
+      {"rabbit", "rabbit"}, {"0x", "0x"},
+      {"512Mi", "512Mi"},
   };
   for (const auto& c : cases) EXPECT_EQ(ResolvePlainScalar(c.text), c.want) << c.text;
 }
@@ -68,7 +80,10 @@ TEST(DecodeYaml, RecordsPositionsByPointer) {
 }
 
 TEST(DecodeYaml, BadInputNamesFileLineAndColumn) {
-  struct Case { const char* yaml; const char* want; } cases[] = {
+  struct Case {
+    const char* yaml;
+    const char* want;
+  } cases[] = {
       {"a: [1, 2\n", "bad.yaml:"},
       {"a: 1\na: 2\n", "bad.yaml:2:1: duplicate key \"a\""},
       {"a: *nope\n", "bad.yaml:1:4:"},
@@ -92,12 +107,13 @@ TEST(DecodeYaml, ControlCharactersInvalidUtf8AndInnerByteOrderMarksAreRefused) {
     std::string text, message;
   };
   const Case cases[] = {
-      {std::string("metadata:\n  labels:\n    \x01") + '\0' + "app: x\n", "in.yaml:3:5: control character U+0001 is not allowed"},
+      {std::string("metadata:\n  labels:\n    \x01") + '\0' + "app: x\n",
+       "in.yaml:3:5: control character U+0001 is not allowed"},
       {"a: b\x7f\n", "in.yaml:1:5: control character U+007F is not allowed"},
       {"a: \xC3\x28\n", "in.yaml:1:4: invalid UTF-8"},
-      {"a: \xE2\x82\n", "in.yaml:1:4: invalid UTF-8"},                // truncated
-      {"a: \xC0\xAF\n", "in.yaml:1:4: invalid UTF-8"},                // overlong "/"
-      {"a: \xED\xA0\x80\n", "in.yaml:1:4: invalid UTF-8"},           // a surrogate
+      {"a: \xE2\x82\n", "in.yaml:1:4: invalid UTF-8"},      // truncated
+      {"a: \xC0\xAF\n", "in.yaml:1:4: invalid UTF-8"},      // overlong "/"
+      {"a: \xED\xA0\x80\n", "in.yaml:1:4: invalid UTF-8"},  // a surrogate
       {"a: 1\nb: \xEF\xBB\xBFx\n", "in.yaml:2:4: a byte-order mark inside the document is not allowed"},
   };
   for (const Case& c : cases) {
@@ -111,24 +127,34 @@ TEST(DecodeYaml, ControlCharactersInvalidUtf8AndInnerByteOrderMarksAreRefused) {
   }
   auto json = DecodeJson("{\"a\":\n \"x\x01\"}", "in.json");
   ASSERT_FALSE(json.ok());
-  EXPECT_NE(json.status().message().find("in.json:2:4: control character U+0001"), std::string::npos) << json.status().message();
+  EXPECT_NE(json.status().message().find("in.json:2:4: control character U+0001"), std::string::npos)
+      << json.status().message();
   // Allowed: a byte-order mark at the start, tabs, CR LF, and any printable Unicode.
-  auto bom = DecodeYaml("\xEF\xBB\xBF" "a: caf\xC3\xA9\t\xF0\x9F\x90\x87\r\nb: 2\r\n", "bom.yaml");
+  auto bom = DecodeYaml(
+      "\xEF\xBB\xBF"
+      "a: caf\xC3\xA9\t\xF0\x9F\x90\x87\r\nb: 2\r\n",
+      "bom.yaml");
   ASSERT_TRUE(bom.ok()) << bom.status().message();
   EXPECT_EQ(bom.value()[0].value, Json({{"a", "caf\xC3\xA9\t\xF0\x9F\x90\x87"}, {"b", 2}}));
-  auto bom_json = DecodeJson("\xEF\xBB\xBF" "{\"a\": 1}", "bom.json");
+  auto bom_json = DecodeJson(
+      "\xEF\xBB\xBF"
+      "{\"a\": 1}",
+      "bom.json");
   ASSERT_TRUE(bom_json.ok()) << bom_json.status().message();
 }
 
 // yaml-cpp 0.7 allocates without end on a top-level ',' (found by fuzzing): refused up front,
 // while commas inside flow collections, block scalars and quotes still read.
 TEST(DecodeYaml, LeadingCommaOutsideFlowIsRefusedBeforeYamlCpp) {
-  for (const char* bad : {",", "- a\n,", "a: 1\n---\n,x", "# c\n  ,", "\"x\"\n,", "\"\",", "'x',", "[a],", "{a: 1} ,", "a: ! ,x", "- &x ,", "a: ,b", "\"kind:\" \"Role\",", "a: k:{\"x\n! ,y\"\n",
-                          "!\"x\",", "a: !!str\"x\" ,", "- !a!b[1],", "!<tag:x>\"y\",", "!\"ref\",\n \"repository\": {}\n"}) {
+  for (const char* bad : {",", "- a\n,", "a: 1\n---\n,x", "# c\n  ,", "\"x\"\n,", "\"\",", "'x',", "[a],", "{a: 1} ,",
+                          "a: ! ,x", "- &x ,", "a: ,b", "\"kind:\" \"Role\",", "a: k:{\"x\n! ,y\"\n", "!\"x\",",
+                          "a: !!str\"x\" ,", "- !a!b[1],", "!<tag:x>\"y\",", "!\"ref\",\n \"repository\": {}\n"}) {
     auto r = DecodeYaml(bad, "c.yaml");
     ASSERT_FALSE(r.ok()) << bad;
-    EXPECT_NE(r.status().message().find("',' outside [ ] or { } cannot begin a line or follow a quoted or bracketed value"),
-              std::string::npos) << r.status().message();
+    EXPECT_NE(
+        r.status().message().find("',' outside [ ] or { } cannot begin a line or follow a quoted or bracketed value"),
+        std::string::npos)
+        << r.status().message();
   }
   auto where = DecodeYaml("a: 1\n  ,b\n", "c.yaml");
   ASSERT_FALSE(where.ok());
@@ -155,7 +181,8 @@ TEST(DecodeYaml, ParserStallIsAnErrorNotALoop) {
   auto stall = DecodeYaml("\"x\"\n,\n", "c.yaml", unchecked);
   ASSERT_FALSE(stall.ok());
   EXPECT_EQ(stall.status().message(),
-            "c.yaml:2:1: the YAML parser made no progress here (yaml-cpp 0.7 cannot read this token where a node begins); quote the value");
+            "c.yaml:2:1: the YAML parser made no progress here (yaml-cpp 0.7 cannot read this token where a node "
+            "begins); quote the value");
 }
 
 TEST(DecodeYaml, AliasBombFailsFastWithLimitError) {

@@ -36,19 +36,23 @@ TEST(DiffCli, ExitCodesFollowDrift) {
 // The reference manifests against a live capture of themselves (server defaults, status, an
 // allocated clusterIP): no drift.
 TEST(DiffCli, ReferenceManifestsAreCleanAgainstTheirLiveCapture) {
-  RunResult r = Warren("diff " + std::string(WARREN_SOURCE_DIR) + "/manifests --live-file " + std::string(WARREN_SOURCE_DIR) +
-                       "/tests/fixtures/live/manifests-dev.live.yaml");
+  RunResult r = Warren("diff " + std::string(WARREN_SOURCE_DIR) + "/manifests --live-file " +
+                       std::string(WARREN_SOURCE_DIR) + "/tests/fixtures/live/manifests-dev.live.yaml");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("13 unchanged"), std::string::npos) << r.out;
 }
 
 TEST(DiffCli, BadInputExitsTwoWithAClearMessage) {
   std::string desired = kGolden + "statefulset-in-sync.desired.yaml";
-  struct Case { std::string live; std::string want; } cases[] = {
+  struct Case {
+    std::string live;
+    std::string want;
+  } cases[] = {
       {TempFile("array.json", "[1, 2]"), "document is a sequence, not a Kubernetes object"},
       {TempFile("scalar.yaml", "hello\n"), "document is a string"},
       {TempFile("nokind.yaml", "apiVersion: v1\nmetadata: {name: x}\n"), "nokind.yaml:1:1: object has no kind"},
-      {TempFile("noname.json", R"({"apiVersion":"v1","kind":"List","items":[{"kind":"Secret","apiVersion":"v1","metadata":{}}]})"),
+      {TempFile("noname.json",
+                R"({"apiVersion":"v1","kind":"List","items":[{"kind":"Secret","apiVersion":"v1","metadata":{}}]})"),
        "Secret has no metadata.name"},
       {TempFile("broken.yaml", "a: [\n"), "broken.yaml:"},
       {"/nonexistent/live.json", "/nonexistent/live.json"},
@@ -58,8 +62,9 @@ TEST(DiffCli, BadInputExitsTwoWithAClearMessage) {
     EXPECT_EQ(r.exit_code, 2) << c.live << "\n" << r.out;
     EXPECT_NE(r.out.find(c.want), std::string::npos) << r.out;
   }
-  RunResult r = Warren("diff " + desired + " --live-file " + kGolden + "statefulset-in-sync.live.yaml --ignore-config " +
-                       TempFile("ignore.yaml", "ignoreDifferences:\n- jsonPointers: [spec/replicas]\n"));
+  RunResult r =
+      Warren("diff " + desired + " --live-file " + kGolden + "statefulset-in-sync.live.yaml --ignore-config " +
+             TempFile("ignore.yaml", "ignoreDifferences:\n- jsonPointers: [spec/replicas]\n"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("is not a JSON Pointer"), std::string::npos) << r.out;
 }
@@ -79,11 +84,14 @@ TEST(CliDurations, GoDurationsAcceptedMalformedOnesRefused) {
   EXPECT_EQ(bad_request.exit_code, 2);
   EXPECT_NE(bad_request.out.find("unknown unit \"x\""), std::string::npos) << bad_request.out;
   // Accepted: the run then fails on the closed port, within the 1 s request timeout.
-  RunResult ok = Warren("status --rabbitmq-url http://127.0.0.1:9 --rabbitmq-timeout 1s --rabbitmq-credentials-file /dev/null");
+  RunResult ok =
+      Warren("status --rabbitmq-url http://127.0.0.1:9 --rabbitmq-timeout 1s --rabbitmq-credentials-file /dev/null");
   EXPECT_EQ(ok.exit_code, 2);
   EXPECT_EQ(ok.out.find("invalid duration"), std::string::npos) << ok.out;
-  EXPECT_EQ(Warren("status --rabbitmq-url http://127.0.0.1:9 --rabbitmq-timeout-ms 500 --rabbitmq-credentials-file /dev/null").out.find("--rabbitmq-timeout-ms"),
-            std::string::npos);  // the old spelling still parses
+  EXPECT_EQ(
+      Warren("status --rabbitmq-url http://127.0.0.1:9 --rabbitmq-timeout-ms 500 --rabbitmq-credentials-file /dev/null")
+          .out.find("--rabbitmq-timeout-ms"),
+      std::string::npos);  // the old spelling still parses
 }
 
 // An unknown command is an error (exit 2, named as kubectl names it), even with --help after it;

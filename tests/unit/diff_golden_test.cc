@@ -66,12 +66,11 @@ std::vector<std::string> Cases() {
   return names;
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, Golden, ::testing::ValuesIn(Cases()),
-                         [](const auto& param_info) {
-                           std::string n = param_info.param;
-                           std::replace(n.begin(), n.end(), '-', '_');
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Cases, Golden, ::testing::ValuesIn(Cases()), [](const auto& param_info) {
+  std::string n = param_info.param;
+  std::replace(n.begin(), n.end(), '-', '_');
+  return n;
+});
 
 // Keeps only the fields a fieldsV1 tree names: what that manager applied.
 Json Project(const Json& live, const Json& fields) {
@@ -114,8 +113,8 @@ Json AppliedDesired(const Object& live) {
       d["metadata"]["namespace"] = live.ns();
       return d;
     }
-  std::string last = StringField(meta.value("annotations", Json::object()),
-                                 "kubectl.kubernetes.io/last-applied-configuration");
+  std::string last =
+      StringField(meta.value("annotations", Json::object()), "kubectl.kubernetes.io/last-applied-configuration");
   return last.empty() ? Json() : Json::parse(last);
 }
 

@@ -73,7 +73,8 @@ TEST(FastYaml, AgreesOnTheSubsetItReads) {
       "url: http://x:8080/a  # a comment\nport: \"5672\"\n\"quoted key\": 1\n'single': 2\n",
       "m: {a: 1, b: [x, y], c: {d: e}, url: http://h:1/p, empty: {}, none: []}\n",
       "# leading comment\n---\napiVersion: v1\nkind: List\nitems:\n- a: 1\n  b:\n  - x\n  - y\n- c: 2\n---\n- 1\n- 2\n",
-      "root:\n  list:\n  - name: a\n    ports:\n    - {containerPort: 5672, name: amqp}\n    - containerPort: 15672\n  after: 1\n",
+      "root:\n  list:\n  - name: a\n    ports:\n    - {containerPort: 5672, name: amqp}\n    - containerPort: 15672\n  "
+      "after: 1\n",
       "---\n---\na: 1\n",
       "a: 1\n---\n",
       "  indented: 1\n  also: 2\n",
@@ -86,26 +87,26 @@ TEST(FastYaml, AgreesOnTheSubsetItReads) {
 
 TEST(FastYaml, GivesUpOnWhatItDoesNotRead) {
   const char* cases[] = {
-      "a: &x 1\nb: *x\n",                 // anchors and aliases
-      "a: !!str 1\n",                     // tags
+      "a: &x 1\nb: *x\n",                  // anchors and aliases
+      "a: !!str 1\n",                      // tags
       "base: {a: 1}\nm:\n  <<: {b: 2}\n",  // merge keys
-      "data: |\n  line 1\n  line 2\n",    // block scalars
-      "a: first line\n  continued\n",     // multi-line plain scalar
-      "a: 1\na: 2\n",                     // duplicate keys (yaml-cpp's path reports them)
-      "a:\n\t- 1\n",                      // tabs
-      "%YAML 1.1\n---\na: 1\n",           // directives
-      "? complex\n: key\n",               // complex keys
-      "a: [1, 2,\n  3]\n",                // multi-line flow
-      "- - nested\n",                     // compact nested sequence
-      "a: b: c\n",                        // not YAML
-      "a: .inf\n",                        // no JSON form: the slow path explains
-      "a: \"\\N\"\n",                     // rarer escapes
-      "a: 1\n...\n",                      // document end marker
-      "a: value ends with:\n",           // a final ':' is a mapping indicator, not text
-      "a:\n:\ne:\n",                     // an empty key (found by fuzzing)
-      "s\r",                              // a carriage return that ends no line (found by fuzzing)
-      "b: [:{]\n",                        // flow indicators inside a flow scalar (found by fuzzing)
-      "tags: [mana?ement]\n",             // "?" in a flow scalar, which yaml-cpp refuses (found by fuzzing)
+      "data: |\n  line 1\n  line 2\n",     // block scalars
+      "a: first line\n  continued\n",      // multi-line plain scalar
+      "a: 1\na: 2\n",                      // duplicate keys (yaml-cpp's path reports them)
+      "a:\n\t- 1\n",                       // tabs
+      "%YAML 1.1\n---\na: 1\n",            // directives
+      "? complex\n: key\n",                // complex keys
+      "a: [1, 2,\n  3]\n",                 // multi-line flow
+      "- - nested\n",                      // compact nested sequence
+      "a: b: c\n",                         // not YAML
+      "a: .inf\n",                         // no JSON form: the slow path explains
+      "a: \"\\N\"\n",                      // rarer escapes
+      "a: 1\n...\n",                       // document end marker
+      "a: value ends with:\n",             // a final ':' is a mapping indicator, not text
+      "a:\n:\ne:\n",                       // an empty key (found by fuzzing)
+      "s\r",                               // a carriage return that ends no line (found by fuzzing)
+      "b: [:{]\n",                         // flow indicators inside a flow scalar (found by fuzzing)
+      "tags: [mana?ement]\n",              // "?" in a flow scalar, which yaml-cpp refuses (found by fuzzing)
   };
   for (const char* c : cases) EXPECT_FALSE(FastDecodeYaml(c, 100).has_value()) << c;
 }
@@ -128,7 +129,8 @@ TEST(FastYaml, NeverAcceptsWhatYamlCppRejects) {
 TEST(FastYaml, DecodeYamlUsesItAndStillReportsErrorsPrecisely) {
   auto docs = DecodeYaml("a: 1\na: 2\n", "dup.yaml");
   ASSERT_FALSE(docs.ok());
-  EXPECT_NE(docs.status().message().find("dup.yaml:2:1: duplicate key \"a\""), std::string::npos) << docs.status().message();
+  EXPECT_NE(docs.status().message().find("dup.yaml:2:1: duplicate key \"a\""), std::string::npos)
+      << docs.status().message();
   auto ok = DecodeYaml("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n", "cm.yaml");
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok.value()[0].where.ToString(), "cm.yaml:1:1");

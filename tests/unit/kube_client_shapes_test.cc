@@ -19,7 +19,8 @@ namespace {
 using kube::KubeClient;
 
 std::string WriteTemp(const std::string& name, const std::string& text) {
-  std::string path = std::filesystem::temp_directory_path() / ("warren-shapes-" + std::to_string(getpid()) + "-" + name);
+  std::string path =
+      std::filesystem::temp_directory_path() / ("warren-shapes-" + std::to_string(getpid()) + "-" + name);
   std::ofstream(path) << text;
   return path;
 }
@@ -30,16 +31,19 @@ std::string KubeconfigWithCluster(const std::string& cluster_lines) {
 }
 
 TEST(Kubeconfig, InsecureSkipTlsVerifyMustBeABoolean) {
-  auto ok = kube::LoadKubeconfig({WriteTemp("skip-true", KubeconfigWithCluster("    insecure-skip-tls-verify: true\n")), "", ""});
+  auto ok = kube::LoadKubeconfig(
+      {WriteTemp("skip-true", KubeconfigWithCluster("    insecure-skip-tls-verify: true\n")), "", ""});
   ASSERT_TRUE(ok.ok()) << ok.status().message();
   EXPECT_TRUE(ok.value().insecure_skip_verify);
 
   std::string file = WriteTemp("skip-string", KubeconfigWithCluster("    insecure-skip-tls-verify: \"true\"\n"));
   auto bad = kube::LoadKubeconfig({file, "", ""});
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().message(), file + ": cluster \"c\": insecure-skip-tls-verify must be true or false, not string");
+  EXPECT_EQ(bad.status().message(),
+            file + ": cluster \"c\": insecure-skip-tls-verify must be true or false, not string");
 
-  auto mapping = kube::LoadKubeconfig({WriteTemp("skip-map", KubeconfigWithCluster("    insecure-skip-tls-verify: {a: 1}\n")), "", ""});
+  auto mapping = kube::LoadKubeconfig(
+      {WriteTemp("skip-map", KubeconfigWithCluster("    insecure-skip-tls-verify: {a: 1}\n")), "", ""});
   ASSERT_FALSE(mapping.ok());
   EXPECT_NE(mapping.status().message().find("not object"), std::string::npos) << mapping.status().message();
 }
@@ -113,7 +117,8 @@ TEST(KubeClientShapes, ListWithoutItemsOrWithAScalarItemIsAnError) {
            {R"({"kind":"ConfigMapList","metadata":"x"})", "the answer has no items list"},
            {R"({"kind":"ConfigMapList","metadata":{"resourceVersion":5},"items":[{"metadata":{"name":"a"}}, 42]})",
             "an item is not a JSON object"}}) {
-    ShapedServer server({{"/api/v1", kCoreV1}, {"/apis", R"({"groups":[]})"}, {"/api/v1/namespaces/dev/configmaps", body}});
+    ShapedServer server(
+        {{"/api/v1", kCoreV1}, {"/apis", R"({"groups":[]})"}, {"/api/v1/namespaces/dev/configmaps", body}});
     auto client = server.Client();
     auto cm = client->Resolve("v1", "ConfigMap");
     ASSERT_TRUE(cm.ok());

@@ -7,8 +7,8 @@
 
 #include <gtest/gtest.h>
 
-#include "run_warren.h"
 #include <nlohmann/json.hpp>
+#include "run_warren.h"
 
 namespace {
 
@@ -26,10 +26,11 @@ TEST(LintSeed, NamesEveryClassicMistake) {
            "RoleBinding rbac.authorization.k8s.io/v1beta1 is no longer served",
            "StatefulSet apps/v1beta1 is no longer served since Kubernetes 1.16",
            "[statefulset-selector] StatefulSet dev/rabbitmq: StatefulSet dev/rabbitmq has no spec.selector",
-           "[peer-discovery-rbac]", "Secret dev/devsecret", "Secret dev/regsecret",
-           "[management-exposed]", "[rabbitmq-memory]",
+           "[peer-discovery-rbac]", "Secret dev/devsecret", "Secret dev/regsecret", "[management-exposed]",
+           "[rabbitmq-memory]",
            // The comments' NXDOMAIN: autocluster's default API host is kubernetes.default.svc.cluster.local.
-           "rabbitmq.statefulset.yaml:95:18: warning [cluster-domain] StatefulSet dev/rabbitmq: AUTOCLUSTER_TYPE=k8s without K8S_HOST",
+           "rabbitmq.statefulset.yaml:95:18: warning [cluster-domain] StatefulSet dev/rabbitmq: AUTOCLUSTER_TYPE=k8s "
+           "without K8S_HOST",
            "rabbitmq.rbac.yaml:31:9:",  // the roleRef name line
        })
     EXPECT_NE(r.out.find(want), std::string::npos) << want << "\n" << r.out;
@@ -41,9 +42,9 @@ TEST(LintSeed, JsonOutputListsTheSameRules) {
   auto j = nlohmann::json::parse(r.out);
   std::set<std::string> rules;
   for (const auto& f : j) rules.insert(f["rule"].get<std::string>());
-  EXPECT_EQ(rules, (std::set<std::string>{"removed-api-version", "missing-role", "peer-discovery-rbac",
-                                          "missing-secret", "statefulset-selector", "management-exposed",
-                                          "rabbitmq-memory", "cluster-domain"}));
+  EXPECT_EQ(rules,
+            (std::set<std::string>{"removed-api-version", "missing-role", "peer-discovery-rbac", "missing-secret",
+                                   "statefulset-selector", "management-exposed", "rabbitmq-memory", "cluster-domain"}));
 }
 
 TEST(LintSeed, ReferenceManifestsHaveNoErrors) {

@@ -57,7 +57,8 @@ metadata: {name: rmq, namespace: ns}
 spec:
   serviceName: rmq
   selector: {matchLabels: {app: rmq}}
-)" + sts_extra + R"(
+)" + sts_extra +
+         R"(
   template:
     metadata: {labels: {app: rmq}}
     spec:
@@ -77,7 +78,8 @@ spec:
 // volume that mounts it, to append to Base().
 std::string WithRabbitConf(const std::string& lines) {
   return "      volumes: [{name: c, configMap: {name: conf}}]\n---\napiVersion: v1\nkind: ConfigMap\n"
-         "metadata: {name: conf, namespace: ns}\ndata:\n  rabbitmq.conf: |\n" + lines;
+         "metadata: {name: conf, namespace: ns}\ndata:\n  rabbitmq.conf: |\n" +
+         lines;
 }
 
 TEST(Lint, BaseIsClean) {
@@ -120,9 +122,11 @@ TEST(Lint, PeerDiscoveryNeedsGetOnEndpoints) {
 }
 
 TEST(Lint, PeerDiscoveryFromConfigMap) {
-  std::string yaml = Base() + WithRabbitConf("    cluster_formation.peer_discovery_backend = rabbit_peer_discovery_k8s\n");
+  std::string yaml =
+      Base() + WithRabbitConf("    cluster_formation.peer_discovery_backend = rabbit_peer_discovery_k8s\n");
   yaml.replace(yaml.find("        - {name: AUTOCLUSTER_TYPE, value: k8s}\n"), 47, "");
-  yaml.replace(yaml.find("subjects: [{kind: ServiceAccount, name: rmq"), 43, "subjects: [{kind: ServiceAccount, name: other");
+  yaml.replace(yaml.find("subjects: [{kind: ServiceAccount, name: rmq"), 43,
+               "subjects: [{kind: ServiceAccount, name: other");
   auto pd = Messages(LintYaml(yaml), "peer-discovery-rbac");
   ASSERT_EQ(pd.size(), 1u);
   EXPECT_NE(pd[0].find("cluster_formation.peer_discovery_backend"), std::string::npos);
@@ -135,11 +139,12 @@ TEST(Lint, MissingServiceAccount) {
 }
 
 TEST(Lint, MissingSecretKeyAndExternalSecrets) {
-  std::string yaml = Base("        - {name: RABBITMQ_ERLANG_COOKIE, valueFrom: {secretKeyRef: {name: creds, key: erlang}}}\n"
-                          "        - {name: X, valueFrom: {secretKeyRef: {name: other, key: k}}}\n"
-                          "        - {name: Y, valueFrom: {secretKeyRef: {name: opt, key: k, optional: true}}}\n"
-                          "        envFrom: [{configMapRef: {name: nocm}}]\n"
-                          "      imagePullSecrets: [{name: regsecret}]\n");
+  std::string yaml = Base(
+      "        - {name: RABBITMQ_ERLANG_COOKIE, valueFrom: {secretKeyRef: {name: creds, key: erlang}}}\n"
+      "        - {name: X, valueFrom: {secretKeyRef: {name: other, key: k}}}\n"
+      "        - {name: Y, valueFrom: {secretKeyRef: {name: opt, key: k, optional: true}}}\n"
+      "        envFrom: [{configMapRef: {name: nocm}}]\n"
+      "      imagePullSecrets: [{name: regsecret}]\n");
   Findings f = LintYaml(yaml);
   auto key = Messages(f, "missing-secret-key");
   ASSERT_EQ(key.size(), 1u);
@@ -148,8 +153,9 @@ TEST(Lint, MissingSecretKeyAndExternalSecrets) {
   ASSERT_EQ(missing.size(), 2u);  // "other" and "regsecret"; "opt" is optional
   EXPECT_EQ(Messages(f, "missing-configmap").size(), 1u);
   std::string annotated = yaml;
-  annotated.replace(annotated.find("metadata: {name: rmq, namespace: ns}\nspec:\n  serviceName"), 36,
-                    "metadata: {name: rmq, namespace: ns, annotations: {warren.io/external-secrets: 'other, regsecret'}}");
+  annotated.replace(
+      annotated.find("metadata: {name: rmq, namespace: ns}\nspec:\n  serviceName"), 36,
+      "metadata: {name: rmq, namespace: ns, annotations: {warren.io/external-secrets: 'other, regsecret'}}");
   EXPECT_TRUE(Messages(LintYaml(annotated), "missing-secret").empty());
 }
 
@@ -173,10 +179,11 @@ TEST(Lint, StatefulSetSelectorAndService) {
 }
 
 TEST(Lint, NodeNaming) {
-  const char* good = "        - {name: K8S_SERVICE_NAME, value: rmq}\n"
-                     "        - {name: RABBITMQ_USE_LONGNAME, value: 'true'}\n"
-                     "        - {name: RABBITMQ_NODENAME, value: 'rabbit@$(MY_POD_NAME).$(K8S_SERVICE_NAME)'}\n"
-                     "        - {name: K8S_HOSTNAME_SUFFIX, value: '.$(K8S_SERVICE_NAME)'}\n";
+  const char* good =
+      "        - {name: K8S_SERVICE_NAME, value: rmq}\n"
+      "        - {name: RABBITMQ_USE_LONGNAME, value: 'true'}\n"
+      "        - {name: RABBITMQ_NODENAME, value: 'rabbit@$(MY_POD_NAME).$(K8S_SERVICE_NAME)'}\n"
+      "        - {name: K8S_HOSTNAME_SUFFIX, value: '.$(K8S_SERVICE_NAME)'}\n";
   EXPECT_TRUE(Messages(LintYaml(Base(good)), "node-name").empty());
   EXPECT_TRUE(Messages(LintYaml(Base(good)), "env-reference").empty());
 
@@ -192,8 +199,9 @@ TEST(Lint, NodeNaming) {
   EXPECT_NE(m[0].find("RABBITMQ_USE_LONGNAME is not \"true\""), std::string::npos);
 
   // A variable used before it is defined is not expanded by the kubelet.
-  std::string late = "        - {name: RABBITMQ_NODENAME, value: 'rabbit@$(LATER)'}\n"
-                     "        - {name: LATER, value: x}\n";
+  std::string late =
+      "        - {name: RABBITMQ_NODENAME, value: 'rabbit@$(LATER)'}\n"
+      "        - {name: LATER, value: x}\n";
   EXPECT_EQ(Messages(LintYaml(Base(late)), "env-reference").size(), 1u);
 }
 
@@ -203,25 +211,31 @@ TEST(Lint, ClusterDomain) {
   yaml.replace(yaml.find("        - {name: K8S_HOST, value: kubernetes.default.svc}\n"), 58, "");
   auto m = Messages(LintYaml(yaml), "cluster-domain");
   ASSERT_EQ(m.size(), 1u);
-  EXPECT_NE(m[0].find("AUTOCLUSTER_TYPE=k8s without K8S_HOST uses the default API host kubernetes.default.svc.cluster.local"),
-            std::string::npos) << m[0];
+  EXPECT_NE(
+      m[0].find("AUTOCLUSTER_TYPE=k8s without K8S_HOST uses the default API host kubernetes.default.svc.cluster.local"),
+      std::string::npos)
+      << m[0];
   EXPECT_NE(m[0].find("NXDOMAIN"), std::string::npos);
   EXPECT_NE(m[0].find("set K8S_HOST to \"kubernetes.default.svc\""), std::string::npos);
 
-  m = Messages(LintYaml(Base("        - {name: MY_NS, value: ns}\n"
-                             "        - {name: K8S_HOSTNAME_SUFFIX, value: .rmq.$(MY_NS).svc.cluster.local}\n"
-                             "        - {name: RABBITMQ_USE_LONGNAME, value: \"true\"}\n"
-                             "        - {name: RABBITMQ_NODENAME, value: rabbit@$(MY_POD_NAME).rmq.$(MY_NS).svc.cluster.local.}\n")),
-                "cluster-domain");
+  m = Messages(
+      LintYaml(
+          Base("        - {name: MY_NS, value: ns}\n"
+               "        - {name: K8S_HOSTNAME_SUFFIX, value: .rmq.$(MY_NS).svc.cluster.local}\n"
+               "        - {name: RABBITMQ_USE_LONGNAME, value: \"true\"}\n"
+               "        - {name: RABBITMQ_NODENAME, value: rabbit@$(MY_POD_NAME).rmq.$(MY_NS).svc.cluster.local.}\n")),
+      "cluster-domain");
   ASSERT_EQ(m.size(), 2u);
   EXPECT_NE(m[0].find("K8S_HOSTNAME_SUFFIX (.rmq.ns.svc.cluster.local)"), std::string::npos) << m[0];
   EXPECT_NE(m[0].find("set K8S_HOSTNAME_SUFFIX to \".rmq.$(MY_NS).svc\""), std::string::npos) << m[0];
-  EXPECT_NE(m[1].find("set RABBITMQ_NODENAME to \"rabbit@$(MY_POD_NAME).rmq.$(MY_NS).svc\""), std::string::npos) << m[1];
+  EXPECT_NE(m[1].find("set RABBITMQ_NODENAME to \"rabbit@$(MY_POD_NAME).rmq.$(MY_NS).svc\""), std::string::npos)
+      << m[1];
 
   // rabbitmq.conf: the host and the suffix named, and the plugin's default host.
-  yaml = Base() + WithRabbitConf("    cluster_formation.peer_discovery_backend = rabbit_peer_discovery_k8s\n"
-                                 "    cluster_formation.k8s.host = kubernetes.default.svc.cluster.local\n"
-                                 "    cluster_formation.k8s.hostname_suffix = .rmq.ns.svc.cluster.local\n");
+  yaml = Base() + WithRabbitConf(
+                      "    cluster_formation.peer_discovery_backend = rabbit_peer_discovery_k8s\n"
+                      "    cluster_formation.k8s.host = kubernetes.default.svc.cluster.local\n"
+                      "    cluster_formation.k8s.hostname_suffix = .rmq.ns.svc.cluster.local\n");
   yaml.replace(yaml.find("        - {name: K8S_HOST, value: kubernetes.default.svc}\n"), 58, "");
   yaml.replace(yaml.find("        - {name: AUTOCLUSTER_TYPE, value: k8s}\n"), 47, "");
   m = Messages(LintYaml(yaml), "cluster-domain");
@@ -234,13 +248,16 @@ TEST(Lint, ClusterDomain) {
   EXPECT_NE(m[0].find("rabbit_peer_discovery_k8s without cluster_formation.k8s.host"), std::string::npos) << m[0];
 
   // Names that merely contain the text are left alone.
-  EXPECT_TRUE(Messages(LintYaml(Base("        - {name: K8S_HOSTNAME_SUFFIX, value: .rmq.cluster.localhost}\n")), "cluster-domain").empty());
+  EXPECT_TRUE(Messages(LintYaml(Base("        - {name: K8S_HOSTNAME_SUFFIX, value: .rmq.cluster.localhost}\n")),
+                       "cluster-domain")
+                  .empty());
 }
 
 // Fields of the wrong type are one finding, never a crash (fuzzing found lint rules aborting).
 TEST(Lint, InvalidShape) {
-  auto m = Messages(LintYaml("apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: s, namespace: ns}\nspec: \"3\"\n"),
-                    "invalid-shape");
+  auto m =
+      Messages(LintYaml("apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: s, namespace: ns}\nspec: \"3\"\n"),
+               "invalid-shape");
   ASSERT_EQ(m.size(), 1u);
   EXPECT_NE(m[0].find(".spec is a string, not a mapping"), std::string::npos) << m[0];
   std::string yaml = Base();
@@ -261,8 +278,9 @@ TEST(Lint, LiteralCredentials) {
   auto m = Messages(f, "literal-credential");
   ASSERT_EQ(m.size(), 1u);
   EXPECT_EQ(RenderText(f).find("s3cr3tcookie"), std::string::npos);  // never echo the value
-  std::string cm = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: ns}\n"
-                   "data: {rabbitmq.conf: \"default_pass = hunter2\\n\"}\n";
+  std::string cm =
+      "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: ns}\n"
+      "data: {rabbitmq.conf: \"default_pass = hunter2\\n\"}\n";
   Findings g = LintYaml(Base() + cm);
   EXPECT_EQ(Messages(g, "literal-credential").size(), 1u);
   EXPECT_EQ(RenderText(g).find("hunter2"), std::string::npos);
@@ -273,8 +291,9 @@ TEST(Lint, MemoryLimitNeedsRabbitSetting) {
   auto m = Messages(LintYaml(Base(limits)), "rabbitmq-memory");
   ASSERT_EQ(m.size(), 1u);
   EXPECT_NE(m[0].find("total_memory_available_override_value = 1073741824"), std::string::npos);
-  std::string cm = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: conf, namespace: ns}\n"
-                   "data: {rabbitmq.conf: \"total_memory_available_override_value = 858993459\\n\"}\n";
+  std::string cm =
+      "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: conf, namespace: ns}\n"
+      "data: {rabbitmq.conf: \"total_memory_available_override_value = 858993459\\n\"}\n";
   std::string with_conf = Base(limits + "      volumes: [{name: c, configMap: {name: conf}}]\n") + cm;
   EXPECT_TRUE(Messages(LintYaml(with_conf), "rabbitmq-memory").empty());
   std::string too_big = with_conf;
@@ -283,8 +302,9 @@ TEST(Lint, MemoryLimitNeedsRabbitSetting) {
 }
 
 TEST(Lint, ClassicMirroringAndInvalidPolicies) {
-  std::string policy = "---\napiVersion: rabbitmq.com/v1beta1\nkind: Policy\nmetadata: {name: p, namespace: ns}\n"
-                       "spec: {name: ha-all, pattern: '^ha\\.', definition: {ha-mode: MODE}}\n";
+  std::string policy =
+      "---\napiVersion: rabbitmq.com/v1beta1\nkind: Policy\nmetadata: {name: p, namespace: ns}\n"
+      "spec: {name: ha-all, pattern: '^ha\\.', definition: {ha-mode: MODE}}\n";
   auto with = [&](const std::string& mode) {
     std::string p = policy;
     p.replace(p.find("MODE"), 4, mode);
@@ -294,10 +314,12 @@ TEST(Lint, ClassicMirroringAndInvalidPolicies) {
   EXPECT_EQ(Messages(all, "classic-mirrored-queues").size(), 1u);
   EXPECT_FALSE(HasErrors(all));
   EXPECT_EQ(Messages(with("exactly"), "invalid-rabbitmq-object").size(), 1u);  // no ha-params
-  std::string quorum = "---\napiVersion: rabbitmq.com/v1beta1\nkind: Policy\nmetadata: {name: q, namespace: ns}\n"
-                       "spec: {name: limits, pattern: '.*', definition: {max-length: 1000}}\n";
+  std::string quorum =
+      "---\napiVersion: rabbitmq.com/v1beta1\nkind: Policy\nmetadata: {name: q, namespace: ns}\n"
+      "spec: {name: limits, pattern: '.*', definition: {max-length: 1000}}\n";
   EXPECT_TRUE(LintYaml(Base() + quorum).empty());
-  std::string bad = "---\napiVersion: rabbitmq.com/v1beta1\nkind: Queue\nmetadata: {name: q, namespace: ns}\nspec: {vhost: x}\n";
+  std::string bad =
+      "---\napiVersion: rabbitmq.com/v1beta1\nkind: Queue\nmetadata: {name: q, namespace: ns}\nspec: {vhost: x}\n";
   auto m = Messages(LintYaml(Base() + bad), "invalid-rabbitmq-object");
   ASSERT_EQ(m.size(), 1u);
   EXPECT_NE(m[0].find("spec.name is required"), std::string::npos);
@@ -306,26 +328,30 @@ TEST(Lint, ClassicMirroringAndInvalidPolicies) {
 // A User or Shovel whose Secret lives in the cluster: its credentials cannot be read from files,
 // but the rest of it is still checked.
 TEST(Lint, ObjectsWithCredentialsInTheClusterAreStillChecked) {
-  std::string user = "---\napiVersion: rabbitmq.com/v1beta1\nkind: User\nmetadata: {name: u, namespace: ns}\n"
-                     "spec: {tags: management, importCredentialsSecret: {name: in-cluster}}\n";
+  std::string user =
+      "---\napiVersion: rabbitmq.com/v1beta1\nkind: User\nmetadata: {name: u, namespace: ns}\n"
+      "spec: {tags: management, importCredentialsSecret: {name: in-cluster}}\n";
   auto m = Messages(LintYaml(Base() + user), "invalid-rabbitmq-object");
   ASSERT_EQ(m.size(), 1u);
   EXPECT_NE(m[0].find("spec.tags must be a list of strings"), std::string::npos) << m[0];
 
-  std::string shovel = "---\napiVersion: rabbitmq.com/v1beta1\nkind: Shovel\nmetadata: {name: s, namespace: ns}\n"
-                       "spec: {name: s, uriSecret: {name: in-cluster}, srcQueue: a, destQueue: b, ackMode: sometimes}\n";
+  std::string shovel =
+      "---\napiVersion: rabbitmq.com/v1beta1\nkind: Shovel\nmetadata: {name: s, namespace: ns}\n"
+      "spec: {name: s, uriSecret: {name: in-cluster}, srcQueue: a, destQueue: b, ackMode: sometimes}\n";
   auto sm = Messages(LintYaml(Base() + shovel), "invalid-rabbitmq-object");
   ASSERT_EQ(sm.size(), 1u);
   EXPECT_NE(sm[0].find("ackMode"), std::string::npos) << sm[0];
 
-  std::string fine = "---\napiVersion: rabbitmq.com/v1beta1\nkind: User\nmetadata: {name: u, namespace: ns}\n"
-                     "spec: {tags: [management], importCredentialsSecret: {name: in-cluster}}\n";
+  std::string fine =
+      "---\napiVersion: rabbitmq.com/v1beta1\nkind: User\nmetadata: {name: u, namespace: ns}\n"
+      "spec: {tags: [management], importCredentialsSecret: {name: in-cluster}}\n";
   EXPECT_TRUE(LintYaml(Base() + fine).empty()) << "the Secret being elsewhere is no finding";
 }
 
 TEST(Lint, ManagementExposed) {
-  std::string np = "---\napiVersion: v1\nkind: Service\nmetadata: {name: mgmt, namespace: ns}\n"
-                   "spec: {type: NodePort, selector: {app: rmq}, ports: [{port: 15672}]}\n";
+  std::string np =
+      "---\napiVersion: v1\nkind: Service\nmetadata: {name: mgmt, namespace: ns}\n"
+      "spec: {type: NodePort, selector: {app: rmq}, ports: [{port: 15672}]}\n";
   EXPECT_EQ(Messages(LintYaml(Base() + np), "management-exposed").size(), 1u);
   std::string cluster_ip = np;
   cluster_ip.replace(cluster_ip.find("type: NodePort, "), 16, "");

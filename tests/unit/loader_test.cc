@@ -8,7 +8,6 @@
 
 #include <gtest/gtest.h>
 
-
 namespace warren {
 namespace {
 
@@ -36,14 +35,18 @@ TEST(Loader, FlattensListsAndFillsItemKinds) {
   ASSERT_EQ(r.value().size(), 2u);
   EXPECT_EQ(r.value()[1].kind(), "Service");
   EXPECT_EQ(r.value()[1].where().ToString(), "live.json:1:1 (items[1])");
-  auto yaml = ObjectsFromText("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: c}\n", "l.yaml");
+  auto yaml = ObjectsFromText(
+      "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: c}\n", "l.yaml");
   ASSERT_TRUE(yaml.ok());
   EXPECT_EQ(yaml.value()[0].kind(), "ConfigMap");
   EXPECT_TRUE(IsClusterScoped("", "Namespace"));
 }
 
 TEST(Loader, BadDocumentsNameTheirLocation) {
-  struct Case { const char* text; const char* want; } cases[] = {
+  struct Case {
+    const char* text;
+    const char* want;
+  } cases[] = {
       {"- a\n- b\n", "f.yaml:1:1: document is a sequence, not a Kubernetes object"},
       {"just a string\n", "document is a string"},
       {"apiVersion: v1\nmetadata: {name: x}\n", "object has no kind"},
@@ -65,8 +68,7 @@ TEST(Loader, DuplicateIdentityNamesBothPlaces) {
   tree.Add("b.yaml", std::string("# x\n") + kSts);
   auto r = LoadManifests(tree, {"a.yaml", "b.yaml"});
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().message(),
-            "b.yaml:2:1: StatefulSet default/rabbitmq is defined twice (first at a.yaml:1:1)");
+  EXPECT_EQ(r.status().message(), "b.yaml:2:1: StatefulSet default/rabbitmq is defined twice (first at a.yaml:1:1)");
 }
 
 TEST(Loader, LocationOfFallsBackToNearestAncestor) {
@@ -113,7 +115,8 @@ class FixedKustomizer : public Kustomizer {
 };
 
 TEST(Kustomization, OutermostRootsOnly) {
-  EXPECT_EQ(KustomizationRoots({"a/kustomization.yaml", "a/sub/kustomization.yml", "a/x.yaml", "b/Kustomization", "c/d.yaml"}),
+  EXPECT_EQ(KustomizationRoots(
+                {"a/kustomization.yaml", "a/sub/kustomization.yml", "a/x.yaml", "b/Kustomization", "c/d.yaml"}),
             (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(KustomizationRoots({"kustomization.yaml", "base/kustomization.yaml"}), (std::vector<std::string>{"."}));
   EXPECT_TRUE(KustomizationRoots({"a/not-a-kustomization.yaml"}).empty());
@@ -148,7 +151,8 @@ TEST(Kustomization, ABuiltDirectoryIsReadFromTheBuildWithOriginsAndWithoutTheAnn
 
   auto refused = LoadManifests(tree, {"overlay"});
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.status().message(), "overlay: holds a kustomization, and no kustomize builder was given to read it");
+  EXPECT_EQ(refused.status().message(),
+            "overlay: holds a kustomization, and no kustomize builder was given to read it");
 }
 
 }  // namespace

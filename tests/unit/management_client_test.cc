@@ -9,8 +9,8 @@
 #include <fstream>
 #include <thread>
 
-#include <httplib.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include "agent/rabbitmq/credentials.h"
 #include "agent/rabbitmq/management_client.h"
@@ -19,11 +19,13 @@ namespace warren::rabbitmq {
 namespace {
 
 TEST(ManagementErrors, StatusCodesAndReadableReasons) {
-  Status bad = ErrorFromReply("PUT", "/api/policies/gitops/bad", 400,
-                              R"({"error":"bad_request","reason":"Validation failed\n\n&lt;&lt;\"bogus\"&gt;&gt; is not a valid ha-mode value\n"})");
+  Status bad = ErrorFromReply(
+      "PUT", "/api/policies/gitops/bad", 400,
+      R"({"error":"bad_request","reason":"Validation failed\n\n&lt;&lt;\"bogus\"&gt;&gt; is not a valid ha-mode value\n"})");
   EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(bad.message(),
-            R"(PUT /api/policies/gitops/bad: 400 bad_request: Validation failed: <<"bogus">> is not a valid ha-mode value)");
+  EXPECT_EQ(
+      bad.message(),
+      R"(PUT /api/policies/gitops/bad: 400 bad_request: Validation failed: <<"bogus">> is not a valid ha-mode value)");
 
   Status login = ErrorFromReply("GET", "/api/overview", 401, R"({"error":"not_authorized","reason":"Login failed"})");
   EXPECT_EQ(login.code(), StatusCode::kUnauthenticated);
@@ -32,10 +34,12 @@ TEST(ManagementErrors, StatusCodesAndReadableReasons) {
             "GET /api/overview: 401 no or wrong credentials");
 
   // The two 404 shapes.
-  EXPECT_EQ(ErrorFromReply("PUT", "/api/queues/nope/q", 404, R"({"error":"not_found","reason":"vhost_not_found"})").message(),
-            "PUT /api/queues/nope/q: 404 not_found: vhost_not_found");
-  EXPECT_EQ(ErrorFromReply("GET", "/api/queues/x/y", 404, R"({"error":"Object Not Found","reason":"Not Found"})").code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(
+      ErrorFromReply("PUT", "/api/queues/nope/q", 404, R"({"error":"not_found","reason":"vhost_not_found"})").message(),
+      "PUT /api/queues/nope/q: 404 not_found: vhost_not_found");
+  EXPECT_EQ(
+      ErrorFromReply("GET", "/api/queues/x/y", 404, R"({"error":"Object Not Found","reason":"Not Found"})").code(),
+      StatusCode::kNotFound);
   EXPECT_EQ(ErrorFromReply("GET", "/api/nodes/nope", 500, "").code(), StatusCode::kUnavailable);
   EXPECT_EQ(ErrorFromReply("POST", "/x", 400, R"({"error":"bad_request","reason":["unknown","bogus"]})").message(),
             R"(POST /x: 400 bad_request: ["unknown","bogus"])");
@@ -155,7 +159,8 @@ TEST(ManagementClientHttp, GivesUpWithTheLastErrorWhenNoNodeAnswers) {
   auto r = client.value()->Get("/api/overview");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
-  EXPECT_NE(r.status().message().find("no RabbitMQ management node answered"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("no RabbitMQ management node answered"), std::string::npos)
+      << r.status().message();
   EXPECT_EQ(r.status().message().find("secret-pw"), std::string::npos);
   EXPECT_EQ(client.value()->requests_sent(), 4u) << "2 nodes x (1 + 1 retry)";
 }

@@ -11,11 +11,18 @@ std::string Canon(const Json& v) {
 }
 
 TEST(Quantity, EqualValuesHaveOneCanonicalForm) {
-  struct Case { Json in; const char* want; } cases[] = {
+  struct Case {
+    Json in;
+    const char* want;
+  } cases[] = {
       {"512Mi", "512Mi"}, {"0.5Gi", "512Mi"}, {"536870912", "512Mi"},
-      {"250m", "250m"}, {"0.25", "250m"}, {"1000m", "1"}, {"1", "1"}, {1, "1"}, {"1.0", "1"},
-      {"1G", "1G"}, {"1000M", "1G"}, {"1e3", "1k"}, {"1E3", "1k"}, {"2Gi", "2Gi"},
-      {"1.5Gi", "1536Mi"}, {"100n", "1m"}, {"0", "0"}, {0.5, "500m"}, {"1E", "1E"}, {"5Gi", "5Gi"}, {"1T", "1T"}, {"2048", "2Ki"},
+      {"250m", "250m"},   {"0.25", "250m"},   {"1000m", "1"},
+      {"1", "1"},         {1, "1"},           {"1.0", "1"},
+      {"1G", "1G"},       {"1000M", "1G"},    {"1e3", "1k"},
+      {"1E3", "1k"},      {"2Gi", "2Gi"},     {"1.5Gi", "1536Mi"},
+      {"100n", "1m"},     {"0", "0"},         {0.5, "500m"},
+      {"1E", "1E"},       {"5Gi", "5Gi"},     {"1T", "1T"},
+      {"2048", "2Ki"},
   };
   for (const auto& c : cases) EXPECT_EQ(Canon(c.in), c.want) << c.in.dump();
 }

@@ -197,7 +197,10 @@ TEST(RabbitDefinitions, PerVhostExportAndCliPolicyStrings) {
 }
 
 TEST(RabbitDefinitions, BadItemsNameTheirPlace) {
-  struct Case { const char* json; const char* want; } cases[] = {
+  struct Case {
+    const char* json;
+    const char* want;
+  } cases[] = {
       {R"({"queues": {"name": "q"}})", "defs.json: \"queues\" is not a list"},
       {R"({"queues": [{"durable": true}]})", "defs.json: queues[0] has no \"name\""},
       {R"({"queues": [{"name": "q", "durable": "yes"}]})", "defs.json: queues[0] \"durable\" is not true or false"},

@@ -63,9 +63,11 @@ TEST(RabbitUsersCore, CredentialsComeFromTheSecretAndReferencesResolve) {
 }
 
 TEST(RabbitUsersCore, SecretsTheSetLacksAreListedForTheCluster) {
-  auto objects = ObjectsFromText(std::string(kSet) + "---\napiVersion: rabbitmq.com/v1beta1\nkind: Shovel\n"
-                                 "metadata: {name: s, namespace: dev}\nspec: {name: s, uriSecret: {name: shovel-uris}}\n",
-                                 "set.yaml");
+  auto objects =
+      ObjectsFromText(std::string(kSet) +
+                          "---\napiVersion: rabbitmq.com/v1beta1\nkind: Shovel\n"
+                          "metadata: {name: s, namespace: dev}\nspec: {name: s, uriSecret: {name: shovel-uris}}\n",
+                      "set.yaml");
   ASSERT_TRUE(objects.ok());
   EXPECT_EQ(SecretsNotInSet(objects.value()), (std::vector<ResourceKey>{{"", "Secret", "dev", "shovel-uris"}}))
       << "app-creds is in the set";
@@ -75,16 +77,20 @@ TEST(RabbitUsersCore, MissingCredentialsAndReferencesNameTheObject) {
   std::string no_secret = std::string(kSet).replace(std::string(kSet).find("name: app-creds}}"), 17, "name: other}}");
   auto a = Read(no_secret);
   ASSERT_FALSE(a.ok());
-  EXPECT_NE(a.status().message().find("User dev/app-user spec.importCredentialsSecret names Secret dev/other, which is not in the desired set nor, with a Kubernetes target, in the cluster"),
-            std::string::npos) << a.status().message();
+  EXPECT_NE(a.status().message().find("User dev/app-user spec.importCredentialsSecret names Secret dev/other, which is "
+                                      "not in the desired set nor, with a Kubernetes target, in the cluster"),
+            std::string::npos)
+      << a.status().message();
   std::string dangling = std::string(kSet).replace(std::string(kSet).find("userReference: {name: app-user}"), 31,
                                                    "userReference: {name: nobody}");
   auto b = Read(dangling);
   ASSERT_FALSE(b.ok());
-  EXPECT_NE(b.status().message().find("spec.userReference names User nobody, which is not in the desired set"), std::string::npos)
+  EXPECT_NE(b.status().message().find("spec.userReference names User nobody, which is not in the desired set"),
+            std::string::npos)
       << b.status().message();
-  auto c = Read("apiVersion: rabbitmq.com/v1beta1\nkind: Permission\nmetadata: {name: p}\n"
-                "spec: {vhost: v, user: a, userReference: {name: b}, permissions: {read: x}}\n");
+  auto c = Read(
+      "apiVersion: rabbitmq.com/v1beta1\nkind: Permission\nmetadata: {name: p}\n"
+      "spec: {vhost: v, user: a, userReference: {name: b}, permissions: {read: x}}\n");
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("needs exactly one of spec.user and spec.userReference"), std::string::npos);
 }
@@ -95,21 +101,31 @@ TEST(RabbitUsersCore, PasswordDriftIsAMaskedChangeAndLimitsCompareWhenSet) {
   std::string right = HashPassword("s3cr3t", "salt", "rabbit_password_hashing_sha256");
   std::string wrong = HashPassword("other", "salt", "rabbit_password_hashing_sha256");
   auto live_with = [&](const std::string& hash, int max_connections) {
-    Json defs = {{"vhosts", {{{"name", "v"}}}},
-                 {"users", {{{"name", "app"}, {"password_hash", hash}, {"hashing_algorithm", "rabbit_password_hashing_sha256"},
-                             {"tags", {"management", "monitoring"}}}}},
-                 {"permissions", {{{"user", "app"}, {"vhost", "v"}, {"configure", "^app"}, {"write", ".*"}, {"read", ".*"}}}},
-                 {"operator_policies", {{{"name", "cap"}, {"vhost", "v"}, {"pattern", ".*"}, {"apply-to", "queues"},
-                                         {"definition", {{"max-length", 100}}}}}}};
+    Json defs = {
+        {"vhosts", {{{"name", "v"}}}},
+        {"users",
+         {{{"name", "app"},
+           {"password_hash", hash},
+           {"hashing_algorithm", "rabbit_password_hashing_sha256"},
+           {"tags", {"management", "monitoring"}}}}},
+        {"permissions", {{{"user", "app"}, {"vhost", "v"}, {"configure", "^app"}, {"write", ".*"}, {"read", ".*"}}}},
+        {"operator_policies",
+         {{{"name", "cap"},
+           {"vhost", "v"},
+           {"pattern", ".*"},
+           {"apply-to", "queues"},
+           {"definition", {{"max-length", 100}}}}}}};
     auto state = StateFromDefinitions(defs, "live");
     EXPECT_TRUE(state.ok()) << state.status().message();
     TopologyState s = state.value();
-    EXPECT_TRUE(MergeVhostLimits(Json::array({{{"vhost", "v"}, {"value", {{"max-connections", max_connections}}}}}), &s).ok());
+    EXPECT_TRUE(
+        MergeVhostLimits(Json::array({{{"vhost", "v"}, {"value", {{"max-connections", max_connections}}}}}), &s).ok());
     Normalize(&s);
     return s;
   };
   diff::DiffReport same = DiffTopology(desired.value(), live_with(right, 10), Inventory{});
-  for (const auto& o : same.objects) EXPECT_EQ(o.action, Action::kUnchanged) << o.DisplayName() << diff::RenderText(same, false);
+  for (const auto& o : same.objects)
+    EXPECT_EQ(o.action, Action::kUnchanged) << o.DisplayName() << diff::RenderText(same, false);
 
   diff::DiffReport drift = DiffTopology(desired.value(), live_with(wrong, 99), Inventory{});
   std::string text = diff::RenderText(drift, false);
@@ -137,18 +153,23 @@ TEST(RabbitUsersCore, UserLimitsCompareWhenSet) {
   EXPECT_TRUE(Read(kSet).value().users[0].limits.is_null()) << "not set: not managed";
   auto bad = Read(user_spec("userLimits: {connections: -1}"));
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("spec.userLimits.connections must be a whole number, 0 or more"), std::string::npos)
+  EXPECT_NE(bad.status().message().find("spec.userLimits.connections must be a whole number, 0 or more"),
+            std::string::npos)
       << bad.status().message();
 
   std::string hash = HashPassword("s3cr3t", "salt", "rabbit_password_hashing_sha256");
-  auto live = StateFromDefinitions({{"users", {{{"name", "app"}, {"password_hash", hash}, {"tags", {"management", "monitoring"}},
-                                                {"limits", {{"max-connections", 7}, {"max-other", 1}}}}}}},
+  auto live = StateFromDefinitions({{"users",
+                                     {{{"name", "app"},
+                                       {"password_hash", hash},
+                                       {"tags", {"management", "monitoring"}},
+                                       {"limits", {{"max-connections", 7}, {"max-other", 1}}}}}}},
                                    "live");
   ASSERT_TRUE(live.ok()) << live.status().message();
   TopologyState d = desired.value();
   d.vhosts.clear(), d.permissions.clear(), d.operator_policies.clear();
   std::string text = diff::RenderText(DiffTopology(d, live.value(), Inventory{}), false);
-  for (const char* line : {".limits.max-connections: 7 → 5", ".limits.max-channels: (absent) → 0", ".limits.max-other: 1 → (removed)"})
+  for (const char* line :
+       {".limits.max-connections: 7 → 5", ".limits.max-channels: (absent) → 0", ".limits.max-other: 1 → (removed)"})
     EXPECT_NE(text.find(line), std::string::npos) << line << " in:\n" << text;
 }
 
@@ -170,18 +191,22 @@ TEST(RabbitUsersCore, RetainIsRecordedInTheInventoryAndNamedInThePlan) {
 }
 
 TEST(RabbitUsersCore, UnsupportedFieldsAndKindsAreNamedWithTheirPlace) {
-  auto objects = ObjectsFromText("apiVersion: rabbitmq.com/v1beta1\nkind: Vhost\nmetadata: {name: v}\n"
-                                 "spec: {name: v, limits: {connections: 1, channels: 2}, bogus: 1, deletionPolicy: retain}\n---\n"
-                                 "apiVersion: rabbitmq.com/v1alpha1\nkind: SchemaReplication\nmetadata: {name: s}\nspec: {}\n---\n"
-                                 "apiVersion: rabbitmq.com/v1beta1\nkind: RabbitmqCluster\nmetadata: {name: c}\n",
-                                 "u.yaml");
+  auto objects = ObjectsFromText(
+      "apiVersion: rabbitmq.com/v1beta1\nkind: Vhost\nmetadata: {name: v}\n"
+      "spec: {name: v, limits: {connections: 1, channels: 2}, bogus: 1, deletionPolicy: retain}\n---\n"
+      "apiVersion: rabbitmq.com/v1alpha1\nkind: SchemaReplication\nmetadata: {name: s}\nspec: {}\n---\n"
+      "apiVersion: rabbitmq.com/v1beta1\nkind: RabbitmqCluster\nmetadata: {name: c}\n",
+      "u.yaml");
   ASSERT_TRUE(objects.ok());
   EXPECT_EQ(UnsupportedFields(objects.value()[0]), (std::vector<std::string>{"spec.bogus", "spec.limits.channels"}));
   std::vector<std::string> notes = NotCarried(objects.value());
   ASSERT_EQ(notes.size(), 3u) << "RabbitmqCluster is the cluster operator's: a Kubernetes object";
   EXPECT_NE(notes[0].find("u.yaml:"), std::string::npos);
-  EXPECT_NE(notes[0].find("spec.bogus is not supported by warren: not compared, not applied"), std::string::npos) << notes[0];
-  EXPECT_NE(notes[2].find("SchemaReplication default/s: warren does not manage this rabbitmq.com kind"), std::string::npos) << notes[2];
+  EXPECT_NE(notes[0].find("spec.bogus is not supported by warren: not compared, not applied"), std::string::npos)
+      << notes[0];
+  EXPECT_NE(notes[2].find("SchemaReplication default/s: warren does not manage this rabbitmq.com kind"),
+            std::string::npos)
+      << notes[2];
 }
 
 }  // namespace

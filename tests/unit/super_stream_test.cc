@@ -12,7 +12,12 @@ namespace warren::rabbit {
 namespace {
 
 Result<TopologyState> Read(const std::string& spec, const std::string& more = "") {
-  WARREN_ASSIGN_OR_RETURN(auto objects, ObjectsFromText("apiVersion: rabbitmq.com/v1alpha1\nkind: SuperStream\nmetadata: {name: inv, namespace: dev}\n" "spec: " + spec + "\n" + more, "ss.yaml"));
+  WARREN_ASSIGN_OR_RETURN(
+      auto objects,
+      ObjectsFromText("apiVersion: rabbitmq.com/v1alpha1\nkind: SuperStream\nmetadata: {name: inv, namespace: dev}\n"
+                      "spec: " +
+                          spec + "\n" + more,
+                      "ss.yaml"));
   return DesiredTopology(objects, {});
 }
 
@@ -49,7 +54,10 @@ TEST(SuperStream, RoutingKeysNameThePartitions) {
 }
 
 TEST(SuperStream, MistakesNameTheObjectAndField) {
-  struct Case { const char* spec; const char* want; } cases[] = {
+  struct Case {
+    const char* spec;
+    const char* want;
+  } cases[] = {
       {"{partitions: 2}", "SuperStream dev/inv spec.name is required"},
       {"{name: o, partitions: 0}", "spec.partitions must be an integer from 1 to 1000"},
       {"{name: o, partitions: two}", "spec.partitions must be an integer from 1 to 1000"},
@@ -70,18 +78,21 @@ TEST(SuperStream, APartitionDeclaredAgainIsDefinedTwice) {
                 "---\napiVersion: rabbitmq.com/v1beta1\nkind: Queue\nmetadata: {name: q, namespace: dev}\n"
                 "spec: {name: o-0, type: stream, durable: true}\n");
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.status().message().find("RabbitMQ Queue o-0 (vhost /) is defined twice (first at ss.yaml:1:1)"), std::string::npos)
+  EXPECT_NE(s.status().message().find("RabbitMQ Queue o-0 (vhost /) is defined twice (first at ss.yaml:1:1)"),
+            std::string::npos)
       << s.status().message();
 }
 
 TEST(SuperStream, NoLongerNamedAsUnmanaged) {
-  auto objects = ObjectsFromText("apiVersion: rabbitmq.com/v1alpha1\nkind: SuperStream\nmetadata: {name: s}\n"
-                                 "spec: {name: s, partitions: 1, bogus: 1}\n",
-                                 "u.yaml");
+  auto objects = ObjectsFromText(
+      "apiVersion: rabbitmq.com/v1alpha1\nkind: SuperStream\nmetadata: {name: s}\n"
+      "spec: {name: s, partitions: 1, bogus: 1}\n",
+      "u.yaml");
   ASSERT_TRUE(objects.ok());
   std::vector<std::string> notes = NotCarried(objects.value());
   ASSERT_EQ(notes.size(), 1u);
-  EXPECT_NE(notes[0].find("SuperStream default/s: spec.bogus is not supported by warren"), std::string::npos) << notes[0];
+  EXPECT_NE(notes[0].find("SuperStream default/s: spec.bogus is not supported by warren"), std::string::npos)
+      << notes[0];
 }
 
 TEST(BrokerVersion, ParsesReleasesAndIgnoresSuffixes) {
@@ -98,31 +109,35 @@ TEST(BrokerVersion, StreamsNeed39AndSuperStreamClients311) {
   ASSERT_TRUE(s.ok());
   Status old = CheckBrokerVersion(s.value(), "3.8.9");
   ASSERT_FALSE(old.ok());
-  EXPECT_EQ(old.message(), "ss.yaml:1:1: SuperStream inv (vhost /) is made of stream queues, which RabbitMQ has from 3.9 on; "
-                           "the broker runs 3.8.9");
+  EXPECT_EQ(old.message(),
+            "ss.yaml:1:1: SuperStream inv (vhost /) is made of stream queues, which RabbitMQ has from 3.9 on; "
+            "the broker runs 3.8.9");
   EXPECT_TRUE(BrokerVersionNotes(s.value(), "3.8.9").empty()) << "the error says it all";
 
   EXPECT_TRUE(CheckBrokerVersion(s.value(), "3.10.8").ok());
   std::vector<std::string> notes = BrokerVersionNotes(s.value(), "3.10.8");
   ASSERT_EQ(notes.size(), 1u);
-  EXPECT_EQ(notes[0], "ss.yaml:1:1: SuperStream inv (vhost /): its exchange, 2 stream queue(s) and bindings are managed, "
-                      "but stream clients use super streams from RabbitMQ 3.11 on; the broker runs 3.10.8");
+  EXPECT_EQ(notes[0],
+            "ss.yaml:1:1: SuperStream inv (vhost /): its exchange, 2 stream queue(s) and bindings are managed, "
+            "but stream clients use super streams from RabbitMQ 3.11 on; the broker runs 3.10.8");
 
   EXPECT_TRUE(CheckBrokerVersion(s.value(), "3.11.0").ok());
   EXPECT_TRUE(BrokerVersionNotes(s.value(), "3.13.7").empty());
   EXPECT_TRUE(CheckBrokerVersion(s.value(), "").ok()) << "an unknown version checks nothing";
 
   // A stream queue on its own needs 3.9 too.
-  auto q = ObjectsFromText("apiVersion: rabbitmq.com/v1beta1\nkind: Queue\nmetadata: {name: q}\n"
-                           "spec: {name: log, type: stream, durable: true}\n",
-                           "q.yaml");
+  auto q = ObjectsFromText(
+      "apiVersion: rabbitmq.com/v1beta1\nkind: Queue\nmetadata: {name: q}\n"
+      "spec: {name: log, type: stream, durable: true}\n",
+      "q.yaml");
   ASSERT_TRUE(q.ok());
   auto t = DesiredTopology(q.value(), {});
   ASSERT_TRUE(t.ok());
   Status stream = CheckBrokerVersion(t.value(), "3.8.35");
   ASSERT_FALSE(stream.ok());
   EXPECT_NE(stream.message().find("q.yaml:1:1: queue log (vhost /) is a stream queue, which RabbitMQ has from 3.9 on"),
-            std::string::npos) << stream.message();
+            std::string::npos)
+      << stream.message();
 }
 
 }  // namespace

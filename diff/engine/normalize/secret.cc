@@ -12,8 +12,7 @@ void NormalizeSecret(Side side, Json& doc) {
     if (sd != doc.end() && sd->is_object()) {
       Json& data = doc["data"];
       if (!data.is_object()) data = Json::object();
-      for (auto& [k, v] : sd->items())
-        data[k] = Base64Encode(v.is_string() ? v.get<std::string>() : v.dump());
+      for (auto& [k, v] : sd->items()) data[k] = Base64Encode(v.is_string() ? v.get<std::string>() : v.dump());
     }
     doc.erase("stringData");
   }

@@ -6,8 +6,7 @@ namespace warren::diff {
 void NormalizeStatefulSet(Side, Json& doc) {
   auto spec = doc.find("spec");
   if (spec == doc.end() || !spec->is_object()) return;
-  if (spec->contains("/template/spec"_json_pointer))
-    NormalizePodSpec((*spec)["template"]["spec"]);
+  if (spec->contains("/template/spec"_json_pointer)) NormalizePodSpec((*spec)["template"]["spec"]);
   auto vcts = spec->find("volumeClaimTemplates");
   if (vcts == spec->end() || !vcts->is_array()) return;
   for (Json& vct : *vcts) {
