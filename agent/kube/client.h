@@ -18,18 +18,12 @@
 #include <string>
 #include <vector>
 
+#include "agent/kube/api.h"
 #include "agent/kube/credentials.h"
 #include "agent/kube/kubeconfig.h"
 #include "agent/net/http_client.h"
 
 namespace warren::kube {
-
-struct ResourceInfo {
-  std::string group, version, resource, kind;
-  bool namespaced = true;
-  std::string GroupVersion() const { return group.empty() ? version : group + "/" + version; }
-  std::string Qualified() const { return group.empty() ? resource : resource + "." + group; }  // statefulsets.apps
-};
 
 struct ClientOptions {
   StopToken stop;                // aborts requests and retry waits: kCancelled
@@ -41,11 +35,6 @@ struct ClientOptions {
   std::string field_manager = "warren";
 };
 
-struct ApplyOptions {
-  bool force = false;
-  bool dry_run = false;
-};
-
 // What to watch and how: a namespace ("" = all), a label selector, where to resume, how long.
 struct WatchRequest {
   std::string ns, label_selector, resource_version;
@@ -55,7 +44,7 @@ struct WatchRequest {
   std::function<void()> on_relist, on_synced;
 };
 
-class KubeClient {
+class KubeClient : public Api {
  public:
   static Result<std::unique_ptr<KubeClient>> Create(ClusterConfig config, ClientOptions options = {});
   // The same cluster, connections, credentials and discovery cache, stopped by `stop`.
@@ -66,22 +55,23 @@ class KubeClient {
 
   // The resource serving `kind` in the group of `api_version`. A version the cluster no longer
   // serves is an error naming the one it does (apps/v1beta1 → "the cluster serves apps/v1").
-  Result<ResourceInfo> Resolve(const std::string& api_version, const std::string& kind);
+  Result<ResourceInfo> Resolve(const std::string& api_version, const std::string& kind) override;
 
-  Result<std::optional<Json>> Get(const ResourceInfo& r, const std::string& ns, const std::string& name);
+  Result<std::optional<Json>> Get(const ResourceInfo& r, const std::string& ns, const std::string& name) override;
   // All pages (limit 500, continue); items get their apiVersion and kind back.
-  Result<std::vector<Json>> List(const ResourceInfo& r, const std::string& ns, const std::string& label_selector = "");
+  Result<std::vector<Json>> List(const ResourceInfo& r, const std::string& ns,
+                                 const std::string& label_selector = "") override;
   // PATCH application/apply-patch+yaml with fieldManager; 201/200 → the server's object.
-  Result<Json> Apply(const Json& obj, const ApplyOptions& options);
+  Result<Json> Apply(const Json& obj, const ApplyOptions& options) override;
   // POST (409 AlreadyExists is kConflict) and PUT (the object's resourceVersion is the
   // precondition: a stale one is kConflict). The server's object back.
-  Result<Json> Create(const ResourceInfo& r, const std::string& ns, const Json& obj);
-  Result<Json> Update(const ResourceInfo& r, const std::string& ns, const Json& obj);
+  Result<Json> Create(const ResourceInfo& r, const std::string& ns, const Json& obj) override;
+  Result<Json> Update(const ResourceInfo& r, const std::string& ns, const Json& obj) override;
   // PATCH with a JSON Patch (RFC 6902) as field manager warren: the object back.
   Result<Json> JsonPatch(const ResourceInfo& r, const std::string& ns, const std::string& name, const Json& ops,
                          bool dry_run = false);
   Status Delete(const ResourceInfo& r, const std::string& ns, const std::string& name,
-                const std::string& propagation = "Background", const std::string& uid_precondition = "");
+                const std::string& propagation = "Background", const std::string& uid_precondition = "") override;
   // SelfSubjectAccessReview: may this client do `verb` on `resource`?
   Result<bool> CanI(const std::string& verb, const std::string& group, const std::string& resource,
                     const std::string& ns, const std::string& name = "");

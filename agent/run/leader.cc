@@ -8,7 +8,7 @@
 
 namespace warren::run {
 
-LeaderElector::LeaderElector(kube::KubeClient& client, LeaderOptions options)
+LeaderElector::LeaderElector(kube::Api& client, LeaderOptions options)
     : client_(client), o_(std::move(options)), clock_(o_.clock ? *o_.clock : Clock::Real()) {}
 
 Json LeaderElector::Record(const Json* old, bool taking_over) const {
@@ -69,6 +69,7 @@ Result<bool> LeaderElector::TryAcquireOrRenew() {
   observed_holder_ = o_.identity;
   observed_renew_ = StringField(new_spec, "renewTime");
   observed_at_ = clock_.Now();
+  SeeLeaderUrl("");  // this replica leads now (it saw the old leader's URL before taking over)
   return true;
 }
 
@@ -118,7 +119,7 @@ void LeaderElector::Run(const StopToken& stop, const std::function<void(bool)>& 
   }
 }
 
-Status LeaderElector::Release(kube::KubeClient& client) {
+Status LeaderElector::Release(kube::Api& client) {
   WARREN_ASSIGN_OR_RETURN(auto r, client.Resolve("coordination.k8s.io/v1", "Lease"));
   for (int attempt = 0; attempt < 3; ++attempt) {
     WARREN_ASSIGN_OR_RETURN(auto got, client.Get(r, o_.ns, o_.name));

@@ -6,13 +6,16 @@
 // the Lease can expire, so two replicas never write at once. Release() hands the Lease back
 // (empty holder, duration 1 s) so a successor need not wait. The holder also writes where it can be
 // reached, so a follower that receives a webhook hands it to the leader.
+//
+// Threads: Run() on one thread; TryAcquireOrRenew() is Run()'s round, public for tests. Time is
+// LeaderOptions::clock's (a manual one in tests). The client is borrowed.
 #pragma once
 
 #include <chrono>
 #include <functional>
 #include <string>
 
-#include "agent/kube/client.h"
+#include "agent/kube/api.h"
 #include "agent/util/cancel.h"
 
 namespace warren::run {
@@ -37,14 +40,14 @@ inline constexpr const char* kLeaderUrlAnnotation = "warren.io/leader-url";
 
 class LeaderElector {
  public:
-  LeaderElector(kube::KubeClient& client, LeaderOptions options);
+  LeaderElector(kube::Api& client, LeaderOptions options);
 
   // Tries to acquire and then renew until `stop`; calls on_change(true) on becoming leader and
   // on_change(false) on losing it (also when stopped while leading). Does not release.
   void Run(const StopToken& stop, const std::function<void(bool leading)>& on_change);
   // Gives the Lease up if this replica holds it (after the writes have stopped), through
   // `client` (one that is not stopped by then).
-  Status Release(kube::KubeClient& client);
+  Status Release(kube::Api& client);
 
   // One round: acquire or renew. True when this replica holds the Lease afterwards.
   Result<bool> TryAcquireOrRenew();
@@ -52,7 +55,7 @@ class LeaderElector {
  private:
   Json Record(const Json* old, bool taking_over) const;
 
-  kube::KubeClient& client_;
+  kube::Api& client_;
   LeaderOptions o_;
   const Clock& clock_;
   // The record as last seen, and when (by our clock) it last changed.

@@ -1,0 +1,50 @@
+// The Kubernetes API as the agent's logic uses it: the seam between that logic and the HTTP
+// client. KubeClient (client.h) is the real one; tests/support/fake_kube.h keeps objects in memory
+// with resourceVersions and the API server's conflict rules, so leader election, retries and
+// ordering are tested in milliseconds.
+//
+// Errors are Status values as the real client gives them: a stale resourceVersion or an object
+// that already exists is kConflict, a missing one on update kNotFound.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "diff/model/object.h"
+#include "diff/model/status.h"
+
+namespace warren::kube {
+
+struct ResourceInfo {
+  std::string group, version, resource, kind;
+  bool namespaced = true;
+  std::string GroupVersion() const { return group.empty() ? version : group + "/" + version; }
+  std::string Qualified() const { return group.empty() ? resource : resource + "." + group; }  // statefulsets.apps
+};
+
+struct ApplyOptions {
+  bool force = false;
+  bool dry_run = false;
+};
+
+class Api {
+ public:
+  virtual ~Api() = default;
+  // The resource serving `kind` in the group of `api_version`.
+  virtual Result<ResourceInfo> Resolve(const std::string& api_version, const std::string& kind) = 0;
+  // nullopt when there is no such object.
+  virtual Result<std::optional<Json>> Get(const ResourceInfo& r, const std::string& ns, const std::string& name) = 0;
+  virtual Result<std::vector<Json>> List(const ResourceInfo& r, const std::string& ns,
+                                         const std::string& label_selector = "") = 0;
+  // Server-side apply as field manager warren: the server's object back.
+  virtual Result<Json> Apply(const Json& obj, const ApplyOptions& options) = 0;
+  // Create: an existing object is kConflict. Update: the object's resourceVersion is the
+  // precondition, a stale one is kConflict.
+  virtual Result<Json> Create(const ResourceInfo& r, const std::string& ns, const Json& obj) = 0;
+  virtual Result<Json> Update(const ResourceInfo& r, const std::string& ns, const Json& obj) = 0;
+  virtual Status Delete(const ResourceInfo& r, const std::string& ns, const std::string& name,
+                        const std::string& propagation = "Background", const std::string& uid_precondition = "") = 0;
+};
+
+}  // namespace warren::kube
