@@ -34,30 +34,19 @@ Object StripServerFields(Object o) {
   return o;
 }
 
-// What sync would prune is what the inventory lists and git no longer has (still labelled
-// warren's), so diff reports exactly that: labelled objects the LISTs happen to show but the
-// inventory does not list are not warren's to prune, and listed ones the LISTs did not cover are read.
+// The live objects of the desired set, plus what sync would prune (reconcile::PruneCandidates):
+// labelled objects the LISTs happen to show but the inventory does not list are not warren's to
+// prune, and listed ones the LISTs did not cover are read.
 Status PruneCandidatesFromInventory(kube::KubeClient& client, const std::string& inventory_ns,
                                     const std::vector<Object>& desired, std::vector<Object>* live) {
   auto inventory = reconcile::ReadInventory(client, inventory_ns, reconcile::kInventoryName);
   if (!inventory.ok()) return inventory.status().WithContext("read warren's inventory");
-  std::set<ResourceKey> wanted, seen;
+  std::set<ResourceKey> wanted;
   for (const Object& o : desired) wanted.insert(o.key());
-  std::vector<Object> kept;
-  for (Object& o : *live) {
-    if (!wanted.count(o.key()) && !inventory.value().count(o.key())) continue;
-    seen.insert(o.key());
-    kept.push_back(std::move(o));
-  }
-  for (const auto& [key, api_version] : inventory.value()) {
-    if (wanted.count(key) || seen.count(key)) continue;
-    // A kind the cluster cannot resolve is an error, as in sync's prune: not "nothing to prune".
-    auto r = client.Resolve(api_version, key.kind);
-    if (!r.ok()) return r.status().WithContext("prune candidate " + key.ToString());
-    auto got = client.Get(r.value(), r.value().namespaced ? key.ns : "", key.name);
-    if (!got.ok()) return got.status().WithContext("read " + key.ToString());
-    if (got.value()) kept.emplace_back(std::move(*got.value()), SourceLocation{"(live)"});
-  }
+  std::vector<Object> kept, others;
+  for (Object& o : *live) (wanted.count(o.key()) ? kept : others).push_back(std::move(o));
+  WARREN_ASSIGN_OR_RETURN(auto prunes, reconcile::PruneCandidates(client, inventory.value(), desired, others));
+  for (Object& o : prunes) kept.push_back(std::move(o));
   *live = std::move(kept);
   return Status::Ok();
 }

@@ -7,6 +7,7 @@
 #include "diff/check/rules.h"
 #include "diff/engine/apply_order.h"
 #include "diff/engine/diff.h"
+#include "diff/engine/prune.h"
 #include "diff/engine/readiness.h"
 #include "diff/model/quantity.h"
 
@@ -363,8 +364,9 @@ class Syncer {
       d.key = k;
       d.api_version = api_version;
       d.action = Action::kPrune;
-      if (diff::NeverDeleted(k.group, k.kind)) {
-        Record(d, Outcome::kSkipped, "left in place: warren never deletes " + k.kind + "s");
+      if (diff::PruneDecision never = diff::JudgePrune(k, nullptr);
+          never.verdict == diff::PruneVerdict::kNeverDeleted) {
+        Record(d, Outcome::kSkipped, never.reason);
         continue;  // and forgotten: it is no longer warren's
       }
       if (!o_.prune) {
@@ -384,17 +386,13 @@ class Syncer {
         inventory_[k] = api_version;
         continue;
       }
-      if (!live.value()) continue;  // already gone
+      diff::PruneDecision verdict = diff::JudgePrune(k, live.value() ? &*live.value() : nullptr);
+      if (verdict.verdict == diff::PruneVerdict::kGone) continue;  // already gone
+      if (verdict.verdict != diff::PruneVerdict::kPrune) {
+        Record(d, Outcome::kSkipped, verdict.reason);  // left in place, and forgotten
+        continue;
+      }
       Object l(*live.value(), SourceLocation{"(live)"});
-      if (StringField(Field(Field(l.doc(), "metadata"), "labels"), diff::kManagedByLabel) != "warren") {
-        Record(d, Outcome::kSkipped,
-               "not pruned: it no longer carries " + std::string(diff::kManagedByLabel) + "=warren");
-        continue;
-      }
-      if (Annotation(l, "warren.io/prune") == "disabled") {
-        Record(d, Outcome::kSkipped, "not pruned: warren.io/prune: disabled");
-        continue;
-      }
       if (o_.dry_run) {
         Record(d, Outcome::kPruned);
         inventory_[k] = api_version;
@@ -481,6 +479,32 @@ Result<Inventory> ReadInventory(kube::KubeClient& client, const std::string& ns,
     auto [group, version] = SplitApiVersion(StringField(e, "apiVersion"));
     out[ResourceKey{group, StringField(e, "kind"), StringField(e, "namespace"), StringField(e, "name")}] =
         StringField(e, "apiVersion");
+  }
+  return out;
+}
+
+Result<std::vector<Object>> PruneCandidates(kube::Api& api, const Inventory& inventory,
+                                            const std::vector<Object>& desired, const std::vector<Object>& known) {
+  std::set<ResourceKey> wanted;
+  for (const Object& o : desired) wanted.insert(o.key());
+  std::map<ResourceKey, const Object*> by_key;
+  for (const Object& o : known) by_key[o.key()] = &o;
+  std::vector<Object> out;
+  for (const auto& [key, api_version] : inventory) {
+    if (wanted.count(key)) continue;
+    std::optional<Object> live;
+    if (auto it = by_key.find(key); it != by_key.end()) {
+      live = *it->second;
+    } else if (!diff::NeverDeleted(key.group, key.kind)) {
+      // A kind the cluster cannot resolve is an error, as in sync's prune: not "nothing to prune".
+      auto r = api.Resolve(api_version, key.kind);
+      if (!r.ok()) return r.status().WithContext("prune candidate " + key.ToString());
+      auto got = api.Get(r.value(), r.value().namespaced ? key.ns : "", key.name);
+      if (!got.ok()) return got.status().WithContext("read " + key.ToString());
+      if (got.value()) live.emplace(std::move(*got.value()), SourceLocation{"(live)"});
+    }
+    if (diff::JudgePrune(key, live ? &live->doc() : nullptr).verdict == diff::PruneVerdict::kPrune)
+      out.push_back(std::move(*live));
   }
   return out;
 }

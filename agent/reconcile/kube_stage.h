@@ -59,6 +59,13 @@ struct KubeStageOptions {
 using Inventory = std::map<ResourceKey, std::string>;
 Result<Inventory> ReadInventory(kube::KubeClient& client, const std::string& ns, const std::string& name);
 
+// What `warren diff` shows as prune candidates, by the rule sync prunes by (diff::JudgePrune):
+// the live objects the inventory lists, the desired state no longer has, and the rule lets go.
+// `known` holds live objects already read (from LISTs); the others are read. A kind that does not
+// resolve, or a read that fails, is an error naming the object.
+Result<std::vector<Object>> PruneCandidates(kube::Api& api, const Inventory& inventory,
+                                            const std::vector<Object>& desired, const std::vector<Object>& known);
+
 // Where the inventory goes when no one says: the namespace every namespaced desired object
 // shares (a ServiceAccount bound only there can then write it), else `fallback`.
 std::string DefaultInventoryNamespace(const std::vector<Object>& desired, const std::string& fallback);

@@ -58,6 +58,24 @@ void KubernetesStage(const std::vector<Object>& objects, const Targets& t, const
     report.applied.results.push_back(std::move(r));
     return;
   }
+  // A plan with prune on shows what the sync would prune, by the same rule (diff::JudgePrune): the
+  // agent's dry run and drift checks report the prune candidates `warren diff` shows. (Applying
+  // reads the inventory itself.) Unreadable: said, and the rest of the plan stands.
+  if (o.plan_only && o.prune) {
+    auto inventory = ReadInventory(*t.kube, o.inventory_namespace, o.inventory_name);
+    auto prunes = inventory.ok()
+                      ? PruneCandidates(*t.kube, inventory.value(), desired, {})
+                      : Result<std::vector<Object>>(inventory.status().WithContext("read warren's inventory"));
+    if (prunes.ok()) {
+      for (Object& p : prunes.value()) live.value().push_back(std::move(p));
+    } else {
+      diff::ApplyResult r;
+      r.object.key = ResourceKey{"", "ConfigMap", o.inventory_namespace, o.inventory_name};
+      r.outcome = diff::Outcome::kFailed;
+      r.message = "prune candidates: " + prunes.status().message();
+      report.applied.results.push_back(std::move(r));
+    }
+  }
   diff::DiffReport plan = diff::Diff(desired, live.value());
   if (!o.plan_only) {
     KubeStageOptions k;

@@ -3,6 +3,9 @@
 // inventory it cannot read is never shrunk; a correction the API refuses is reported, then retried; with --leader-elect
 // only the leader writes and a follower takes over when the leader dies, and meanwhile hands webhooks to the leader;
 // SIGTERM stops it cleanly and releases the Lease.
+#include <set>
+#include <sstream>
+
 #include <gtest/gtest.h>
 
 #include "agent/webhook/webhook.h"
@@ -166,6 +169,60 @@ TEST_F(Agent, UnreadableInventoryIsNeverShrunk) {
   std::string objects = inventory["data"].value("objects", "");
   EXPECT_EQ(objects.find("\"Service\""), std::string::npos) << objects;
   EXPECT_NE(objects.find("StatefulSet"), std::string::npos) << objects;
+}
+
+// One prune rule: what `warren diff` lists to prune, what `warren sync --dry-run --prune` would
+// prune and what `warren run --dry-run --prune` reports are the same set. Of four objects that
+// left git, only the plain one goes: one is annotated warren.io/prune: disabled, one had its
+// managed-by label taken off, and the Namespace is never deleted.
+TEST_F(Agent, DiffSyncDryRunAndRunDryRunReportOnePruneSet) {
+  Write("extra.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: dev}\ndata: {a: b}\n");
+  Write("keep.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keep, namespace: dev, annotations: {warren.io/prune: "
+        "disabled}}\ndata: {a: b}\n");
+  Write("handed.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: handed, namespace: dev}\ndata: {a: b}\n");
+  RunResult sync = emu_->Warren("sync " + dir_ + " -n dev --timeout 30");
+  ASSERT_EQ(sync.exit_code, 0) << sync.out;
+  ASSERT_EQ(emu_->Kubectl("label configmap handed -n dev app.kubernetes.io/managed-by-").exit_code, 0);
+  for (const char* f : {"extra.yaml", "keep.yaml", "handed.yaml", "namespace.yaml"}) fs::remove(dir_ + "/" + f);
+  const std::set<std::string> want = {"ConfigMap dev/extra"};
+
+  RunResult diff = emu_->Warren("diff " + dir_ + " -n dev -o json");
+  ASSERT_EQ(diff.exit_code, 1) << diff.out;
+  std::set<std::string> from_diff;
+  Json planned = Json::parse(diff.out, nullptr, false);  // (a range-for over parse(...)[...] would dangle)
+  ASSERT_TRUE(planned.is_object()) << diff.out;
+  for (const Json& o : planned["objects"])
+    if (o["action"] == "prune") from_diff.insert(o["kind"].get<std::string>() + " dev/" + o["name"].get<std::string>());
+  EXPECT_EQ(from_diff, want) << diff.out;
+
+  RunResult dry = emu_->Warren("sync " + dir_ + " -n dev --dry-run --prune -o json");
+  std::set<std::string> from_sync;
+  Json applied = Json::parse(dry.out, nullptr, false);
+  ASSERT_TRUE(applied.is_object()) << dry.out;
+  for (const Json& r : applied["results"])
+    if (r["outcome"] == "pruned")
+      from_sync.insert(r["kind"].get<std::string>() + " dev/" + r["name"].get<std::string>());
+  EXPECT_EQ(from_sync, want) << dry.out;
+
+  auto agent = Run("agent", {"--dry-run", "--prune", "--log-format", "json"});
+  std::set<std::string> from_run;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        std::stringstream lines(agent->Log());
+        for (std::string line; std::getline(lines, line);) {
+          Json j = Json::parse(line, nullptr, false);
+          if (!j.is_object() || j.value("msg", "") != "drift found (dry run: not corrected)") continue;
+          for (const Json& name : j["objects"]) from_run.insert(name.get<std::string>());
+          return true;
+        }
+        return false;
+      },
+      60))
+      << agent->Log();
+  EXPECT_EQ(from_run, want) << agent->Log();
+  EXPECT_EQ(agent->Kill(SIGTERM).first, 0);
+  EXPECT_TRUE(Get("configmap extra").is_object()) << "dry runs: nothing pruned";
 }
 
 // A fault while the agent runs: the API refuses the agent's correction of a ConfigMap with 500 for
