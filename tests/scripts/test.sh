@@ -35,6 +35,11 @@ stage() {
   fi
 }
 
+# ccache hits across checkouts in other folders (CI clones anew each run): paths below the
+# checkout are hashed relative to it, and the working directory is left out of the hash (the
+# debug line tables of a cached object may then name another checkout's path).
+export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1
+
 labels=()
 [ -n "${WARREN_TEST_LABELS:-}" ] && labels=(-L "$WARREN_TEST_LABELS")
 
