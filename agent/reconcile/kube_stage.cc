@@ -43,6 +43,8 @@ class Syncer {
 
   diff::ApplyReport Run(const std::vector<Object>& desired, const std::vector<Object>& live,
                         const diff::DiffReport& plan) {
+    std::unique_lock<std::mutex> writes;
+    if (o_.write_lock) writes = std::unique_lock<std::mutex>(*o_.write_lock);
     // Before any write: an inventory that cannot be read stops the stage (see the header).
     Status inventory = LoadInventory();
     if (!inventory.ok()) return InventoryUnreadable(inventory);
@@ -96,8 +98,13 @@ class Syncer {
         }
       }
     }
-    if (!o_.dry_run && !stopped && o_.wait_ready) WaitReady(applied);
-    if (!stop_.stop_requested()) Prune(desired);
+    if (o_.on_applied) o_.on_applied();
+    if (!o_.dry_run && !stopped && o_.wait_ready) {
+      if (writes) writes.unlock();
+      WaitReady(applied);
+      if (writes.mutex()) writes.lock();
+    }
+    if (!stop_.stop_requested() && !o_.partial) Prune(desired);
     SaveInventory();
     return std::move(report_);
   }
@@ -346,6 +353,7 @@ class Syncer {
     old_inventory_ = std::move(inventory);
     inventory_exists_ = !old_inventory_.empty();  // an empty one is written again: harmless, and rare
     recorded_ = old_inventory_;
+    if (o_.partial) inventory_ = old_inventory_;  // what is not in `desired` stays recorded
     return Status::Ok();
   }
 

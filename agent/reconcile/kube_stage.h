@@ -27,6 +27,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -47,11 +48,20 @@ struct KubeStageOptions {
   bool continue_on_error = false;     // default: stop at the first failing stage
   std::chrono::seconds timeout{300};  // deletion and readiness waits
   bool wait_ready = true;             // false: apply and go (a drift correction need not wait for pods)
+  // `desired` is part of the source's objects (a drift correction): the inventory only gains, and
+  // what is missing from `desired` is not judged for prune.
+  bool partial = false;
   std::string inventory_namespace = "default";
   std::string inventory_name = kInventoryName;       // one per source sharing a namespace
   std::string source = "warren";                     // the value of the warren.io/source label
   const Clock* clock = nullptr;                      // default: the real clock
   std::function<void(const std::string&)> progress;  // waiting messages, when someone listens
+  // Held from the inventory read to the last write, but not while waiting for readiness: the
+  // agent's drift corrections write between a new commit's applies and its prune, never during.
+  std::mutex* write_lock = nullptr;
+  // Called once every desired object has been applied or has failed, before readiness and prune
+  // (with write_lock held): from then on the live objects are this desired state's.
+  std::function<void()> on_applied;
 };
 
 // What warren applied and still owns: key → apiVersion, from the inventory ConfigMap. Absent is

@@ -89,7 +89,10 @@ void KubernetesStage(const std::vector<Object>& objects, const Targets& t, const
     k.source = o.source;
     k.clock = o.clock;
     k.wait_ready = o.wait_ready;
+    k.partial = o.partial;
     k.progress = o.progress;
+    k.write_lock = o.kube_write_lock;
+    k.on_applied = o.on_kube_applied;
     diff::ApplyReport applied = ApplyKubernetes(*t.kube, desired, live.value(), plan, k, stop);
     report.applied.unchanged += applied.unchanged;
     for (auto& r : applied.results) report.applied.results.push_back(std::move(r));

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -66,12 +67,15 @@ struct Options {
   // commit waits, so the topology follows running pods; a drift correction puts specs back and
   // goes on, so the next drift is not queued behind a rollout.
   bool wait_ready = true;
+  bool partial = false;  // see KubeStageOptions::partial
   std::string inventory_namespace = "default";
   std::string inventory_name = "warren-inventory";
   std::string source = "warren";  // the warren.io/source label value
   std::string rabbit_inventory = "warren-inventory";
   const Clock* clock = nullptr;
   std::function<void(const std::string&)> progress;
+  std::mutex* kube_write_lock = nullptr;  // see KubeStageOptions::write_lock
+  std::function<void()> on_kube_applied;  // see KubeStageOptions::on_applied
 };
 
 struct Report {

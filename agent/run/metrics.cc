@@ -50,6 +50,15 @@ Metrics::Metrics() {
   Define("warren_last_reconcile_timestamp_seconds", Type::kGauge, "Unix time the last reconcile of a source ended.");
   Define("warren_git_polls_total", Type::kCounter, "Git polls by source and result (unchanged, new_commit, error).");
   Define("warren_watch_events_total", Type::kCounter, "Watch events received, by source and kind.");
+  Define("warren_http_refused_total", Type::kCounter,
+         "Requests to the webhook listener closed unanswered by a handler, by reason (timeout, evicted, "
+         "too_large, bad_request, busy).");
+  Define("warren_watch_relists_total", Type::kCounter,
+         "Lists after a watch's first, by source and kind: its history expired (410) or it failed.");
+  Define("warren_watch_restarts_total", Type::kCounter,
+         "Watch requests started again, by source, kind and reason (ended: closed by the server; error).");
+  Define("warren_rabbitmq_node_reachable", Type::kGauge,
+         "1 when a RabbitMQ node answered its health checks within the probe's deadline, by source and node.");
   Define("warren_rabbitmq_nodes_running", Type::kGauge, "RabbitMQ nodes running, by source.");
   Define("warren_rabbitmq_nodes_expected", Type::kGauge, "RabbitMQ nodes the source expects, by source.");
   Define("warren_rabbitmq_mirrored_queues_synchronised", Type::kGauge,

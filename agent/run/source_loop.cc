@@ -1,10 +1,9 @@
 #include "agent/run/source_loop.h"
 
 #include <thread>
+#include <utility>
 
 #include "agent/forge/sync_status.h"
-#include "agent/rabbitmq/cluster_probe.h"
-#include "agent/rabbitmq/connect.h"
 #include "agent/run/watch_cache.h"
 #include "diff/engine/diff.h"
 
@@ -53,19 +52,26 @@ SourceLoop::SourceLoop(SourceSpec spec, SourceContext ctx)
 void SourceLoop::Trigger(const std::string& why) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    pending_.fetch = true;
-    pending_.why = why;
+    fetch_why_ = why.empty() ? "triggered" : why;
   }
-  cv_.notify_all();
+  sync_cv_.notify_all();
 }
 
-SourceLoop::Wake SourceLoop::WaitForWork(Clock::TimePoint until, const StopToken& stop) {
+std::string SourceLoop::WaitForFetch(Clock::TimePoint until, const StopToken& stop) {
   std::unique_lock<std::mutex> lock(mu_);
   // Waits in real time: the agent's loops run on the real clock (tests inject one below this).
-  cv_.wait_until(lock, until, [&] { return pending_.fetch || pending_.kube_event || stop.stop_requested(); });
-  Wake w = pending_;
-  pending_ = Wake{};
-  return w;
+  sync_cv_.wait_until(lock, until, [&] { return !fetch_why_.empty() || stop.stop_requested(); });
+  return std::exchange(fetch_why_, "");
+}
+
+SourceLoop::DesiredPtr SourceLoop::Published() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return published_;
+}
+
+std::string SourceLoop::AppliedCommit() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return applied_commit_;
 }
 
 reconcile::Options SourceLoop::ReconcileOptions() const {
@@ -79,213 +85,212 @@ reconcile::Options SourceLoop::ReconcileOptions() const {
   o.source = spec_.name;
   o.rabbit_inventory = spec_.RabbitInventoryName();
   o.clock = ctx_.clock;
+  o.kube_write_lock = &kube_writes_;
   const Logger* log = ctx_.log;
   std::string name = spec_.name;
   o.progress = [log, name](const std::string& line) { log->Debug(line, {{"source", name}}); };
   return o;
 }
 
-Result<std::unique_ptr<rabbitmq::ManagementClient>> SourceLoop::Rabbit(const StopToken& stop) const {
+rabbitmq::ConnectOptions SourceLoop::RabbitConnect(std::chrono::milliseconds timeout, const StopToken& stop) const {
   const RabbitTarget& r = *spec_.rabbit;
-  return rabbitmq::Connect({r.urls, r.credentials_file, r.ca_file, static_cast<long>(r.timeout.count()), stop});
+  return {r.urls, r.credentials_file, r.ca_file, static_cast<long>(timeout.count()), stop};
+}
+
+rabbitmq::ManagementClient* SourceLoop::SyncRabbit(const StopToken& stop, Status* error) {
+  if (!rabbit_) {
+    auto c = rabbitmq::Connect(RabbitConnect(spec_.rabbit->timeout, stop));
+    if (!c.ok()) {
+      *error = c.status();
+      return nullptr;
+    }
+    rabbit_ = std::move(c).value();
+  }
+  return rabbit_.get();
 }
 
 void SourceLoop::Run(const StopSource& term) {
   StopToken stop = term.token();
-  std::thread waker([this, stop] {  // a stop wakes the loop at once
+  std::thread waker([this, stop] {  // a stop wakes every lane at once
     while (stop.WaitFor(std::chrono::hours(1))) {
     }
     std::lock_guard<std::mutex> lock(mu_);
-    cv_.notify_all();
+    sync_cv_.notify_all();
+    kube_cv_.notify_all();
   });
   std::unique_ptr<WatchCache> cache;
   if (ctx_.kube) {
+    Labels source = {{"source", spec_.name}};
     WatchCacheOptions w;
     w.label_selector = std::string(diff::kManagedByLabel) + "=warren," + diff::kSourceLabel + "=" + spec_.name;
     w.watch_seconds = ctx_.agent->watch_seconds;
-    w.on_change = [this](const std::string& type, const ResourceKey& key) {
+    auto wake_kube = [this](const std::string& why) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        kube_why_ = why;
+      }
+      kube_cv_.notify_all();
+    };
+    w.on_change = [this, wake_kube](const std::string& type, const ResourceKey& key) {
       ctx_.metrics->Inc("warren_watch_events_total", {{"source", spec_.name}, {"kind", key.kind}});
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        pending_.kube_event = true;
-        pending_.why = type + " " + key.ToString();
-      }
-      cv_.notify_all();
+      wake_kube(type + " " + key.ToString());
     };
-    w.on_synced = [this] {
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        pending_.kube_event = true;
-        pending_.why = "watch listed";
-      }
-      cv_.notify_all();
-    };
+    w.on_synced = [wake_kube] { wake_kube("watch listed"); };
     w.on_error = [this](const std::string& what, const Status& s) {
       ctx_.log->Warn("watch failed, retrying", {{"source", spec_.name}, {"watch", what}, {"error", s.message()}});
     };
+    w.on_relist = [this](const std::string& kind) {
+      ctx_.metrics->Inc("warren_watch_relists_total", {{"source", spec_.name}, {"kind", kind}});
+      ctx_.log->Debug("watch relisted", {{"source", spec_.name}, {"kind", kind}});
+    };
+    w.on_restart = [this](const std::string& kind, const std::string& reason) {
+      ctx_.metrics->Inc("warren_watch_restarts_total", {{"source", spec_.name}, {"kind", kind}, {"reason", reason}});
+      ctx_.log->Debug("watch restarted", {{"source", spec_.name}, {"kind", kind}, {"reason", reason}});
+    };
     cache = std::make_unique<WatchCache>(*ctx_.kube, w, term);
-    live_ = cache.get();
+    live_ = cache_ = cache.get();
   }
-
-  const bool rabbit = spec_.rabbit.has_value();
-  auto next_poll = clock_.Now(), next_health = clock_.Now();
-  bool deferred_kube = false, deferred_rabbit = false;
-  bool first = true;
-  while (!stop.stop_requested()) {
-    Clock::TimePoint until = next_poll;
-    if (rabbit) until = std::min(until, next_health);
-    if (deferred_kube || deferred_rabbit || needs_full_) until = std::min(until, retry_at_);
-    Wake w = first ? Wake{true, false, "start"} : WaitForWork(until, stop);
-    first = false;
-    if (stop.stop_requested()) break;
-    auto now = clock_.Now();
-    bool check_kube = w.kube_event || deferred_kube, check_rabbit = deferred_rabbit;
-    if (w.fetch || now >= next_poll) {
-      next_poll = now + spec_.interval;
-      bool had = desired_.has_value();
-      Poll(stop);
-      if (had && !needs_full_) check_kube = check_rabbit = true;  // the full resync
-      if (cache && desired_) cache->Track(reconcile::KubernetesObjects(desired_->manifests, rabbit));
-    }
-    if (rabbit && now >= next_health) {
-      next_health = now + ctx_.agent->health_interval;
-      ProbeHealth(stop);
-      check_rabbit = true;
-    }
-    if (!desired_ || stop.stop_requested()) continue;
-    if (!ctx_.kube) check_kube = false;
-    if (!rabbit) check_rabbit = false;
-    if (clock_.Now() < retry_at_) {  // backing off: remember what to look at when it ends
-      deferred_kube |= check_kube;
-      deferred_rabbit |= check_rabbit;
-      continue;
-    }
-    deferred_kube = deferred_rabbit = false;
-    if (needs_full_) {
-      Reconcile(desired_->commit.empty() ? "manifests changed" : "commit " + desired_->commit, true, stop);
-    } else if (check_kube || check_rabbit) {
-      Check check = check_kube && check_rabbit ? Check::kBoth : check_kube ? Check::kKube : Check::kRabbit;
-      std::string what;
-      if (Drifted(check, stop, &what) && !ctx_.agent->dry_run) Reconcile("drift: " + what, false, stop);
-    }
-    if (clock_.Now() < retry_at_) deferred_kube = deferred_rabbit = true;  // it failed: try again then
-  }
+  std::thread kube_lane, health_lane;
+  if (ctx_.kube) kube_lane = std::thread([this, stop] { KubeLane(stop); });
+  if (spec_.rabbit) health_lane = std::thread([this, stop] { HealthLane(stop); });
+  SyncLane(stop);
+  if (kube_lane.joinable()) kube_lane.join();
+  if (health_lane.joinable()) health_lane.join();
   if (cache) cache->Stop();
-  live_ = nullptr;
+  live_ = cache_ = nullptr;
+  rabbit_.reset();  // the next term connects anew, on its own stop token
   waker.join();
 }
 
-void SourceLoop::Poll(const StopToken& stop) {
+void SourceLoop::SyncLane(const StopToken& stop) {
+  const bool rabbit = spec_.rabbit.has_value();
+  auto next_poll = clock_.Now(), next_rabbit = clock_.Now() + ctx_.agent->health_interval;
+  bool deferred_rabbit = false;
+  bool first = true;
+  while (!stop.stop_requested()) {
+    Clock::TimePoint until = next_poll;
+    if (rabbit) until = std::min(until, next_rabbit);
+    if (deferred_rabbit || needs_full_) until = std::min(until, retry_at_);
+    bool fetch = first || !WaitForFetch(until, stop).empty();
+    first = false;
+    if (stop.stop_requested()) break;
+    auto now = clock_.Now();
+    bool check_rabbit = deferred_rabbit;
+    if (fetch || now >= next_poll) {
+      bool had = desired_ != nullptr;
+      Status polled = Poll(stop);
+      if (polled.code() == StatusCode::kCancelled) break;
+      // A failed poll is tried again soon (1 s doubling), never later than the interval.
+      if (polled.ok()) {
+        git_backoff_ = std::chrono::milliseconds(0);
+        next_poll = now + spec_.interval;
+      } else {
+        git_backoff_ = git_backoff_.count() == 0 ? std::chrono::milliseconds(1000)
+                                                 : std::min(git_backoff_ * 2, ctx_.agent->max_backoff);
+        next_poll = now + std::min(git_backoff_, spec_.interval);
+      }
+      if (had && !needs_full_) check_rabbit = true;  // the broker's full resync (the Kubernetes lane has its own)
+      if (cache_ && desired_) cache_->Track(reconcile::KubernetesObjects(desired_->manifests, rabbit));
+    }
+    if (rabbit && now >= next_rabbit) {
+      next_rabbit = now + ctx_.agent->health_interval;
+      check_rabbit = true;
+    }
+    if (!desired_ || stop.stop_requested()) continue;
+    if (!rabbit) check_rabbit = false;
+    if (clock_.Now() < retry_at_) {  // backing off: remember what to look at when it ends
+      deferred_rabbit |= check_rabbit;
+      continue;
+    }
+    deferred_rabbit = false;
+    if (needs_full_) {
+      Reconcile(desired_->commit.empty() ? "manifests changed" : "commit " + desired_->commit, true, stop);
+    } else if (check_rabbit) {
+      std::string what;
+      if (RabbitDrifted(stop, &what) && !ctx_.agent->dry_run) Reconcile("drift: " + what, false, stop);
+    }
+    if (clock_.Now() < retry_at_) deferred_rabbit = rabbit;  // it failed: look again then
+  }
+}
+
+Status SourceLoop::Poll(const StopToken& stop) {
   source::DesiredSource src = spec_.desired;
   src.default_namespace = objects_ns_;
   if (src.git) src.git->stop = stop;
   src.kustomize.stop = stop;
   auto loaded = source::LoadDesired(src);
   if (!loaded.ok()) {
-    if (loaded.status().code() == StatusCode::kCancelled) return;
+    if (loaded.status().code() == StatusCode::kCancelled) return loaded.status();
     ctx_.metrics->Inc("warren_git_polls_total", {{"source", spec_.name}, {"result", "error"}});
     ctx_.log->Error("source unusable", {{"source", spec_.name}, {"error", loaded.status().message()}});
     if (!desired_) {
       ctx_.metrics->Inc("warren_reconcile_total", {{"source", spec_.name}, {"result", "error"}});
-      Fail();
     }
-    return;
+    return loaded.status();
   }
   bool changed =
       !desired_ || loaded.value().commit != desired_->commit ||
       (loaded.value().commit.empty() && Fingerprint(loaded.value().manifests) != Fingerprint(desired_->manifests));
   ctx_.metrics->Inc("warren_git_polls_total",
                     {{"source", spec_.name}, {"result", changed ? "new_commit" : "unchanged"}});
-  if (!changed) return;
+  if (!changed) return Status::Ok();
   Json fields = {{"source", spec_.name}, {"objects", loaded.value().manifests.objects.size()}};
   if (!loaded.value().commit.empty()) fields["commit"] = loaded.value().commit;
   if (!loaded.value().signed_by.empty()) fields["signedBy"] = loaded.value().signed_by;
   ctx_.log->Info(desired_ ? "new desired state" : "desired state loaded", fields);
-  desired_ = std::move(loaded).value();
+  desired_ = std::make_shared<const source::Desired>(std::move(loaded).value());
   needs_full_ = true;
   retry_at_ = Clock::TimePoint{};  // a new commit is tried at once, whatever the backoff
   backoff_ = std::chrono::milliseconds(0);
+  return Status::Ok();
 }
 
-void SourceLoop::ProbeHealth(const StopToken& stop) {
-  Labels l = {{"source", spec_.name}};
-  auto client = Rabbit(stop);
-  Result<rabbit::HealthInputs> inputs =
-      client.ok() ? rabbitmq::ProbeCluster(*client.value(),
-                                           desired_ ? reconcile::RabbitReplicas(desired_->manifests.objects) : 0)
-                  : Result<rabbit::HealthInputs>(client.status());
-  if (!inputs.ok()) {
-    if (inputs.status().code() == StatusCode::kCancelled) return;
-    ctx_.metrics->Set("warren_rabbitmq_healthy", l, 0);
-    ReportStatus("warren/health", forge::State::kError, "RabbitMQ unreachable: " + inputs.status().message());
-    ctx_.log->Warn("RabbitMQ health unknown", {{"source", spec_.name}, {"error", inputs.status().message()}});
-    return;
-  }
-  rabbit::ClusterHealth h = rabbit::AssessHealth(inputs.value());
-  int mirrored_ok = 0, quorum_ok = 0;
-  for (const auto& m : h.mirrored) mirrored_ok += m.healthy;
-  for (const auto& q : h.quorum) quorum_ok += q.healthy;
-  ctx_.metrics->Set("warren_rabbitmq_nodes_running", l, h.running_nodes);
-  ctx_.metrics->Set("warren_rabbitmq_nodes_expected", l, h.expected_nodes);
-  ctx_.metrics->Set("warren_rabbitmq_mirrored_queues_synchronised", l, mirrored_ok);
-  ctx_.metrics->Set("warren_rabbitmq_mirrored_queues", l, static_cast<double>(h.mirrored.size()));
-  ctx_.metrics->Set("warren_rabbitmq_quorum_queues_online", l, quorum_ok);
-  ctx_.metrics->Set("warren_rabbitmq_quorum_queues", l, static_cast<double>(h.quorum.size()));
-  ctx_.metrics->Set("warren_rabbitmq_healthy", l, h.healthy() ? 1 : 0);
-  ReportStatus("warren/health", h.healthy() ? forge::State::kSuccess : forge::State::kFailure,
-               rabbit::HealthSummary(h));
-  rabbit::MirrorsVerdict mirrors = rabbit::JudgeMirrors(h);
-  ReportStatus("warren/mirrors", mirrors.ok ? forge::State::kSuccess : forge::State::kFailure, mirrors.description);
-  Json fields = {{"source", spec_.name}, {"summary", rabbit::HealthSummary(h)}};
-  if (!h.healthy()) fields["problems"] = h.problems;
-  if (h.healthy())
-    ctx_.log->Debug("RabbitMQ healthy", fields);
-  else
-    ctx_.log->Warn("RabbitMQ degraded", fields);
-}
-
-std::vector<std::string> SourceLoop::RecordDrift(const diff::DiffReport& plan, bool replace) {
-  std::map<std::string, int> per_kind;
+std::vector<std::string> SourceLoop::RecordDrift(const diff::DiffReport& plan, DriftScope scope) {
+  std::map<std::string, std::pair<int, bool>> per_kind;  // kind → (objects, in the broker)
   std::vector<std::string> names;
   for (const auto& d : plan.objects) {
     if (d.action == Action::kUnchanged || d.action == Action::kExtra) continue;
-    ++per_kind[d.key.kind];
+    auto& [n, in_broker] = per_kind[d.key.kind];
+    ++n;
+    in_broker = d.in_broker;
     names.push_back(d.DisplayName());
   }
-  if (replace) ctx_.metrics->Clear("warren_drifted_objects", {{"source", spec_.name}});
-  for (const auto& [kind, n] : per_kind)
-    ctx_.metrics->Set("warren_drifted_objects", {{"source", spec_.name}, {"kind", kind}}, n);
+  std::lock_guard<std::mutex> lock(drift_mu_);
+  for (auto it = drift_kinds_.begin(); it != drift_kinds_.end();) {  // the scope's earlier counts go
+    if (scope == DriftScope::kAll || it->second == (scope == DriftScope::kRabbit)) {
+      ctx_.metrics->Clear("warren_drifted_objects", {{"source", spec_.name}, {"kind", it->first}});
+      it = drift_kinds_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const auto& [kind, count] : per_kind) {
+    ctx_.metrics->Set("warren_drifted_objects", {{"source", spec_.name}, {"kind", kind}}, count.first);
+    drift_kinds_[kind] = count.second;
+  }
   return names;
 }
 
-bool SourceLoop::Drifted(Check check, const StopToken& stop, std::string* what) {
+bool SourceLoop::RabbitDrifted(const StopToken& stop, std::string* what) {
   reconcile::Options o = ReconcileOptions();
   o.plan_only = true;
-  o.skip_kube = check == Check::kRabbit;
-  o.skip_rabbit = check == Check::kKube;
+  o.skip_kube = true;
   reconcile::Targets t;
   t.kube = ctx_.kube;
   t.live = live_;
-  std::unique_ptr<rabbitmq::ManagementClient> rabbit;
-  if (spec_.rabbit) {
-    auto c = Rabbit(stop);
-    if (!c.ok()) {
-      ctx_.log->Warn("drift check failed", {{"source", spec_.name}, {"error", c.status().message()}});
-      return false;
-    }
-    rabbit = std::move(c).value();
-    t.rabbit = rabbit.get();
+  Status error;
+  t.rabbit = SyncRabbit(stop, &error);
+  if (!t.rabbit) {
+    ctx_.log->Warn("drift check failed", {{"source", spec_.name}, {"error", error.message()}});
+    return false;
   }
   reconcile::Report r = reconcile::ReconcileOnce(desired_->manifests, t, o, stop);
-  for (const auto& failed : r.applied.results)  // a read that failed (the cluster's live state)
-    if (failed.outcome == Outcome::kFailed)
-      ctx_.log->Warn("drift check failed", {{"source", spec_.name}, {"error", failed.message}});
   if (!r.error.ok()) {
     if (r.error.code() != StatusCode::kCancelled)
       ctx_.log->Warn("drift check failed", {{"source", spec_.name}, {"error", r.error.message()}});
     return false;
   }
-  std::vector<std::string> names = RecordDrift(r.plan, /*replace=*/check != Check::kRabbit);
+  std::vector<std::string> names = RecordDrift(r.plan, DriftScope::kRabbit);
   if (names.empty()) return false;
   *what = names.front() + (names.size() > 1 ? " and " + std::to_string(names.size() - 1) + " more" : "");
   ctx_.log->Info(ctx_.agent->dry_run ? "drift found (dry run: not corrected)" : "drift found",
@@ -293,30 +298,33 @@ bool SourceLoop::Drifted(Check check, const StopToken& stop, std::string* what) 
   return true;
 }
 
-void SourceLoop::ReportStatus(const std::string& context, forge::State state, const std::string& description) {
-  if (ctx_.statuses && desired_ && !desired_->commit.empty() && !ctx_.agent->dry_run)
-    ctx_.statuses->Report(context == "warren/sync" ? desired_->commit : applied_commit_, context, state, description);
+void SourceLoop::ReportStatus(const std::string& commit, const std::string& context, forge::State state,
+                              const std::string& description) {
+  if (ctx_.statuses && !commit.empty() && !ctx_.agent->dry_run)
+    ctx_.statuses->Report(commit, context, state, description);
 }
 
 void SourceLoop::Reconcile(const std::string& why, bool full, const StopToken& stop) {
   auto start = clock_.Now();
-  if (full) ReportStatus("warren/sync", forge::State::kPending, "applying " + desired_->commit.substr(0, 12));
+  if (full)
+    ReportStatus(desired_->commit, "warren/sync", forge::State::kPending, "applying " + desired_->commit.substr(0, 12));
   reconcile::Targets t;
   std::unique_ptr<kube::KubeClient> kube = ctx_.kube ? ctx_.kube->WithStop(stop) : nullptr;
   t.kube = kube.get();
   t.live = live_;
-  std::unique_ptr<rabbitmq::ManagementClient> rabbit;
   reconcile::Report report;
-  if (spec_.rabbit) {
-    auto c = Rabbit(stop);
-    if (c.ok())
-      rabbit = std::move(c).value();
-    else
-      report.error = c.status();
-    t.rabbit = rabbit.get();
-  }
+  if (spec_.rabbit) t.rabbit = SyncRabbit(stop, &report.error);
   reconcile::Options options = ReconcileOptions();
   options.wait_ready = full;
+  options.skip_kube = !full;  // drift of Kubernetes objects is the Kubernetes lane's
+  // The Kubernetes lane corrects toward this commit once its objects are applied (a dry run
+  // applies nothing: at once), so it neither undoes the commit nor runs ahead of it.
+  auto publish = [this, d = desired_] {
+    std::lock_guard<std::mutex> lock(mu_);
+    published_ = d;
+  };
+  if (full && options.plan_only) publish();
+  if (full) options.on_kube_applied = publish;
   if (report.error.ok()) report = reconcile::ReconcileOnce(desired_->manifests, t, options, stop);
   double seconds = std::chrono::duration<double>(clock_.Now() - start).count();
   if (stop.stop_requested()) {
@@ -326,29 +334,18 @@ void SourceLoop::Reconcile(const std::string& why, bool full, const StopToken& s
   Account(report, why, seconds);
 }
 
-void SourceLoop::Account(const reconcile::Report& report, const std::string& why, double seconds) {
-  const std::string result = !report.error.ok() ? "error" : report.Converged() ? "success" : "failure";
-  Labels l = {{"source", spec_.name}};
-  ctx_.metrics->Inc("warren_reconcile_total", {{"source", spec_.name}, {"result", result}});
-  ctx_.metrics->Observe("warren_reconcile_duration_seconds", l, seconds);
-  ctx_.metrics->Set("warren_last_reconcile_timestamp_seconds", l,
-                    std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
-  bool drift = why.rfind("drift", 0) == 0;
-  std::vector<std::string> drifted = RecordDrift(report.plan, /*replace=*/true);
-  if (report.applied.dry_run && !drifted.empty())
-    ctx_.log->Info("drift found (dry run: not corrected)", {{"source", spec_.name}, {"objects", drifted}});
-
-  std::string first_failure, first_skipped;
-  size_t corrected = 0;
+SourceLoop::Outcomes SourceLoop::RecordResults(const reconcile::Report& report, const std::string& why, bool drift) {
+  Outcomes out;
+  std::string first_skipped;
   auto events_client = ctx_.kube ? ctx_.kube->WithStop(StopToken()) : nullptr;
   for (const auto& r : report.applied.results) {
-    if (r.outcome == Outcome::kFailed && first_failure.empty())
-      first_failure = r.object.DisplayName() + ": " + r.message;
+    if (r.outcome == Outcome::kFailed && out.first_failure.empty())
+      out.first_failure = r.object.DisplayName() + ": " + r.message;
     if (r.outcome == Outcome::kSkipped && first_skipped.empty())
       first_skipped = r.object.DisplayName() + ": " + r.message;
     if (report.applied.dry_run) continue;
     if (Corrected(r.outcome)) {
-      ++corrected;
+      ++out.corrected;
       ctx_.metrics->Inc("warren_drift_corrections_total", {{"source", spec_.name}, {"kind", r.object.key.kind}});
     }
     bool event = Corrected(r.outcome) || r.outcome == Outcome::kFailed;
@@ -366,17 +363,35 @@ void SourceLoop::Account(const reconcile::Report& report, const std::string& why
     Status s = ctx_.events->Record(*events_client, e);
     if (!s.ok()) ctx_.log->Warn("event not recorded", {{"source", spec_.name}, {"error", s.message()}});
   }
+  if (out.first_failure.empty()) out.first_failure = first_skipped;
+  return out;
+}
 
-  Json fields = {{"source", spec_.name},   {"why", why},
-                 {"result", result},       {"seconds", seconds},
-                 {"corrected", corrected}, {"unchanged", report.applied.unchanged}};
-  if (desired_ && !desired_->commit.empty()) fields["commit"] = desired_->commit;
+void SourceLoop::Account(const reconcile::Report& report, const std::string& why, double seconds) {
+  const std::string result = !report.error.ok() ? "error" : report.Converged() ? "success" : "failure";
+  Labels l = {{"source", spec_.name}};
+  ctx_.metrics->Inc("warren_reconcile_total", {{"source", spec_.name}, {"result", result}});
+  ctx_.metrics->Observe("warren_reconcile_duration_seconds", l, seconds);
+  ctx_.metrics->Set("warren_last_reconcile_timestamp_seconds", l,
+                    std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+  bool drift = why.rfind("drift", 0) == 0;
+  std::vector<std::string> drifted = RecordDrift(report.plan, drift ? DriftScope::kRabbit : DriftScope::kAll);
+  if (report.applied.dry_run && !drifted.empty())
+    ctx_.log->Info("drift found (dry run: not corrected)", {{"source", spec_.name}, {"objects", drifted}});
+  Outcomes outcomes = RecordResults(report, why, drift);
+
+  Json fields = {{"source", spec_.name},
+                 {"why", why},
+                 {"result", result},
+                 {"seconds", seconds},
+                 {"corrected", outcomes.corrected},
+                 {"unchanged", report.applied.unchanged}};
+  if (!desired_->commit.empty()) fields["commit"] = desired_->commit;
   for (const auto& note : report.notes) fields["note"] = note;
-  if (first_failure.empty()) first_failure = first_skipped;
   if (result != "success") {
-    fields["error"] = !report.error.ok() ? report.error.message() : first_failure;
+    fields["error"] = !report.error.ok() ? report.error.message() : outcomes.first_failure;
     forge::StatusUpdate sync = forge::SyncStatusOf(report);
-    ReportStatus("warren/sync", sync.state, sync.description);
+    ReportStatus(desired_->commit, "warren/sync", sync.state, sync.description);
     Fail();
     fields["retryIn"] = std::to_string(backoff_.count() / 1000.0) + "s";
     ctx_.log->Error("reconcile failed", fields);
@@ -386,13 +401,15 @@ void SourceLoop::Account(const reconcile::Report& report, const std::string& why
   backoff_ = std::chrono::milliseconds(0);
   retry_at_ = Clock::TimePoint{};
   needs_full_ = false;
-  if (desired_ && applied_commit_ != desired_->commit) {
+  std::string applied = AppliedCommit();
+  if (applied != desired_->commit) {
     ctx_.metrics->Clear("warren_last_applied_commit_info", l);
-    applied_commit_ = desired_->commit;
+    std::lock_guard<std::mutex> lock(mu_);
+    applied = applied_commit_ = desired_->commit;
   }
-  ctx_.metrics->Set("warren_last_applied_commit_info", {{"source", spec_.name}, {"commit", applied_commit_}}, 1);
+  ctx_.metrics->Set("warren_last_applied_commit_info", {{"source", spec_.name}, {"commit", applied}}, 1);
   forge::StatusUpdate sync = forge::SyncStatusOf(report);
-  ReportStatus("warren/sync", sync.state, sync.description);
+  ReportStatus(desired_->commit, "warren/sync", sync.state, sync.description);
   if (!ready_) {
     ready_ = true;
     if (ctx_.on_first_reconcile) ctx_.on_first_reconcile();

@@ -1,22 +1,33 @@
-// One source kept live: its own thread, timers and backoff, so a broken repository or broker
-// never holds up another source. What wakes it:
-//   - the poll timer (the source's interval): fetch the ref; a new commit is applied in full
-//     (apply, readiness, prune); an unchanged one gets a drift check (the full resync);
-//   - a watch event on one of its objects: a drift check of the Kubernetes objects, from the
-//     watch cache (no API request), and a correction when anything drifted;
-//   - the health timer: RabbitMQ health and mirror status into the metrics, and a drift check of
-//     the broker's topology;
-//   - Trigger() (a webhook): fetch now.
-// Failures back off exponentially (1 s doubling, capped), per source; success resets it.
+// One source kept live, in three lanes on threads of their own, so that nothing slow in one holds
+// up another (a broker that hangs, a rollout that waits, a forge that is down):
+//   - the sync lane (the thread that calls Run): git polls on the source's interval or a webhook's
+//     Trigger(); a new commit applied in full (apply, readiness, prune, then the RabbitMQ
+//     topology once every broker node runs); the broker's topology checked for drift on the
+//     health interval and corrected;
+//   - the Kubernetes lane: a watch event, a (re)list or the source's interval starts a drift check
+//     from the watch cache (no API request), and drifted objects are put back at once — never
+//     waiting for readiness, the broker, git or the forge. An object the API server refuses is
+//     reported and retried on its own backoff (1 s doubling, capped) while every other object
+//     keeps being corrected;
+//   - the health lane (with a RabbitMQ target): health and mirror status into the metrics and
+//     commit statuses, each request with a deadline shorter than the interval, so a hung node is
+//     reported unreachable within two intervals instead of leaving the last verdict standing.
+// Failures back off exponentially (1 s doubling, capped): the sync lane as a whole (git errors
+// and failed reconciles alike), the Kubernetes lane per object. Success resets them.
 //
-// Threads: Run() is called on the loop's own thread, once per leadership term, and everything
-// but Trigger() happens there. Trigger() may be called from any thread (the webhook listener);
-// it only sets what to do next under mu_ and wakes the loop. spec() does not change.
-// Ownership: SourceContext's pointers are borrowed; the agent keeps them alive longer than the loop.
+// Kubernetes writes: the lanes take turns (one mutex, held by the sync lane's applies and prune
+// but not while it waits for readiness). The Kubernetes lane corrects toward the commit the sync
+// lane last started to apply, so it never undoes a new commit nor revives an old one.
+//
+// Threads: Run() is called once per leadership term; it starts the other lanes and joins them
+// before it returns. Trigger() may be called from any thread (the webhook listener). spec()
+// does not change. Ownership: SourceContext's pointers are borrowed; the agent keeps them alive
+// longer than the loop.
 #pragma once
 
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -24,6 +35,7 @@
 
 #include "agent/forge/commit_status.h"
 #include "agent/kube/client.h"
+#include "agent/rabbitmq/connect.h"
 #include "agent/reconcile/reconcile.h"
 #include "agent/run/events.h"
 #include "agent/run/log.h"
@@ -32,6 +44,8 @@
 #include "agent/source/desired.h"
 
 namespace warren::run {
+
+class WatchCache;
 
 struct SourceContext {
   kube::KubeClient* kube = nullptr;  // null: no Kubernetes target
@@ -55,44 +69,86 @@ class SourceLoop {
   const SourceSpec& spec() const { return spec_; }
 
  private:
-  enum class Check { kNone, kKube, kRabbit, kBoth };
-  struct Wake {
-    bool fetch = false;
-    bool kube_event = false;
-    std::string why;
+  using DesiredPtr = std::shared_ptr<const source::Desired>;
+  // An object the API server refused in a drift correction: left alone until `retry_at`.
+  struct Refusal {
+    std::chrono::milliseconds backoff{0};
+    Clock::TimePoint retry_at{};
+  };
+  // What RecordResults saw in one run's results.
+  struct Outcomes {
+    size_t corrected = 0;
+    std::string first_failure;
   };
 
-  Wake WaitForWork(Clock::TimePoint until, const StopToken& stop);
-  void Poll(const StopToken& stop);
-  void ProbeHealth(const StopToken& stop);
-  // A plan-only pass; true when something drifted (and says what, in `what`).
-  bool Drifted(Check check, const StopToken& stop, std::string* what);
-  // The objects `plan` says differ, counted per kind into warren_drifted_objects (`replace`: the
-  // source's old counts go first; a RabbitMQ-only check leaves the Kubernetes kinds' counts).
-  std::vector<std::string> RecordDrift(const diff::DiffReport& plan, bool replace);
+  // The sync lane (source_loop.cc).
+  void SyncLane(const StopToken& stop);
+  std::string WaitForFetch(Clock::TimePoint until, const StopToken& stop);  // the trigger's reason, or ""
+  Status Poll(const StopToken& stop);
+  // A plan-only pass over the broker's topology; true when something drifted (named in `what`).
+  bool RabbitDrifted(const StopToken& stop, std::string* what);
+  // `full`: a new commit, every target with readiness waits; else a drift correction of the broker.
   void Reconcile(const std::string& why, bool full, const StopToken& stop);
   void Account(const reconcile::Report& report, const std::string& why, double seconds);
-  reconcile::Options ReconcileOptions() const;
-  Result<std::unique_ptr<rabbitmq::ManagementClient>> Rabbit(const StopToken& stop) const;
   void Fail();
-  void ReportStatus(const std::string& context, forge::State state, const std::string& description);
+  rabbitmq::ManagementClient* SyncRabbit(const StopToken& stop, Status* error);
+
+  // The Kubernetes lane (kube_lane.cc).
+  void KubeLane(const StopToken& stop);
+  std::string WaitForKubeWork(Clock::TimePoint until, const StopToken& stop);
+  void CorrectKube(const std::string& why, const StopToken& stop, DesiredPtr* corrected_for);
+  void AccountCorrection(const reconcile::Report& report, const std::vector<Object>& attempted, const std::string& why,
+                         double seconds);
+  void KubeFail();
+
+  // The health lane (health_lane.cc).
+  void HealthLane(const StopToken& stop);
+  void ProbeHealth(std::unique_ptr<rabbitmq::ManagementClient>& client, const StopToken& stop);
+
+  // Shared by the lanes.
+  reconcile::Options ReconcileOptions() const;
+  rabbitmq::ConnectOptions RabbitConnect(std::chrono::milliseconds timeout, const StopToken& stop) const;
+  // The objects `plan` says differ, counted per kind into warren_drifted_objects; the counts of
+  // the kinds in `scope` from earlier checks go first (a lane leaves the other lane's counts).
+  enum class DriftScope { kAll, kKube, kRabbit };
+  std::vector<std::string> RecordDrift(const diff::DiffReport& plan, DriftScope scope);
+  // Metrics and Events for what a run did; `drift`: a correction rather than a new commit.
+  Outcomes RecordResults(const reconcile::Report& report, const std::string& why, bool drift);
+  void ReportStatus(const std::string& commit, const std::string& context, forge::State state,
+                    const std::string& description);
+  DesiredPtr Published() const;
+  std::string AppliedCommit() const;
 
   SourceSpec spec_;
   SourceContext ctx_;
   const Clock& clock_;
   std::string objects_ns_, inventory_ns_;
   reconcile::LiveKube* live_ = nullptr;  // the watch cache, while running
+  WatchCache* cache_ = nullptr;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  Wake pending_;
+  // Between the lanes, under mu_.
+  mutable std::mutex mu_;
+  std::condition_variable sync_cv_, kube_cv_;
+  std::string fetch_why_;                    // a Trigger() not yet served
+  std::string kube_why_;                     // a watch event not yet checked
+  DesiredPtr published_;                     // what the Kubernetes lane corrects toward
+  std::string applied_commit_;               // the commit last applied in full (health statuses name it)
+  mutable std::mutex kube_writes_;           // one Kubernetes writer at a time (see above)
+  std::mutex drift_mu_;                      // warren_drifted_objects: cleared and set as one
+  std::map<std::string, bool> drift_kinds_;  // kinds with a drift count → in the broker
 
-  std::optional<source::Desired> desired_;
-  std::string applied_commit_;
+  // The sync lane's own.
+  DesiredPtr desired_;
   bool needs_full_ = false;
   bool ready_ = false;
   Clock::TimePoint retry_at_{};
-  std::chrono::milliseconds backoff_{0};
+  std::chrono::milliseconds backoff_{0}, git_backoff_{0};
+  std::unique_ptr<rabbitmq::ManagementClient> rabbit_;  // for the term: it remembers which node answers
+
+  // The Kubernetes lane's own.
+  Clock::TimePoint kube_retry_at_{};
+  std::chrono::milliseconds kube_backoff_{0};
+  std::map<ResourceKey, Refusal> refused_;
 };
 
 }  // namespace warren::run

@@ -53,10 +53,14 @@ void WatchCache::RunStream(Stream* s) {
   kube::WatchRequest w;
   w.ns = s->ns;
   w.label_selector = o_.label_selector;
+  int lists = 0;
   w.on_relist = [&] {
-    std::lock_guard<std::mutex> lock(mu_);
-    s->synced = false;
-    s->objects.clear();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      s->synced = false;
+      s->objects.clear();
+    }
+    if (lists++ > 0 && o_.on_relist) o_.on_relist(s->resource.kind);
   };
   w.on_synced = [&] {
     {
@@ -87,6 +91,8 @@ void WatchCache::RunStream(Stream* s) {
       if (notify && o_.on_change) o_.on_change(type, key);
       return true;
     });
+    if (st.code() != StatusCode::kCancelled && o_.on_restart)
+      o_.on_restart(s->resource.kind, st.ok() ? "ended" : "error");
     if (st.ok()) {
       backoff_ms = 500;
       continue;  // the server ended the watch: resume from where it stopped

@@ -36,6 +36,10 @@ struct WatchCacheOptions {
   // After each (re)list: what changed before it arrived as a plain list item, so look again.
   std::function<void()> on_synced;
   std::function<void(const std::string& what, const Status& error)> on_error;
+  // For /metrics: each list of a stream after its first (its history expired, 410, or it failed),
+  // and each watch request that ended ("ended": the server closed it, resumed; "error": it failed).
+  std::function<void(const std::string& kind)> on_relist;
+  std::function<void(const std::string& kind, const std::string& reason)> on_restart;
 };
 
 class WatchCache : public reconcile::LiveKube {

@@ -197,10 +197,16 @@ ClusterHealth AssessHealth(const HealthInputs& in) {
     for (const MirrorState& m : *list)
       if (!m.healthy) h.problems.push_back(m.problem);
 
+  // A node the cluster counts as down is reported once, as a node. More URLs unanswered than nodes
+  // down means a node the cluster still counts as running does not answer: hung (its peers notice
+  // only after net_ticktime), or out of warren's reach. Clients of that node wait as warren did.
+  size_t unreachable = std::count_if(in.checks.begin(), in.checks.end(), [](const auto& c) { return !c.reachable; });
   for (const HealthCheckResult& c : in.checks) {
     if (c.check == "alarms" || c.check == "local-alarms")
       for (const std::string& a : c.items) alarms.insert(a);
-    if (!c.reachable || c.ok) continue;  // unreachable nodes are already counted as not running
+    if (!c.reachable && unreachable > down_nodes.size())
+      h.problems.push_back(c.node + ": did not answer its health check: " + c.reason);
+    if (!c.reachable || c.ok) continue;
     std::string p = c.node + ": " + c.check + " failed: " + c.reason;
     if (!c.items.empty()) p += " (" + Join(c.items) + ")";
     h.problems.push_back(p);

@@ -22,7 +22,7 @@ const std::string kUser = "warren-agent-it";
 const std::string kPassword = "Agent-pw-5d1e7a29-never-printed";
 constexpr const char* kSecretValue = "agent-e2e-s3cr3t-value";
 
-std::string Read(const std::string& path) { return ReadText(path); }
+inline std::string Read(const std::string& path) { return ReadText(path); }
 
 class AgentEndToEnd : public ::testing::Test {
  protected:
@@ -144,8 +144,8 @@ const std::string kWebhookSecret = "hook-secret-0c8e51d2";
 const std::string kForgeToken = "forge-token-93b7f1aa";
 
 // POSTs a webhook delivery to the agent; returns the HTTP status.
-long Deliver(const AgentProcess& agent, const std::string& forge, const std::map<std::string, std::string>& headers,
-             const std::string& body) {
+inline long Deliver(const AgentProcess& agent, const std::string& forge,
+                    const std::map<std::string, std::string>& headers, const std::string& body) {
   net::HttpClient http({});
   net::HttpRequest req{"POST", "http://127.0.0.1:" + std::to_string(agent.port()) + "/hooks/" + forge, headers, body};
   req.headers["Content-Type"] = "application/json";
@@ -153,7 +153,7 @@ long Deliver(const AgentProcess& agent, const std::string& forge, const std::map
   return r.ok() ? r.value().status : 0;
 }
 
-std::string PushBody(const std::string& repo_url, const std::string& sha, bool gitlab = false) {
+inline std::string PushBody(const std::string& repo_url, const std::string& sha, bool gitlab = false) {
   Json repo = {{"clone_url", repo_url}, {"full_name", "org/app"}};
   if (gitlab)
     return Json{

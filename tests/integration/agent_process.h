@@ -105,6 +105,7 @@ class AgentProcess {
     return -1;
   }
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
 
  private:
   std::string log_;

@@ -1,6 +1,7 @@
 // warren run against the API emulator, as a process: it applies, becomes ready, corrects drift the
 // watch shows (kubectl scale, kubectl set env) and records Events; --dry-run sends no write; an
-// inventory it cannot read is never shrunk; a correction the API refuses is reported, then retried; with --leader-elect
+// inventory it cannot read is never shrunk; a correction the API refuses is reported, then retried; an object refused
+// for good holds up no other; with --leader-elect
 // only the leader writes and a follower takes over when the leader dies, and meanwhile hands webhooks to the leader;
 // SIGTERM stops it cleanly and releases the Lease.
 #include <set>
@@ -81,7 +82,7 @@ TEST_F(Agent, AppliesBecomesReadyAndCorrectsWatchedDrift) {
   EXPECT_EQ(agent->Get("/healthz").first, 200);
   EXPECT_EQ(Replicas(), 3);
   EXPECT_EQ(agent->Metric("warren_leader"), 1);
-  EXPECT_EQ(agent->Metric(R"(warren_reconcile_total{result="success",source="warren"})"), 1);
+  EXPECT_EQ(agent->Metric(R"(warren_reconcile_total{result="success",source="warren"})"), 1) << agent->Log();
 
   // Drift by hand: the watch sees it and the agent corrects it, no poll needed (the interval is 1h).
   ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=5").exit_code, 0);
@@ -260,6 +261,37 @@ TEST_F(Agent, ARefusedCorrectionIsReportedThenOutlived) {
       },
       60))
       << agent->Log();
+  EXPECT_EQ(agent->Kill(SIGTERM).first, 0);
+}
+
+// The API server refuses one object of the commit (422) for good: the failure is reported (the
+// reconcile fails, an Event names it) while every other object is applied, and drift of the
+// others is still put back.
+TEST_F(Agent, ARefusedObjectHoldsUpNoOther) {
+  emu_->Admin(
+      "POST", "/emulator/faults",
+      R"({"method":"PATCH","pathPrefix":"/api/v1/namespaces/dev/configmaps/rabbitmq-config","status":422,"times":-1})");
+  auto agent = Run("agent", {"--force-conflicts"});
+  // The StatefulSet comes after the ConfigMap in apply order: applied all the same.
+  ASSERT_TRUE(Eventually([&] { return Replicas() == 3; }, 60)) << agent->Log();
+  EXPECT_TRUE(
+      Eventually([&] { return agent->Metric(R"(warren_reconcile_total{result="failure",source="warren"})") >= 1; }, 30))
+      << agent->Log();
+  EXPECT_NE(agent->Get("/readyz").first, 200);  // never converged
+
+  ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=5").exit_code, 0);
+  EXPECT_TRUE(Eventually([&] { return Replicas() == 3; }, 15)) << agent->Log();
+  EXPECT_GE(agent->Metric(R"(warren_drift_corrections_total{kind="StatefulSet",source="warren"})"), 1);
+  EXPECT_EQ(agent->Metric(R"(warren_drifted_objects{kind="ConfigMap",source="warren"})"), 1)
+      << agent->Get("/metrics").second;
+  RunResult events = emu_->Kubectl("get events -n dev -o json");
+  bool named = false;
+  for (const Json& e : Json::parse(events.out, nullptr, false).value("items", Json::array()))
+    named |= e.value("reason", "") == "SyncFailed" && e["involvedObject"].value("name", "") == "rabbitmq-config";
+  EXPECT_TRUE(named) << events.out;
+
+  emu_->Admin("DELETE", "/emulator/faults");  // fixed: the next retry converges
+  EXPECT_TRUE(Eventually([&] { return Ready(*agent); }, 60)) << agent->Log();
   EXPECT_EQ(agent->Kill(SIGTERM).first, 0);
 }
 

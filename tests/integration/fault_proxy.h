@@ -1,13 +1,14 @@
 // An HTTP proxy on loopback in front of one real server (a RabbitMQ node's management API, a git
 // server; http or https, whose certificate it does not check: loopback, tests only), which
 // can answer in the server's place: a status for matching requests, a connection cut mid-answer,
-// or going down for good after N requests (new connections refused), as a node that dies
-// mid-sync does.
+// going down for good after N requests (new connections refused), as a node that dies
+// mid-sync does, or hanging (connections taken, nothing answered), as a stopped process does.
 #pragma once
 
 #include <httplib.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <string>
@@ -37,6 +38,7 @@ class FaultProxy {
     thread_ = std::thread([this] { server_.listen_after_bind(); });
   }
   ~FaultProxy() {
+    Resume();
     server_.stop();
     if (thread_.joinable()) thread_.join();
     if (stopper_.joinable()) stopper_.join();
@@ -49,6 +51,18 @@ class FaultProxy {
   }
   // After `n` more requests the proxy stops listening; the request that finds it going is cut.
   void DownAfter(int n) { budget_ = n; }
+  // Hung, as a node under SIGSTOP: connections are taken, requests never answered, until Resume().
+  void Hang() {
+    std::lock_guard<std::mutex> lock(mu_);
+    hung_ = true;
+  }
+  void Resume() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      hung_ = false;
+    }
+    resumed_.notify_all();
+  }
   int forwarded() const { return forwarded_; }
   int faults_left() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -67,6 +81,10 @@ class FaultProxy {
   }
 
   void Handle(const httplib::Request& req, httplib::Response& res) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      resumed_.wait(lock, [&] { return !hung_; });
+    }
     int budget = budget_.load();
     if (budget == 0) {
       std::lock_guard<std::mutex> lock(mu_);
@@ -115,6 +133,8 @@ class FaultProxy {
   std::thread thread_, stopper_;
   int port_ = 0;
   mutable std::mutex mu_;
+  std::condition_variable resumed_;
+  bool hung_ = false;
   std::deque<Fault> faults_;
   std::atomic<int> budget_{-1}, forwarded_{0};  // budget: requests left before going down; -1 = no end
 };

@@ -94,6 +94,20 @@ TEST(ClusterHealth, StoppedNodeShowsMissingNodeUnderMirroredAndOfflineMembers) {
   EXPECT_EQ(HealthSummary(h), "2/3 nodes, 1/3 mirrored queues synchronised, 0/1 quorum queues fully online, 0 alarms");
 }
 
+TEST(ClusterHealth, ANodeThatDoesNotAnswerWhileCountedRunningIsAProblem) {
+  // SIGSTOP on node 1: its peers count it running until net_ticktime, its URL answers nothing.
+  HealthInputs in = Inputs(true, Listing(R"(["rabbit3@localhost","rabbit2@localhost"])",
+                                         R"(["rabbit2@localhost","rabbit3@localhost"])", kAll3));
+  in.checks.push_back({"http://127.0.0.1:15672", "alarms", false, false, "timed out after 1000 ms", {}});
+  in.checks.push_back({"http://127.0.0.1:15673", "alarms", true, true, "", {}});
+  ClusterHealth h = AssessHealth(in);
+  EXPECT_FALSE(h.healthy());
+  std::string text = RenderHealthText(h);
+  EXPECT_NE(text.find("http://127.0.0.1:15672: did not answer its health check: timed out after 1000 ms"),
+            std::string::npos)
+      << text;
+}
+
 TEST(ClusterHealth, ManualSyncMirrorStaysUnsynchronised) {
   std::string listing = Listing(R"(["rabbit2@localhost","rabbit3@localhost"])", R"(["rabbit2@localhost"])", kAll3);
   ClusterHealth h = AssessHealth(Inputs(true, listing));

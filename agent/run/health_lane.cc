@@ -1,0 +1,74 @@
+// The health lane of a SourceLoop (see source_loop.h): RabbitMQ health and mirror status, probed
+// on the health interval with deadlines shorter than it.
+#include "agent/rabbitmq/cluster_probe.h"
+#include "agent/run/source_loop.h"
+
+namespace warren::run {
+
+void SourceLoop::HealthLane(const StopToken& stop) {
+  // One client for the term: after a node hangs, it keeps asking the node that answered.
+  std::unique_ptr<rabbitmq::ManagementClient> client;
+  auto next = clock_.Now();
+  while (!stop.stop_requested()) {
+    ProbeHealth(client, stop);
+    next += ctx_.agent->health_interval;  // a fixed rate: a slow probe does not push the next one back
+    auto now = clock_.Now();
+    if (next < now) next = now;
+    if (!clock_.SleepFor(std::chrono::duration_cast<std::chrono::milliseconds>(next - now), stop)) break;
+  }
+}
+
+void SourceLoop::ProbeHealth(std::unique_ptr<rabbitmq::ManagementClient>& client, const StopToken& stop) {
+  Labels l = {{"source", spec_.name}};
+  const std::string commit = AppliedCommit();
+  // Each request ends within half an interval (and the target's own timeout): a node that
+  // accepts connections and never answers is found out in time for the next verdict.
+  auto deadline =
+      std::min(spec_.rabbit->timeout, std::max(std::chrono::milliseconds(500), ctx_.agent->health_interval / 2));
+  Status connected;
+  if (!client) {
+    auto c = rabbitmq::Connect(RabbitConnect(deadline, stop));
+    if (c.ok())
+      client = std::move(c).value();
+    else
+      connected = c.status();
+  }
+  DesiredPtr desired = Published();
+  Result<rabbit::HealthInputs> inputs =
+      client ? rabbitmq::ProbeCluster(*client, desired ? reconcile::RabbitReplicas(desired->manifests.objects) : 0)
+             : Result<rabbit::HealthInputs>(connected);
+  if (!inputs.ok()) {
+    if (inputs.status().code() == StatusCode::kCancelled) return;
+    ctx_.metrics->Set("warren_rabbitmq_healthy", l, 0);
+    ReportStatus(commit, "warren/health", forge::State::kError, "RabbitMQ unreachable: " + inputs.status().message());
+    ctx_.log->Warn("RabbitMQ health unknown", {{"source", spec_.name}, {"error", inputs.status().message()}});
+    return;
+  }
+  for (const rabbit::HealthCheckResult& c : inputs.value().checks)
+    ctx_.metrics->Set("warren_rabbitmq_node_reachable", {{"source", spec_.name}, {"node", c.node}},
+                      c.reachable ? 1 : 0);
+  rabbit::ClusterHealth h = rabbit::AssessHealth(inputs.value());
+  int mirrored_ok = 0, quorum_ok = 0;
+  for (const auto& m : h.mirrored) mirrored_ok += m.healthy;
+  for (const auto& q : h.quorum) quorum_ok += q.healthy;
+  ctx_.metrics->Set("warren_rabbitmq_nodes_running", l, h.running_nodes);
+  ctx_.metrics->Set("warren_rabbitmq_nodes_expected", l, h.expected_nodes);
+  ctx_.metrics->Set("warren_rabbitmq_mirrored_queues_synchronised", l, mirrored_ok);
+  ctx_.metrics->Set("warren_rabbitmq_mirrored_queues", l, static_cast<double>(h.mirrored.size()));
+  ctx_.metrics->Set("warren_rabbitmq_quorum_queues_online", l, quorum_ok);
+  ctx_.metrics->Set("warren_rabbitmq_quorum_queues", l, static_cast<double>(h.quorum.size()));
+  ctx_.metrics->Set("warren_rabbitmq_healthy", l, h.healthy() ? 1 : 0);
+  ReportStatus(commit, "warren/health", h.healthy() ? forge::State::kSuccess : forge::State::kFailure,
+               rabbit::HealthSummary(h));
+  rabbit::MirrorsVerdict mirrors = rabbit::JudgeMirrors(h);
+  ReportStatus(commit, "warren/mirrors", mirrors.ok ? forge::State::kSuccess : forge::State::kFailure,
+               mirrors.description);
+  Json fields = {{"source", spec_.name}, {"summary", rabbit::HealthSummary(h)}};
+  if (!h.healthy()) fields["problems"] = h.problems;
+  if (h.healthy())
+    ctx_.log->Debug("RabbitMQ healthy", fields);
+  else
+    ctx_.log->Warn("RabbitMQ degraded", fields);
+}
+
+}  // namespace warren::run
