@@ -103,6 +103,7 @@ struct RunArgs {
   std::string interval = "5m", health_interval = "30s", timeout = "5m";
   bool dry_run = false, prune = false, force_conflicts = false;
   std::string listen = ":8080";
+  std::string health_addr, metrics_addr;  // "" = on --listen
   bool leader_elect = false;
   std::string lease_name = "warren", lease_namespace, lease_duration = "15s";
   std::string advertise_url;  // "" = http://$POD_IP:<listen port> when POD_IP is set

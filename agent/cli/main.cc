@@ -170,7 +170,12 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--dry-run", run.dry_run, "Report drift, write nothing");
   run_cmd->add_flag("--prune", run.prune, "Delete what warren created and git no longer has");
   run_cmd->add_flag("--force-conflicts", run.force_conflicts, "Take over fields other managers own");
-  run_cmd->add_option("--listen", run.listen, "Address of /healthz, /readyz and /metrics (default :8080)");
+  run_cmd->add_option("--listen", run.listen,
+                      "Address of the webhooks, and of /healthz, /readyz and /metrics unless given their own "
+                      "(default :8080)");
+  run_cmd->add_option("--health-addr", run.health_addr,
+                      "Address of /healthz and /readyz on a listener of their own, e.g. :8081");
+  run_cmd->add_option("--metrics-addr", run.metrics_addr, "Address of /metrics on a listener of its own, e.g. :8082");
   run_cmd->add_flag("--leader-elect", run.leader_elect, "Take part in leader election: only the leader writes");
   run_cmd->add_option("--lease-name", run.lease_name, "Name of the leader election Lease (default warren)");
   run_cmd->add_option("--lease-namespace", run.lease_namespace, "Namespace of the Lease (default: the cluster's)");

@@ -42,6 +42,8 @@ Result<run::AgentOptions> ToOptions(const RunArgs& a, bool kube, const std::stri
   o.dry_run = a.dry_run;
   o.force_conflicts = a.force_conflicts;
   o.listen = a.listen;
+  o.health_addr = a.health_addr;
+  o.metrics_addr = a.metrics_addr;
   std::chrono::milliseconds timeout{};
   WARREN_RETURN_IF_ERROR(Duration("--health-interval", a.health_interval, &o.health_interval));
   WARREN_RETURN_IF_ERROR(Duration("--timeout", a.timeout, &timeout));

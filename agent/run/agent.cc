@@ -1,6 +1,5 @@
 #include "agent/run/agent.h"
 
-#include <httplib.h>
 #include <strings.h>
 
 #include <condition_variable>
@@ -18,8 +17,7 @@
 namespace warren::run {
 
 struct Agent::Impl {
-  httplib::Server server;
-  std::thread server_thread;
+  std::vector<std::unique_ptr<net::HttpServer>> servers;  // the main listener first
   std::atomic<bool> leading{false};
   std::atomic<int> ready_sources{0};
   std::atomic<bool> started{false};
@@ -52,8 +50,8 @@ constexpr const char* kForwardedHeader = "X-Warren-Forwarded-By";
 // the webhook secret in place of the forge's credentials, which stay here: the leader checks that
 // signature, so a follower adds no trust and the URL in the Lease learns no secret. The leader's
 // answer is passed back to the forge.
-webhook::Verdict ForwardToLeader(const std::string& leader_url, const httplib::Request& req, const std::string& secret,
-                                 const std::string& identity, const StopToken& stop) {
+webhook::Verdict ForwardToLeader(const std::string& leader_url, const net::ServerRequest& req,
+                                 const std::string& secret, const std::string& identity, const StopToken& stop) {
   net::HttpClientOptions o;
   o.timeout_ms = 5000;
   o.connect_timeout_ms = 2000;
@@ -87,47 +85,58 @@ Agent::Agent(AgentOptions options, std::unique_ptr<kube::KubeClient> kube, std::
     : impl_(std::make_unique<Impl>()), options_(std::move(options)), kube_(std::move(kube)), log_(std::move(log)) {}
 
 Agent::~Agent() {
-  impl_->server.stop();
-  if (impl_->server_thread.joinable()) impl_->server_thread.join();
+  for (auto& server : impl_->servers) server->Stop();
 }
 
 Status Agent::Listen() {
-  std::string host = "0.0.0.0", port = options_.listen;
-  size_t colon = options_.listen.rfind(':');
-  if (colon != std::string::npos) {
-    host = options_.listen.substr(0, colon);
-    port = options_.listen.substr(colon + 1);
-    if (host.empty()) host = "0.0.0.0";
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  }
-  if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos)
-    return Status::Invalid("listen address \"" + options_.listen + "\" is not HOST:PORT");
   Impl* impl = impl_.get();
   const size_t sources = options_.sources.size();
-  impl->server.Get("/healthz",
-                   [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
-  impl->server.Get("/readyz", [impl, sources](const httplib::Request&, httplib::Response& res) {
+  // The webhook listener faces the forges, i.e. the internet: a request has 5 s for its head and
+  // 10 s for its body, and 64 connections are read at once (see net::HttpServer).
+  net::HttpServerOptions exposed;
+  exposed.on_refused = [this](const std::string& reason, const std::string& path) {
+    metrics_.Inc("warren_http_refused_total", {{"reason", reason}});
+    if (reason == "too_large" && path.rfind("/hooks/", 0) == 0)
+      metrics_.Inc("warren_webhooks_total", {{"forge", path.substr(7)}, {"result", "too_large"}});
+  };
+  auto server = std::make_unique<net::HttpServer>(exposed);
+  net::HttpServer* exposed_server = server.get();
+  impl->servers.push_back(std::move(server));
+  auto own = [&](const std::string& address) {
+    if (address.empty()) return exposed_server;
+    impl->servers.push_back(std::make_unique<net::HttpServer>(net::HttpServerOptions{}));
+    return impl->servers.back().get();
+  };
+  net::HttpServer* health = own(options_.health_addr);
+  net::HttpServer* metrics = own(options_.metrics_addr);
+  health->Handle("GET", "/healthz", [](const net::ServerRequest&, net::ServerResponse& res) { res.body = "ok\n"; });
+  health->Handle("GET", "/readyz", [impl, sources](const net::ServerRequest&, net::ServerResponse& res) {
     // A follower is ready to take over; a leader once every source reconciled once.
     bool ready = impl->started && (!impl->leading || impl->ready_sources.load() >= static_cast<int>(sources));
     res.status = ready ? 200 : 503;
-    res.set_content(ready ? "ok\n" : "not ready: the first reconcile has not finished\n", "text/plain");
+    res.body = ready ? "ok\n" : "not ready: the first reconcile has not finished\n";
   });
-  impl->server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(metrics_.Render(), "text/plain; version=0.0.4; charset=utf-8");
+  metrics->Handle("GET", "/metrics", [this](const net::ServerRequest&, net::ServerResponse& res) {
+    res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    res.body = metrics_.Render();
   });
-  if (!options_.webhook_secret_file.empty()) WARREN_RETURN_IF_ERROR(AddWebhooks());
-  int p = std::stoi(port);
-  if (p == 0)
-    p = impl->server.bind_to_any_port(host);
-  else if (!impl->server.bind_to_port(host, p))
-    p = -1;
-  if (p <= 0) return Status::Unavailable("cannot listen on " + options_.listen);
-  port_ = p;
-  impl->server_thread = std::thread([impl] { impl->server.listen_after_bind(); });
+  if (!options_.webhook_secret_file.empty()) WARREN_RETURN_IF_ERROR(AddWebhooks(*exposed_server));
+  WARREN_RETURN_IF_ERROR(exposed_server->Listen(options_.listen));
+  port_ = exposed_server->port();
+  if (health != exposed_server) {
+    WARREN_RETURN_IF_ERROR(health->Listen(options_.health_addr));
+    health_port_ = health->port();
+  }
+  if (metrics != exposed_server && metrics != health) {
+    WARREN_RETURN_IF_ERROR(metrics->Listen(options_.metrics_addr));
+    metrics_port_ = metrics->port();
+  }
+  if (!health_port_) health_port_ = port_;
+  if (!metrics_port_) metrics_port_ = port_;
   return Status::Ok();
 }
 
-Status Agent::AddWebhooks() {
+Status Agent::AddWebhooks(net::HttpServer& server) {
   std::ifstream in(options_.webhook_secret_file);
   std::stringstream text;
   text << in.rdbuf();
@@ -136,61 +145,51 @@ Status Agent::AddWebhooks() {
   if (!in || secret.empty())
     return Status::Io("webhook secret file " + options_.webhook_secret_file + ": missing or empty");
   Impl* impl = impl_.get();
-  // Bodies over 1 MiB are refused from their Content-Length, before they are read.
-  impl->server.set_payload_max_length(1 << 20);
-  impl->server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (req.path.rfind("/hooks/", 0) == 0 && req.get_header_value_count("Content-Length") &&
-        std::atoll(req.get_header_value("Content-Length").c_str()) > (1 << 20)) {
-      metrics_.Inc("warren_webhooks_total", {{"forge", req.path.substr(7)}, {"result", "too_large"}});
-      res.status = 413;
-      res.set_content("body over 1 MiB\n", "text/plain");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
   for (webhook::Forge forge : {webhook::Forge::kGitHub, webhook::Forge::kGitea, webhook::Forge::kGitLab}) {
     std::string name = webhook::ForgeName(forge);
-    impl->server.Post("/hooks/" + name, [this, impl, forge, name, secret](const httplib::Request& req,
-                                                                          httplib::Response& res) {
-      webhook::Verdict v = webhook::Receive(
-          forge, secret, [&](const std::string& h) { return req.get_header_value(h); }, req.body);
-      // Only the leader remembers deliveries: one a follower could not hand on may come again.
-      if (v.push && impl->leading && !impl->deliveries.FirstTime(v.delivery)) {
-        v.status = 200;
-        v.result = "duplicate";
-        v.body = "delivery " + v.delivery + " already received\n";
-        v.push.reset();
-      }
-      int triggered = 0;
-      if (v.push) {
-        {
-          std::lock_guard<std::mutex> lock(impl->loops_mu);
-          for (auto& loop : impl->loops) {
-            const auto& git = loop->spec().desired.git;
-            if (!git || !webhook::Matches(*v.push, git->url, git->ref)) continue;
-            loop->Trigger("webhook " + name + " " + v.push->ref + " " + v.push->after.substr(0, 12));
-            ++triggered;
-          }
-        }
-        std::string leader_url = impl->LeaderUrl();
-        if (!impl->leading && !leader_url.empty() && !req.has_header(kForwardedHeader)) {
-          std::string delivery = v.delivery;
-          v = ForwardToLeader(leader_url, req, secret, impl->identity, impl->stop);
-          v.delivery = delivery;
-        } else if (!impl->leading) {
-          v.status = 503;
-          v.result = "not_leader";
-          v.body = "this replica is not the leader; the push is applied at the leader's next poll\n";
-        } else if (triggered == 0) {
-          v.result = "no_source";
-          v.body = "no source fetches " + v.push->ref + " of that repository\n";
-        }
-      }
-      metrics_.Inc("warren_webhooks_total", {{"forge", name}, {"result", v.result}});
-      log_->Info("webhook", {{"forge", name}, {"result", v.result}, {"delivery", v.delivery}, {"sources", triggered}});
-      res.status = v.status;
-      res.set_content(v.body, "text/plain");
-    });
+    server.Handle("POST", "/hooks/" + name,
+                  [this, impl, forge, name, secret](const net::ServerRequest& req, net::ServerResponse& res) {
+                    webhook::Verdict v = webhook::Receive(
+                        forge, secret, [&](const std::string& h) { return req.Header(h); }, req.body);
+                    // Only the leader remembers deliveries: one a follower could not hand on may come again.
+                    if (v.push && impl->leading && !impl->deliveries.FirstTime(v.delivery)) {
+                      v.status = 200;
+                      v.result = "duplicate";
+                      v.body = "delivery " + v.delivery + " already received\n";
+                      v.push.reset();
+                    }
+                    int triggered = 0;
+                    if (v.push) {
+                      {
+                        std::lock_guard<std::mutex> lock(impl->loops_mu);
+                        for (auto& loop : impl->loops) {
+                          const auto& git = loop->spec().desired.git;
+                          if (!git || !webhook::Matches(*v.push, git->url, git->ref)) continue;
+                          loop->Trigger("webhook " + name + " " + v.push->ref + " " + v.push->after.substr(0, 12));
+                          ++triggered;
+                        }
+                      }
+                      std::string leader_url = impl->LeaderUrl();
+                      if (!impl->leading && !leader_url.empty() && !req.HasHeader(kForwardedHeader)) {
+                        std::string delivery = v.delivery;
+                        v = ForwardToLeader(leader_url, req, secret, impl->identity, impl->stop);
+                        v.delivery = delivery;
+                      } else if (!impl->leading) {
+                        v.status = 503;
+                        v.result = "not_leader";
+                        v.body = "this replica is not the leader; the push is applied at the leader's next poll\n";
+                      } else if (triggered == 0) {
+                        v.result = "no_source";
+                        v.body = "no source fetches " + v.push->ref + " of that repository\n";
+                      }
+                    }
+                    metrics_.Inc("warren_webhooks_total", {{"forge", name}, {"result", v.result}});
+                    log_->Info(
+                        "webhook",
+                        {{"forge", name}, {"result", v.result}, {"delivery", v.delivery}, {"sources", triggered}});
+                    res.status = v.status;
+                    res.body = v.body;
+                  });
   }
   return Status::Ok();
 }
@@ -309,8 +308,7 @@ Status Agent::Run(const StopSource& stop) {
     released = elector->Release(*kube_);
     if (!released.ok()) log_->Warn("lease not released", {{"error", released.message()}});
   }
-  impl->server.stop();
-  if (impl->server_thread.joinable()) impl->server_thread.join();
+  for (auto& server : impl->servers) server->Stop();
   if (impl->statuses) impl->statuses->Flush(std::chrono::seconds(3));  // what is queued, briefly
   log_->Info("agent stopped");
   return Status::Ok();

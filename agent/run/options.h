@@ -51,7 +51,8 @@ struct AgentOptions {
   bool kube_target = true;  // false: RabbitMQ only
   bool dry_run = false;     // report drift, write nothing at all
   bool force_conflicts = false;
-  std::string listen = ":8080";
+  std::string listen = ":8080";           // webhooks, and whatever has no address of its own
+  std::string health_addr, metrics_addr;  // /healthz and /readyz, /metrics ("" = on `listen`)
   std::chrono::milliseconds health_interval{30000};
   std::chrono::seconds timeout{300};  // readiness and broker waits inside a reconcile
   LeaderElection leader;

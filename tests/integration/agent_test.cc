@@ -4,6 +4,7 @@
 // for good holds up no other; with --leader-elect
 // only the leader writes and a follower takes over when the leader dies, and meanwhile hands webhooks to the leader;
 // SIGTERM stops it cleanly and releases the Lease.
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -13,6 +14,7 @@
 #include "tests/integration/agent_process.h"
 #include "tests/integration/emulator_process.h"
 #include "tests/integration/rabbit_cluster.h"
+#include "tests/support/raw_client.h"
 
 namespace warren::testing {
 namespace {
@@ -292,6 +294,71 @@ TEST_F(Agent, ARefusedObjectHoldsUpNoOther) {
 
   emu_->Admin("DELETE", "/emulator/faults");  // fixed: the next retry converges
   EXPECT_TRUE(Eventually([&] { return Ready(*agent); }, 60)) << agent->Log();
+  EXPECT_EQ(agent->Kill(SIGTERM).first, 0);
+}
+
+// 200 clients that send the head of a webhook POST and then nothing: the probes, on a listener
+// of their own, answer as before, and a signed delivery still gets through on the webhook port.
+TEST_F(Agent, SlowClientsOnTheWebhookPortStarveNothing) {
+  const std::string kSecret = "slow-clients-hook-secret";
+  std::ofstream(emu_->dir() + "/hook-secret") << kSecret;
+  int health_port = FreePort(), metrics_port = FreePort();
+  auto agent = Run("agent", {"--webhook-secret-file", emu_->dir() + "/hook-secret", "--health-addr",
+                             "127.0.0.1:" + std::to_string(health_port), "--metrics-addr",
+                             "127.0.0.1:" + std::to_string(metrics_port)});
+  auto get = [](int port, const std::string& path, long timeout_ms) {
+    net::HttpClientOptions o;
+    o.timeout_ms = timeout_ms;
+    net::HttpClient http(o);
+    return http.Send({"GET", "http://127.0.0.1:" + std::to_string(port) + path, {}, ""});
+  };
+  ASSERT_TRUE(Eventually(
+      [&] {
+        auto r = get(health_port, "/readyz", 5000);
+        return r.ok() && r.value().status == 200;
+      },
+      60))
+      << agent->Log();
+  EXPECT_EQ(agent->Get("/healthz").first, 404) << "the probes moved to --health-addr";
+  std::string body = R"({"ref":"refs/heads/main","after":"0123456789abcdef0123456789abcdef01234567",)"
+                     R"("repository":{"clone_url":"https://git.example.com/org/app.git","full_name":"org/app"}})";
+  auto deliver = [&](int n, long timeout_ms) {
+    net::HttpClientOptions o;
+    o.timeout_ms = timeout_ms;
+    net::HttpClient http(o);
+    return http.Send({"POST",
+                      "http://127.0.0.1:" + std::to_string(agent->port()) + "/hooks/github",
+                      {{"Content-Type", "application/json"},
+                       {"X-GitHub-Event", "push"},
+                       {"X-GitHub-Delivery", "slow-" + std::to_string(n)},
+                       {"X-Hub-Signature-256", "sha256=" + webhook::HmacSha256Hex(kSecret, body)}},
+                      body});
+  };
+  auto before = deliver(0, 5000);
+  ASSERT_TRUE(before.ok()) << before.status().message();
+
+  std::vector<std::unique_ptr<RawClient>> slow;
+  for (int i = 0; i < 200; ++i) {
+    slow.push_back(std::make_unique<RawClient>(agent->port()));
+    slow.back()->Send("POST /hooks/github HTTP/1.1\r\nHost: warren\r\nContent-Length: 900\r\n");
+  }
+  std::vector<double> ms;
+  for (int i = 0; i < 5; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    auto r = get(health_port, "/healthz", 1000);
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    EXPECT_TRUE(r.ok() && r.value().status == 200) << (r.ok() ? r.value().body : r.status().message());
+  }
+  std::sort(ms.begin(), ms.end());
+  std::cout << "/healthz with 200 slow clients: median " << ms[2] << " ms, slowest " << ms[4] << " ms\n";
+  EXPECT_LT(ms[2], 100);
+  auto during = deliver(1, 1000);  // within a second, or the client gives up
+  ASSERT_TRUE(during.ok()) << during.status().message();
+  EXPECT_EQ(during.value().status, before.value().status) << during.value().body;
+  auto metrics = get(metrics_port, "/metrics", 5000);
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_TRUE(Has(metrics.value().body, R"(warren_http_refused_total{reason="evicted"})")) << metrics.value().body;
+  slow.clear();
   EXPECT_EQ(agent->Kill(SIGTERM).first, 0);
 }
 
