@@ -173,7 +173,7 @@ Status StatusReporter::Post(const Item& item) {
                                  ")");
     if (o_.log)
       o_.log("commit status retried", what + ": " + why + ", again in " + std::to_string(pause.count()) + " ms");
-    if (!stop_.token().WaitFor(pause)) return Status::Cancelled("stopped");
+    if (!(o_.clock ? *o_.clock : Clock::Real()).SleepFor(pause, stop_.token())) return Status::Cancelled("stopped");
     wait = std::min(wait * 2, std::chrono::milliseconds(30000));
   }
 }

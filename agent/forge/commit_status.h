@@ -38,6 +38,7 @@ struct StatusOptions {
   std::chrono::milliseconds backoff{500};
   std::chrono::seconds max_wait{300};                                          // the longest rate-limit wait honoured
   std::function<void(const std::string& msg, const std::string& detail)> log;  // failures, retries
+  const Clock* clock = nullptr;                                                // retry waits (default: real)
 };
 
 class StatusReporter {

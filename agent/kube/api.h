@@ -7,10 +7,13 @@
 // that already exists is kConflict, a missing one on update kNotFound.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "agent/util/cancel.h"
 #include "diff/model/object.h"
 #include "diff/model/status.h"
 
@@ -26,6 +29,14 @@ struct ResourceInfo {
 struct ApplyOptions {
   bool force = false;
   bool dry_run = false;
+};
+
+struct WatchRequest {
+  std::string ns, label_selector, resource_version;
+  int timeout_seconds = 300;
+  // Around each (re)list: on_relist before its ADDED events (what was known may be gone), on_synced
+  // after them (the caller's copy is complete again).
+  std::function<void()> on_relist, on_synced;
 };
 
 class Api {
@@ -45,6 +56,19 @@ class Api {
   virtual Result<Json> Update(const ResourceInfo& r, const std::string& ns, const Json& obj) = 0;
   virtual Status Delete(const ResourceInfo& r, const std::string& ns, const std::string& name,
                         const std::string& propagation = "Background", const std::string& uid_precondition = "") = 0;
+  // PATCH with a JSON Patch (RFC 6902) as field manager warren: the object back.
+  virtual Result<Json> JsonPatch(const ResourceInfo& r, const std::string& ns, const std::string& name, const Json& ops,
+                                 bool dry_run = false) = 0;
+  // Lists (when request.resource_version is empty) and streams events (type, object) until
+  // `on_event` returns false or request.timeout_seconds pass; relists after 410 Expired. Ok when
+  // the watch simply ended; request.resource_version is where to resume.
+  virtual Status Watch(const ResourceInfo& r, WatchRequest& request,
+                       const std::function<bool(const std::string&, const Json&)>& on_event) = 0;
+
+  // The same API (connections, credentials, discovery), its requests stopped by `stop`.
+  virtual std::unique_ptr<Api> Stoppable(StopToken stop) const = 0;
+  virtual std::string Server() const = 0;            // where it is, for messages
+  virtual std::string DefaultNamespace() const = 0;  // for objects that name none
 };
 
 }  // namespace warren::kube

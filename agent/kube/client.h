@@ -36,19 +36,14 @@ struct ClientOptions {
 };
 
 // What to watch and how: a namespace ("" = all), a label selector, where to resume, how long.
-struct WatchRequest {
-  std::string ns, label_selector, resource_version;
-  int timeout_seconds = 300;
-  // Around each (re)list: on_relist before its ADDED events (what was known may be gone), on_synced
-  // after them (the caller's copy is complete again).
-  std::function<void()> on_relist, on_synced;
-};
-
 class KubeClient : public Api {
  public:
   static Result<std::unique_ptr<KubeClient>> Create(ClusterConfig config, ClientOptions options = {});
   // The same cluster, connections, credentials and discovery cache, stopped by `stop`.
   std::unique_ptr<KubeClient> WithStop(StopToken stop) const;
+  std::unique_ptr<Api> Stoppable(StopToken stop) const override { return WithStop(std::move(stop)); }
+  std::string Server() const override { return config().server; }
+  std::string DefaultNamespace() const override { return config().namespace_; }
 
   const ClusterConfig& config() const;
   size_t requests_sent() const;
@@ -69,7 +64,7 @@ class KubeClient : public Api {
   Result<Json> Update(const ResourceInfo& r, const std::string& ns, const Json& obj) override;
   // PATCH with a JSON Patch (RFC 6902) as field manager warren: the object back.
   Result<Json> JsonPatch(const ResourceInfo& r, const std::string& ns, const std::string& name, const Json& ops,
-                         bool dry_run = false);
+                         bool dry_run = false) override;
   Status Delete(const ResourceInfo& r, const std::string& ns, const std::string& name,
                 const std::string& propagation = "Background", const std::string& uid_precondition = "") override;
   // SelfSubjectAccessReview: may this client do `verb` on `resource`?
@@ -84,7 +79,7 @@ class KubeClient : public Api {
   // timeout passes (Ok), or the stop token fires (kCancelled). request.resource_version is kept
   // current, so calling again with the same request resumes where this one ended.
   Status Watch(const ResourceInfo& r, WatchRequest& request,
-               const std::function<bool(const std::string& type, const Json& object)>& on_event);
+               const std::function<bool(const std::string& type, const Json& object)>& on_event) override;
 
   std::string Path(const ResourceInfo& r, const std::string& ns, const std::string& name = "") const;
 

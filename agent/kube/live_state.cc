@@ -16,8 +16,7 @@ Status Explain(const Status& s, const std::string& verb, const ResourceInfo& r, 
 
 }  // namespace
 
-Result<std::vector<Object>> FetchLive(KubeClient& client, const std::vector<Object>& desired,
-                                      const FetchOptions& options) {
+Result<std::vector<Object>> FetchLive(Api& client, const std::vector<Object>& desired, const FetchOptions& options) {
   // Group by (apiVersion, kind, namespace) so each group costs one LIST or one GET per object.
   std::map<std::tuple<std::string, std::string, std::string>, std::vector<const Object*>> groups;
   for (const Object& o : desired) groups[{o.api_version(), o.kind(), o.ns()}].push_back(&o);

@@ -16,7 +16,7 @@ struct FetchOptions {
 };
 
 // Errors name what was being read: "read StatefulSet dev/rabbitmq: 403 Forbidden: ...".
-Result<std::vector<Object>> FetchLive(KubeClient& client, const std::vector<Object>& desired,
+Result<std::vector<Object>> FetchLive(Api& client, const std::vector<Object>& desired,
                                       const FetchOptions& options = {});
 
 // The server's own prediction of applying each desired object (server-side apply, dryRun=All,

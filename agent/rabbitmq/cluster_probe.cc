@@ -1,4 +1,5 @@
 #include "agent/rabbitmq/cluster_probe.h"
+#include "agent/rabbitmq/management_client.h"
 
 namespace warren::rabbitmq {
 namespace {
@@ -31,7 +32,7 @@ void ReadFailure(const std::string& body, rabbit::HealthCheckResult* r) {
 
 }  // namespace
 
-Result<rabbit::HealthInputs> ProbeCluster(ManagementClient& client, int expected_nodes) {
+Result<rabbit::HealthInputs> ProbeCluster(ManagementApi& client, int expected_nodes) {
   rabbit::HealthInputs in;
   in.expected_nodes = expected_nodes;
   auto nodes = client.Get("/api/nodes");

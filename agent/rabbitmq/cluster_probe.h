@@ -3,12 +3,12 @@
 // every node, since quorum- and mirror-sync-criticality are about the node asked).
 #pragma once
 
-#include "agent/rabbitmq/management_client.h"
+#include "agent/rabbitmq/management_api.h"
 #include "diff/rabbit/cluster_health.h"
 
 namespace warren::rabbitmq {
 
 // Fails (kUnavailable, kUnauthenticated, ...) when no node answers or the credentials are refused.
-Result<rabbit::HealthInputs> ProbeCluster(ManagementClient& client, int expected_nodes);
+Result<rabbit::HealthInputs> ProbeCluster(ManagementApi& client, int expected_nodes);
 
 }  // namespace warren::rabbitmq

@@ -1,11 +1,12 @@
 #include "agent/rabbitmq/live_topology.h"
+#include "agent/rabbitmq/management_client.h"
 
 #include "diff/model/object.h"
 #include "diff/rabbit/definitions.h"
 
 namespace warren::rabbitmq {
 
-Result<LiveTopology> ReadLiveTopology(ManagementClient& client, const std::string& inventory_name) {
+Result<LiveTopology> ReadLiveTopology(ManagementApi& client, const std::string& inventory_name) {
   auto defs = client.Get("/api/definitions");
   if (!defs.ok()) return defs.status().WithContext("read RabbitMQ definitions");
   WARREN_ASSIGN_OR_RETURN(auto state, rabbit::StateFromDefinitions(defs.value(), "GET /api/definitions"));
@@ -36,7 +37,7 @@ Result<LiveTopology> ReadLiveTopology(ManagementClient& client, const std::strin
   return live;
 }
 
-Status WriteInventory(ManagementClient& client, const std::string& inventory_name, const rabbit::Inventory& inventory) {
+Status WriteInventory(ManagementApi& client, const std::string& inventory_name, const rabbit::Inventory& inventory) {
   Json body = {{"name", inventory_name}, {"value", rabbit::InventoryToJson(inventory)}};
   return client.Put("/api/global-parameters/" + net::EscapePathSegment(inventory_name), body)
       .WithContext("record warren's inventory");

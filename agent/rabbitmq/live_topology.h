@@ -6,7 +6,7 @@
 // each source that shares a cluster its own name.
 #pragma once
 
-#include "agent/rabbitmq/management_client.h"
+#include "agent/rabbitmq/management_api.h"
 #include "diff/rabbit/topology_state.h"
 
 namespace warren::rabbitmq {
@@ -20,8 +20,8 @@ struct LiveTopology {
   std::string broker_version;  // "3.10.8", from the definitions; "" when they do not say
 };
 
-Result<LiveTopology> ReadLiveTopology(ManagementClient& client, const std::string& inventory_name = kDefaultInventory);
+Result<LiveTopology> ReadLiveTopology(ManagementApi& client, const std::string& inventory_name = kDefaultInventory);
 
-Status WriteInventory(ManagementClient& client, const std::string& inventory_name, const rabbit::Inventory& inventory);
+Status WriteInventory(ManagementApi& client, const std::string& inventory_name, const rabbit::Inventory& inventory);
 
 }  // namespace warren::rabbitmq

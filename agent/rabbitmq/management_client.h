@@ -17,6 +17,7 @@
 
 #include "agent/net/http_client.h"
 #include "agent/rabbitmq/credentials.h"
+#include "agent/rabbitmq/management_api.h"
 #include "diff/model/object.h"
 
 namespace warren::rabbitmq {
@@ -34,21 +35,18 @@ struct ManagementConfig {
   std::function<Result<Credentials>()> reload_credentials;
 };
 
-class ManagementClient {
+class ManagementClient : public ManagementApi {
  public:
   // Fails on an empty URL list, a URL that is not http(s), or one with credentials in it.
   static Result<std::unique_ptr<ManagementClient>> Create(ManagementConfig config);
 
-  Result<Json> Get(const std::string& path);
-  Result<std::string> GetText(const std::string& path);  // the raw body, for large listings
-  Status Put(const std::string& path, const Json& body);
-  Status Post(const std::string& path, const Json& body);
-  Status Delete(const std::string& path);
-
-  // One node, no failover and no retries: health checks are about the node asked, and 503 is an
-  // answer there. Transport failures are errors; any HTTP status is returned.
-  Result<net::HttpResponse> GetFromNode(size_t node, const std::string& path);
-  const std::vector<std::string>& urls() const { return config_.urls; }
+  Result<Json> Get(const std::string& path) override;
+  Result<std::string> GetText(const std::string& path) override;
+  Status Put(const std::string& path, const Json& body) override;
+  Status Post(const std::string& path, const Json& body) override;
+  Status Delete(const std::string& path) override;
+  Result<net::HttpResponse> GetFromNode(size_t node, const std::string& path) override;
+  const std::vector<std::string>& urls() const override { return config_.urls; }
 
   // How many HTTP requests were sent (tests count them).
   size_t requests_sent() const;

@@ -1,4 +1,5 @@
 #include "agent/rabbitmq/topology_apply.h"
+#include "agent/rabbitmq/management_client.h"
 
 #include <algorithm>
 #include <functional>
@@ -34,7 +35,7 @@ std::string BindingsPath(const Binding& b) {
          (b.destination_type == "queue" ? "q" : "e") + "/" + net::EscapePathSegment(b.destination);
 }
 
-Status PutVhost(ManagementClient& c, const Vhost& v) {
+Status PutVhost(ManagementApi& c, const Vhost& v) {
   std::string tags;
   for (const Json& t : v.tags) tags += (tags.empty() ? "" : ",") + t.get<std::string>();
   Json body = {{"tracing", v.tracing}, {"tags", tags}};
@@ -44,7 +45,7 @@ Status PutVhost(ManagementClient& c, const Vhost& v) {
 
 // The limits git sets, and no others: each is its own resource under /api/vhost-limits/<vhost>
 // or /api/user-limits/<user>. Null desired limits are not managed.
-Status PutLimits(ManagementClient& c, const std::string& collection, const std::string& owner, const Json& limits,
+Status PutLimits(ManagementApi& c, const std::string& collection, const std::string& owner, const Json& limits,
                  const Json& live_limits) {
   if (limits.is_null()) return Status::Ok();
   for (auto it = limits.begin(); it != limits.end(); ++it)
@@ -55,7 +56,7 @@ Status PutLimits(ManagementClient& c, const std::string& collection, const std::
   return Status::Ok();
 }
 
-Status PutUser(ManagementClient& c, const User& u) {
+Status PutUser(ManagementApi& c, const User& u) {
   std::string tags;
   for (const Json& t : u.tags) tags += (tags.empty() ? "" : ",") + t.get<std::string>();
   Json body = {{"tags", tags}};
@@ -69,17 +70,17 @@ Status PutUser(ManagementClient& c, const User& u) {
   return c.Put(ApiPath("users", u.name), body);
 }
 
-Status PutPermission(ManagementClient& c, const Permission& p) {
+Status PutPermission(ManagementApi& c, const Permission& p) {
   return c.Put(ApiPath("permissions", p.vhost, p.user),
                {{"configure", p.configure}, {"write", p.write}, {"read", p.read}});
 }
 
-Status PutTopicPermission(ManagementClient& c, const TopicPermission& p) {
+Status PutTopicPermission(ManagementApi& c, const TopicPermission& p) {
   return c.Put(ApiPath("topic-permissions", p.vhost, p.user),
                {{"exchange", p.exchange}, {"write", p.write}, {"read", p.read}});
 }
 
-Status PutOperatorPolicy(ManagementClient& c, const OperatorPolicy& p) {
+Status PutOperatorPolicy(ManagementApi& c, const OperatorPolicy& p) {
   return c.Put(
       ApiPath("operator-policies", p.vhost, p.name),
       {{"pattern", p.pattern}, {"definition", p.definition}, {"priority", p.priority}, {"apply-to", p.apply_to}});
@@ -87,7 +88,7 @@ Status PutOperatorPolicy(ManagementClient& c, const OperatorPolicy& p) {
 
 // A federation upstream or a shovel. The value holds URIs with credentials: an error says which
 // plugin is missing when that is the cause, and never repeats a URI.
-Status PutParameter(ManagementClient& c, const Parameter& p) {
+Status PutParameter(ManagementApi& c, const Parameter& p) {
   Status s = c.Put(ApiPath("parameters/" + p.component, p.vhost, p.name), {{"value", p.value}});
   if (s.ok()) return s;
   std::string message = s.message();
@@ -103,13 +104,13 @@ Status PutParameter(ManagementClient& c, const Parameter& p) {
   return Status(s.code(), message);
 }
 
-Status PutPolicy(ManagementClient& c, const Policy& p) {
+Status PutPolicy(ManagementApi& c, const Policy& p) {
   return c.Put(
       ApiPath("policies", p.vhost, p.name),
       {{"pattern", p.pattern}, {"definition", p.definition}, {"priority", p.priority}, {"apply-to", p.apply_to}});
 }
 
-Status PutExchange(ManagementClient& c, const Exchange& e) {
+Status PutExchange(ManagementApi& c, const Exchange& e) {
   return c.Put(ApiPath("exchanges", e.vhost, e.name), {{"type", e.type},
                                                        {"durable", e.durable},
                                                        {"auto_delete", e.auto_delete},
@@ -117,19 +118,19 @@ Status PutExchange(ManagementClient& c, const Exchange& e) {
                                                        {"arguments", e.arguments}});
 }
 
-Status PutQueue(ManagementClient& c, const Queue& q) {
+Status PutQueue(ManagementApi& c, const Queue& q) {
   Json args = q.arguments;
   if (q.type != "classic") args["x-queue-type"] = q.type;
   return c.Put(ApiPath("queues", q.vhost, q.name),
                {{"durable", q.durable}, {"auto_delete", q.auto_delete}, {"arguments", args}});
 }
 
-Status PostBinding(ManagementClient& c, const Binding& b) {
+Status PostBinding(ManagementApi& c, const Binding& b) {
   return c.Post(BindingsPath(b), {{"routing_key", b.routing_key}, {"arguments", b.arguments}});
 }
 
 // A binding is deleted by its properties_key, which only the server knows: look it up first.
-Status DeleteBinding(ManagementClient& c, const Binding& b) {
+Status DeleteBinding(ManagementApi& c, const Binding& b) {
   WARREN_ASSIGN_OR_RETURN(auto list, c.Get(BindingsPath(b)));
   for (const Json& item : list) {
     if (StringField(item, "routing_key") != b.routing_key) continue;
@@ -152,7 +153,7 @@ std::vector<Binding> BindingsTouching(const std::vector<Binding>& live, const st
   return out;
 }
 
-Status RestoreBindings(ManagementClient& c, const std::vector<Binding>& bindings) {
+Status RestoreBindings(ManagementApi& c, const std::vector<Binding>& bindings) {
   for (const Binding& b : bindings)
     WARREN_RETURN_IF_ERROR(PostBinding(c, b).WithContext("restore binding " + rabbit::BindingName(b)));
   return Status::Ok();
@@ -160,7 +161,7 @@ Status RestoreBindings(ManagementClient& c, const std::vector<Binding>& bindings
 
 class Applier {
  public:
-  Applier(ManagementClient& c, const rabbit::TopologyState& desired, const LiveTopology& live,
+  Applier(ManagementApi& c, const rabbit::TopologyState& desired, const LiveTopology& live,
           const TopologyApplyOptions& o)
       : c_(c),
         live_(live),
@@ -387,7 +388,7 @@ class Applier {
                        [&](const Queue& q) { return q.type == "stream" && KeyOf(q) == k; });
   }
 
-  ManagementClient& c_;
+  ManagementApi& c_;
   const LiveTopology& live_;
   const TopologyApplyOptions& o_;
   rabbit::Inventory inventory_;
@@ -423,9 +424,8 @@ std::set<ResourceKey> LiveKeys(const rabbit::TopologyState& s) {
 
 }  // namespace
 
-diff::ApplyReport ApplyTopology(ManagementClient& client, const rabbit::TopologyState& desired,
-                                const LiveTopology& live, const diff::DiffReport& plan,
-                                const TopologyApplyOptions& options) {
+diff::ApplyReport ApplyTopology(ManagementApi& client, const rabbit::TopologyState& desired, const LiveTopology& live,
+                                const diff::DiffReport& plan, const TopologyApplyOptions& options) {
   diff::ApplyReport report;
   report.dry_run = options.dry_run;
   Applier applier(client, desired, live, options);

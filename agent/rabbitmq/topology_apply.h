@@ -23,8 +23,7 @@ struct TopologyApplyOptions {
   bool recreate_empty_queues = false;
 };
 
-diff::ApplyReport ApplyTopology(ManagementClient& client, const rabbit::TopologyState& desired,
-                                const LiveTopology& live, const diff::DiffReport& plan,
-                                const TopologyApplyOptions& options);
+diff::ApplyReport ApplyTopology(ManagementApi& client, const rabbit::TopologyState& desired, const LiveTopology& live,
+                                const diff::DiffReport& plan, const TopologyApplyOptions& options);
 
 }  // namespace warren::rabbitmq

@@ -36,7 +36,7 @@ std::string Hint(const Status& s) {
 
 class Syncer {
  public:
-  Syncer(kube::KubeClient& client, const KubeStageOptions& o, const StopToken& stop)
+  Syncer(kube::Api& client, const KubeStageOptions& o, const StopToken& stop)
       : c_(client), o_(o), stop_(stop), clock_(o.clock ? *o.clock : Clock::Real()) {
     report_.dry_run = o.dry_run;
   }
@@ -460,12 +460,12 @@ class Syncer {
     return Status::Ok();
   }
 
-  kube::KubeClient& c_;
+  kube::Api& c_;
   const KubeStageOptions& o_;
   const StopToken& stop_;
   const Clock& clock_;
   // The inventory write outlives a stop: a view of the client that nothing cancels.
-  std::unique_ptr<kube::KubeClient> writer_ = c_.WithStop(StopToken());
+  std::unique_ptr<kube::Api> writer_ = c_.Stoppable(StopToken());
   diff::ApplyReport report_;
   // key → apiVersion: what this run keeps, what it found, and what is stored now.
   std::map<ResourceKey, std::string> inventory_, old_inventory_, recorded_;
@@ -475,7 +475,7 @@ class Syncer {
 
 }  // namespace
 
-Result<Inventory> ReadInventory(kube::KubeClient& client, const std::string& ns, const std::string& name) {
+Result<Inventory> ReadInventory(kube::Api& client, const std::string& ns, const std::string& name) {
   WARREN_ASSIGN_OR_RETURN(auto cm, client.Resolve("v1", "ConfigMap"));
   auto got = client.Get(cm, ns, name);
   if (!got.ok()) return got.status().WithContext("GET ConfigMap " + ns + "/" + name);
@@ -536,7 +536,7 @@ Object Owned(const Object& o, const std::string& source) {
   return out;
 }
 
-diff::ApplyReport ApplyKubernetes(kube::KubeClient& client, const std::vector<Object>& desired,
+diff::ApplyReport ApplyKubernetes(kube::Api& client, const std::vector<Object>& desired,
                                   const std::vector<Object>& live, const diff::DiffReport& plan,
                                   const KubeStageOptions& options, const StopToken& stop) {
   return Syncer(client, options, stop).Run(desired, live, plan);

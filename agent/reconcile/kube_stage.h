@@ -67,7 +67,7 @@ struct KubeStageOptions {
 // What warren applied and still owns: key → apiVersion, from the inventory ConfigMap. Absent is
 // empty (a first run); unreadable or unparsable is an error.
 using Inventory = std::map<ResourceKey, std::string>;
-Result<Inventory> ReadInventory(kube::KubeClient& client, const std::string& ns, const std::string& name);
+Result<Inventory> ReadInventory(kube::Api& client, const std::string& ns, const std::string& name);
 
 // What `warren diff` shows as prune candidates, by the rule sync prunes by (diff::JudgePrune):
 // the live objects the inventory lists, the desired state no longer has, and the rule lets go.
@@ -86,7 +86,7 @@ Object Owned(const Object& o, const std::string& source);
 // Applies `desired` (already Owned) against `live` (their live counterparts, as the diff wants
 // them). `client` should stop on `stop`, so an abandoned run writes nothing more.
 // `plan` is diff::Diff(desired, live).
-diff::ApplyReport ApplyKubernetes(kube::KubeClient& client, const std::vector<Object>& desired,
+diff::ApplyReport ApplyKubernetes(kube::Api& client, const std::vector<Object>& desired,
                                   const std::vector<Object>& live, const diff::DiffReport& plan,
                                   const KubeStageOptions& options, const StopToken& stop);
 

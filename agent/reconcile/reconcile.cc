@@ -19,7 +19,7 @@ namespace warren::reconcile {
 namespace {
 
 // The broker answers once its pods are up, and is whole once `expected` nodes run in its cluster.
-Status WaitForBroker(rabbitmq::ManagementClient& client, int expected, const Options& o, const StopToken& stop) {
+Status WaitForBroker(rabbitmq::ManagementApi& client, int expected, const Options& o, const StopToken& stop) {
   const Clock& clock = o.clock ? *o.clock : Clock::Real();
   auto deadline = clock.Now() + o.timeout;
   std::string last;
@@ -52,7 +52,7 @@ void KubernetesStage(const std::vector<Object>& objects, const Targets& t, const
   auto live = (t.live ? t.live : &from_api)->Live(desired);
   if (!live.ok()) {
     diff::ApplyResult r;
-    r.object.key = ResourceKey{"", "Cluster", "", t.kube->config().server};
+    r.object.key = ResourceKey{"", "Cluster", "", t.kube->Server()};
     r.outcome = diff::Outcome::kFailed;
     r.message = live.status().message();
     report.applied.results.push_back(std::move(r));
@@ -156,7 +156,7 @@ Result<std::string> RandomPassword() {
 
 }  // namespace
 
-Result<std::vector<Object>> WithClusterSecrets(const std::vector<Object>& objects, kube::KubeClient* kube, bool write) {
+Result<std::vector<Object>> WithClusterSecrets(const std::vector<Object>& objects, kube::Api* kube, bool write) {
   std::vector<ResourceKey> missing = rabbit::SecretsNotInSet(objects);
   if (!kube || missing.empty()) return objects;
   WARREN_ASSIGN_OR_RETURN(auto secrets, kube->Resolve("v1", "Secret"));

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "agent/kube/client.h"
-#include "agent/rabbitmq/management_client.h"
+#include "agent/rabbitmq/management_api.h"
 #include "agent/util/cancel.h"
 #include "diff/engine/apply_report.h"
 #include "diff/engine/report.h"
@@ -33,23 +33,23 @@ class LiveKube {
 // Reads them from the API server (one LIST per kind and namespace holding several, else a GET).
 class LiveFromApi : public LiveKube {
  public:
-  explicit LiveFromApi(kube::KubeClient& client) : client_(client) {}
+  explicit LiveFromApi(kube::Api& client) : client_(client) {}
   Result<std::vector<Object>> Live(const std::vector<Object>& desired) override;
 
  private:
-  kube::KubeClient& client_;
+  kube::Api& client_;
 };
 
 // `objects` plus the Secrets its Users, Federations and Shovels name but it lacks, read from the
 // cluster when there is one (a Secret the cluster lacks too is left for DesiredTopology to name).
 // A User without importCredentialsSecret whose generated Secret does not exist yet gets one: a
 // random password, written to the cluster when `write` (in memory only for a plan).
-Result<std::vector<Object>> WithClusterSecrets(const std::vector<Object>& objects, kube::KubeClient* kube, bool write);
+Result<std::vector<Object>> WithClusterSecrets(const std::vector<Object>& objects, kube::Api* kube, bool write);
 
 struct Targets {
-  kube::KubeClient* kube = nullptr;              // null: no Kubernetes target
-  LiveKube* live = nullptr;                      // with kube; null: read from the API server
-  rabbitmq::ManagementClient* rabbit = nullptr;  // null: no RabbitMQ target
+  kube::Api* kube = nullptr;                  // null: no Kubernetes target
+  LiveKube* live = nullptr;                   // with kube; null: read from the API server
+  rabbitmq::ManagementApi* rabbit = nullptr;  // null: no RabbitMQ target
 };
 
 struct Options {

@@ -5,7 +5,7 @@
 
 namespace warren::run {
 
-Status EventRecorder::Record(kube::KubeClient& client, const EventSpec& e) const {
+Status EventRecorder::Record(kube::Api& client, const EventSpec& e) const {
   WARREN_ASSIGN_OR_RETURN(auto r, client.Resolve("v1", "Event"));
   std::string ns = e.ns.empty() ? "default" : e.ns;  // Events about cluster-scoped objects live in default
   auto nanos =

@@ -21,7 +21,7 @@ class EventRecorder {
  public:
   EventRecorder(std::string component, std::string instance, const Clock* clock = nullptr)
       : component_(std::move(component)), instance_(std::move(instance)), clock_(clock ? *clock : Clock::Real()) {}
-  Status Record(kube::KubeClient& client, const EventSpec& e) const;
+  Status Record(kube::Api& client, const EventSpec& e) const;
 
  private:
   std::string component_, instance_;

@@ -7,7 +7,7 @@ namespace warren::run {
 
 void SourceLoop::HealthLane(const StopToken& stop) {
   // One client for the term: after a node hangs, it keeps asking the node that answered.
-  std::unique_ptr<rabbitmq::ManagementClient> client;
+  std::unique_ptr<rabbitmq::ManagementApi> client;
   auto next = clock_.Now();
   while (!stop.stop_requested()) {
     ProbeHealth(client, stop);
@@ -18,7 +18,7 @@ void SourceLoop::HealthLane(const StopToken& stop) {
   }
 }
 
-void SourceLoop::ProbeHealth(std::unique_ptr<rabbitmq::ManagementClient>& client, const StopToken& stop) {
+void SourceLoop::ProbeHealth(std::unique_ptr<rabbitmq::ManagementApi>& client, const StopToken& stop) {
   Labels l = {{"source", spec_.name}};
   const std::string commit = AppliedCommit();
   // Each request ends within half an interval (and the target's own timeout): a node that
@@ -27,7 +27,7 @@ void SourceLoop::ProbeHealth(std::unique_ptr<rabbitmq::ManagementClient>& client
       std::min(spec_.rabbit->timeout, std::max(std::chrono::milliseconds(500), ctx_.agent->health_interval / 2));
   Status connected;
   if (!client) {
-    auto c = rabbitmq::Connect(RabbitConnect(deadline, stop));
+    auto c = ConnectRabbit(deadline, stop);
     if (c.ok())
       client = std::move(c).value();
     else

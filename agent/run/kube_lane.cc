@@ -13,7 +13,7 @@ using diff::Outcome;
 
 std::string SourceLoop::WaitForKubeWork(Clock::TimePoint until, const StopToken& stop) {
   std::unique_lock<std::mutex> lock(mu_);
-  kube_cv_.wait_until(lock, until, [&] { return !kube_why_.empty() || stop.stop_requested(); });
+  clock_.WaitUntil(kube_cv_, lock, until, [&] { return !kube_why_.empty() || stop.stop_requested(); });
   return std::exchange(kube_why_, "");
 }
 
@@ -99,7 +99,7 @@ void SourceLoop::CorrectKube(const std::string& why, const StopToken& stop, Desi
   // Corrected on a fresh read: the cache may not yet hold the sync lane's last writes, and an
   // object that only looked drifted is then left alone.
   auto start = clock_.Now();
-  std::unique_ptr<kube::KubeClient> kube = ctx_.kube->WithStop(stop);
+  std::unique_ptr<kube::Api> kube = ctx_.kube->Stoppable(stop);
   t.kube = kube.get();
   t.live = nullptr;
   o.plan_only = false;

@@ -44,7 +44,7 @@ bool Corrected(Outcome o) {
 
 SourceLoop::SourceLoop(SourceSpec spec, SourceContext ctx)
     : spec_(std::move(spec)), ctx_(ctx), clock_(ctx.clock ? *ctx.clock : Clock::Real()) {
-  objects_ns_ = !spec_.ns.empty() ? spec_.ns : ctx_.kube ? ctx_.kube->config().namespace_ : "default";
+  objects_ns_ = !spec_.ns.empty() ? spec_.ns : ctx_.kube ? ctx_.kube->DefaultNamespace() : "default";
   if (objects_ns_.empty()) objects_ns_ = "default";
   inventory_ns_ = spec_.inventory_ns.empty() ? objects_ns_ : spec_.inventory_ns;
 }
@@ -59,8 +59,7 @@ void SourceLoop::Trigger(const std::string& why) {
 
 std::string SourceLoop::WaitForFetch(Clock::TimePoint until, const StopToken& stop) {
   std::unique_lock<std::mutex> lock(mu_);
-  // Waits in real time: the agent's loops run on the real clock (tests inject one below this).
-  sync_cv_.wait_until(lock, until, [&] { return !fetch_why_.empty() || stop.stop_requested(); });
+  clock_.WaitUntil(sync_cv_, lock, until, [&] { return !fetch_why_.empty() || stop.stop_requested(); });
   return std::exchange(fetch_why_, "");
 }
 
@@ -97,9 +96,17 @@ rabbitmq::ConnectOptions SourceLoop::RabbitConnect(std::chrono::milliseconds tim
   return {r.urls, r.credentials_file, r.ca_file, static_cast<long>(timeout.count()), stop};
 }
 
-rabbitmq::ManagementClient* SourceLoop::SyncRabbit(const StopToken& stop, Status* error) {
+Result<std::unique_ptr<rabbitmq::ManagementApi>> SourceLoop::ConnectRabbit(std::chrono::milliseconds timeout,
+                                                                           const StopToken& stop) const {
+  rabbitmq::ConnectOptions o = RabbitConnect(timeout, stop);
+  if (ctx_.connect_rabbit) return ctx_.connect_rabbit(o);
+  WARREN_ASSIGN_OR_RETURN(auto client, rabbitmq::Connect(o));
+  return std::unique_ptr<rabbitmq::ManagementApi>(std::move(client));
+}
+
+rabbitmq::ManagementApi* SourceLoop::SyncRabbit(const StopToken& stop, Status* error) {
   if (!rabbit_) {
-    auto c = rabbitmq::Connect(RabbitConnect(spec_.rabbit->timeout, stop));
+    auto c = ConnectRabbit(spec_.rabbit->timeout, stop);
     if (!c.ok()) {
       *error = c.status();
       return nullptr;
@@ -124,6 +131,7 @@ void SourceLoop::Run(const StopSource& term) {
     WatchCacheOptions w;
     w.label_selector = std::string(diff::kManagedByLabel) + "=warren," + diff::kSourceLabel + "=" + spec_.name;
     w.watch_seconds = ctx_.agent->watch_seconds;
+    w.clock = ctx_.clock;
     auto wake_kube = [this](const std::string& why) {
       {
         std::lock_guard<std::mutex> lock(mu_);
@@ -218,7 +226,7 @@ Status SourceLoop::Poll(const StopToken& stop) {
   src.default_namespace = objects_ns_;
   if (src.git) src.git->stop = stop;
   src.kustomize.stop = stop;
-  auto loaded = source::LoadDesired(src);
+  auto loaded = ctx_.load ? ctx_.load(src) : source::LoadDesired(src);
   if (!loaded.ok()) {
     if (loaded.status().code() == StatusCode::kCancelled) return loaded.status();
     ctx_.metrics->Inc("warren_git_polls_total", {{"source", spec_.name}, {"result", "error"}});
@@ -256,8 +264,10 @@ std::vector<std::string> SourceLoop::RecordDrift(const diff::DiffReport& plan, D
     names.push_back(d.DisplayName());
   }
   std::lock_guard<std::mutex> lock(drift_mu_);
-  for (auto it = drift_kinds_.begin(); it != drift_kinds_.end();) {  // the scope's earlier counts go
-    if (scope == DriftScope::kAll || it->second == (scope == DriftScope::kRabbit)) {
+  // The scope's kinds no longer drifted go; the others are overwritten (a scrape never sees a gap).
+  for (auto it = drift_kinds_.begin(); it != drift_kinds_.end();) {
+    bool in_scope = scope == DriftScope::kAll || it->second == (scope == DriftScope::kRabbit);
+    if (in_scope && !per_kind.count(it->first)) {
       ctx_.metrics->Clear("warren_drifted_objects", {{"source", spec_.name}, {"kind", it->first}});
       it = drift_kinds_.erase(it);
     } else {
@@ -309,7 +319,7 @@ void SourceLoop::Reconcile(const std::string& why, bool full, const StopToken& s
   if (full)
     ReportStatus(desired_->commit, "warren/sync", forge::State::kPending, "applying " + desired_->commit.substr(0, 12));
   reconcile::Targets t;
-  std::unique_ptr<kube::KubeClient> kube = ctx_.kube ? ctx_.kube->WithStop(stop) : nullptr;
+  std::unique_ptr<kube::Api> kube = ctx_.kube ? ctx_.kube->Stoppable(stop) : nullptr;
   t.kube = kube.get();
   t.live = live_;
   reconcile::Report report;
@@ -337,7 +347,7 @@ void SourceLoop::Reconcile(const std::string& why, bool full, const StopToken& s
 SourceLoop::Outcomes SourceLoop::RecordResults(const reconcile::Report& report, const std::string& why, bool drift) {
   Outcomes out;
   std::string first_skipped;
-  auto events_client = ctx_.kube ? ctx_.kube->WithStop(StopToken()) : nullptr;
+  auto events_client = ctx_.kube ? ctx_.kube->Stoppable(StopToken()) : nullptr;
   for (const auto& r : report.applied.results) {
     if (r.outcome == Outcome::kFailed && out.first_failure.empty())
       out.first_failure = r.object.DisplayName() + ": " + r.message;

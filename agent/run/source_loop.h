@@ -48,7 +48,7 @@ namespace warren::run {
 class WatchCache;
 
 struct SourceContext {
-  kube::KubeClient* kube = nullptr;  // null: no Kubernetes target
+  kube::Api* kube = nullptr;  // null: no Kubernetes target
   Metrics* metrics = nullptr;
   const Logger* log = nullptr;
   const EventRecorder* events = nullptr;
@@ -56,6 +56,10 @@ struct SourceContext {
   const Clock* clock = nullptr;
   std::function<void()> on_first_reconcile;   // readiness
   forge::StatusReporter* statuses = nullptr;  // commit statuses, when configured
+  // Where the desired state and the broker come from (unset: git or files, and the management
+  // API over HTTP); tests put fakes here.
+  std::function<Result<source::Desired>(const source::DesiredSource&)> load;
+  std::function<Result<std::unique_ptr<rabbitmq::ManagementApi>>(const rabbitmq::ConnectOptions&)> connect_rabbit;
 };
 
 class SourceLoop {
@@ -85,13 +89,15 @@ class SourceLoop {
   void SyncLane(const StopToken& stop);
   std::string WaitForFetch(Clock::TimePoint until, const StopToken& stop);  // the trigger's reason, or ""
   Status Poll(const StopToken& stop);
+  Result<std::unique_ptr<rabbitmq::ManagementApi>> ConnectRabbit(std::chrono::milliseconds timeout,
+                                                                 const StopToken& stop) const;
   // A plan-only pass over the broker's topology; true when something drifted (named in `what`).
   bool RabbitDrifted(const StopToken& stop, std::string* what);
   // `full`: a new commit, every target with readiness waits; else a drift correction of the broker.
   void Reconcile(const std::string& why, bool full, const StopToken& stop);
   void Account(const reconcile::Report& report, const std::string& why, double seconds);
   void Fail();
-  rabbitmq::ManagementClient* SyncRabbit(const StopToken& stop, Status* error);
+  rabbitmq::ManagementApi* SyncRabbit(const StopToken& stop, Status* error);
 
   // The Kubernetes lane (kube_lane.cc).
   void KubeLane(const StopToken& stop);
@@ -103,7 +109,7 @@ class SourceLoop {
 
   // The health lane (health_lane.cc).
   void HealthLane(const StopToken& stop);
-  void ProbeHealth(std::unique_ptr<rabbitmq::ManagementClient>& client, const StopToken& stop);
+  void ProbeHealth(std::unique_ptr<rabbitmq::ManagementApi>& client, const StopToken& stop);
 
   // Shared by the lanes.
   reconcile::Options ReconcileOptions() const;
@@ -143,7 +149,7 @@ class SourceLoop {
   bool ready_ = false;
   Clock::TimePoint retry_at_{};
   std::chrono::milliseconds backoff_{0}, git_backoff_{0};
-  std::unique_ptr<rabbitmq::ManagementClient> rabbit_;  // for the term: it remembers which node answers
+  std::unique_ptr<rabbitmq::ManagementApi> rabbit_;  // for the term: it remembers which node answers
 
   // The Kubernetes lane's own.
   Clock::TimePoint kube_retry_at_{};

@@ -14,7 +14,7 @@ ResourceKey KeyOf(const kube::ResourceInfo& r, const Json& obj) {
 
 }  // namespace
 
-WatchCache::WatchCache(kube::KubeClient& client, WatchCacheOptions options, const StopSource& parent)
+WatchCache::WatchCache(kube::Api& client, WatchCacheOptions options, const StopSource& parent)
     : client_(client), o_(std::move(options)), stop_(parent.Child()) {}
 
 WatchCache::~WatchCache() { Stop(); }
@@ -49,7 +49,7 @@ void WatchCache::Track(const std::vector<Object>& desired) {
 
 void WatchCache::RunStream(Stream* s) {
   static thread_local std::mt19937 rng{std::random_device{}()};
-  auto client = client_.WithStop(stop_.token());
+  auto client = client_.Stoppable(stop_.token());
   kube::WatchRequest w;
   w.ns = s->ns;
   w.label_selector = o_.label_selector;
@@ -104,7 +104,7 @@ void WatchCache::RunStream(Stream* s) {
     }
     w.resource_version.clear();
     if (o_.on_error) o_.on_error("watch " + s->resource.Qualified() + (s->ns.empty() ? "" : " in " + s->ns), st);
-    if (!stop_.token().WaitFor(std::chrono::milliseconds(backoff_ms))) break;
+    if (!(o_.clock ? *o_.clock : Clock::Real()).SleepFor(std::chrono::milliseconds(backoff_ms), stop_.token())) break;
     backoff_ms = std::min(backoff_ms * 2, 30000L);
   }
 }

@@ -40,12 +40,13 @@ struct WatchCacheOptions {
   // and each watch request that ended ("ended": the server closed it, resumed; "error": it failed).
   std::function<void(const std::string& kind)> on_relist;
   std::function<void(const std::string& kind, const std::string& reason)> on_restart;
+  const Clock* clock = nullptr;  // the re-watch backoff (default: the real clock)
 };
 
 class WatchCache : public reconcile::LiveKube {
  public:
   // Stops with `parent` (or Stop()).
-  WatchCache(kube::KubeClient& client, WatchCacheOptions options, const StopSource& parent);
+  WatchCache(kube::Api& client, WatchCacheOptions options, const StopSource& parent);
   ~WatchCache() override;
   WatchCache(const WatchCache&) = delete;
   WatchCache& operator=(const WatchCache&) = delete;
@@ -69,7 +70,7 @@ class WatchCache : public reconcile::LiveKube {
   using StreamKey = std::pair<std::string, std::string>;  // (group/resource, namespace)
   void RunStream(Stream* s);
 
-  kube::KubeClient& client_;
+  kube::Api& client_;
   WatchCacheOptions o_;
   StopSource stop_;
   mutable std::mutex mu_;

@@ -78,6 +78,10 @@ class RealClock : public Clock {
  public:
   TimePoint Now() const override { return std::chrono::steady_clock::now(); }
   bool SleepFor(std::chrono::milliseconds d, const StopToken& stop) const override { return stop.WaitFor(d); }
+  bool WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock, TimePoint until,
+                 const std::function<bool()>& done) const override {
+    return cv.wait_until(lock, until, done);
+  }
 };
 
 }  // namespace

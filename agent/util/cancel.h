@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -54,6 +55,10 @@ class Clock {
   virtual TimePoint Now() const = 0;
   // Sleeps `d` unless stopped first; false when stopped.
   virtual bool SleepFor(std::chrono::milliseconds d, const StopToken& stop) const = 0;
+  // Waits on `cv` (`lock` held, as for std::condition_variable) until `done` holds or this clock
+  // reaches `until`; returns done(). Whoever makes `done` true notifies `cv`.
+  virtual bool WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock, TimePoint until,
+                         const std::function<bool()>& done) const = 0;
   // Wall-clock time as RFC 3339 with microseconds (Lease renewTime, Event timestamps).
   virtual std::string WallTimeMicros() const;
 

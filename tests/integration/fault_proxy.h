@@ -8,11 +8,12 @@
 #include <httplib.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <string>
 #include <thread>
+
+#include "tests/support/hang_switch.h"
 
 namespace warren::testing {
 
@@ -52,17 +53,8 @@ class FaultProxy {
   // After `n` more requests the proxy stops listening; the request that finds it going is cut.
   void DownAfter(int n) { budget_ = n; }
   // Hung, as a node under SIGSTOP: connections are taken, requests never answered, until Resume().
-  void Hang() {
-    std::lock_guard<std::mutex> lock(mu_);
-    hung_ = true;
-  }
-  void Resume() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      hung_ = false;
-    }
-    resumed_.notify_all();
-  }
+  void Hang() { hang_.Hang(); }
+  void Resume() { hang_.Resume(); }
   int forwarded() const { return forwarded_; }
   int faults_left() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -81,10 +73,7 @@ class FaultProxy {
   }
 
   void Handle(const httplib::Request& req, httplib::Response& res) {
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      resumed_.wait(lock, [&] { return !hung_; });
-    }
+    hang_.Pass();
     int budget = budget_.load();
     if (budget == 0) {
       std::lock_guard<std::mutex> lock(mu_);
@@ -133,8 +122,7 @@ class FaultProxy {
   std::thread thread_, stopper_;
   int port_ = 0;
   mutable std::mutex mu_;
-  std::condition_variable resumed_;
-  bool hung_ = false;
+  HangSwitch hang_;
   std::deque<Fault> faults_;
   std::atomic<int> budget_{-1}, forwarded_{0};  // budget: requests left before going down; -1 = no end
 };

@@ -2,17 +2,24 @@
 // name, a resourceVersion per write from one counter, and the API server's rules that the agent's
 // logic depends on: create of an existing object and update with a stale resourceVersion are 409
 // Conflict, update of a missing object is 404. Apply stores the object whole (no field
-// ownership: tests that need server-side apply semantics use the emulator). fail_next makes
-// requests fail as an unreachable server does. Safe to share between threads.
+// ownership: tests that need server-side apply semantics use the emulator); a StatefulSet is
+// ready as soon as it is stored, as if its controller were instant. Watch lists, then
+// streams every later write (label selectors of the k=v form). FailNext makes requests fail as
+// an unreachable server does, Refuse makes the server refuse one object. Safe to share between
+// threads; Stoppable() views stop their requests (a watch within a few milliseconds).
 #pragma once
 
 #include <cctype>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "agent/kube/api.h"
 
@@ -42,13 +49,15 @@ class FakeKube : public kube::Api {
     if (it == objects_.end()) return std::optional<Json>();
     return std::optional<Json>(it->second);
   }
-  Result<std::vector<Json>> List(const kube::ResourceInfo& r, const std::string& ns, const std::string&) override {
+  Result<std::vector<Json>> List(const kube::ResourceInfo& r, const std::string& ns,
+                                 const std::string& selector) override {
     std::lock_guard<std::mutex> lock(mu_);
     ++requests_;
     WARREN_RETURN_IF_ERROR(Fault("LIST " + r.kind));
     std::vector<Json> out;
     for (const auto& [key, obj] : objects_)
-      if (std::get<0>(key) == r.Qualified() && (ns.empty() || std::get<1>(key) == ns)) out.push_back(obj);
+      if (std::get<0>(key) == r.Qualified() && (ns.empty() || std::get<1>(key) == ns) && Selects(selector, obj))
+        out.push_back(obj);
     return out;
   }
   Result<Json> Apply(const Json& obj, const kube::ApplyOptions& options) override {
@@ -57,6 +66,8 @@ class FakeKube : public kube::Api {
     std::lock_guard<std::mutex> lock(mu_);
     ++requests_;
     WARREN_RETURN_IF_ERROR(Fault("apply " + kind));
+    if (auto refused = refused_.find({kind, Name(obj)}); refused != refused_.end())
+      return Status::Invalid("apply " + kind + " " + Name(obj) + ": 422 Invalid: " + refused->second);
     Json stored = obj;
     if (options.dry_run) return stored;
     return Store(r, stored);
@@ -95,8 +106,66 @@ class FakeKube : public kube::Api {
     std::lock_guard<std::mutex> lock(mu_);
     ++requests_;
     WARREN_RETURN_IF_ERROR(Fault("DELETE " + r.kind));
-    if (!objects_.erase({r.Qualified(), ns, name})) return Status::NotFound("404 NotFound: " + name);
+    auto it = objects_.find({r.Qualified(), ns, name});
+    if (it == objects_.end()) return Status::NotFound("404 NotFound: " + name);
+    Json gone = it->second;
+    objects_.erase(it);
+    gone["metadata"]["resourceVersion"] = std::to_string(++rv_);
+    log_.push_back({rv_, "DELETED", r.Qualified(), gone});
+    changed_.notify_all();
     return Status::Ok();
+  }
+  Result<Json> JsonPatch(const kube::ResourceInfo& r, const std::string&, const std::string&, const Json&,
+                         bool) override {
+    return Status::Invalid("JSON Patch of " + r.kind + ": not in the fake (use the emulator)");
+  }
+  Status Watch(const kube::ResourceInfo& r, kube::WatchRequest& w,
+               const std::function<bool(const std::string&, const Json&)>& on_event) override {
+    return WatchUntil(r, w, on_event, StopToken());
+  }
+  std::unique_ptr<kube::Api> Stoppable(StopToken stop) const override;
+  std::string Server() const override { return "https://fake-kube"; }
+  std::string DefaultNamespace() const override { return "default"; }
+
+  // The requests of a Stoppable() view: kCancelled once `stop` fires.
+  Status WatchUntil(const kube::ResourceInfo& r, kube::WatchRequest& w,
+                    const std::function<bool(const std::string&, const Json&)>& on_event, const StopToken& stop) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(w.timeout_seconds);
+    std::unique_lock<std::mutex> lock(mu_);
+    if (w.resource_version.empty()) {  // the current state first
+      std::vector<Json> items;
+      for (const auto& [key, obj] : objects_)
+        if (std::get<0>(key) == r.Qualified() && (w.ns.empty() || std::get<1>(key) == w.ns) &&
+            Selects(w.label_selector, obj))
+          items.push_back(obj);
+      w.resource_version = std::to_string(rv_);
+      lock.unlock();
+      if (w.on_relist) w.on_relist();
+      for (const Json& o : items)
+        if (!on_event("ADDED", o)) return Status::Ok();
+      if (w.on_synced) w.on_synced();
+      lock.lock();
+    }
+    while (true) {
+      if (stop.stop_requested()) return Status::Cancelled("watch " + r.Qualified() + ": stopped");
+      if (std::chrono::steady_clock::now() >= deadline) return Status::Ok();
+      long long from = std::stoll(w.resource_version);
+      std::vector<Change> due;
+      for (const Change& c : log_)
+        if (c.rv > from && c.resource == r.Qualified() &&
+            (w.ns.empty() || StringField(Field(c.object, "metadata"), "namespace") == w.ns) &&
+            Selects(w.label_selector, c.object))
+          due.push_back(c);
+      if (!log_.empty()) w.resource_version = std::to_string(std::max(from, log_.back().rv));
+      if (due.empty()) {
+        changed_.wait_for(lock, std::chrono::milliseconds(5));  // and look at the stop again
+        continue;
+      }
+      lock.unlock();
+      for (const Change& c : due)
+        if (!on_event(c.type, c.object)) return Status::Ok();
+      lock.lock();
+    }
   }
 
   // The next `n` requests fail as when the server cannot be reached (kUnavailable); -1: until
@@ -114,6 +183,32 @@ class FakeKube : public kube::Api {
     std::lock_guard<std::mutex> lock(mu_);
     return requests_;
   }
+  // Every apply of (kind, name) is refused as the API server refuses an invalid object (422).
+  void Refuse(const std::string& kind, const std::string& name, const std::string& why) {
+    std::lock_guard<std::mutex> lock(mu_);
+    refused_[{kind, name}] = why;
+  }
+  // The stored object, or null.
+  Json Stored(const std::string& qualified_resource, const std::string& ns, const std::string& name) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = objects_.find({qualified_resource, ns, name});
+    return it == objects_.end() ? Json() : it->second;
+  }
+  // Waits (real time, at most `timeout`) until `done` holds of the store; checked after every write.
+  bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) const {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::unique_lock<std::mutex> lock(mu_);
+    while (true) {
+      long long seen = rv_;  // a write while `done` runs is not missed
+      lock.unlock();
+      if (done()) return true;
+      lock.lock();
+      if (!changed_.wait_until(lock, deadline, [&] { return rv_ != seen; })) {
+        lock.unlock();
+        return done();
+      }
+    }
+  }
 
  private:
   using Key = std::tuple<std::string, std::string, std::string>;  // resource.group, namespace, name
@@ -123,18 +218,104 @@ class FakeKube : public kube::Api {
     if (fail_next_ > 0) --fail_next_;
     return Status::Unavailable(what + ": cannot reach the Kubernetes API (fake)");
   }
+  struct Change {
+    long long rv;
+    std::string type, resource;
+    Json object;
+  };
+  // "k=v,k2=v2" against the object's labels ("" selects everything).
+  static bool Selects(const std::string& selector, const Json& obj) {
+    const Json& labels = Field(Field(obj, "metadata"), "labels");
+    size_t start = 0;
+    while (start < selector.size()) {
+      size_t end = selector.find(',', start);
+      if (end == std::string::npos) end = selector.size();
+      std::string term = selector.substr(start, end - start);
+      size_t eq = term.find('=');
+      std::string label = term.substr(0, eq);
+      if (eq != std::string::npos && StringField(labels, label.c_str()) != term.substr(eq + 1)) return false;
+      start = end + 1;
+    }
+    return true;
+  }
   Json Store(const kube::ResourceInfo& r, Json obj) {
     obj["metadata"]["resourceVersion"] = std::to_string(++rv_);
-    objects_[{r.Qualified(), StringField(obj["metadata"], "namespace"), Name(obj)}] = obj;
+    if (r.kind == "StatefulSet") {  // an instant controller: every replica ready at once
+      int replicas = Field(obj, "spec").value("replicas", 1);
+      obj["status"] = {{"observedGeneration", 1},     {"replicas", replicas},    {"readyReplicas", replicas},
+                       {"updatedReplicas", replicas}, {"currentRevision", "r1"}, {"updateRevision", "r1"}};
+    }
+    Key key{r.Qualified(), StringField(obj["metadata"], "namespace"), Name(obj)};
+    log_.push_back({rv_, objects_.count(key) ? "MODIFIED" : "ADDED", r.Qualified(), obj});
+    objects_[key] = obj;
+    changed_.notify_all();
     return obj;
   }
 
   mutable std::mutex mu_;
+  mutable std::condition_variable changed_;
+  std::vector<Change> log_;
+  std::map<std::pair<std::string, std::string>, std::string> refused_;  // (kind, name) → why
   std::map<Key, Json> objects_;
   long long rv_ = 100;
   int fail_next_ = 0;
   std::function<void()> before_next_update_;
   int requests_ = 0;
 };
+
+// FakeKube's requests, stopped by a token (what Stoppable() gives).
+class StoppableFakeKube : public kube::Api {
+ public:
+  StoppableFakeKube(FakeKube* fake, StopToken stop) : fake_(fake), stop_(std::move(stop)) {}
+  Result<kube::ResourceInfo> Resolve(const std::string& v, const std::string& k) override {
+    WARREN_RETURN_IF_ERROR(Stopped());
+    return fake_->Resolve(v, k);
+  }
+  Result<std::optional<Json>> Get(const kube::ResourceInfo& r, const std::string& ns, const std::string& n) override {
+    WARREN_RETURN_IF_ERROR(Stopped());
+    return fake_->Get(r, ns, n);
+  }
+  Result<std::vector<Json>> List(const kube::ResourceInfo& r, const std::string& ns, const std::string& s) override {
+    WARREN_RETURN_IF_ERROR(Stopped());
+    return fake_->List(r, ns, s);
+  }
+  Result<Json> Apply(const Json& obj, const kube::ApplyOptions& o) override {
+    WARREN_RETURN_IF_ERROR(Stopped());
+    return fake_->Apply(obj, o);
+  }
+  Result<Json> Create(const kube::ResourceInfo& r, const std::string& ns, const Json& obj) override {
+    WARREN_RETURN_IF_ERROR(Stopped());
+    return fake_->Create(r, ns, obj);
+  }
+  Result<Json> Update(const kube::ResourceInfo& r, const std::string& ns, const Json& obj) override {
+    WARREN_RETURN_IF_ERROR(Stopped());
+    return fake_->Update(r, ns, obj);
+  }
+  Status Delete(const kube::ResourceInfo& r, const std::string& ns, const std::string& n, const std::string& p,
+                const std::string& u) override {
+    WARREN_RETURN_IF_ERROR(Stopped());
+    return fake_->Delete(r, ns, n, p, u);
+  }
+  Result<Json> JsonPatch(const kube::ResourceInfo& r, const std::string& ns, const std::string& n, const Json& ops,
+                         bool dry_run) override {
+    return fake_->JsonPatch(r, ns, n, ops, dry_run);
+  }
+  Status Watch(const kube::ResourceInfo& r, kube::WatchRequest& w,
+               const std::function<bool(const std::string&, const Json&)>& on_event) override {
+    return fake_->WatchUntil(r, w, on_event, stop_);
+  }
+  std::unique_ptr<kube::Api> Stoppable(StopToken stop) const override { return fake_->Stoppable(std::move(stop)); }
+  std::string Server() const override { return fake_->Server(); }
+  std::string DefaultNamespace() const override { return fake_->DefaultNamespace(); }
+
+ private:
+  Status Stopped() const { return stop_.stop_requested() ? Status::Cancelled("request stopped (fake)") : Status::Ok(); }
+  FakeKube* fake_;
+  StopToken stop_;
+};
+
+inline std::unique_ptr<kube::Api> FakeKube::Stoppable(StopToken stop) const {
+  return std::make_unique<StoppableFakeKube>(const_cast<FakeKube*>(this), std::move(stop));
+}
 
 }  // namespace warren::testing

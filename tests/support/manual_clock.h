@@ -4,7 +4,9 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -22,6 +24,15 @@ class ManualClock : public Clock {
     if (stop.stop_requested()) return false;
     Advance(d);
     return !stop.stop_requested();
+  }
+  // Single-threaded use: when `done` does not hold, time moves on to `until` at once.
+  bool WaitUntil(std::condition_variable&, std::unique_lock<std::mutex>&, TimePoint until,
+                 const std::function<bool()>& done) const override {
+    if (done()) return true;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (TimePoint{} + elapsed_ < until)
+      elapsed_ = std::chrono::duration_cast<std::chrono::microseconds>(until - TimePoint{});
+    return false;
   }
   // 2030-01-01T00:00:00Z plus the time passed, with microseconds: a new value whenever time moved.
   std::string WallTimeMicros() const override {

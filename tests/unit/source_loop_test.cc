@@ -1,0 +1,148 @@
+// A source's lanes (agent/run/source_loop.h) on the fake Kubernetes API, a scripted broker and a
+// stepped clock: whatever holds up the sync lane — a commit waiting for a broker node, a broker
+// that hangs, an object the API server refuses — a drift event is put back at once by the
+// Kubernetes lane. The clock never moves unless the test says so, so the sync lane stays exactly
+// where the test left it; each wait below is on a condition, bounded by one second of real time.
+// agent_faults_test proves the same on the emulator and the real cluster.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+#include "agent/run/source_loop.h"
+#include "tests/support/fake_kube.h"
+#include "tests/support/fake_rabbit.h"
+#include "tests/support/stepped_clock.h"
+
+namespace warren::run {
+namespace {
+
+using std::chrono::milliseconds;
+using testing::FakeKube;
+using testing::FakeRabbit;
+using testing::SteppedClock;
+
+constexpr milliseconds kWithin{1000};  // "at once": real time, on a loaded machine
+
+Json ConfigMap() {
+  return Json::parse(R"({"apiVersion":"v1","kind":"ConfigMap",
+    "metadata":{"name":"rabbitmq-config","namespace":"dev"},"data":{"enabled_plugins":"[rabbitmq_management]."}})");
+}
+Json StatefulSet() {
+  return Json::parse(R"({"apiVersion":"apps/v1","kind":"StatefulSet",
+    "metadata":{"name":"rabbitmq","namespace":"dev"},
+    "spec":{"replicas":3,"serviceName":"rabbitmq","selector":{"matchLabels":{"app":"rabbitmq"}},
+      "template":{"metadata":{"labels":{"app":"rabbitmq"}},
+        "spec":{"containers":[{"name":"rabbitmq","image":"rabbitmq:3.10"}]}}}})");
+}
+
+class SourceLoopLanes : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    agent_.health_interval = std::chrono::seconds(30);
+    agent_.timeout = std::chrono::seconds(300);
+    spec_.ns = "dev";
+    spec_.rabbit = RabbitTarget{{"http://rabbit-1:15672"}, "", "", milliseconds(10000), ""};
+    desired_.commit = "c0ffee";
+    desired_.manifests.objects = {Object(ConfigMap(), {"configmap.yaml"}), Object(StatefulSet(), {"sts.yaml"})};
+    auto log = Logger::Create({"text", "error"});
+    ASSERT_TRUE(log.ok());
+    log_ = log.value();
+    ctx_.kube = &kube_;
+    ctx_.metrics = &metrics_;
+    ctx_.log = log_.get();
+    ctx_.events = &events_;
+    ctx_.agent = &agent_;
+    ctx_.clock = &clock_;
+    ctx_.on_first_reconcile = [this] { converged_.set_value(); };
+    ctx_.load = [this](const source::DesiredSource&) { return Result<source::Desired>(desired_); };
+    ctx_.connect_rabbit = [this](const rabbitmq::ConnectOptions& o) { return rabbit_.Connect(o); };
+  }
+  void TearDown() override { Stop(); }
+  void Start() {
+    loop_ = std::make_unique<SourceLoop>(spec_, ctx_);
+    thread_ = std::thread([this] { loop_->Run(term_); });
+  }
+  void Stop() {
+    term_.RequestStop();
+    rabbit_.Resume();
+    if (thread_.joinable()) thread_.join();
+  }
+  int Replicas() {
+    Json s = kube_.Stored("statefulsets.apps", "dev", "rabbitmq");
+    return s.is_object() ? s["spec"].value("replicas", -1) : -1;
+  }
+  // kubectl scale, as far as the agent can tell: a write by someone else, seen by its watch.
+  void ScaleByHand(int replicas) {
+    Json s = kube_.Stored("statefulsets.apps", "dev", "rabbitmq");
+    s["spec"]["replicas"] = replicas;
+    auto r = kube_.Resolve("apps/v1", "StatefulSet");
+    ASSERT_TRUE(kube_.Update(r.value(), "dev", s).ok());
+  }
+  bool Applied() {
+    return kube_.WaitFor([&] { return Replicas() == 3; }, kWithin);
+  }
+  double Metric(const std::string& name, const Labels& labels) { return metrics_.Value(name, labels); }
+
+  FakeKube kube_;
+  FakeRabbit rabbit_;
+  SteppedClock clock_;
+  Metrics metrics_;
+  std::shared_ptr<Logger> log_;
+  EventRecorder events_{"warren", "test", &clock_};
+  AgentOptions agent_;
+  SourceSpec spec_;
+  source::Desired desired_;
+  SourceContext ctx_;
+  std::promise<void> converged_;
+  StopSource term_;
+  std::unique_ptr<SourceLoop> loop_;
+  std::thread thread_;
+};
+
+TEST_F(SourceLoopLanes, DriftIsPutBackWhileANewCommitWaitsForABrokerNode) {
+  rabbit_.SetNodes(2, 3);  // the commit's objects go in, then it waits for the third node
+  Start();
+  ASSERT_TRUE(Applied());
+  ScaleByHand(5);
+  EXPECT_TRUE(Applied()) << "the Kubernetes lane did not put the scale back while the sync lane waited";
+  EXPECT_EQ(Metric("warren_last_applied_commit_info", {{"source", "warren"}, {"commit", "c0ffee"}}), 0)
+      << "the commit is still waiting for the broker";
+  // Counted, then recorded as an Event (a write the fake API sees).
+  EXPECT_TRUE(kube_.WaitFor(
+      [&] {
+        return Metric("warren_drift_corrections_total", {{"source", "warren"}, {"kind", "StatefulSet"}}) >= 1;
+      },
+      kWithin));
+
+  rabbit_.SetNodes(3, 3);
+  clock_.Advance(milliseconds(500));  // the broker wait looks again
+  auto converged = converged_.get_future();
+  EXPECT_EQ(converged.wait_for(kWithin), std::future_status::ready);
+  EXPECT_EQ(Metric("warren_last_applied_commit_info", {{"source", "warren"}, {"commit", "c0ffee"}}), 1);
+}
+
+TEST_F(SourceLoopLanes, DriftIsPutBackWhileTheBrokerHangs) {
+  rabbit_.Hang();  // the sync lane's broker wait and the health probe both block
+  Start();
+  ASSERT_TRUE(Applied());
+  ASSERT_TRUE(rabbit_.WaitForHanging(2, kWithin));
+  ScaleByHand(5);
+  EXPECT_TRUE(Applied()) << "the Kubernetes lane waited for the hung broker";
+  EXPECT_GE(rabbit_.hanging(), 2) << "the sync and health lanes are still blocked";
+}
+
+TEST_F(SourceLoopLanes, ARefusedObjectHoldsUpNoOtherCorrection) {
+  kube_.Refuse("ConfigMap", "rabbitmq-config", "data: too long");
+  Start();
+  // The sync lane stops at the refused ConfigMap; the StatefulSet after it is applied all the same.
+  ASSERT_TRUE(Applied());
+  ScaleByHand(5);
+  EXPECT_TRUE(Applied());
+  EXPECT_TRUE(kube_.Stored("configmaps", "dev", "rabbitmq-config").is_null());
+  EXPECT_GE(Metric("warren_reconcile_total", {{"source", "warren"}, {"result", "failure"}}), 1);
+  EXPECT_EQ(Metric("warren_drifted_objects", {{"source", "warren"}, {"kind", "ConfigMap"}}), 1);
+}
+
+}  // namespace
+}  // namespace warren::run
