@@ -91,16 +91,15 @@ void WatchCache::RunStream(Stream* s) {
       if (notify && o_.on_change) o_.on_change(type, key);
       return true;
     });
-    if (st.code() != StatusCode::kCancelled && o_.on_restart)
-      o_.on_restart(s->resource.kind, st.ok() ? "ended" : "error");
+    if (st.code() == StatusCode::kCancelled) break;
+    if (!st.ok()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      s->synced = false;  // until a relist: Live() reads from the API meanwhile
+    }
+    if (o_.on_restart) o_.on_restart(s->resource.kind, st.ok() ? "ended" : "error");
     if (st.ok()) {
       backoff_ms = 500;
       continue;  // the server ended the watch: resume from where it stopped
-    }
-    if (st.code() == StatusCode::kCancelled) break;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      s->synced = false;  // until a relist: Live() reads from the API meanwhile
     }
     w.resource_version.clear();
     if (o_.on_error) o_.on_error("watch " + s->resource.Qualified() + (s->ns.empty() ? "" : " in " + s->ns), st);

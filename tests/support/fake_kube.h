@@ -132,6 +132,8 @@ class FakeKube : public kube::Api {
                     const std::function<bool(const std::string&, const Json&)>& on_event, const StopToken& stop) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(w.timeout_seconds);
     std::unique_lock<std::mutex> lock(mu_);
+    WARREN_RETURN_IF_ERROR(Fault("watch " + r.kind));
+    const int generation = watch_generation_;
     if (w.resource_version.empty()) {  // the current state first
       std::vector<Json> items;
       for (const auto& [key, obj] : objects_)
@@ -148,6 +150,8 @@ class FakeKube : public kube::Api {
     }
     while (true) {
       if (stop.stop_requested()) return Status::Cancelled("watch " + r.Qualified() + ": stopped");
+      if (watch_generation_ != generation)
+        return Status::Unavailable("watch " + r.Qualified() + ": connection reset (fake)");
       if (std::chrono::steady_clock::now() >= deadline) return Status::Ok();
       long long from = std::stoll(w.resource_version);
       std::vector<Change> due;
@@ -182,6 +186,12 @@ class FakeKube : public kube::Api {
   int requests() const {
     std::lock_guard<std::mutex> lock(mu_);
     return requests_;
+  }
+  // Every watch now open fails, as when the connection to the server drops.
+  void BreakWatches() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++watch_generation_;
+    changed_.notify_all();
   }
   // Every apply of (kind, name) is refused as the API server refuses an invalid object (422).
   void Refuse(const std::string& kind, const std::string& name, const std::string& why) {
@@ -255,6 +265,7 @@ class FakeKube : public kube::Api {
   mutable std::mutex mu_;
   mutable std::condition_variable changed_;
   std::vector<Change> log_;
+  int watch_generation_ = 0;
   std::map<std::pair<std::string, std::string>, std::string> refused_;  // (kind, name) → why
   std::map<Key, Json> objects_;
   long long rv_ = 100;

@@ -26,8 +26,11 @@ class SteppedClock : public Clock {
   bool SleepFor(std::chrono::milliseconds d, const StopToken& stop) const override {
     std::unique_lock<std::mutex> lock(mu_);
     TimePoint until = now_ + d;
+    ++sleeping_;
+    asleep_.notify_all();
     // The stop has no way to notify this clock: looked at every millisecond of real time.
     while (now_ < until && !stop.stop_requested()) moved_.wait_for(lock, std::chrono::milliseconds(1));
+    --sleeping_;
     return !stop.stop_requested();
   }
   bool WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock, TimePoint until,
@@ -48,6 +51,13 @@ class SteppedClock : public Clock {
   }
   std::string WallTimeMicros() const override { return "2030-01-01T00:00:00.000000Z"; }
 
+  // Waits (real time, at most `timeout`) until `n` threads sleep in SleepFor: an Advance() after
+  // that is sure to reach them.
+  bool WaitForSleepers(int n, std::chrono::milliseconds timeout) const {
+    std::unique_lock<std::mutex> lock(mu_);
+    return asleep_.wait_for(lock, timeout, [&] { return sleeping_ >= n; });
+  }
+
   void Advance(std::chrono::milliseconds d) const {
     std::set<Waiter> waiters;
     {
@@ -65,7 +75,8 @@ class SteppedClock : public Clock {
  private:
   using Waiter = std::pair<std::condition_variable*, std::mutex*>;
   mutable std::mutex mu_;
-  mutable std::condition_variable moved_;
+  mutable std::condition_variable moved_, asleep_;
+  mutable int sleeping_ = 0;
   mutable TimePoint now_{};
   mutable std::set<Waiter> waiters_;
 };

@@ -144,5 +144,38 @@ TEST_F(SourceLoopLanes, ARefusedObjectHoldsUpNoOtherCorrection) {
   EXPECT_EQ(Metric("warren_drifted_objects", {{"source", "warren"}, {"kind", "ConfigMap"}}), 1);
 }
 
+// A repository that cannot be read is asked again after 1 s, 2 s, 4 s ... not at the next poll
+// (5 min): the stepped clock says exactly when each attempt comes.
+TEST_F(SourceLoopLanes, GitErrorsBackOffFromOneSecondDoubling) {
+  std::mutex mu;
+  std::condition_variable polled;
+  int polls = 0;
+  ctx_.load = [&](const source::DesiredSource&) {
+    std::lock_guard<std::mutex> lock(mu);
+    ++polls;
+    polled.notify_all();
+    return Result<source::Desired>(Status::Unavailable("fetch https://git.example/app.git: connection refused"));
+  };
+  auto polls_reach = [&](int n) {
+    std::unique_lock<std::mutex> lock(mu);
+    return polled.wait_for(lock, kWithin, [&] { return polls >= n; });
+  };
+  auto polls_now = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return polls;
+  };
+  Start();
+  ASSERT_TRUE(polls_reach(1));
+  int expected = 1;
+  for (int wait_ms : {1000, 2000, 4000, 8000}) {
+    clock_.Advance(milliseconds(wait_ms - 1));
+    EXPECT_EQ(polls_now(), expected) << "polled before its backoff of " << wait_ms << " ms ended";
+    clock_.Advance(milliseconds(1));
+    EXPECT_TRUE(polls_reach(++expected)) << "not polled after " << wait_ms << " ms";
+  }
+  Stop();  // the last poll is counted once its lane has finished with it
+  EXPECT_EQ(Metric("warren_git_polls_total", {{"source", "warren"}, {"result", "error"}}), expected);
+}
+
 }  // namespace
 }  // namespace warren::run
