@@ -40,6 +40,7 @@ void SourceLoop::ProbeHealth(std::unique_ptr<rabbitmq::ManagementApi>& client, c
   if (!inputs.ok()) {
     if (inputs.status().code() == StatusCode::kCancelled) return;
     ctx_.metrics->Set("warren_rabbitmq_healthy", l, 0);
+    ctx_.metrics->Clear("warren_rabbitmq_node_reachable", l);  // unknown now: no stale 1s
     ReportStatus(commit, "warren/health", forge::State::kError, "RabbitMQ unreachable: " + inputs.status().message());
     ctx_.log->Warn("RabbitMQ health unknown", {{"source", spec_.name}, {"error", inputs.status().message()}});
     return;

@@ -329,9 +329,15 @@ void SourceLoop::Reconcile(const std::string& why, bool full, const StopToken& s
   options.skip_kube = !full;  // drift of Kubernetes objects is the Kubernetes lane's
   // The Kubernetes lane corrects toward this commit once its objects are applied (a dry run
   // applies nothing: at once), so it neither undoes the commit nor runs ahead of it.
+  // A watch event the Kubernetes lane took before anything was published (or while this commit's
+  // objects were being applied) was checked against nothing or the old commit: it looks again.
   auto publish = [this, d = desired_] {
-    std::lock_guard<std::mutex> lock(mu_);
-    published_ = d;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      published_ = d;
+      if (kube_why_.empty()) kube_why_ = d->commit.empty() ? "manifests applied" : "commit " + d->commit + " applied";
+    }
+    kube_cv_.notify_all();
   };
   if (full && options.plan_only) publish();
   if (full) options.on_kube_applied = publish;
