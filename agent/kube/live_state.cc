@@ -44,7 +44,7 @@ Result<std::vector<Object>> FetchLive(Api& client, const std::vector<Object>& de
   return out;
 }
 
-Result<std::vector<Object>> PredictApply(KubeClient& client, const std::vector<Object>& desired) {
+Result<std::vector<Object>> PredictApply(Api& client, const std::vector<Object>& desired) {
   std::vector<Object> out;
   for (const Object& o : desired) {
     // Forced: the prediction shows the state warren wants; whether to take fields from other

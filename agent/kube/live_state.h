@@ -22,6 +22,6 @@ Result<std::vector<Object>> FetchLive(Api& client, const std::vector<Object>& de
 // The server's own prediction of applying each desired object (server-side apply, dryRun=All,
 // fieldManager warren, forced, so fields other managers hold show as the changes they are): what
 // the object would look like.
-Result<std::vector<Object>> PredictApply(KubeClient& client, const std::vector<Object>& desired);
+Result<std::vector<Object>> PredictApply(Api& client, const std::vector<Object>& desired);
 
 }  // namespace warren::kube

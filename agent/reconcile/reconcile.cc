@@ -3,6 +3,8 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <optional>
+#include <set>
 
 #include "agent/kube/live_state.h"
 #include "agent/rabbitmq/live_topology.h"
@@ -43,40 +45,66 @@ Status WaitForBroker(rabbitmq::ManagementApi& client, int expected, const Option
   }
 }
 
+// A failure of the stage as a whole (no object to name): the cluster, or the inventory.
+void StageFailed(ResourceKey key, std::string message, Report& report) {
+  diff::ApplyResult r;
+  r.object.key = std::move(key);
+  r.outcome = diff::Outcome::kFailed;
+  r.message = std::move(message);
+  report.applied.results.push_back(std::move(r));
+}
+
+// Server-side fields a dry-run answer carries that are not part of the intent.
+Object StripServerFields(Object o) {
+  Json& meta = o.mutable_doc()["metadata"];
+  for (const char* f : {"uid", "resourceVersion", "generation", "creationTimestamp", "managedFields"}) meta.erase(f);
+  o.mutable_doc().erase("status");
+  return o;
+}
+
 void KubernetesStage(const std::vector<Object>& objects, const Targets& t, const Options& o, const StopToken& stop,
                      Report& report) {
   std::vector<Object> desired;
   desired.reserve(objects.size());
-  for (const Object& obj : objects) desired.push_back(Owned(obj, o.source));
-  LiveFromApi from_api(*t.kube);
-  auto live = (t.live ? t.live : &from_api)->Live(desired);
-  if (!live.ok()) {
-    diff::ApplyResult r;
-    r.object.key = ResourceKey{"", "Cluster", "", t.kube->Server()};
-    r.outcome = diff::Outcome::kFailed;
-    r.message = live.status().message();
-    report.applied.results.push_back(std::move(r));
-    return;
+  for (const Object& obj : objects) desired.push_back(o.ownership_labels ? Owned(obj, o.source) : obj);
+  const ResourceKey cluster{"", "Cluster", "", t.kube ? t.kube->Server() : "live state"};
+  std::optional<LiveFromApi> from_api;
+  if (!t.live) from_api.emplace(*t.kube);
+  auto live = t.live ? t.live->Live(desired) : from_api->Live(desired);
+  if (!live.ok()) return StageFailed(cluster, live.status().message(), report);
+  // From a cluster, what is not desired is judged by the inventory alone: a LIST also shows
+  // labelled objects that are not warren's to prune (the inventory itself, another source's).
+  // A captured state has no inventory: its labelled extras stand as prunes (diff::Diff's rule).
+  std::vector<Object> others;
+  if (t.kube) {
+    std::set<ResourceKey> wanted;
+    for (const Object& d : desired) wanted.insert(d.key());
+    std::vector<Object> kept;
+    for (Object& l : live.value()) (wanted.count(l.key()) ? kept : others).push_back(std::move(l));
+    live.value() = std::move(kept);
   }
   // A plan with prune on shows what the sync would prune, by the same rule (diff::JudgePrune): the
   // agent's dry run and drift checks report the prune candidates `warren diff` shows. (Applying
   // reads the inventory itself.) Unreadable: said, and the rest of the plan stands.
-  if (o.plan_only && o.prune) {
+  if (o.plan_only && o.prune && t.kube) {
     auto inventory = ReadInventory(*t.kube, o.inventory_namespace, o.inventory_name);
     auto prunes = inventory.ok()
-                      ? PruneCandidates(*t.kube, inventory.value(), desired, {})
+                      ? PruneCandidates(*t.kube, inventory.value(), desired, others)
                       : Result<std::vector<Object>>(inventory.status().WithContext("read warren's inventory"));
     if (prunes.ok()) {
       for (Object& p : prunes.value()) live.value().push_back(std::move(p));
     } else {
-      diff::ApplyResult r;
-      r.object.key = ResourceKey{"", "ConfigMap", o.inventory_namespace, o.inventory_name};
-      r.outcome = diff::Outcome::kFailed;
-      r.message = "prune candidates: " + prunes.status().message();
-      report.applied.results.push_back(std::move(r));
+      StageFailed(ResourceKey{"", "ConfigMap", o.inventory_namespace, o.inventory_name},
+                  "prune candidates: " + prunes.status().message(), report);
     }
   }
-  diff::DiffReport plan = diff::Diff(desired, live.value());
+  if (o.plan_only && o.server_dry_run && t.kube) {
+    auto predicted = kube::PredictApply(*t.kube, desired);
+    if (!predicted.ok()) return StageFailed(cluster, predicted.status().message(), report);
+    desired.clear();
+    for (Object& p : predicted.value()) desired.push_back(StripServerFields(std::move(p)));
+  }
+  diff::DiffReport plan = diff::Diff(desired, live.value(), o.diff_options);
   if (!o.plan_only) {
     KubeStageOptions k;
     k.dry_run = o.dry_run;
@@ -205,9 +233,11 @@ Report ReconcileOnce(const LoadedManifests& desired, const Targets& targets, con
   Report report;
   report.applied.dry_run = options.dry_run || options.plan_only;
   std::vector<Object> kube_objects = KubernetesObjects(desired, targets.rabbit != nullptr);
-  if (targets.kube && !options.skip_kube)
+  // A plan can compare with a given live state alone; applying needs the API server.
+  bool kube_target = targets.kube || (options.plan_only && targets.live);
+  if (kube_target && !options.skip_kube)
     KubernetesStage(kube_objects, targets, options, stop, report);
-  else if (!targets.kube)
+  else if (!kube_target)
     report.kube_objects_not_synced = kube_objects.size();
 
   if (!targets.rabbit || options.skip_rabbit) return report;

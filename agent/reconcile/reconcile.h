@@ -18,6 +18,7 @@
 #include "agent/rabbitmq/management_api.h"
 #include "agent/util/cancel.h"
 #include "diff/engine/apply_report.h"
+#include "diff/engine/diff.h"
 #include "diff/engine/report.h"
 #include "diff/model/loader.h"
 
@@ -28,6 +29,17 @@ class LiveKube {
  public:
   virtual ~LiveKube() = default;
   virtual Result<std::vector<Object>> Live(const std::vector<Object>& desired) = 0;
+};
+
+// Given up front (`warren diff --live-file`: a captured state): every object, counterpart or not, so
+// the diff also sees warren-labelled objects the desired state no longer has.
+class LiveFromList : public LiveKube {
+ public:
+  explicit LiveFromList(std::vector<Object> objects) : objects_(std::move(objects)) {}
+  Result<std::vector<Object>> Live(const std::vector<Object>&) override { return objects_; }
+
+ private:
+  std::vector<Object> objects_;
 };
 
 // Reads them from the API server (one LIST per kind and namespace holding several, else a GET).
@@ -48,7 +60,7 @@ Result<std::vector<Object>> WithClusterSecrets(const std::vector<Object>& object
 
 struct Targets {
   kube::Api* kube = nullptr;                  // null: no Kubernetes target
-  LiveKube* live = nullptr;                   // with kube; null: read from the API server
+  LiveKube* live = nullptr;                   // null: read from the API server (a plan may have this alone)
   rabbitmq::ManagementApi* rabbit = nullptr;  // null: no RabbitMQ target
 };
 
@@ -68,6 +80,13 @@ struct Options {
   // goes on, so the next drift is not queued behind a rollout.
   bool wait_ready = true;
   bool partial = false;  // see KubeStageOptions::partial
+  // A plan's desired objects as the API server would store them (its defaults filled in), from a
+  // dry-run apply; and what the diff leaves out (warren diff's ignore rules).
+  bool server_dry_run = false;
+  diff::DiffOptions diff_options;
+  // Compare the desired objects with warren's ownership labels on, as sync applies them (false:
+  // as written, which is how `warren diff` shows a manifest against a captured state).
+  bool ownership_labels = true;
   std::string inventory_namespace = "default";
   std::string inventory_name = "warren-inventory";
   std::string source = "warren";  // the warren.io/source label value
