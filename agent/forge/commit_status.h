@@ -41,7 +41,17 @@ struct StatusOptions {
   const Clock* clock = nullptr;                                                // retry waits (default: real)
 };
 
-class StatusReporter {
+// Where the agent's commit statuses go: the seam between the agent and the forges
+// (tests/unit/source_loop_test.cc records them).
+class StatusSink {
+ public:
+  virtual ~StatusSink() = default;
+  // Returns at once; the sink posts when it can.
+  virtual void Report(const std::string& sha, const std::string& context, State state,
+                      const std::string& description) = 0;
+};
+
+class StatusReporter : public StatusSink {
  public:
   // Fails on an unknown provider, a malformed URL or repo, or a token file that cannot be read.
   static Result<std::unique_ptr<StatusReporter>> Create(StatusOptions options);
@@ -49,7 +59,7 @@ class StatusReporter {
 
   // Queues a status; returns at once. A state equal to the last one posted (or queued) for the
   // same (sha, context) is dropped.
-  void Report(const std::string& sha, const std::string& context, State state, const std::string& description);
+  void Report(const std::string& sha, const std::string& context, State state, const std::string& description) override;
   // Waits until the queue is empty or `timeout` passes (one-shot commands before they exit).
   bool Flush(std::chrono::milliseconds timeout);
   size_t posted() const;

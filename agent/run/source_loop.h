@@ -55,7 +55,7 @@ struct SourceContext {
   const AgentOptions* agent = nullptr;
   const Clock* clock = nullptr;
   std::function<void()> on_first_reconcile;   // readiness
-  forge::StatusReporter* statuses = nullptr;  // commit statuses, when configured
+  forge::StatusSink* statuses = nullptr;  // commit statuses, when configured
   // Where the desired state and the broker come from (unset: git or files, and the management
   // API over HTTP); tests put fakes here.
   std::function<Result<source::Desired>(const source::DesiredSource&)> load;

@@ -36,6 +36,34 @@ Json StatefulSet() {
         "spec":{"containers":[{"name":"rabbitmq","image":"rabbitmq:3.10"}]}}}})");
 }
 
+// The commit statuses the loop reports, in order.
+class RecordedStatuses : public forge::StatusSink {
+ public:
+  void Report(const std::string& sha, const std::string& context, forge::State state,
+              const std::string& description) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    lines_.push_back(sha + " " + context + " " + forge::StateName(state) + ": " + description);
+    added_.notify_all();
+  }
+  // The first `n` lines of `context`, once there are (at most one second of real time).
+  std::vector<std::string> First(size_t n, const std::string& context) {
+    std::unique_lock<std::mutex> lock(mu_);
+    std::vector<std::string> out;
+    added_.wait_for(lock, kWithin, [&] {
+      out.clear();
+      for (const std::string& l : lines_)
+        if (l.find(" " + context + " ") != std::string::npos && out.size() < n) out.push_back(l);
+      return out.size() >= n;
+    });
+    return out;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable added_;
+  std::vector<std::string> lines_;
+};
+
 class SourceLoopLanes : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -142,6 +170,27 @@ TEST_F(SourceLoopLanes, ARefusedObjectHoldsUpNoOtherCorrection) {
   EXPECT_TRUE(kube_.Stored("configmaps", "dev", "rabbitmq-config").is_null());
   EXPECT_GE(Metric("warren_reconcile_total", {{"source", "warren"}, {"result", "failure"}}), 1);
   EXPECT_EQ(Metric("warren_drifted_objects", {{"source", "warren"}, {"kind", "ConfigMap"}}), 1);
+}
+
+// warren/sync goes pending, then success, for the commit; the broker's health and mirror status
+// follow at the next health tick, for the commit applied.
+TEST_F(SourceLoopLanes, CommitStatusesFollowTheSyncAndTheHealthTick) {
+  RecordedStatuses statuses;
+  ctx_.statuses = &statuses;
+  Start();
+  EXPECT_EQ(converged_.get_future().wait_for(kWithin), std::future_status::ready);
+  std::vector<std::string> sync = statuses.First(2, "warren/sync");
+  ASSERT_EQ(sync.size(), 2u);
+  EXPECT_EQ(sync[0], "c0ffee warren/sync pending: applying c0ffee");
+  EXPECT_EQ(sync[1].rfind("c0ffee warren/sync success: ", 0), 0u) << sync[1];
+  ASSERT_TRUE(clock_.WaitForSleepers(1, kWithin));  // the health lane, until its next tick
+  clock_.Advance(agent_.health_interval);
+  std::vector<std::string> health = statuses.First(1, "warren/health");
+  ASSERT_EQ(health.size(), 1u);
+  EXPECT_EQ(health[0].rfind("c0ffee warren/health success: 3/3 nodes", 0), 0u) << health[0];
+  std::vector<std::string> mirrors = statuses.First(1, "warren/mirrors");
+  ASSERT_EQ(mirrors.size(), 1u);
+  EXPECT_EQ(mirrors[0].rfind("c0ffee warren/mirrors success", 0), 0u) << mirrors[0];
 }
 
 // A repository that cannot be read is asked again after 1 s, 2 s, 4 s ... not at the next poll
