@@ -54,8 +54,8 @@ struct SourceContext {
   const EventRecorder* events = nullptr;
   const AgentOptions* agent = nullptr;
   const Clock* clock = nullptr;
-  std::function<void()> on_first_reconcile;   // readiness
-  forge::StatusSink* statuses = nullptr;  // commit statuses, when configured
+  std::function<void()> on_first_reconcile;  // readiness
+  forge::StatusSink* statuses = nullptr;     // commit statuses, when configured
   // Where the desired state and the broker come from (unset: git or files, and the management
   // API over HTTP); tests put fakes here.
   std::function<Result<source::Desired>(const source::DesiredSource&)> load;
