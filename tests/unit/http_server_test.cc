@@ -47,9 +47,10 @@ class HttpServerTest : public ::testing::Test {
     return refused_[reason];
   }
 
-  std::unique_ptr<HttpServer> server_;
   std::mutex mu_;
   std::map<std::string, int> refused_;
+  // Last, so destroyed first: its threads call on_refused, which uses the members above.
+  std::unique_ptr<HttpServer> server_;
 };
 
 TEST_F(HttpServerTest, RoutesByPathAndMethodAndReadsHeadersWhateverTheirCase) {

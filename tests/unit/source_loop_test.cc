@@ -191,6 +191,7 @@ TEST_F(SourceLoopLanes, CommitStatusesFollowTheSyncAndTheHealthTick) {
   std::vector<std::string> mirrors = statuses.First(1, "warren/mirrors");
   ASSERT_EQ(mirrors.size(), 1u);
   EXPECT_EQ(mirrors[0].rfind("c0ffee warren/mirrors success", 0), 0u) << mirrors[0];
+  Stop();  // before `statuses` goes: the lanes report into it
 }
 
 // A repository that cannot be read is asked again after 1 s, 2 s, 4 s ... not at the next poll
