@@ -141,8 +141,7 @@ void SourceLoop::AccountCorrection(const reconcile::Report& report, const std::v
     }
     object_failed = true;
     Refusal& refusal = refused_[r.object.key];
-    refusal.backoff = refusal.backoff.count() == 0 ? std::chrono::milliseconds(1000)
-                                                   : std::min(refusal.backoff * 2, ctx_.agent->max_backoff);
+    refusal.backoff = NextBackoff(refusal.backoff);
     refusal.retry_at = clock_.Now() + refusal.backoff;
   }
   const std::string result = stage_failed ? "error" : object_failed ? "failure" : "success";
@@ -164,8 +163,7 @@ void SourceLoop::AccountCorrection(const reconcile::Report& report, const std::v
 }
 
 void SourceLoop::KubeFail() {
-  kube_backoff_ = kube_backoff_.count() == 0 ? std::chrono::milliseconds(1000)
-                                             : std::min(kube_backoff_ * 2, ctx_.agent->max_backoff);
+  kube_backoff_ = NextBackoff(kube_backoff_);
   kube_retry_at_ = clock_.Now() + kube_backoff_;
 }
 

@@ -193,8 +193,7 @@ void SourceLoop::SyncLane(const StopToken& stop) {
         git_backoff_ = std::chrono::milliseconds(0);
         next_poll = now + spec_.interval;
       } else {
-        git_backoff_ = git_backoff_.count() == 0 ? std::chrono::milliseconds(1000)
-                                                 : std::min(git_backoff_ * 2, ctx_.agent->max_backoff);
+        git_backoff_ = NextBackoff(git_backoff_);
         next_poll = now + std::min(git_backoff_, spec_.interval);
       }
       if (had && !needs_full_) check_rabbit = true;  // the broker's full resync (the Kubernetes lane has its own)
@@ -433,8 +432,12 @@ void SourceLoop::Account(const reconcile::Report& report, const std::string& why
 }
 
 void SourceLoop::Fail() {
-  backoff_ = backoff_.count() == 0 ? std::chrono::milliseconds(1000) : std::min(backoff_ * 2, ctx_.agent->max_backoff);
+  backoff_ = NextBackoff(backoff_);
   retry_at_ = clock_.Now() + backoff_;
+}
+
+std::chrono::milliseconds SourceLoop::NextBackoff(std::chrono::milliseconds current) const {
+  return current.count() == 0 ? std::chrono::milliseconds(1000) : std::min(current * 2, ctx_.agent->max_backoff);
 }
 
 }  // namespace warren::run

@@ -97,6 +97,8 @@ class SourceLoop {
   void Reconcile(const std::string& why, bool full, const StopToken& stop);
   void Account(const reconcile::Report& report, const std::string& why, double seconds);
   void Fail();
+  // The next wait of a backoff after `current`: 1 s, then doubling, at most max_backoff.
+  std::chrono::milliseconds NextBackoff(std::chrono::milliseconds current) const;
   rabbitmq::ManagementApi* SyncRabbit(const StopToken& stop, Status* error);
 
   // The Kubernetes lane (kube_lane.cc).
