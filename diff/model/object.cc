@@ -55,6 +55,14 @@ bool BoolField(const Json& obj, const char* key, bool otherwise) {
   return v.is_boolean() ? v.get<bool>() : otherwise;
 }
 
+std::vector<std::string> StringList(const Json& list) {
+  std::vector<std::string> out;
+  if (!list.is_array()) return out;
+  for (const Json& s : list)
+    if (s.is_string()) out.push_back(s.get<std::string>());
+  return out;
+}
+
 std::string Object::StringAt(const char* field) const { return StringField(doc_, field); }
 
 std::string Object::name() const {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -92,5 +93,8 @@ const std::string& StringField(const Json& obj, const char* key);
 // Returns the boolean at obj[key], or `otherwise` when absent or not a boolean. Safe on
 // non-objects: what another system sent may have any shape, and Json::value() throws on a wrong one.
 bool BoolField(const Json& obj, const char* key, bool otherwise);
+
+// The strings of a JSON array (node names, say); anything else in it is skipped, a non-array is empty.
+std::vector<std::string> StringList(const Json& list);
 
 }  // namespace warren

@@ -7,13 +7,7 @@
 namespace warren::rabbit {
 namespace {
 
-std::vector<std::string> Strings(const Json& v) {
-  std::vector<std::string> out;
-  if (!v.is_array()) return out;
-  for (const Json& s : v)
-    if (s.is_string()) out.push_back(s.get<std::string>());
-  return out;
-}
+std::vector<std::string> Strings(const Json& v) { return StringList(v); }
 
 std::string Str(const Json& obj, const char* key) {
   auto it = obj.find(key);
