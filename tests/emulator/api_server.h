@@ -32,6 +32,10 @@ struct Options {
   int tick_ms = 200;                       // StatefulSet controller period
   size_t history = 5000;                   // change events kept for watches; older resourceVersions get 410
   std::map<std::string, UserInfo> tokens;  // bearer token → user
+  // A pod runtime: `<hook> stop|start|ready NAMESPACE POD ORDINAL`. With one, a deleted pod is
+  // Terminating until `stop` returns, and a created pod is Ready once `start` returned and `ready`
+  // exits 0 (tests map pod N to node N+1 of the local RabbitMQ cluster). Without: at once.
+  std::string pod_hook;
 };
 
 struct Fault {
@@ -81,6 +85,12 @@ class ApiServer {
   void ControllerLoop();
   void ReconcileStatefulSet(const Json& sts);
   void ReconcileEndpoints();
+  // The pod runtime (Options::pod_hook). A run is keyed by pod uid and verb; Hook() starts it
+  // once and says whether it has finished, and with which exit code.
+  bool Hook(const std::string& verb, const Json& pod, int* rc = nullptr);
+  // Deletes a pod as the kubelet would: with a hook, marked Terminating and removed once `stop`
+  // returned (by the controller loop); without, at once. Call with the store locked.
+  Json TerminatePod(Json pod);
   ListFn RbacLister();
   std::string AllocateClusterIp();
   int AllocateNodePort();
@@ -97,6 +107,13 @@ class ApiServer {
   std::condition_variable released_;  // a DELETE of /emulator/faults lets held requests go
   int held_ = 0, release_generation_ = 0;
   int next_ip_ = 10, next_node_port_ = 30000;
+  struct HookRun {
+    std::atomic<bool> done{false};
+    int rc = -1;
+  };
+  std::mutex hooks_mu_;
+  std::map<std::string, std::shared_ptr<HookRun>> hook_runs_;  // "uid/verb"
+  std::map<std::string, Json> revisions_;                      // StatefulSet revision → its pod template
 };
 
 }  // namespace emulator

@@ -1,7 +1,16 @@
 // The controllers a RabbitMQ deployment needs from a cluster: the StatefulSet controller (PVCs from
 // volumeClaimTemplates, pods created in order and made ready one tick at a time, scale down,
-// rolling updates by revision, orphan adoption, status) and an endpoints controller.
+// rolling updates by revision and partition, orphan adoption, status) and an endpoints controller.
+//
+// As the real StatefulSet controller does: pods below the partition are (re)created at the
+// current revision, at or above it at the update revision; a rolling update deletes one outdated
+// pod at a time, highest first, only while every pod is Ready and none is terminating;
+// currentRevision becomes the update revision once every replica is updated and Ready. With a pod
+// hook (Options::pod_hook) pods take real time to stop and to become Ready.
+#include <sys/wait.h>
+
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 #include "tests/emulator/api_server.h"
@@ -33,7 +42,49 @@ int Ordinal(const std::string& pod, const std::string& sts) {
   return std::stoi(rest);
 }
 
+bool Terminating(const Json& pod) { return pod["metadata"].contains("deletionTimestamp"); }
+
 }  // namespace
+
+bool ApiServer::Hook(const std::string& verb, const Json& pod, int* rc) {
+  const Json& meta = pod["metadata"];
+  std::string key = meta.value("uid", "") + "/" + verb;
+  std::shared_ptr<HookRun> run;
+  {
+    std::lock_guard<std::mutex> lock(hooks_mu_);
+    std::shared_ptr<HookRun>& slot = hook_runs_[key];
+    if (!slot) {
+      slot = std::make_shared<HookRun>();
+      std::string name = meta.value("name", "");
+      std::string ordinal = name.substr(name.rfind('-') + 1);
+      std::string cmd = options_.pod_hook + " " + verb + " " + meta.value("namespace", "") + " " + name + " " + ordinal;
+      std::thread([r = slot, cmd] {
+        int status = std::system(cmd.c_str());
+        r->rc = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        r->done = true;
+      }).detach();
+    }
+    run = slot;
+    if (run->done && run->rc != 0 && verb == "ready") hook_runs_.erase(key);  // probed again next time
+  }
+  if (!run->done) return false;
+  if (rc) *rc = run->rc;
+  return true;
+}
+
+Json ApiServer::TerminatePod(Json pod) {
+  const Resource& pods_r = *FindResource("", "v1", "pods");
+  if (options_.pod_hook.empty()) {
+    store_.Remove(pods_r, pod["metadata"].value("namespace", ""), pod["metadata"].value("name", ""));
+    return pod;
+  }
+  if (Terminating(pod)) return pod;
+  pod["metadata"]["deletionTimestamp"] = Now();
+  pod["metadata"]["deletionGracePeriodSeconds"] = 30;
+  pod = store_.Put(pods_r, pod);
+  Hook("stop", pod);
+  return pod;
+}
 
 void ApiServer::ControllerLoop() {
   while (!stopping_) {
@@ -79,8 +130,15 @@ void ApiServer::ReconcileStatefulSet(const Json& sts) {
     } else if (refs[0].value("uid", "") != uid) {
       continue;  // someone else's
     }
+    if (Terminating(pod) && Hook("stop", pod)) {  // the kubelet is done with it
+      store_.Remove(pods_r, ns, pod["metadata"].value("name", ""));
+      continue;
+    }
     pods[i] = pod;
   }
+  revisions_[revision] = tmpl;
+  const Json old_status = sts.value("status", Json::object());
+  const std::string current_revision = old_status.value("currentRevision", revision);
 
   // Claims from the templates, for every ordinal; never deleted here (retention: Retain).
   for (const Json& t : spec.value("volumeClaimTemplates", Json::array())) {
@@ -105,9 +163,13 @@ void ApiServer::ReconcileStatefulSet(const Json& sts) {
     }
   }
 
-  // Pending pods become ready, one step per tick.
+  // Pending pods become ready, one step per tick (with a hook: once started and probed ready).
   for (auto& [i, pod] : pods) {
-    if (Ready(pod)) continue;
+    if (Ready(pod) || Terminating(pod)) continue;
+    if (!options_.pod_hook.empty()) {
+      int rc = -1;
+      if (!Hook("start", pod) || !Hook("ready", pod, &rc) || rc != 0) continue;
+    }
     // As the kubelet reports a started pod: each container ready, running, never restarted.
     Json statuses = Json::array();
     for (const Json& c : pod["spec"].value("containers", Json::array()))
@@ -125,27 +187,31 @@ void ApiServer::ReconcileStatefulSet(const Json& sts) {
   }
 
   bool all_ready = true;
-  for (auto& [i, pod] : pods) all_ready = all_ready && Ready(pod);
-  // Scale down from the highest ordinal; scale up in order (OrderedReady waits for readiness).
+  for (auto& [i, pod] : pods) all_ready = all_ready && Ready(pod) && !Terminating(pod);
+  // Scale down from the highest ordinal, one pod at a time; scale up in order (OrderedReady
+  // waits for readiness).
   if (!pods.empty() && pods.rbegin()->first >= replicas) {
-    store_.Remove(pods_r, ns, pods.rbegin()->second["metadata"].value("name", ""));
-    pods.erase(std::prev(pods.end()));
+    if (!Terminating(pods.rbegin()->second)) pods.rbegin()->second = TerminatePod(pods.rbegin()->second);
+    if (options_.pod_hook.empty()) pods.erase(std::prev(pods.end()));
   } else {
     for (int i = 0; i < replicas; ++i) {
       if (pods.count(i)) continue;
       if (ordered && !all_ready) break;
       std::string pod_name = name + "-" + std::to_string(i);
-      Json pmeta = tmpl.value("metadata", Json::object());
+      // Below the partition a pod comes back as it was: at the current revision.
+      const bool old = i < partition && current_revision != revision && revisions_.count(current_revision);
+      const Json& from = old ? revisions_[current_revision] : tmpl;
+      Json pmeta = from.value("metadata", Json::object());
       pmeta.erase("creationTimestamp");
       pmeta["name"] = pod_name;
       pmeta["namespace"] = ns;
       pmeta["uid"] = NewUid();
       pmeta["creationTimestamp"] = Now();
-      pmeta["labels"]["controller-revision-hash"] = revision;
+      pmeta["labels"]["controller-revision-hash"] = old ? current_revision : revision;
       pmeta["labels"]["statefulset.kubernetes.io/pod-name"] = pod_name;
       pmeta["labels"]["apps.kubernetes.io/pod-index"] = std::to_string(i);
       pmeta["ownerReferences"] = Json::array({owner});
-      Json pspec = tmpl.value("spec", Json::object());
+      Json pspec = from.value("spec", Json::object());
       pspec["hostname"] = pod_name;
       pspec["subdomain"] = spec.value("serviceName", "");
       for (const Json& t : spec.value("volumeClaimTemplates", Json::array()))
@@ -170,28 +236,31 @@ void ApiServer::ReconcileStatefulSet(const Json& sts) {
     for (auto it = pods.rbegin(); it != pods.rend(); ++it) {
       if (it->first < partition) break;
       if (it->second["metadata"]["labels"].value("controller-revision-hash", "") == revision) continue;
-      store_.Remove(pods_r, ns, it->second["metadata"].value("name", ""));
-      pods.erase(it->first);
+      it->second = TerminatePod(it->second);
+      if (options_.pod_hook.empty()) pods.erase(it->first);
       break;
     }
   }
 
-  int ready = 0, updated = 0;
+  // Terminating pods count as ready while Ready, never as current or updated.
+  int ready = 0, updated = 0, current = 0;
   for (auto& [i, pod] : pods) {
     ready += Ready(pod);
-    updated += pod["metadata"]["labels"].value("controller-revision-hash", "") == revision;
+    if (Terminating(pod)) continue;
+    std::string hash = pod["metadata"]["labels"].value("controller-revision-hash", "");
+    updated += hash == revision;
+    current += hash == current_revision;
   }
-  Json old_status = sts.value("status", Json::object());
+  const bool rolled = updated == replicas && ready == replicas && static_cast<int>(pods.size()) == replicas;
   Json status = {{"observedGeneration", meta.value("generation", 1)},
                  {"replicas", pods.size()},
                  {"readyReplicas", ready},
-                 {"currentReplicas", updated},
+                 {"currentReplicas", rolled ? updated : current},
                  {"updatedReplicas", updated},
                  {"availableReplicas", ready},
                  {"updateRevision", revision},
                  {"collisionCount", 0},
-                 {"currentRevision",
-                  updated == static_cast<int>(pods.size()) ? revision : old_status.value("currentRevision", revision)}};
+                 {"currentRevision", rolled ? revision : current_revision}};
   if (status != old_status) {
     Json next = sts;
     next["status"] = status;

@@ -502,6 +502,10 @@ void ApiServer::Delete(Call& c) {
                 "Precondition failed: ResourceVersion in precondition: " + pre["resourceVersion"].get<std::string>() +
                     ", ResourceVersion in object meta: " + meta.value("resourceVersion", ""));
   std::string policy = options.value("propagationPolicy", "Background");
+  if (!c.dry_run && r.kind == "Pod" && !options_.pod_hook.empty()) {
+    c.write = true;
+    return Reply(c.res, 200, TerminatePod(*obj));  // Terminating until the runtime stopped it
+  }
   if (!c.dry_run) {
     store_.Remove(r, c.ns, c.name);
     c.write = true;

@@ -1,6 +1,7 @@
 // warren-emulator: a Kubernetes API server stand-in for tests and the demo.
 //
-//   warren-emulator --state-dir DIR [--port N] [--tick-ms N] [--history N] [--token TOKEN=USER[:GROUP,...]]...
+//   warren-emulator --state-dir DIR [--port N] [--tick-ms N] [--history N] [--pod-hook CMD]
+//                   [--token TOKEN=USER[:GROUP,...]]...
 //
 // Writes DIR/ca.crt, DIR/kubeconfig (context "admin": a system:masters token; "admin-cert": a
 // client certificate; one context per --token, named after its user), DIR/admin.crt|key, and
@@ -81,6 +82,8 @@ int main(int argc, char** argv) {
       options.port = std::stoi(next());
     else if (a == "--tick-ms")
       options.tick_ms = std::stoi(next());
+    else if (a == "--pod-hook")
+      options.pod_hook = next();
     else if (a == "--history")
       options.history = std::stoul(next());
     else if (a == "--token") {
@@ -108,7 +111,8 @@ int main(int argc, char** argv) {
       }
       options.tokens[spec.substr(0, eq)] = info;
     } else {
-      std::cerr << "usage: warren-emulator --state-dir DIR [--port N] [--tick-ms N] [--token TOKEN=USER[:GROUPS]]...\n";
+      std::cerr << "usage: warren-emulator --state-dir DIR [--port N] [--tick-ms N] [--pod-hook CMD] [--token "
+                   "TOKEN=USER[:GROUPS]]...\n";
       return 2;
     }
   }
