@@ -26,6 +26,9 @@ struct RabbitArgs {
   std::string ca_file;
   long timeout_ms = 10000;
   std::string inventory = "warren-inventory";  // global parameter recording what warren created
+  // Each node's own management listener, for the checks before its pod restarts.
+  std::string pod_url_template;        // {pod} {ordinal} {service} {namespace}; "" = the default
+  std::vector<std::string> node_urls;  // [STATEFULSET/]ORDINAL=URL overrides
   bool enabled() const { return !urls.empty(); }
 };
 

@@ -79,6 +79,10 @@ int RunDiff(const DiffArgs& args, std::ostream& out, std::ostream& err) {
     if (!client.ok()) return fail(client.status());
     broker = std::move(client).value();
     targets.rabbit = broker.get();
+    if (Status s = RolloutNodes(args.rabbit, plan.rollout); !s.ok()) {
+      err << "warren diff: " << s.message() << "\n";
+      return kExitError;
+    }
   }
   reconcile::Report report = reconcile::ReconcileOnce(repo, targets, plan, StopToken());
   for (const std::string& line : report.notes) err << "warren diff: note: " << line << "\n";
@@ -90,10 +94,12 @@ int RunDiff(const DiffArgs& args, std::ostream& out, std::ostream& err) {
   if (args.output == "json") {
     Json j = diff::ToJson(report.plan);
     if (!commit.empty()) j["source"] = {{"repo", args.source.repo}, {"ref", args.source.ref}, {"commit", commit}};
+    if (!report.rollout_plan.empty()) j["rollouts"] = report.rollout_plan;
     out << j.dump(2) << "\n";
   } else {
     if (!commit.empty()) out << "commit " << commit << "\n";
     out << diff::RenderText(report.plan, args.color);
+    for (const std::string& line : report.rollout_plan) out << "rollout: " << line << "\n";
   }
   return report.plan.HasDrift() ? kExitFindings : kExitClean;
 }

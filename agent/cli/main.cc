@@ -86,6 +86,13 @@ void AddRabbitFlags(CLI::App* cmd, warren::cli::RabbitArgs* r) {
   cmd->add_option("--rabbitmq-timeout-ms", r->timeout_ms, "")->group("");  // the old spelling, hidden
   cmd->add_option("--rabbitmq-inventory", r->inventory,
                   "Global parameter where warren records what it created (one per source sharing a cluster)");
+  cmd->add_option("--rabbitmq-pod-url-template", r->pod_url_template,
+                  "Where each RabbitMQ pod's own management API answers, asked before that pod restarts: "
+                  "{pod}, {ordinal}, {service}, {namespace} (default http://{pod}.{service}.{namespace}.svc:15672, "
+                  "scheme and port as in --rabbitmq-url)");
+  cmd->add_option("--rabbitmq-node-url", r->node_urls,
+                  "[STATEFULSET/]ORDINAL=URL: one pod's management API (repeatable; for tests and running outside "
+                  "the cluster)");
 }
 
 void AddCommitStatusFlags(CLI::App* cmd, warren::cli::CommitStatusArgs* s) {

@@ -68,9 +68,13 @@ Result<run::AgentOptions> ToOptions(const RunArgs& a, bool kube, const std::stri
   WARREN_RETURN_IF_ERROR(Duration("--interval", a.interval, &defaults.interval));
   defaults.desired.kustomize.command = a.source.kustomize_command;
   if (a.rabbit.enabled())
-    defaults.rabbit = run::RabbitTarget{a.rabbit.urls, a.rabbit.credentials_file, a.rabbit.ca_file,
+    defaults.rabbit = run::RabbitTarget{a.rabbit.urls,
+                                        a.rabbit.credentials_file,
+                                        a.rabbit.ca_file,
                                         std::chrono::milliseconds(a.rabbit.timeout_ms),
-                                        a.rabbit.inventory == "warren-inventory" ? "" : a.rabbit.inventory};
+                                        a.rabbit.inventory == "warren-inventory" ? "" : a.rabbit.inventory,
+                                        a.rabbit.pod_url_template,
+                                        a.rabbit.node_urls};
   if (!a.config.empty()) {
     if (!a.paths.empty() || a.source.enabled()) return Status::Invalid("give --config or PATHs/--repo, not both");
     std::ifstream in(a.config);

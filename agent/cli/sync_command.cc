@@ -104,6 +104,15 @@ int RunSync(const SyncArgs& args, std::ostream& out, std::ostream& err) {
                               : reconcile::DefaultInventoryNamespace(loaded.value().manifests.objects, ns);
   o.rabbit_inventory = args.rabbit.inventory;
   if (isatty(STDERR_FILENO)) o.progress = [&err](const std::string& line) { err << line << "\n"; };
+  // Broker-aware rollouts are rolled here, pod by pod; each step is printed.
+  o.drive_rollouts = true;
+  o.rollout.progress = [&out](const std::string& line) { out << line << "\n" << std::flush; };
+  if (args.rabbit.enabled()) {
+    if (Status s = RolloutNodes(args.rabbit, o.rollout); !s.ok()) {
+      err << "warren sync: " << s.message() << "\n";
+      return kExitError;
+    }
+  }
   reconcile::Report report = reconcile::ReconcileOnce(loaded.value().manifests, targets, o, StopToken());
 
   if (statuses) ReportOutcome(*statuses, sha, report, rabbit_client.get(), loaded.value().manifests);

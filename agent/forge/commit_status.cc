@@ -91,8 +91,8 @@ void StatusReporter::Report(const std::string& sha, const std::string& context, 
     std::lock_guard<std::mutex> lock(mu_);
     auto key = std::make_pair(sha, context);
     auto it = last_.find(key);
-    if (it != last_.end() && it->second == Wire(state)) return;  // never the same state twice
-    last_[key] = Wire(state);
+    if (it != last_.end() && it->second == Seen(context, state, description)) return;  // never the same twice
+    last_[key] = Seen(context, state, description);
     // A newer state for the same (sha, context) replaces one still waiting.
     std::erase_if(queue_, [&](const Item& i) { return i.sha == sha && i.context == context; });
     queue_.push_back({sha, context, Description(description), state});
@@ -106,6 +106,14 @@ bool StatusReporter::Flush(std::chrono::milliseconds timeout) {
 }
 
 std::string StatusReporter::Wire(State s) const { return o_.provider == "gitlab" ? GitLabState(s) : StateName(s); }
+
+// A context's state is posted once per commit. warren/rollout also says how far it got: a new
+// description in the same state is posted too, except to GitLab, which refuses a state the
+// commit's status already has.
+std::string StatusReporter::Seen(const std::string& context, State s, const std::string& description) const {
+  if (context != "warren/rollout" || o_.provider == "gitlab") return Wire(s);
+  return Wire(s) + "\n" + Description(description);
+}
 
 net::HttpRequest StatusReporter::Request(const Item& item) const {
   net::HttpRequest req;
@@ -195,7 +203,7 @@ void StatusReporter::Run() {
       busy_ = false;
       if (s.ok()) ++posted_;
       // Not posted: forget it, so the same state may be reported again later.
-      else if (last_[{item.sha, item.context}] == Wire(item.state))
+      else if (last_[{item.sha, item.context}] == Seen(item.context, item.state, item.description))
         last_.erase({item.sha, item.context});
     }
     cv_.notify_all();

@@ -87,6 +87,7 @@ class StatusReporter : public StatusSink {
   // "failed" for failure and error, and refuses it twice).
   std::map<std::pair<std::string, std::string>, std::string> last_;
   std::string Wire(State s) const;
+  std::string Seen(const std::string& context, State s, const std::string& description) const;
   size_t posted_ = 0;
   std::thread thread_;
 };

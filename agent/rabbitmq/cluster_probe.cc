@@ -5,12 +5,7 @@ namespace warren::rabbitmq {
 namespace {
 
 // Node names from a management API list; anything but a string is skipped, not trusted.
-std::vector<std::string> NodeNames(const Json& list) {
-  std::vector<std::string> out;
-  for (const Json& n : list)
-    if (n.is_string()) out.push_back(n.get<std::string>());
-  return out;
-}
+std::vector<std::string> NodeNames(const Json& list) { return StringList(list); }
 
 // The per-node checks; `alarms` is cluster-wide but cheap, and asking every node shows which answer.
 constexpr const char* kNodeChecks[] = {"alarms", "node-is-quorum-critical", "node-is-mirror-sync-critical",

@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <set>
 
@@ -16,6 +17,7 @@
 #include "diff/rabbit/broker_version.h"
 #include "diff/rabbit/desired_topology.h"
 #include "diff/rabbit/topology_diff.h"
+#include "diff/rollout/rollout.h"
 
 namespace warren::reconcile {
 namespace {
@@ -62,6 +64,83 @@ Object StripServerFields(Object o) {
   return o;
 }
 
+// The rollout state annotation is warren's bookkeeping, applied with the hold: not a change to show
+// (an object whose only difference it is needs no apply).
+void HideRolloutState(const std::vector<Object>& held, diff::DiffReport& plan) {
+  const std::string pointer = std::string("/metadata/annotations/") + "warren.io~1rollout-state";
+  for (diff::ObjectDiff& d : plan.objects) {
+    if (std::none_of(held.begin(), held.end(), [&](const Object& o) { return o.key() == d.key; })) continue;
+    std::erase_if(d.changes, [&](const diff::Change& c) { return c.path == pointer; });
+    if (d.action == diff::Action::kUpdate && d.changes.empty()) d.action = diff::Action::kUnchanged;
+  }
+}
+
+// A rollout that did not finish is a failure of its StatefulSet: sync exits 1 naming the queue,
+// the check, the node and the pod.
+void RolloutFailed(const Object& sts, const std::string& message, Report& report) {
+  diff::ApplyResult r;
+  r.object.key = sts.key();
+  r.object.api_version = sts.api_version();
+  r.object.action = diff::Action::kUpdate;
+  r.outcome = diff::Outcome::kFailed;
+  r.message = message;
+  report.applied.results.push_back(std::move(r));
+}
+
+void DriveRollout(const Object& sts, kube::Api& kube, const Options& o, const StopToken& stop, Report& report) {
+  rollout::DriverOptions d = o.rollout;
+  if (!d.clock) d.clock = o.clock;
+  if (!d.progress) d.progress = o.progress;
+  d.timeout = o.timeout;
+  if (!d.connect_node) {
+    RolloutFailed(sts,
+                  "rollout held, not started: no RabbitMQ target to ask before each pod restarts (the new "
+                  "template is applied; no pod restarted)",
+                  report);
+    return;
+  }
+  rollout::Driver driver(kube, d);
+  auto p = driver.Run(sts, stop);
+  if (!p.ok()) return RolloutFailed(sts, "rollout: " + p.status().message() + " (held: no pod deleted)", report);
+  for (const std::string& n : p.value().notes) report.notes.push_back(p.value().statefulset + ": " + n);
+  if (p.value().halted) RolloutFailed(sts, "rollout halted: " + p.value().Summary(), report);
+  report.rollouts.push_back(std::move(p).value());
+}
+
+// What a plan says about a held StatefulSet: the gated rollout it starts or continues, and with
+// a way to reach the nodes, what the next node's broker says now.
+void PlanRollout(const Object& sts, const rollout::Hold& h, const Targets& t, const Options& o, Report& report) {
+  if (!h.rolling && !h.scaling_down) return;
+  std::string name = sts.key().ToString();
+  if (h.started)
+    report.rollout_plan.push_back(
+        name + ": the template change is a gated rollout: applied with partition " + std::to_string(h.partition) +
+        " (no pod restarts), then pods " + std::to_string(h.replicas - 1) + "…" +
+        std::to_string(rollout::GitPartition(sts)) + " one at a time, each after its node's broker allows it" +
+        (h.restarted ? " (the unfinished rollout of the previous template starts over)" : ""));
+  else if (h.rolling)
+    report.rollout_plan.push_back(name + ": rollout in progress, partition held at " + std::to_string(h.partition));
+  if (h.scaling_down)
+    report.rollout_plan.push_back(name + ": scale-down to " + std::to_string(h.state.scale_to) +
+                                  " is gated: each leaving pod first passes its node's broker checks");
+  if (!t.kube || !o.rollout.connect_node) return;
+  int next = h.scaling_down ? h.replicas - 1 : std::min(h.partition, h.replicas) - 1;
+  if (next < rollout::GitPartition(sts)) return;
+  rollout::Driver driver(*t.kube, o.rollout);
+  rollout::SetView set;
+  set.ns = sts.ns();
+  set.name = sts.name();
+  set.service = StringField(Field(sts.doc(), "spec"), "serviceName");
+  auto v = driver.AskGate(set, next, h.state.departed);
+  std::string pod = sts.name() + "-" + std::to_string(next);
+  if (!v.ok())
+    report.rollout_plan.push_back(name + ": pod " + pod + " would wait: cannot verify: " + v.status().message());
+  else if (v.value().result == rollout::GateResult::kPass)
+    report.rollout_plan.push_back(name + ": pod " + pod + " may restart now: its node's broker checks pass");
+  else
+    report.rollout_plan.push_back(name + ": pod " + pod + " would wait: " + v.value().reason);
+}
+
 void KubernetesStage(const std::vector<Object>& objects, const Targets& t, const Options& o, const StopToken& stop,
                      Report& report) {
   std::vector<Object> desired;
@@ -104,8 +183,45 @@ void KubernetesStage(const std::vector<Object>& objects, const Targets& t, const
     desired.clear();
     for (Object& p : predicted.value()) desired.push_back(StripServerFields(std::move(p)));
   }
+  // Broker-aware StatefulSets are applied with their rollout's hold (partition, replicas, state):
+  // what a rollout holds is never drift, and a new template never reaches a pod unasked.
+  std::vector<Object> unheld;  // git's StatefulSets as warren applies them without the hold
+  std::vector<rollout::Hold> holds;
+  {
+    std::map<ResourceKey, const Object*> live_by_key;
+    for (const Object& l : live.value()) live_by_key[l.key()] = &l;
+    for (Object& d : desired) {
+      if (!rollout::BrokerAware(d)) continue;
+      auto it = live_by_key.find(d.key());
+      rollout::Overlaid held = rollout::OverlayRollout(d, it == live_by_key.end() ? nullptr : it->second);
+      if (!held.hold) continue;
+      unheld.push_back(d);
+      holds.push_back(*held.hold);
+      d = std::move(held.desired);
+    }
+  }
   diff::DiffReport plan = diff::Diff(desired, live.value(), o.diff_options);
-  if (!o.plan_only) {
+  HideRolloutState(unheld, plan);
+  // A held scale-down is drift all the same (git asks for fewer replicas), shown as such; it is
+  // not applied as part of the object but stepped down by the rollout, node by node.
+  diff::DiffReport to_apply = plan;
+  for (size_t i = 0; i < unheld.size(); ++i) {
+    if (!holds[i].scaling_down) continue;
+    int want = holds[i].state.scale_to;
+    for (size_t j = 0; j < plan.objects.size(); ++j) {
+      diff::ObjectDiff& d = plan.objects[j];
+      if (d.key != unheld[i].key()) continue;
+      bool only_replicas = d.action == diff::Action::kUnchanged;
+      diff::Change c{"/spec/replicas", ".spec.replicas", diff::Op::kReplace, holds[i].replicas, want};
+      auto at =
+          std::find_if(d.changes.begin(), d.changes.end(), [&](const diff::Change& x) { return x.path > c.path; });
+      d.changes.insert(at, std::move(c));  // in document order, as the diff lists changes
+      if (only_replicas) d.action = diff::Action::kUpdate;
+    }
+  }
+  if (o.plan_only) {
+    for (size_t i = 0; i < unheld.size(); ++i) PlanRollout(unheld[i], holds[i], t, o, report);
+  } else {
     KubeStageOptions k;
     k.dry_run = o.dry_run;
     k.prune = o.prune;
@@ -121,9 +237,12 @@ void KubernetesStage(const std::vector<Object>& objects, const Targets& t, const
     k.progress = o.progress;
     k.write_lock = o.kube_write_lock;
     k.on_applied = o.on_kube_applied;
-    diff::ApplyReport applied = ApplyKubernetes(*t.kube, desired, live.value(), plan, k, stop);
+    diff::ApplyReport applied = ApplyKubernetes(*t.kube, desired, live.value(), to_apply, k, stop);
     report.applied.unchanged += applied.unchanged;
     for (auto& r : applied.results) report.applied.results.push_back(std::move(r));
+    if (o.drive_rollouts && !o.dry_run && applied.Count(diff::Outcome::kFailed) == 0)
+      for (size_t i = 0; i < unheld.size(); ++i)
+        if (holds[i].rolling || holds[i].scaling_down) DriveRollout(unheld[i], *t.kube, o, stop, report);
   }
   report.plan.Append(std::move(plan));
 }

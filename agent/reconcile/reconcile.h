@@ -16,6 +16,7 @@
 
 #include "agent/kube/client.h"
 #include "agent/rabbitmq/management_api.h"
+#include "agent/rollout/driver.h"
 #include "agent/util/cancel.h"
 #include "diff/engine/apply_report.h"
 #include "diff/engine/diff.h"
@@ -95,13 +96,21 @@ struct Options {
   std::function<void(const std::string&)> progress;
   std::mutex* kube_write_lock = nullptr;  // see KubeStageOptions::write_lock
   std::function<void()> on_kube_applied;  // see KubeStageOptions::on_applied
+  // Broker-aware rollouts (diff/rollout/rollout.h). A RabbitMQ StatefulSet's template change is
+  // always applied held; `drive_rollouts` then rolls it pod by pod before the RabbitMQ stage
+  // (warren sync; the agent drives rollouts on a lane of their own). With a way to reach the
+  // nodes (rollout.connect_node), a plan also says which node would block now and why.
+  bool drive_rollouts = false;
+  rollout::DriverOptions rollout;
 };
 
 struct Report {
-  diff::DiffReport plan;               // what differed when the run started (Kubernetes, then RabbitMQ)
-  diff::ApplyReport applied;           // what the run did (nothing when plan_only)
-  size_t kube_objects_not_synced = 0;  // no Kubernetes target for them
-  std::vector<std::string> notes;      // said to the user, not failures
+  diff::DiffReport plan;                    // what differed when the run started (Kubernetes, then RabbitMQ)
+  diff::ApplyReport applied;                // what the run did (nothing when plan_only)
+  size_t kube_objects_not_synced = 0;       // no Kubernetes target for them
+  std::vector<std::string> notes;           // said to the user, not failures
+  std::vector<rollout::Progress> rollouts;  // broker-aware StatefulSets rolled by this run
+  std::vector<std::string> rollout_plan;    // a plan's gated rollouts, and what the next node says now
   // The run could not be made at all (bad topology documents, broker unreachable): exit 2.
   Status error;
   bool Converged() const { return error.ok() && applied.Converged(); }

@@ -1,7 +1,9 @@
 #include "agent/run/config_file.h"
 
+#include <map>
 #include <set>
 
+#include "agent/rollout/node_address.h"
 #include "diff/model/decode.h"
 #include "diff/model/duration.h"
 
@@ -102,7 +104,8 @@ Result<SourceSpec> ParseSource(const Json& entry, const std::string& where, cons
   if (entry.contains("rabbitmq")) {
     if (!entry["rabbitmq"].is_object()) return Status::Invalid(where + ".rabbitmq: must be a mapping");
     Reader rr(entry["rabbitmq"], where + ".rabbitmq");
-    WARREN_RETURN_IF_ERROR(rr.Unknown({"urls", "credentialsFile", "caFile", "timeout", "inventory"}));
+    WARREN_RETURN_IF_ERROR(
+        rr.Unknown({"urls", "credentialsFile", "caFile", "timeout", "inventory", "podUrlTemplate", "nodeUrls"}));
     RabbitTarget t;
     WARREN_RETURN_IF_ERROR(rr.Strings("urls", &t.urls));
     if (t.urls.empty()) return Status::Invalid(where + ".rabbitmq.urls: at least one management URL");
@@ -110,6 +113,12 @@ Result<SourceSpec> ParseSource(const Json& entry, const std::string& where, cons
     WARREN_RETURN_IF_ERROR(rr.String("caFile", &t.ca_file));
     WARREN_RETURN_IF_ERROR(rr.Duration("timeout", &t.timeout));
     WARREN_RETURN_IF_ERROR(rr.String("inventory", &t.inventory));
+    WARREN_RETURN_IF_ERROR(rr.String("podUrlTemplate", &t.pod_url_template));
+    WARREN_RETURN_IF_ERROR(rr.Strings("nodeUrls", &t.node_urls));
+    for (const std::string& u : t.node_urls) {
+      std::map<std::string, std::string> check;
+      if (Status bad = rollout::ParseNodeUrl(u, check); !bad.ok()) return bad.WithContext(where + ".rabbitmq.nodeUrls");
+    }
     s.rabbit = t;
   }
   return s;

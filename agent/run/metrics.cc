@@ -67,6 +67,15 @@ Metrics::Metrics() {
   Define("warren_rabbitmq_quorum_queues_online", Type::kGauge, "Quorum queues with every member online and a leader.");
   Define("warren_rabbitmq_quorum_queues", Type::kGauge, "Quorum queues.");
   Define("warren_rabbitmq_healthy", Type::kGauge, "1 when the RabbitMQ cluster has no problem, 0 otherwise.");
+  Define("warren_rollout_pods_updated", Type::kGauge,
+         "Pods of a broker-aware StatefulSet rollout at the new template, by source and statefulset.");
+  Define("warren_rollout_pods", Type::kGauge, "Replicas of a broker-aware StatefulSet, by source and statefulset.");
+  Define("warren_rollout_halted", Type::kGauge,
+         "1 while a rollout's current wait has outlasted its timeout (held, nothing forced).");
+  Define("warren_rollout_blocked_seconds", Type::kGauge,
+         "How long a rollout has waited for a broker check (a gate or a rejoin), by source and statefulset.");
+  Define("warren_rollout_steps_total", Type::kCounter,
+         "Rollout steps taken (a partition lowered, a pod deleted, a replica removed), by source and statefulset.");
   Define("warren_webhooks_total", Type::kCounter,
          "Webhook deliveries by forge and result (accepted, ping, ignored, duplicate, unauthorized, too_large, ...).");
   Define("warren_leader", Type::kGauge, "1 while this replica holds the leader Lease (or runs without election).");

@@ -18,6 +18,9 @@ struct RabbitTarget {
   std::string ca_file;
   std::chrono::milliseconds timeout{10000};
   std::string inventory;  // "" = warren-inventory (source "warren") or warren-inventory-<name>
+  // Each node's own management API, for the checks before its pod restarts (agent/rollout).
+  std::string pod_url_template;        // "" = the default (node_address.h)
+  std::vector<std::string> node_urls;  // [STATEFULSET/]ORDINAL=URL
 };
 
 struct SourceSpec {

@@ -124,6 +124,7 @@ void SourceLoop::Run(const StopSource& term) {
     std::lock_guard<std::mutex> lock(mu_);
     sync_cv_.notify_all();
     kube_cv_.notify_all();
+    rollout_cv_.notify_all();
   });
   std::unique_ptr<WatchCache> cache;
   if (ctx_.kube) {
@@ -158,12 +159,14 @@ void SourceLoop::Run(const StopSource& term) {
     cache = std::make_unique<WatchCache>(*ctx_.kube, w, term);
     live_ = cache_ = cache.get();
   }
-  std::thread kube_lane, health_lane;
+  std::thread kube_lane, health_lane, rollout_lane;
   if (ctx_.kube) kube_lane = std::thread([this, stop] { KubeLane(stop); });
   if (spec_.rabbit) health_lane = std::thread([this, stop] { HealthLane(stop); });
+  if (ctx_.kube && spec_.rabbit) rollout_lane = std::thread([this, stop] { RolloutLane(stop); });
   SyncLane(stop);
   if (kube_lane.joinable()) kube_lane.join();
   if (health_lane.joinable()) health_lane.join();
+  if (rollout_lane.joinable()) rollout_lane.join();
   if (cache) cache->Stop();
   live_ = cache_ = nullptr;
   rabbit_.reset();  // the next term connects anew, on its own stop token
@@ -337,6 +340,7 @@ void SourceLoop::Reconcile(const std::string& why, bool full, const StopToken& s
       if (kube_why_.empty()) kube_why_ = d->commit.empty() ? "manifests applied" : "commit " + d->commit + " applied";
     }
     kube_cv_.notify_all();
+    rollout_cv_.notify_all();
   };
   if (full && options.plan_only) publish();
   if (full) options.on_kube_applied = publish;

@@ -11,7 +11,10 @@
 //     keeps being corrected;
 //   - the health lane (with a RabbitMQ target): health and mirror status into the metrics and
 //     commit statuses, each request with a deadline shorter than the interval, so a hung node is
-//     reported unreachable within two intervals instead of leaving the last verdict standing.
+//     reported unreachable within two intervals instead of leaving the last verdict standing;
+//   - the rollout lane (with both targets): a RabbitMQ StatefulSet's new template is applied
+//     held by the sync lane, and rolled here pod by pod as each node's broker allows
+//     (rollout_lane.cc), reported as the warren/rollout commit status.
 // Failures back off exponentially (1 s doubling, capped): the sync lane as a whole (git errors
 // and failed reconciles alike), the Kubernetes lane per object. Success resets them.
 //
@@ -37,6 +40,7 @@
 #include "agent/kube/client.h"
 #include "agent/rabbitmq/connect.h"
 #include "agent/reconcile/reconcile.h"
+#include "agent/rollout/driver.h"
 #include "agent/run/events.h"
 #include "agent/run/log.h"
 #include "agent/run/metrics.h"
@@ -109,6 +113,13 @@ class SourceLoop {
                          double seconds);
   void KubeFail();
 
+  // The rollout lane (rollout_lane.cc): broker-aware rollouts of the applied commit.
+  void RolloutLane(const StopToken& stop);
+  // Metrics, the warren/rollout status of `commit`, log lines and Events for one step's progress;
+  // `last_summary` is what was said before for this StatefulSet.
+  void AccountRollout(const Object& sts, const std::string& commit, const rollout::Progress& p,
+                      std::string& last_summary);
+
   // The health lane (health_lane.cc).
   void HealthLane(const StopToken& stop);
   void ProbeHealth(std::unique_ptr<rabbitmq::ManagementApi>& client, const StopToken& stop);
@@ -136,7 +147,7 @@ class SourceLoop {
 
   // Between the lanes, under mu_.
   mutable std::mutex mu_;
-  std::condition_variable sync_cv_, kube_cv_;
+  std::condition_variable sync_cv_, kube_cv_, rollout_cv_;
   std::string fetch_why_;                    // a Trigger() not yet served
   std::string kube_why_;                     // a watch event not yet checked
   DesiredPtr published_;                     // what the Kubernetes lane corrects toward

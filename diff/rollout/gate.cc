@@ -30,17 +30,26 @@ bool AtLeast(const std::vector<int>& v, std::vector<int> min) {
 
 std::string Where(const GateInput& in) { return in.node + " (pod " + in.pod + ")"; }
 
-// A 503 of a queue check: {"status":"failed","reason":...,"queues":[{"readable_name":...}]}.
-std::vector<std::string> FailedQueues(const std::string& body) {
+// A 503 of a queue check: {"status":"failed","reason":...,"queues":[{"name":...,"readable_name":...}]};
+// readable names, or the bare names when `bare`.
+std::vector<std::string> FailedQueues(const std::string& body, bool bare = false) {
   std::vector<std::string> out;
   Json j = Json::parse(body, nullptr, false);
   if (!j.is_object()) return out;
   for (const Json& q : j.value("queues", Json::array())) {
     if (!q.is_object()) continue;
-    std::string name = StringField(q, "readable_name");
+    std::string name = StringField(q, bare ? "name" : "readable_name");
     if (name.empty()) name = StringField(q, "name");
     out.push_back(name);
   }
+  return out;
+}
+
+// "a, b and 3 more" for a commit status line.
+std::string Few(const std::vector<std::string>& names) {
+  if (names.empty()) return "a queue";
+  std::string out = names[0];
+  if (names.size() > 1) out += " and " + std::to_string(names.size() - 1) + " more";
   return out;
 }
 
@@ -60,6 +69,7 @@ std::optional<GateVerdict> JudgeCheck(const GateInput& in, const Answer& a, cons
     v.queues = FailedQueues(a.body);
     v.reason = (v.queues.empty() ? std::string("a queue") : Join(v.queues)) + " would " + loses + " if " + Where(in) +
                " stopped (" + check + ")";
+    v.brief = Few(FailedQueues(a.body, true)) + " would " + loses + " on " + in.node;
     return v;
   }
   if (a.status == 404)
@@ -165,6 +175,10 @@ GateVerdict JudgeGate(const GateInput& in) {
       queues->queues = streams;
       queues->reason =
           Join(streams) + " would lose its replica majority if " + Where(in) + " stopped (stream replicas)";
+      std::vector<std::string> names;
+      for (const QueueReplicas& q : in.streams)
+        if (Has(q.members, in.node) && q.online.size() <= q.members.size() / 2 + 1) names.push_back(q.name);
+      queues->brief = Few(names) + " would lose its replica majority on " + in.node;
     }
   }
   // A queue that would suffer is named first; a node down elsewhere is said with it.
@@ -172,10 +186,12 @@ GateVerdict JudgeGate(const GateInput& in) {
     bool queue_first = queues->result == GateResult::kFail || nodes->result != GateResult::kFail;
     GateVerdict v = queue_first ? *queues : *nodes;
     v.reason += "; also " + (queue_first ? nodes->reason : queues->reason);
+    if (v.brief.empty()) v.brief = v.reason;
     return v;
   }
   if (queues) return *queues;
   if (nodes) {
+    nodes->brief = nodes->reason;
     if (nodes->result == GateResult::kFail && nodes->reason.find("partition") == std::string::npos)
       nodes->reason += ": stopping " + Where(in) + " could leave queues without a copy";
     return *nodes;

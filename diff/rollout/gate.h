@@ -64,6 +64,7 @@ struct GateVerdict {
   std::string check;                // the check that decided: node-is-quorum-critical, ...
   std::vector<std::string> queues;  // readable names from the broker's answer
   std::string reason;               // one line, naming the node and pod
+  std::string brief;                // the same for a commit status: "orders.audit would lose quorum on rabbit@x"
 };
 
 GateVerdict JudgeGate(const GateInput& in);

@@ -27,7 +27,7 @@ inline std::string Read(const std::string& path) { return ReadText(path); }
 class AgentEndToEnd : public ::testing::Test {
  protected:
   void SetUp() override {
-    emu_ = &EmulatorProcess::Shared("agent-e2e");
+    emu_ = &EmulatorProcess::Shared("agent-e2e", EmulatorFlags());
     ASSERT_TRUE(emu_->ok());
     dir_ = emu_->dir();
     ASSERT_TRUE(srv_error_.empty()) << srv_error_;
@@ -66,6 +66,7 @@ class AgentEndToEnd : public ::testing::Test {
     fs::remove_all(srv_);
   }
   static const std::string& Srv() { return srv_; }
+  virtual std::vector<std::string> EmulatorFlags() const { return {}; }
   void TearDown() override {
     if (HasFailure()) std::cerr << "git server log:\n" << Read(Srv() + "/run/lighttpd.log") << "\n";
     if (prometheus_pid_ > 0) kill(prometheus_pid_, SIGTERM);

@@ -87,7 +87,7 @@ TEST_F(Agent, AppliesBecomesReadyAndCorrectsWatchedDrift) {
   EXPECT_EQ(agent->Metric(R"(warren_reconcile_total{result="success",source="warren"})"), 1) << agent->Log();
 
   // Drift by hand: the watch sees it and the agent corrects it, no poll needed (the interval is 1h).
-  ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=5").exit_code, 0);
+  ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=1").exit_code, 0);
   EXPECT_TRUE(Eventually([&] { return Replicas() == 3; }, 15)) << agent->Log();
   ASSERT_EQ(emu_->Kubectl("set env statefulset/rabbitmq -n dev ADDED_BY_HAND=1").exit_code, 0);
   EXPECT_TRUE(Eventually([&] { return !HasEnv("ADDED_BY_HAND"); }, 15)) << agent->Log();
@@ -281,7 +281,7 @@ TEST_F(Agent, ARefusedObjectHoldsUpNoOther) {
       << agent->Log();
   EXPECT_NE(agent->Get("/readyz").first, 200);  // never converged
 
-  ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=5").exit_code, 0);
+  ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=1").exit_code, 0);
   EXPECT_TRUE(Eventually([&] { return Replicas() == 3; }, 15)) << agent->Log();
   EXPECT_GE(agent->Metric(R"(warren_drift_corrections_total{kind="StatefulSet",source="warren"})"), 1);
   EXPECT_EQ(agent->Metric(R"(warren_drifted_objects{kind="ConfigMap",source="warren"})"), 1)
@@ -429,7 +429,7 @@ TEST_F(AgentLeaderElection, OnlyTheLeaderWritesAndAFollowerTakesOver) {
   auto again = Push(*b, "d-2");
   EXPECT_EQ(again.first, 202) << "the same delivery, now at the leader: not a duplicate: " << again.second;
   EXPECT_TRUE(Has(again.second, "no source fetches")) << again.second;
-  ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=4").exit_code, 0);
+  ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=1").exit_code, 0);
   EXPECT_TRUE(Eventually([&] { return Replicas() == 3; }, 20)) << b->Log();
   EXPECT_GT(Writes("replica-b"), 0);
   lease = emu_->Admin("GET", "/apis/coordination.k8s.io/v1/namespaces/default/leases/warren");
@@ -496,7 +496,7 @@ TEST_F(AgentInCluster, DeployKustomizationThenRunWithItsServiceAccount) {
                 .empty(),
             false);
   EXPECT_TRUE(emu_->Admin("GET", "/api/v1/namespaces/warren/configmaps/warren-inventory")["data"].is_object());
-  ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=4").exit_code, 0);
+  ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=1").exit_code, 0);
   EXPECT_TRUE(Eventually([&] { return Replicas() == 3; }, 15)) << agent.Log();
   // Everything it did, it was allowed to do.
   for (const Json& r : emu_->Log()) {

@@ -198,6 +198,15 @@ class FakeKube : public kube::Api {
     std::lock_guard<std::mutex> lock(mu_);
     refused_[{kind, name}] = why;
   }
+  // Off: a StatefulSet keeps the status it has (see Put), and an apply that changes its spec bumps
+  // metadata.generation as the API server does: the test plays the controller.
+  bool instant_statefulsets = true;
+  // Stores `obj` as it is (a pod, a StatefulSet's status): what a controller would write.
+  void Put(const std::string& api_version, const std::string& kind, Json obj) {
+    auto r = Resolve(api_version, kind);
+    std::lock_guard<std::mutex> lock(mu_);
+    Store(r.value(), std::move(obj), /*as_controller=*/true);
+  }
   // The stored object, or null.
   Json Stored(const std::string& qualified_resource, const std::string& ns, const std::string& name) const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -248,9 +257,16 @@ class FakeKube : public kube::Api {
     }
     return true;
   }
-  Json Store(const kube::ResourceInfo& r, Json obj) {
+  Json Store(const kube::ResourceInfo& r, Json obj, bool as_controller = false) {
     obj["metadata"]["resourceVersion"] = std::to_string(++rv_);
-    if (r.kind == "StatefulSet") {  // an instant controller: every replica ready at once
+    Key at{r.Qualified(), StringField(obj["metadata"], "namespace"), Name(obj)};
+    if (r.kind == "StatefulSet" && !instant_statefulsets && !as_controller) {
+      auto old = objects_.find(at);
+      long generation = old == objects_.end() ? 1 : old->second["metadata"].value("generation", 1L);
+      if (old != objects_.end() && Field(old->second, "spec") != Field(obj, "spec")) ++generation;
+      obj["metadata"]["generation"] = generation;
+      if (old != objects_.end() && old->second.contains("status")) obj["status"] = old->second["status"];
+    } else if (r.kind == "StatefulSet" && instant_statefulsets) {  // an instant controller: every replica ready at once
       int replicas = Field(obj, "spec").value("replicas", 1);
       obj["status"] = {{"observedGeneration", 1},     {"replicas", replicas},    {"readyReplicas", replicas},
                        {"updatedReplicas", replicas}, {"currentRevision", "r1"}, {"updateRevision", "r1"}};

@@ -132,7 +132,7 @@ TEST_F(SourceLoopLanes, DriftIsPutBackWhileANewCommitWaitsForABrokerNode) {
   rabbit_.SetNodes(2, 3);  // the commit's objects go in, then it waits for the third node
   Start();
   ASSERT_TRUE(Applied());
-  ScaleByHand(5);
+  ScaleByHand(1);  // down: a hand scale-up is put back only as each leaving node allows
   EXPECT_TRUE(Applied()) << "the Kubernetes lane did not put the scale back while the sync lane waited";
   EXPECT_EQ(Metric("warren_last_applied_commit_info", {{"source", "warren"}, {"commit", "c0ffee"}}), 0)
       << "the commit is still waiting for the broker";
@@ -155,7 +155,7 @@ TEST_F(SourceLoopLanes, DriftIsPutBackWhileTheBrokerHangs) {
   Start();
   ASSERT_TRUE(Applied());
   ASSERT_TRUE(rabbit_.WaitForHanging(2, kWithin));
-  ScaleByHand(5);
+  ScaleByHand(1);  // down: a hand scale-up is put back only as each leaving node allows
   EXPECT_TRUE(Applied()) << "the Kubernetes lane waited for the hung broker";
   EXPECT_GE(rabbit_.hanging(), 2) << "the sync and health lanes are still blocked";
 }
@@ -165,7 +165,7 @@ TEST_F(SourceLoopLanes, ARefusedObjectHoldsUpNoOtherCorrection) {
   Start();
   // The sync lane stops at the refused ConfigMap; the StatefulSet after it is applied all the same.
   ASSERT_TRUE(Applied());
-  ScaleByHand(5);
+  ScaleByHand(1);  // down: a hand scale-up is put back only as each leaving node allows
   EXPECT_TRUE(Applied());
   EXPECT_TRUE(kube_.Stored("configmaps", "dev", "rabbitmq-config").is_null());
   EXPECT_GE(Metric("warren_reconcile_total", {{"source", "warren"}, {"result", "failure"}}), 1);
