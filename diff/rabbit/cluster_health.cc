@@ -237,6 +237,30 @@ std::string HealthSummary(const ClusterHealth& h) {
 std::string RenderHealthText(const ClusterHealth& h) {
   std::string out = (h.healthy() ? "healthy: " : "degraded: ") + HealthSummary(h) + "\n";
   for (const std::string& p : h.problems) out += "  - " + p + "\n";
+  // What stopping each node would cost now (a rollout's gate asks the same of each pod's node).
+  std::vector<std::string> urls;
+  for (const HealthCheckResult& c : h.checks)
+    if (std::find(urls.begin(), urls.end(), c.node) == urls.end()) urls.push_back(c.node);
+  if (!urls.empty()) out += "stopping each node now:\n";
+  for (const std::string& url : urls) {
+    std::string line;
+    bool reachable = true;
+    for (const HealthCheckResult& c : h.checks) {
+      if (c.node != url) continue;
+      reachable = reachable && c.reachable;
+      if (c.check != "node-is-quorum-critical" && c.check != "node-is-mirror-sync-critical") continue;
+      std::string what = c.check == "node-is-quorum-critical" ? "quorum-critical" : "mirror-sync-critical";
+      line += (line.empty() ? "" : "; ") + what + ": " + (c.ok ? "no" : "yes");
+      if (!c.ok && !c.items.empty()) {
+        std::string items;
+        for (const std::string& i : c.items) items += (items.empty() ? "" : ", ") + i;
+        line += " (" + items + ")";
+      }
+    }
+    if (!reachable) line = "unreachable: cannot say";
+    if (line.empty()) line = "no check answered (RabbitMQ older than 3.8.10?)";
+    out += "  " + url + ": " + line + "\n";
+  }
   return out;
 }
 
