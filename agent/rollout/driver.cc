@@ -186,6 +186,14 @@ Result<GateVerdict> Driver::AskGate(const SetView& set, int ordinal, const std::
     }
   }
   GateVerdict v = JudgeGate(in);
+  // A mirror that will never synchronise on its own: say what would unblock it.
+  if (v.result == GateResult::kFail && v.check == "node-is-mirror-sync-critical")
+    for (const auto& [vhost, name] : v.ids) {
+      auto one = GetJson(*n, rabbitmq::ApiPath("queues", vhost, name));
+      if (!one.ok()) continue;
+      std::string hint = ManualSyncHint(ParseQueue(one.value()));
+      if (!hint.empty()) v.reason += "; " + hint;
+    }
   // A stream verdict of warren's own must hold for a while: `online` lags node changes.
   if (v.result == GateResult::kPass && !in.streams.empty()) {
     std::string key = set.ns + "/" + set.name + "/" + std::to_string(ordinal);

@@ -67,6 +67,9 @@ std::optional<GateVerdict> JudgeCheck(const GateInput& in, const Answer& a, cons
   if (a.status == 503) {
     v.result = GateResult::kFail;
     v.queues = FailedQueues(a.body);
+    Json j = Json::parse(a.body, nullptr, false);
+    for (const Json& q : j.is_object() ? j.value("queues", Json::array()) : Json::array())
+      if (q.is_object()) v.ids.emplace_back(StringField(q, "virtual_host"), StringField(q, "name"));
     v.reason = (v.queues.empty() ? std::string("a queue") : Join(v.queues)) + " would " + loses + " if " + Where(in) +
                " stopped (" + check + ")";
     v.brief = Few(FailedQueues(a.body, true)) + " would " + loses + " on " + in.node;
@@ -232,6 +235,14 @@ RejoinVerdict JudgeRejoin(const RejoinInput& in) {
   }
   v.done = v.waiting_for.empty();
   return v;
+}
+
+std::string ManualSyncHint(const QueueReplicas& q) {
+  if (q.sync_mode != "manual") return "";
+  return q.Readable() +
+         " has ha-sync-mode: manual, so its new mirror never synchronises by itself while it "
+         "holds messages: set ha-sync-mode: automatic in its policy, or sync it (POST /api/queues/{vhost}/" +
+         q.name + "/actions {\"action\":\"sync\"}; the queue blocks while it syncs)";
 }
 
 }  // namespace warren::rollout

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "diff/model/object.h"
@@ -61,10 +62,11 @@ enum class GateResult { kPass, kFail, kCannotVerify };
 
 struct GateVerdict {
   GateResult result = GateResult::kCannotVerify;
-  std::string check;                // the check that decided: node-is-quorum-critical, ...
-  std::vector<std::string> queues;  // readable names from the broker's answer
-  std::string reason;               // one line, naming the node and pod
-  std::string brief;                // the same for a commit status: "orders.audit would lose quorum on rabbit@x"
+  std::string check;                                     // the check that decided: node-is-quorum-critical, ...
+  std::vector<std::string> queues;                       // readable names from the broker's answer
+  std::vector<std::pair<std::string, std::string>> ids;  // the same queues as (vhost, name)
+  std::string reason;                                    // one line, naming the node and pod
+  std::string brief;  // the same for a commit status: "orders.audit would lose quorum on rabbit@x"
 };
 
 GateVerdict JudgeGate(const GateInput& in);
@@ -86,5 +88,10 @@ struct RejoinVerdict {
 };
 
 RejoinVerdict JudgeRejoin(const RejoinInput& in);
+
+// What to tell a person when a mirror-sync gate fails on `queue` (its single GET): a queue whose
+// ha-sync-mode is manual never resyncs a new mirror by itself while it holds messages. "" when
+// its sync mode is automatic (it will pass once synchronised).
+std::string ManualSyncHint(const QueueReplicas& queue);
 
 }  // namespace warren::rollout

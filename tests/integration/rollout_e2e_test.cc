@@ -132,7 +132,8 @@ class Sampler {
   }
   int samples = 0;
   size_t min_quorum_online = 99;  // members of ro.qq online
-  int mirror_gaps = 0;            // samples where ro.ha had no live master with a synchronised copy elsewhere
+  int mirror_gaps = 0;            // samples where ro.ha was not listed, or listed without a master
+  size_t min_ha_copies = 99;      // ro.ha's master plus its synchronised mirrors
   std::string worst;
 
  private:
@@ -152,7 +153,10 @@ class Sampler {
               worst = q.dump();
             }
           }
-          if (q.value("name", "") == "ro.ha") ha_seen = true;
+          if (q.value("name", "") == "ro.ha" && !q.value("node", "").empty()) {
+            ha_seen = true;
+            min_ha_copies = std::min(min_ha_copies, 1 + q.value("synchronised_slave_nodes", Json::array()).size());
+          }
         }
         if (!ha_seen) ++mirror_gaps;
         break;
@@ -208,7 +212,7 @@ TEST_F(RolloutEndToEnd, RollsTwoOneZeroWithoutLosingAQuorumAMirrorOrAMessage) {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   sampler.Stop();
   std::cout << "3-pod rollout: " << seconds << " s, " << sampler.samples << " samples, fewest ro.qq members online "
-            << sampler.min_quorum_online << "\n";
+            << sampler.min_quorum_online << ", fewest ro.ha synchronised copies " << sampler.min_ha_copies << "\n";
   ASSERT_EQ(sync.exit_code, 0) << sync.out;
   EXPECT_EQ(HookLog(),
             "stop dev rabbitmq-2\nstart dev rabbitmq-2\nstop dev rabbitmq-1\nstart dev rabbitmq-1\n"
@@ -223,6 +227,7 @@ TEST_F(RolloutEndToEnd, RollsTwoOneZeroWithoutLosingAQuorumAMirrorOrAMessage) {
   EXPECT_GE(sampler.samples, 10);
   EXPECT_GE(sampler.min_quorum_online, 2u) << "ro.qq lost its majority: " << sampler.worst;
   EXPECT_EQ(sampler.mirror_gaps, 0);
+  EXPECT_GE(sampler.min_ha_copies, 2u) << "ro.ha was down to its last synchronised copy";
   EXPECT_TRUE(Eventually([] { return Messages("ro.qq") == 40 && Messages("ro.ha") == 40; }, 30))
       << Messages("ro.qq") << " " << Messages("ro.ha");
   // Held or finished, the rollout's fields are never drift.

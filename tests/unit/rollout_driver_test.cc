@@ -19,6 +19,8 @@ struct FakeNode {
   bool up = true;
   long quorum = 200;
   std::string quorum_body = R"({"status":"ok"})";
+  long mirror = 200;
+  std::string mirror_body = R"({"status":"ok"})";
 };
 
 // Nodes by URL, answering as RabbitMQ 3.12 does (no stream rule of warren's own).
@@ -26,7 +28,8 @@ class FakeNodes {
  public:
   std::map<std::string, FakeNode> nodes;
   Json queues = Json::array();
-  std::vector<std::string> asked;  // "url path"
+  std::map<std::string, Json> queue;  // single-queue GETs by path
+  std::vector<std::string> asked;     // "url path"
 
   std::function<Result<std::unique_ptr<rabbitmq::ManagementApi>>(const std::string&)> Connector() {
     return [this](const std::string& url) -> Result<std::unique_ptr<rabbitmq::ManagementApi>> {
@@ -56,7 +59,10 @@ class FakeNodes {
         r.status = n.quorum;
         r.body = n.quorum_body;
       } else if (path == "/api/health/checks/node-is-mirror-sync-critical") {
-        r.body = R"({"status":"ok"})";
+        r.status = n.mirror;
+        r.body = n.mirror_body;
+      } else if (f_->queue.count(path)) {
+        r.body = f_->queue[path].dump();
       } else if (path == "/api/nodes") {
         Json list = Json::array();
         for (const auto& [url, node] : f_->nodes)
@@ -249,6 +255,29 @@ TEST_F(RolloutDriverTest, TheNextGateWaitsForTheRestartedNodeToRejoin) {
       << p.value().waiting_for;
   broker_.queues[0]["online"].push_back("rabbit3@localhost");
   EXPECT_EQ(Drive(d, Sts("2")), (std::vector<int>{1, 0}));
+}
+
+TEST_F(RolloutDriverTest, AManualSyncMirrorThatBlocksIsNamedWithWhatWouldUnblockIt) {
+  Start(Sts("1"));
+  Apply(Sts("2"));
+  Controller();
+  FakeNode& node3 = broker_.nodes["http://rmq-2"];
+  node3.mirror = 503;
+  node3.mirror_body =
+      R"({"status":"failed","reason":"There are classic mirrored queues without online synchronised mirrors","queues":[{"name":"cmq.a","readable_name":"queue 'cmq.a' in vhost '/'","type":"classic","virtual_host":"/"}]})";
+  broker_.queue["/api/queues/%2F/cmq.a"] = Json::parse(
+      R"({"name":"cmq.a","vhost":"/","type":"classic","node":"rabbit3@localhost","slave_nodes":["rabbit1@localhost"],
+          "synchronised_slave_nodes":[],"effective_policy_definition":{"ha-mode":"exactly","ha-params":2}})");
+  Driver d(kube_, options_);
+  auto p = d.Advance(Sts("2"), StopToken());
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(p.value().gate_failed);
+  EXPECT_NE(p.value().waiting_for.find("queue 'cmq.a' in vhost '/' would lose its last synchronised mirror"),
+            std::string::npos)
+      << p.value().waiting_for;
+  EXPECT_NE(p.value().waiting_for.find("has ha-sync-mode: manual"), std::string::npos) << p.value().waiting_for;
+  EXPECT_NE(p.value().waiting_for.find("set ha-sync-mode: automatic"), std::string::npos) << p.value().waiting_for;
+  EXPECT_EQ(Partition(), 3);
 }
 
 TEST_F(RolloutDriverTest, TheNodeReachedMustBeThePods) {
