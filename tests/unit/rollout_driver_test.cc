@@ -114,6 +114,12 @@ class RolloutDriverTest : public ::testing::Test {
     Overlaid o = OverlayRollout(git, &live);
     ASSERT_TRUE(kube_.Apply(o.desired.doc(), {}).ok());
   }
+  // Three pods at template 1, and template 2 applied held (as sync applies it) and observed.
+  void HoldNewTemplate() {
+    Start(Sts("1"));
+    Apply(Sts("2"));
+    Controller();
+  }
   Json Live() const { return kube_.Stored("statefulsets.apps", "dev", "rabbitmq"); }
   int Partition() const {
     Json live = Live();
@@ -201,9 +207,7 @@ TEST_F(RolloutDriverTest, RollsPodsHighestFirstAndRecordsCompletion) {
 }
 
 TEST_F(RolloutDriverTest, AFailingGateWaitsThenHaltsAndGoesOnWhenItPasses) {
-  Start(Sts("1"));
-  Apply(Sts("2"));
-  Controller();
+  HoldNewTemplate();
   FakeNode& node3 = broker_.nodes["http://rmq-2"];
   node3.quorum = 503;
   node3.quorum_body =
@@ -227,9 +231,7 @@ TEST_F(RolloutDriverTest, AFailingGateWaitsThenHaltsAndGoesOnWhenItPasses) {
 }
 
 TEST_F(RolloutDriverTest, NoAnswerFromTheNodeIsNeverAPass) {
-  Start(Sts("1"));
-  Apply(Sts("2"));
-  Controller();
+  HoldNewTemplate();
   broker_.nodes["http://rmq-2"].quorum = 404;  // an old broker without the check
   Driver d(kube_, options_);
   EXPECT_TRUE(Drive(d, Sts("2"), 5).empty());
@@ -242,9 +244,7 @@ TEST_F(RolloutDriverTest, NoAnswerFromTheNodeIsNeverAPass) {
 }
 
 TEST_F(RolloutDriverTest, TheNextGateWaitsForTheRestartedNodeToRejoin) {
-  Start(Sts("1"));
-  Apply(Sts("2"));
-  Controller();
+  HoldNewTemplate();
   broker_.queues = Json::parse(R"([{"name":"qq","vhost":"/","type":"quorum",
     "members":["rabbit1@localhost","rabbit2@localhost","rabbit3@localhost"],"online":["rabbit1@localhost","rabbit2@localhost"]}])");
   Driver d(kube_, options_);
@@ -258,9 +258,7 @@ TEST_F(RolloutDriverTest, TheNextGateWaitsForTheRestartedNodeToRejoin) {
 }
 
 TEST_F(RolloutDriverTest, AManualSyncMirrorThatBlocksIsNamedWithWhatWouldUnblockIt) {
-  Start(Sts("1"));
-  Apply(Sts("2"));
-  Controller();
+  HoldNewTemplate();
   FakeNode& node3 = broker_.nodes["http://rmq-2"];
   node3.mirror = 503;
   node3.mirror_body =
@@ -281,9 +279,7 @@ TEST_F(RolloutDriverTest, AManualSyncMirrorThatBlocksIsNamedWithWhatWouldUnblock
 }
 
 TEST_F(RolloutDriverTest, TheNodeReachedMustBeThePods) {
-  Start(Sts("1"));
-  Apply(Sts("2"));
-  Controller();
+  HoldNewTemplate();
   broker_.nodes["http://rmq-2"].name = "rabbit@rabbitmq-0.rabbitmq-nodes.dev";
   Driver d(kube_, options_);
   auto p = d.Advance(Sts("2"), StopToken());
