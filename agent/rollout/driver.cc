@@ -246,8 +246,22 @@ Status Driver::Write(const Object& desired, const Json& live, const std::functio
   if (o_.dry_run) return Status::Ok();
   std::unique_lock<std::mutex> lock;
   if (o_.write_lock) lock = std::unique_lock<std::mutex>(*o_.write_lock);
+  // Decided on what was read before the lock: if anyone wrote the StatefulSet since (a new
+  // commit's template, a correction), the decision is stale and is made again next time.
+  WARREN_RETURN_IF_ERROR(Unchanged(live));
   auto r = kube_.Apply(doc, {/*force=*/false, false});
   if (!r.ok()) return r.status().WithContext("apply " + desired.key().ToString());
+  return Status::Ok();
+}
+
+Status Driver::Unchanged(const Json& live) {
+  const Json& meta = Field(live, "metadata");
+  WARREN_ASSIGN_OR_RETURN(auto r, kube_.Resolve(StringField(live, "apiVersion"), StringField(live, "kind")));
+  auto now = kube_.Get(r, StringField(meta, "namespace"), StringField(meta, "name"));
+  if (!now.ok()) return now.status();
+  if (!now.value() ||
+      StringField(Field(*now.value(), "metadata"), "resourceVersion") != StringField(meta, "resourceVersion"))
+    return Status(StatusCode::kExpired, "the StatefulSet changed since it was read");
   return Status::Ok();
 }
 
@@ -372,6 +386,10 @@ Result<Progress> Driver::Advance(const Object& desired, const StopToken& stop) {
         });
         p.action = "gate passed on " + node->name + "; partition " + std::to_string(set.partition) + " → " +
                    std::to_string(s.ordinal) + " (pod " + p.pod + " restarts)";
+      }
+      if (w.code() == StatusCode::kExpired) {
+        p.action.clear();  // decided again on the next Advance
+        return p;
       }
       if (!w.ok()) return w;
       break;

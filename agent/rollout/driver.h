@@ -93,6 +93,9 @@ class Driver {
   Result<Json> GetJson(Node& n, const std::string& path);
   Status Write(const Object& desired, const Json& live, const std::function<void(Json&, RolloutState&)>& edit);
   Status DeletePod(const SetView& set, int ordinal, const std::string& uid);
+  // kExpired when the StatefulSet's resourceVersion is no longer the one `live` has: what was
+  // decided from it is stale.
+  Status Unchanged(const Json& live);
   // Starts or continues the clock of the current wait; true once it outlasted the timeout.
   bool Waited(const std::string& key, Progress& p);
   void Say(const Progress& p);

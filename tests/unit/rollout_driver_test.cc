@@ -88,6 +88,21 @@ Object Sts(const std::string& roll, int replicas = 3, const std::string& strateg
   return testing::RabbitStatefulSet(roll, replicas, "rabbitmq:3.12", strategy);
 }
 
+// A FakeKube on which something else writes the StatefulSet at the n-th read of it.
+class RacingKube : public FakeKube {
+ public:
+  std::function<void()> at_read;
+  int read_number = 0;
+  Result<std::optional<Json>> Get(const kube::ResourceInfo& r, const std::string& ns,
+                                  const std::string& name) override {
+    if (r.kind == "StatefulSet" && ++reads_ == read_number && at_read) at_read();
+    return FakeKube::Get(r, ns, name);
+  }
+
+ private:
+  int reads_ = 0;
+};
+
 class RolloutDriverTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -181,7 +196,7 @@ class RolloutDriverTest : public ::testing::Test {
     return released;
   }
 
-  FakeKube kube_;
+  RacingKube kube_;
   FakeNodes broker_;
   ManualClock clock_;
   DriverOptions options_;
@@ -276,6 +291,19 @@ TEST_F(RolloutDriverTest, AManualSyncMirrorThatBlocksIsNamedWithWhatWouldUnblock
   EXPECT_NE(p.value().waiting_for.find("has ha-sync-mode: manual"), std::string::npos) << p.value().waiting_for;
   EXPECT_NE(p.value().waiting_for.find("set ha-sync-mode: automatic"), std::string::npos) << p.value().waiting_for;
   EXPECT_EQ(Partition(), 3);
+}
+
+TEST_F(RolloutDriverTest, AStepDecidedOnAStaleReadIsNotWritten) {
+  HoldNewTemplate();
+  // Between the driver's read and its write (under the lock), a new commit's template lands.
+  kube_.read_number = 2;
+  kube_.at_read = [&] { Apply(Sts("3")); };
+  Driver d(kube_, options_);
+  auto p = d.Advance(Sts("2"), StopToken());
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_TRUE(p.value().action.empty());
+  EXPECT_EQ(Partition(), 3) << "the step would have put template 2 back over template 3";
+  EXPECT_EQ(Live()["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"], "3");
 }
 
 TEST_F(RolloutDriverTest, TheNodeReachedMustBeThePods) {
