@@ -67,7 +67,7 @@ Object StripServerFields(Object o) {
 // The rollout state annotation is warren's bookkeeping, applied with the hold: not a change to show
 // (an object whose only difference it is needs no apply).
 void HideRolloutState(const std::vector<Object>& held, diff::DiffReport& plan) {
-  const std::string pointer = std::string("/metadata/annotations/") + "warren.io~1rollout-state";
+  const std::string pointer = "/metadata/annotations/" + EscapePointerToken(rollout::kStateAnnotation);
   for (diff::ObjectDiff& d : plan.objects) {
     if (std::none_of(held.begin(), held.end(), [&](const Object& o) { return o.key() == d.key; })) continue;
     std::erase_if(d.changes, [&](const diff::Change& c) { return c.path == pointer; });

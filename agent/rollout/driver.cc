@@ -150,6 +150,11 @@ Result<Driver::Node*> Driver::Reach(const SetView& set, int ordinal) {
   return &n;
 }
 
+Driver::Node* Driver::Known(const SetView& set, int ordinal) {
+  auto it = nodes_.find(NodeUrl(o_.addresses, set.ns, set.name, set.service, ordinal));
+  return it == nodes_.end() || it->second.name.empty() ? nullptr : &it->second;
+}
+
 Result<GateVerdict> Driver::AskGate(const SetView& set, int ordinal, const std::vector<std::string>& departed) {
   WARREN_ASSIGN_OR_RETURN(Node * n, Reach(set, ordinal));
   GateInput in;
@@ -343,19 +348,17 @@ Result<Progress> Driver::Advance(const Object& desired, const StopToken& stop) {
   switch (s.kind) {
     case StepKind::kGate:
     case StepKind::kGateScaleDown: {
-      if (s.kind == StepKind::kGate && set.state && set.state->step < 0) {
-        // Before the first step: quorum queues that can never pass, named up front.
-        auto n = Reach(set, s.ordinal);
-        if (n.ok()) {
-          auto listing = GetJson(*n.value(), "/api/queues?disable_stats=true");
-          if (listing.ok())
-            for (const std::string& q : NeverPassing(ParseQueues(listing.value())))
-              p.notes.push_back(q +
-                                " has fewer than 3 members and can never pass node-is-quorum-critical on its "
-                                "members' nodes: grow it (rabbitmq-queues grow) or delete it");
-        }
-      }
       auto verdict = AskGate(set, s.ordinal, departed);
+      Node* node = verdict.ok() ? Known(set, s.ordinal) : nullptr;  // reached by AskGate
+      if (node && s.kind == StepKind::kGate && set.state && set.state->step < 0) {
+        // Before the first step: quorum queues that can never pass, named up front.
+        auto listing = GetJson(*node, "/api/queues?disable_stats=true");
+        if (listing.ok())
+          for (const std::string& q : NeverPassing(ParseQueues(listing.value())))
+            p.notes.push_back(q +
+                              " has fewer than 3 members and can never pass node-is-quorum-critical on its "
+                              "members' nodes: grow it (rabbitmq-queues grow) or delete it");
+      }
       if (!verdict.ok() || verdict.value().result != GateResult::kPass) {
         p.gate_failed = true;
         if (verdict.ok()) p.brief = verdict.value().brief;
@@ -364,7 +367,6 @@ Result<Progress> Driver::Advance(const Object& desired, const StopToken& stop) {
         Say(p);
         return p;
       }
-      Node* node = Reach(set, s.ordinal).value();  // reached just now
       p.node = node->name;
       Status w;
       if (s.kind == StepKind::kGateScaleDown) {

@@ -88,7 +88,8 @@ class Driver {
     std::unique_ptr<rabbitmq::ManagementApi> api;
     std::string url, name, version;
   };
-  Result<Node*> Reach(const SetView& set, int ordinal);
+  Result<Node*> Reach(const SetView& set, int ordinal);  // asks /api/overview: who answers there
+  Node* Known(const SetView& set, int ordinal);          // as last reached, without a request
   Result<RejoinVerdict> AskRejoin(const SetView& set, int ordinal);
   Result<Json> GetJson(Node& n, const std::string& path);
   Status Write(const Object& desired, const Json& live, const std::function<void(Json&, RolloutState&)>& edit);

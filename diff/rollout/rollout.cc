@@ -26,7 +26,7 @@ int LivePartition(const Json& sts) {
 bool TemplateDiffers(const Object& desired, const Object& live) {
   diff::ObjectDiff d = diff::DiffObject(desired, &live, {});
   for (const diff::Change& c : d.changes)
-    if (c.path.rfind("/spec/template/", 0) == 0 || c.path == "/spec/template") return true;
+    if (PointerUnder(c.path, "/spec/template")) return true;
   return false;
 }
 
