@@ -38,6 +38,8 @@ struct Document {
   Json value;                                      // null for an empty document
   SourceLocation where;                            // where the document starts
   std::shared_ptr<const PositionIndex> positions;  // set when record_positions
+  // JSON Pointers of the values that were encrypted in the file (SOPS), set by a Decryptor.
+  std::shared_ptr<const std::vector<std::string>> encrypted;
 };
 
 // Refuses what Kubernetes' YAML reader refuses before parsing: invalid UTF-8, control characters,

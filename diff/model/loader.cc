@@ -84,6 +84,15 @@ Status AppendDocument(Document doc, const LoadOptions& options, std::vector<Obje
     WARREN_RETURN_IF_ERROR(CheckObject(v, where));
     Object obj(std::move(v), std::move(where));
     if (doc.positions) obj.set_positions(doc.positions, base);
+    if (doc.encrypted) {
+      std::vector<std::string> mine;
+      for (const std::string& p : *doc.encrypted)
+        if (base.empty())
+          mine.push_back(p);
+        else if (PointerUnder(p, base))
+          mine.push_back(p.substr(base.size()));
+      obj.set_encrypted(std::move(mine));
+    }
     if (obj.ns().empty() && !IsClusterScoped(obj.group(), obj.kind()))
       obj.mutable_doc()["metadata"]["namespace"] = options.default_namespace;
     out->push_back(std::move(obj));
@@ -157,6 +166,8 @@ class OriginLocator {
       auto text = tree_.Read(file);
       LoadOptions positions = options_;
       positions.decode.record_positions = true;
+      positions.decryptor = nullptr;  // only names and lines are wanted here
+      positions.keep_encrypted = true;
       if (text.ok()) {
         auto objects = ObjectsFromText(text.value(), file, positions);
         if (objects.ok()) it->second = std::move(objects).value();
@@ -178,30 +189,74 @@ Status AppendKustomization(const FileTree& tree, const std::string& dir, const L
     return Status::Invalid(dir + ": holds a kustomization, and no kustomize builder was given to read it");
   WARREN_ASSIGN_OR_RETURN(auto built, options.kustomizer->Build(tree, dir));
   std::string file = dir + "/kustomization.yaml";
-  auto objects = ObjectsFromText(built.yaml, file, options);
+  // SOPS objects are decrypted one by one after the build, as Flux does, each against the file
+  // it came from (whose MAC covers the file as written, not what the build made of it).
+  LoadOptions build_options = options;
+  build_options.decryptor = nullptr;
+  build_options.keep_encrypted = true;
+  auto objects = ObjectsFromText(built.yaml, file, build_options);
   if (!objects.ok()) return objects.status().WithContext("the output of building " + dir);
   OriginLocator locator(tree, built, options);
   for (Object& o : objects.value()) {
     locator.Locate(&o, SourceLocation{dir});
+    if (HasSopsBlock(o.doc())) {
+      std::string what = o.key().ToString() + " (built from " + dir + ")";
+      if (!options.decryptor)
+        return Status::Invalid(o.where().ToString() + ": " + what +
+                               " is encrypted with SOPS, and no decryption key is configured");
+      WARREN_RETURN_IF_ERROR(options.decryptor->DecryptBuilt(&o.mutable_doc(), what, tree, o.where().file));
+    }
     out->push_back(std::move(o));
   }
   return Status::Ok();
 }
 
+// Decrypts `docs` when they are a SOPS file; refuses them when nothing can.
+Status OpenSops(const std::string& text, const std::string& file, bool json, const LoadOptions& options,
+                std::vector<Document>* docs) {
+  bool sops = false;
+  for (const Document& d : *docs) sops = sops || HasSopsBlock(d.value);
+  if (!sops || options.keep_encrypted) return Status::Ok();
+  if (!options.decryptor)
+    return Status::Invalid(file + ": is encrypted with SOPS, and no decryption key is configured");
+  return options.decryptor->DecryptFile(text, file, json, docs);
+}
+
 }  // namespace
+
+bool HasSopsBlock(const Json& doc) {
+  if (!doc.is_object()) return false;
+  auto it = doc.find("sops");
+  return it != doc.end() && it->is_object();
+}
 
 Result<std::vector<Object>> ObjectsFromText(const std::string& text, const std::string& file,
                                             const LoadOptions& options) {
   std::vector<Object> out;
-  if (LooksLikeJson(file, text)) {
+  std::vector<Document> docs;
+  bool json = LooksLikeJson(file, text);
+  if (json) {
     WARREN_ASSIGN_OR_RETURN(auto doc, DecodeJson(text, file, options.decode));
-    WARREN_RETURN_IF_ERROR(AppendDocument(std::move(doc), options, &out));
-    return out;
+    docs.push_back(std::move(doc));
+  } else {
+    WARREN_ASSIGN_OR_RETURN(docs, DecodeYaml(text, file, options.decode));
   }
-  WARREN_ASSIGN_OR_RETURN(auto docs, DecodeYaml(text, file, options.decode));
+  WARREN_RETURN_IF_ERROR(OpenSops(text, file, json, options, &docs));
   for (Document& d : docs) WARREN_RETURN_IF_ERROR(AppendDocument(std::move(d), options, &out));
   return out;
 }
+
+namespace {
+
+// A definitions file read as one JSON value; a SOPS one decrypted like any other file.
+Result<Json> OpenDefinitions(Json doc, const std::string& text, const std::string& file, const LoadOptions& options) {
+  std::vector<Document> docs;
+  docs.push_back({std::move(doc), SourceLocation{file}, nullptr, nullptr});
+  WARREN_RETURN_IF_ERROR(OpenSops(text, file, true, options, &docs));
+  return std::move(docs[0].value);
+}
+
+}  // namespace
 
 bool IsRabbitDefinitions(const Json& doc) {
   if (!doc.is_object() || doc.contains("kind") || doc.contains("apiVersion")) return false;
@@ -242,7 +297,8 @@ Result<LoadedManifests> LoadRepository(const FileTree& tree, const std::vector<s
         // Definitions files are JSON; checking only JSON keeps YAML manifests on the fast path.
         Json doc = Json::parse(text, nullptr, false);
         if (IsRabbitDefinitions(doc)) {
-          out.definitions.push_back({std::move(doc), file});
+          WARREN_ASSIGN_OR_RETURN(auto opened, OpenDefinitions(std::move(doc), text, file, options));
+          out.definitions.push_back({std::move(opened), file});
           continue;
         }
       }

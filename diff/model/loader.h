@@ -14,6 +14,25 @@
 
 namespace warren {
 
+// Decrypts SOPS files as the loader meets them (diff/sops implements it): the loader finds the
+// files, the Decryptor opens them. Without one, a SOPS file is an error, so ciphertext never
+// reaches the cluster.
+class Decryptor {
+ public:
+  virtual ~Decryptor() = default;
+  // `docs` are `text`'s documents as the loader decoded them. A SOPS file's are decrypted in place,
+  // each document's `encrypted` set and its `sops` block removed; errors name `file`.
+  virtual Status DecryptFile(std::string_view text, const std::string& file, bool json,
+                             std::vector<Document>* docs) const = 0;
+  // One object of a kustomize build that still has a `sops` block. `origin` is the file of `tree`
+  // it was built from ("" when unknown): that file is opened and its MAC verified whole.
+  virtual Status DecryptBuilt(Json* doc, const std::string& what, const FileTree& tree,
+                              const std::string& origin) const = 0;
+};
+
+// True when a decoded document has a top-level `sops` mapping: a SOPS-encrypted file.
+bool HasSopsBlock(const Json& doc);
+
 struct LoadOptions {
   DecodeOptions decode;
   // Namespace given to namespaced objects that name none (what `kubectl apply -n` does).
@@ -22,6 +41,11 @@ struct LoadOptions {
   // Builds the directories that hold a kustomization (see kustomize.h). Without one, such a
   // directory is an error: its files are inputs to a build, not manifests.
   const Kustomizer* kustomizer = nullptr;
+  // Opens SOPS files. Without one they are refused (unless keep_encrypted).
+  const Decryptor* decryptor = nullptr;
+  // Leave SOPS documents as they are, `sops` block and all (for readers that only want
+  // positions, and for kustomize output, decrypted per object afterwards).
+  bool keep_encrypted = false;
 };
 
 // A RabbitMQ definitions file (what `rabbitmqctl export_definitions` writes) found among the

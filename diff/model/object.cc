@@ -114,4 +114,16 @@ bool IsClusterScoped(const std::string& group, const std::string& kind) {
   return false;
 }
 
+const std::vector<std::string>& Object::encrypted() const {
+  static const std::vector<std::string> kNone;
+  return encrypted_ ? *encrypted_ : kNone;
+}
+
+void Object::set_encrypted(std::vector<std::string> pointers) {
+  if (pointers.empty())
+    encrypted_.reset();
+  else
+    encrypted_ = std::make_shared<const std::vector<std::string>>(std::move(pointers));
+}
+
 }  // namespace warren

@@ -65,6 +65,11 @@ class Object {
     positions_base_ = std::move(base);
   }
 
+  // The JSON Pointers of this object's values that git holds encrypted (SOPS); empty for a
+  // plaintext file. Lint reads it; the values themselves are already decrypted.
+  const std::vector<std::string>& encrypted() const;
+  void set_encrypted(std::vector<std::string> pointers);
+
  private:
   std::string StringAt(const char* field) const;
 
@@ -72,6 +77,7 @@ class Object {
   SourceLocation where_;
   std::shared_ptr<const PositionIndex> positions_;
   std::string positions_base_;
+  std::shared_ptr<const std::vector<std::string>> encrypted_;
 };
 
 // True for the kinds the API server keeps outside namespaces (Namespace, ClusterRole, ...).

@@ -18,6 +18,8 @@ packages+=(openssl lighttpd lighttpd-mod-openssl openssh-server openssh-client)
 packages+=(prometheus)
 # The fuzz targets (tests/scripts/fuzz.sh): clang with libFuzzer and the sanitizers' runtimes.
 packages+=(clang libclang-rt-14-dev)
+# The SOPS tests wrap data keys with the real age CLI as well as with their own writer.
+packages+=(age)
 packages+=(${WARREN_EXTRA_PACKAGES:-})
 
 missing=()
