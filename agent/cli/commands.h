@@ -10,13 +10,30 @@ namespace warren::cli {
 
 enum ExitCode { kExitClean = 0, kExitFindings = 1, kExitError = 2 };
 
+// Age identities for SOPS files: --decryption-key-file (repeatable), SOPS_AGE_KEY_FILE and
+// SOPS_AGE_KEY from the environment, and --decryption-secret (in the cluster; diff, sync, run).
+struct DecryptionArgs {
+  std::vector<std::string> key_files;
+  std::string secret;  // NAMESPACE/NAME
+};
+
 struct LintArgs {
   std::vector<std::string> paths;
   std::string output = "text";  // text | json
   std::string default_namespace = "default";
   std::string kustomize_command;
+  DecryptionArgs decryption;  // without any key, SOPS files are checked for structure only
 };
 int RunLint(const LintArgs& args, std::ostream& out, std::ostream& err);
+
+// warren decrypt FILE: the document as the agent would see it after decryption.
+struct DecryptArgs {
+  std::string file;
+  std::string output = "yaml";  // yaml | json
+  DecryptionArgs decryption;
+};
+// Exit 0 with the decrypted document(s) on `out`, 2 with the reason.
+int RunDecrypt(const DecryptArgs& args, std::ostream& out, std::ostream& err);
 
 // Where the RabbitMQ management API is and how to log in. Credentials come from a file (or a
 // mounted Secret directory) or the environment, never from the command line.
@@ -47,6 +64,7 @@ struct SourceArgs {
   std::string allowed_signers;
   bool require_signed = false;
   std::string kustomize_command;  // "" = kustomize, else kubectl kustomize
+  DecryptionArgs decryption;
   bool enabled() const { return !repo.empty(); }
 };
 

@@ -35,7 +35,7 @@ int RunDiff(const DiffArgs& args, std::ostream& out, std::ostream& err) {
     err << "warren diff: " << s.message() << "\n";
     return kExitError;
   };
-  auto desired = LoadDesired(args.paths, args.source, options.default_namespace, err);
+  auto desired = LoadDesired(args.paths, args.source, options.default_namespace, err, &args.kube);
   if (!desired.ok()) return fail(desired.status());
   const std::string& commit = desired.value().commit;
   const LoadedManifests& repo = desired.value().manifests;

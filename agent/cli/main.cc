@@ -50,6 +50,16 @@ void AddKustomizeFlag(CLI::App* cmd, std::string* command) {
                   "or a path to either (default: kustomize if installed, else kubectl kustomize)");
 }
 
+// Age identities for SOPS files; `secret`: the command also reads them from a cluster Secret.
+void AddDecryptionFlags(CLI::App* cmd, warren::cli::DecryptionArgs* d, bool secret) {
+  cmd->add_option("--decryption-key-file", d->key_files,
+                  "age identity file (AGE-SECRET-KEY-1... lines) for SOPS files; repeatable; also "
+                  "SOPS_AGE_KEY_FILE and SOPS_AGE_KEY");
+  if (secret)
+    cmd->add_option("--decryption-secret", d->secret,
+                    "NAMESPACE/NAME of a Secret whose *.agekey entries are age identity files, read at every load");
+}
+
 void AddSourceFlags(CLI::App* cmd, warren::cli::SourceArgs* g) {
   cmd->add_option("--repo", g->repo, "Git repository URL (file://, https://, ssh://) instead of local PATHs");
   cmd->add_option("--ref", g->ref, "Branch, tag or full commit id (default: main)");
@@ -62,6 +72,7 @@ void AddSourceFlags(CLI::App* cmd, warren::cli::SourceArgs* g) {
   cmd->add_option("--allowed-signers", g->allowed_signers, "git allowed_signers file for SSH commit signatures");
   cmd->add_flag("--require-signed", g->require_signed, "Refuse commits (and tags) not signed by an allowed signer");
   AddKustomizeFlag(cmd, &g->kustomize_command);
+  AddDecryptionFlags(cmd, &g->decryption, true);
 }
 
 // Where the cluster is, as kubectl's flags say it; --request-timeout-ms is the old, hidden spelling.
@@ -119,6 +130,14 @@ int main(int argc, char** argv) {
   lint_cmd->add_option("-o,--output", lint.output, "text or json")->check(CLI::IsMember({"text", "json"}));
   lint_cmd->add_option("-n,--namespace", lint.default_namespace, "Namespace for objects that name none");
   AddKustomizeFlag(lint_cmd, &lint.kustomize_command);
+  AddDecryptionFlags(lint_cmd, &lint.decryption, false);
+
+  warren::cli::DecryptArgs decrypt;
+  auto* decrypt_cmd =
+      app.add_subcommand("decrypt", "Print a SOPS-encrypted file decrypted, as warren reads it (MAC verified)");
+  decrypt_cmd->add_option("file", decrypt.file, "A SOPS file (YAML or JSON)")->required();
+  decrypt_cmd->add_option("-o,--output", decrypt.output, "yaml or json")->check(CLI::IsMember({"yaml", "json"}));
+  AddDecryptionFlags(decrypt_cmd, &decrypt.decryption, false);
 
   warren::cli::DiffArgs diff;
   auto* diff_cmd = app.add_subcommand("diff", "Show how the live state differs from the manifests");
@@ -233,6 +252,7 @@ int main(int argc, char** argv) {
   run.namespace_given = run_ns->count() > 0;
   if (*run_cmd) return warren::cli::RunAgent(run, std::cerr);
   if (*lint_cmd) return warren::cli::RunLint(lint, std::cout, std::cerr);
+  if (*decrypt_cmd) return warren::cli::RunDecrypt(decrypt, std::cout, std::cerr);
   if (*sync_cmd) return warren::cli::RunSync(sync, std::cout, std::cerr);
   if (*status_cmd) {
     if (!status.rabbit.enabled()) {

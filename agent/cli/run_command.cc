@@ -67,6 +67,7 @@ Result<run::AgentOptions> ToOptions(const RunArgs& a, bool kube, const std::stri
   defaults.prune = a.prune;
   WARREN_RETURN_IF_ERROR(Duration("--interval", a.interval, &defaults.interval));
   defaults.desired.kustomize.command = a.source.kustomize_command;
+  defaults.desired.decryption = ToDecryptionOptions(a.source.decryption);
   if (a.rabbit.enabled())
     defaults.rabbit = run::RabbitTarget{a.rabbit.urls,
                                         a.rabbit.credentials_file,

@@ -43,7 +43,7 @@ int RunSync(const SyncArgs& args, std::ostream& out, std::ostream& err) {
   }
   std::string ns =
       kube ? DefaultNamespace(args.kube, args.namespace_given, args.default_namespace) : args.default_namespace;
-  auto loaded = LoadDesired(args.paths, args.source, ns, err);
+  auto loaded = LoadDesired(args.paths, args.source, ns, err, &args.kube);
   if (!loaded.ok()) {
     err << "warren sync: " << loaded.status().message() << "\n";
     return kExitError;

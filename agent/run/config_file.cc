@@ -68,7 +68,7 @@ Result<SourceSpec> ParseSource(const Json& entry, const std::string& where, cons
   Reader r(entry, where);
   WARREN_RETURN_IF_ERROR(r.Unknown({"name", "repo", "ref", "path", "paths", "cacheDir", "authFile", "sshKey",
                                     "knownHosts", "caFile", "allowedSigners", "requireSigned", "kustomizeCommand",
-                                    "namespace", "inventoryNamespace", "prune", "interval", "rabbitmq"}));
+                                    "namespace", "inventoryNamespace", "prune", "interval", "rabbitmq", "decryption"}));
   SourceSpec s = defaults;
   s.desired.git.reset();
   s.desired.paths.clear();
@@ -97,6 +97,15 @@ Result<SourceSpec> ParseSource(const Json& entry, const std::string& where, cons
     s.desired.git = g;
   }
   WARREN_RETURN_IF_ERROR(r.String("kustomizeCommand", &s.desired.kustomize.command));
+  if (entry.contains("decryption")) {  // age identities for this source's SOPS files
+    if (!entry["decryption"].is_object()) return Status::Invalid(where + ".decryption: must be a mapping");
+    Reader d(entry["decryption"], where + ".decryption");
+    WARREN_RETURN_IF_ERROR(d.Unknown({"keyFiles", "secret"}));
+    std::vector<std::string> files;
+    WARREN_RETURN_IF_ERROR(d.Strings("keyFiles", &files));
+    if (!files.empty()) s.desired.decryption.key_files = files;
+    WARREN_RETURN_IF_ERROR(d.String("secret", &s.desired.decryption.secret));
+  }
   WARREN_RETURN_IF_ERROR(r.String("namespace", &s.ns));
   WARREN_RETURN_IF_ERROR(r.String("inventoryNamespace", &s.inventory_ns));
   WARREN_RETURN_IF_ERROR(r.Bool("prune", &s.prune));

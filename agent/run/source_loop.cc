@@ -182,10 +182,12 @@ void SourceLoop::SyncLane(const StopToken& stop) {
     Clock::TimePoint until = next_poll;
     if (rabbit) until = std::min(until, next_rabbit);
     if (deferred_rabbit || needs_full_) until = std::min(until, retry_at_);
+    if (key_wait_) until = std::min(until, next_key_check_);
     bool fetch = first || !WaitForFetch(until, stop).empty();
     first = false;
     if (stop.stop_requested()) break;
     auto now = clock_.Now();
+    if (!fetch && key_wait_ && now >= next_key_check_) fetch = KeySecretChanged();
     bool check_rabbit = deferred_rabbit;
     if (fetch || now >= next_poll) {
       bool had = desired_ != nullptr;
@@ -228,7 +230,13 @@ Status SourceLoop::Poll(const StopToken& stop) {
   src.default_namespace = objects_ns_;
   if (src.git) src.git->stop = stop;
   src.kustomize.stop = stop;
-  auto loaded = ctx_.load ? ctx_.load(src) : source::LoadDesired(src);
+  // The age identities are read at every poll: a rotated key Secret needs no restart.
+  Result<sops::Keyring> keys = sops::Keyring{};
+  if (src.decryption.configured()) keys = source::LoadKeyring(src.decryption, ctx_.kube);
+  src.keys = keys.ok() ? &keys.value() : nullptr;
+  auto loaded = !keys.ok()  ? Result<source::Desired>(keys.status())
+                : ctx_.load ? ctx_.load(src)
+                            : source::LoadDesired(src);
   if (!loaded.ok()) {
     if (loaded.status().code() == StatusCode::kCancelled) return loaded.status();
     ctx_.metrics->Inc("warren_git_polls_total", {{"source", spec_.name}, {"result", "error"}});
@@ -236,8 +244,20 @@ Status SourceLoop::Poll(const StopToken& stop) {
     if (!desired_) {
       ctx_.metrics->Inc("warren_reconcile_total", {{"source", spec_.name}, {"result", "error"}});
     }
+    // A commit that cannot be used (a file it cannot decrypt, say) is told so on the commit;
+    // nothing of it is applied.
+    std::string commit = source::FailedCommit(loaded.status());
+    if (!commit.empty()) ReportStatus(commit, "warren/sync", forge::State::kError, loaded.status().message());
+    // Missing or wrong keys: try again as soon as the key Secret changes, not on the backoff.
+    key_wait_ = !spec_.desired.decryption.secret.empty() && (!keys.ok() || sops::IsDecryptionError(loaded.status()));
+    if (key_wait_) {
+      auto version = source::KeySecretVersion(spec_.desired.decryption, ctx_.kube);
+      key_version_ = version.ok() ? version.value() : "";
+      next_key_check_ = clock_.Now() + kKeyCheckInterval;
+    }
     return loaded.status();
   }
+  key_wait_ = false;
   bool changed =
       !desired_ || loaded.value().commit != desired_->commit ||
       (loaded.value().commit.empty() && Fingerprint(loaded.value().manifests) != Fingerprint(desired_->manifests));
@@ -253,6 +273,14 @@ Status SourceLoop::Poll(const StopToken& stop) {
   retry_at_ = Clock::TimePoint{};  // a new commit is tried at once, whatever the backoff
   backoff_ = std::chrono::milliseconds(0);
   return Status::Ok();
+}
+
+bool SourceLoop::KeySecretChanged() {
+  next_key_check_ = clock_.Now() + kKeyCheckInterval;
+  auto version = source::KeySecretVersion(spec_.desired.decryption, ctx_.kube);
+  if (!version.ok() || version.value() == key_version_) return false;
+  ctx_.log->Info("decryption Secret changed", {{"source", spec_.name}, {"secret", spec_.desired.decryption.secret}});
+  return true;
 }
 
 std::vector<std::string> SourceLoop::RecordDrift(const diff::DiffReport& plan, DriftScope scope) {

@@ -93,6 +93,8 @@ class SourceLoop {
   void SyncLane(const StopToken& stop);
   std::string WaitForFetch(Clock::TimePoint until, const StopToken& stop);  // the trigger's reason, or ""
   Status Poll(const StopToken& stop);
+  // After a decryption failure: has the key Secret changed since (a GET of one Secret)?
+  bool KeySecretChanged();
   Result<std::unique_ptr<rabbitmq::ManagementApi>> ConnectRabbit(std::chrono::milliseconds timeout,
                                                                  const StopToken& stop) const;
   // A plan-only pass over the broker's topology; true when something drifted (named in `what`).
@@ -162,6 +164,12 @@ class SourceLoop {
   bool ready_ = false;
   Clock::TimePoint retry_at_{};
   std::chrono::milliseconds backoff_{0}, git_backoff_{0};
+  // A source that failed to decrypt with a key Secret configured: the Secret's resourceVersion
+  // then, looked at every kKeyCheckInterval until it changes.
+  static constexpr std::chrono::seconds kKeyCheckInterval{5};
+  bool key_wait_ = false;
+  std::string key_version_;
+  Clock::TimePoint next_key_check_{};
   std::unique_ptr<rabbitmq::ManagementApi> rabbit_;  // for the term: it remembers which node answers
 
   // The Kubernetes lane's own.

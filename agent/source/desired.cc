@@ -1,6 +1,7 @@
 #include "agent/source/desired.h"
 
 #include "agent/fs/disk_file_tree.h"
+#include "diff/sops/decryptor.h"
 
 namespace warren::source {
 
@@ -11,6 +12,9 @@ Result<Desired> LoadDesired(const DesiredSource& source) {
   if (source.git) kustomize.stop = source.git->stop;
   KustomizeBuilder builder(std::move(kustomize));
   options.kustomizer = &builder;
+  static const sops::Keyring kNoKeys;
+  sops::SopsDecryptor decryptor({source.keys ? source.keys : &kNoKeys, false});
+  options.decryptor = &decryptor;
   Desired out;
   if (!source.git) {
     if (source.paths.empty()) return Status::Invalid("no manifests: give paths or a git repository");
@@ -27,6 +31,13 @@ Result<Desired> LoadDesired(const DesiredSource& source) {
   if (!loaded.ok()) return loaded.status().WithContext("commit " + out.commit);
   out.manifests = std::move(loaded).value();
   return out;
+}
+
+std::string FailedCommit(const Status& load_error) {
+  const std::string& m = load_error.message();
+  if (m.rfind("commit ", 0) != 0) return "";
+  size_t end = m.find(": ", 7);
+  return end == std::string::npos ? "" : m.substr(7, end - 7);
 }
 
 }  // namespace warren::source

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "agent/git/git_source.h"
+#include "agent/source/decryption_keys.h"
 #include "agent/source/kustomize_builder.h"
 #include "diff/model/loader.h"
 
@@ -16,7 +17,11 @@ struct DesiredSource {
   std::vector<std::string> paths;  // local files or directories, when `git` is unset
   std::optional<git::SourceOptions> git;
   std::string default_namespace = "default";
-  KustomizeOptions kustomize;  // how directories holding a kustomization are built
+  KustomizeOptions kustomize;    // how directories holding a kustomization are built
+  DecryptionOptions decryption;  // where the age identities for SOPS files come from
+  // The identities themselves, loaded by the caller from `decryption` (LoadKeyring) before each
+  // load; null: none, so a SOPS file is an error naming it.
+  const sops::Keyring* keys = nullptr;
 };
 
 struct Desired {
@@ -27,5 +32,9 @@ struct Desired {
 };
 
 Result<Desired> LoadDesired(const DesiredSource& source);
+
+// The commit a failed LoadDesired had fetched ("" when it failed before that): its error reads
+// "commit <sha>: ...", so the failure can be reported on the commit it concerns.
+std::string FailedCommit(const Status& load_error);
 
 }  // namespace warren::source

@@ -34,6 +34,7 @@ const std::vector<RuleInfo>& Rules() {
        "a rabbitmq.com kind warren does not manage (Federation, Shovel, ...)"},
       {"management-exposed", Severity::kWarning, "management port 15672 exposed via NodePort/LoadBalancer"},
       {"non-string-value", Severity::kError, "boolean or number where Kubernetes expects a string"},
+      {"secret-in-plaintext", Severity::kWarning, "a Secret's data or stringData kept in git unencrypted (not SOPS)"},
       {"invalid-shape", Severity::kError,
        "a field holds a string, number or list where its kind has a mapping (or the reverse)"},
   };
@@ -85,7 +86,7 @@ Findings Lint(const std::vector<Object>& all) {
   for (Rule rule :
        {CheckRemovedApiVersions, CheckRoleRefs, CheckServiceAccounts, CheckPeerDiscoveryRbac,
         CheckSecretAndConfigMapRefs, CheckStatefulSets, CheckNodeNaming, CheckClusterDomain, CheckLiteralCredentials,
-        CheckMemorySettings, CheckRabbitTopology, CheckManagementExposure, CheckStringValues})
+        CheckMemorySettings, CheckRabbitTopology, CheckManagementExposure, CheckStringValues, CheckPlaintextSecrets})
     run(rule);
   std::stable_sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) {
     return std::tie(a.where.file, a.where.line, a.where.column, a.rule) <

@@ -22,6 +22,7 @@ void CheckMemorySettings(const ManifestIndex& index, Findings* out);
 void CheckRabbitTopology(const ManifestIndex& index, Findings* out);
 void CheckManagementExposure(const ManifestIndex& index, Findings* out);
 void CheckStringValues(const ManifestIndex& index, Findings* out);
+void CheckPlaintextSecrets(const ManifestIndex& index, Findings* out);
 
 // The first field of `o` that the rules read and that has the wrong shape (a string where a
 // mapping belongs): its JSON Pointer and what it holds instead. Such objects are not linted further.

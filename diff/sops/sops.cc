@@ -455,6 +455,11 @@ bool HasSopsBlock(const Json& doc) {
   return it != doc.end() && it->is_object();
 }
 
+bool IsDecryptionError(const Status& s) {
+  return s.message().find("cannot decrypt (SOPS)") != std::string::npos ||
+         s.message().find("is encrypted with SOPS") != std::string::npos;
+}
+
 void RemoveSopsBlock(Json* doc) {
   if (doc->is_object()) doc->erase("sops");
 }

@@ -80,6 +80,10 @@ Result<Opened> Inspect(std::string_view text, Format format);
 // which was verified whole; the build may have changed plaintext fields. Removes `sops`.
 Status DecryptBuilt(Json* doc, const Opened& origin);
 
+// True for the errors of a file that could not be decrypted (a missing or wrong key among them),
+// as the decryptor words them.
+bool IsDecryptionError(const Status& s);
+
 // Removes the top-level `sops` key of a decoded document.
 void RemoveSopsBlock(Json* doc);
 

@@ -1,0 +1,39 @@
+// secret-in-plaintext: a Secret whose values git holds readable. Base64 under `data` is an
+// encoding, not encryption: anyone who can read the repository can read the password. SOPS files
+// (decrypted by the loader) say which values they held encrypted; those are fine.
+#include <algorithm>
+
+#include "diff/check/rules.h"
+
+namespace warren::check {
+
+void CheckPlaintextSecrets(const ManifestIndex& index, Findings* out) {
+  for (const Object* s : index.OfKind("", "Secret")) {
+    const std::vector<std::string>& sealed = s->encrypted();
+    std::vector<std::string> plain;
+    std::string first;
+    for (const char* field : {"data", "stringData"}) {
+      const Json& values = Field(s->doc(), field);
+      if (!values.is_object()) continue;
+      for (auto it = values.begin(); it != values.end(); ++it) {
+        if (it->is_string() && it->get_ref<const std::string&>().empty()) continue;
+        std::string pointer = std::string("/") + field + "/" + EscapePointerToken(it.key());
+        if (std::find(sealed.begin(), sealed.end(), pointer) != sealed.end()) continue;
+        if (first.empty()) first = pointer;
+        plain.push_back(std::string(field) + "." + it.key());
+      }
+    }
+    if (plain.empty()) continue;
+    std::string names;
+    for (size_t i = 0; i < plain.size() && i < 3; ++i) names += (i ? ", " : "") + plain[i];
+    if (plain.size() > 3) names += " and " + std::to_string(plain.size() - 3) + " more";
+    out->push_back(MakeFinding(
+        "secret-in-plaintext", Severity::kWarning, *s, first,
+        std::to_string(plain.size()) + " value(s) kept in git unencrypted (" + names +
+            "): base64 is an encoding, anyone who can read the repository can read them",
+        "encrypt the file with SOPS (sops --encrypt --age RECIPIENT --encrypted-regex '^(data|stringData)$' -i FILE) "
+        "and give warren the age key, or keep the Secret out of git (warren.io/external-secrets)"));
+  }
+}
+
+}  // namespace warren::check
