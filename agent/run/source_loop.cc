@@ -226,6 +226,7 @@ void SourceLoop::SyncLane(const StopToken& stop) {
 }
 
 Status SourceLoop::Poll(const StopToken& stop) {
+  auto started = clock_.Now();
   source::DesiredSource src = spec_.desired;
   src.default_namespace = objects_ns_;
   if (src.git) src.git->stop = stop;
@@ -253,7 +254,7 @@ Status SourceLoop::Poll(const StopToken& stop) {
     if (key_wait_) {
       auto version = source::KeySecretVersion(spec_.desired.decryption, ctx_.kube);
       key_version_ = version.ok() ? version.value() : "";
-      next_key_check_ = clock_.Now() + kKeyCheckInterval;
+      next_key_check_ = started + kKeyCheckInterval;
     }
     return loaded.status();
   }

@@ -4,6 +4,7 @@
 // so go-yaml and the manifest reader type the plaintext leaves alike.
 #pragma once
 
+#include <functional>
 #include <regex>
 #include <string>
 #include <vector>
@@ -32,6 +33,9 @@ struct SopsWriteOptions {
   std::string lastmodified = "2026-12-01T10:00:00Z";
   std::string version = "3.10.2";
   bool mac_only_encrypted = false;
+  // Wraps the data key for one recipient into an armored age file; default: warren's own age
+  // writer. Tests plug in the real `age` CLI here.
+  std::function<std::string(const SopsKey& key, const std::string& data_key)> wrap;
 };
 
 class SopsWriter {
@@ -114,8 +118,9 @@ class SopsWriter {
     OJson block = OJson::object();
     block["age"] = OJson::array();
     for (const SopsKey& k : keys_)
-      block["age"].push_back(
-          {{"recipient", k.recipient}, {"enc", sops::Armor(sops::EncryptAge(k.public_key, data_key_))}});
+      block["age"].push_back({{"recipient", k.recipient},
+                              {"enc", options_.wrap ? options_.wrap(k, data_key_)
+                                                    : sops::Armor(sops::EncryptAge(k.public_key, data_key_))}});
     block["lastmodified"] = options_.lastmodified;
     block["mac"] = Enc(sops::HexUpper(mac.Finish()), options_.lastmodified, "str");
     if (options_.encrypted_regex.empty())

@@ -10,8 +10,10 @@
 #include <thread>
 
 #include "agent/run/source_loop.h"
+#include "diff/model/base64.h"
 #include "tests/support/fake_kube.h"
 #include "tests/support/fake_rabbit.h"
+#include "tests/support/sops_writer.h"
 #include "tests/support/stepped_clock.h"
 
 namespace warren::run {
@@ -225,6 +227,68 @@ TEST_F(SourceLoopLanes, GitErrorsBackOffFromOneSecondDoubling) {
   }
   Stop();  // the last poll is counted once its lane has finished with it
   EXPECT_EQ(Metric("warren_git_polls_total", {{"source", "warren"}, {"result", "error"}}), expected);
+}
+
+// A commit that cannot be decrypted: warren/sync error on that commit, nothing applied, and a new
+// attempt as soon as the key Secret changes (looked at every 5 s) rather than when the backoff ends.
+TEST_F(SourceLoopLanes, AnUndecryptableCommitIsReportedAndRetriedWhenTheKeySecretChanges) {
+  RecordedStatuses statuses;
+  ctx_.statuses = &statuses;
+  testing::SopsKey wrong = testing::NewSopsKey(), right = testing::NewSopsKey();
+  auto secrets = kube_.Resolve("v1", "Secret");
+  ASSERT_TRUE(secrets.ok());
+  auto key_secret = [](const testing::SopsKey& k) {
+    return Json{{"apiVersion", "v1"},
+                {"kind", "Secret"},
+                {"metadata", {{"name", "sops-age"}, {"namespace", "dev"}}},
+                {"data", {{"age.agekey", Base64Encode("# a key\n" + k.identity + "\n")}}}};
+  };
+  ASSERT_TRUE(kube_.Create(secrets.value(), "dev", key_secret(wrong)).ok());
+  spec_.desired.decryption.secret = "dev/sops-age";
+  std::mutex mu;
+  std::condition_variable polled;
+  std::vector<Clock::TimePoint> polls;
+  ctx_.load = [&](const source::DesiredSource& src) {
+    std::lock_guard<std::mutex> lock(mu);
+    polls.push_back(clock_.Now());
+    polled.notify_all();
+    bool opens = src.keys && !src.keys->empty() && src.keys->identities[0].recipient == right.recipient;
+    if (opens) return Result<source::Desired>(desired_);
+    return Result<source::Desired>(Status::Invalid(
+        "commit c0ffee: deploy/secret.yaml: cannot decrypt (SOPS): no identity matched: " + src.keys->Describe()));
+  };
+  auto polls_reach = [&](size_t n) {
+    std::unique_lock<std::mutex> lock(mu);
+    return polled.wait_for(lock, kWithin, [&] { return polls.size() >= n; });
+  };
+  Start();
+  ASSERT_TRUE(polls_reach(1));
+  std::vector<std::string> sync = statuses.First(1, "warren/sync");
+  ASSERT_EQ(sync.size(), 1u);
+  EXPECT_EQ(sync[0].rfind("c0ffee warren/sync error: commit c0ffee: deploy/secret.yaml: cannot decrypt (SOPS)", 0), 0u)
+      << sync[0];
+  EXPECT_EQ(sync[0].find(wrong.identity), std::string::npos);
+  // The backoff's own attempts: after 1 s, 2 s and 4 s (t = 1, 3, 7 s); the next would be at 15 s.
+  size_t expected = 1;
+  for (int wait_ms : {1000, 2000, 4000}) {
+    clock_.Advance(milliseconds(wait_ms));
+    ASSERT_TRUE(polls_reach(++expected)) << "not polled after " << wait_ms << " ms";
+  }
+  EXPECT_EQ(Replicas(), -1) << "applied from a commit it could not decrypt";
+  ASSERT_TRUE(kube_.Update(secrets.value(), "dev", key_secret(right)).ok());  // the key rotated at t = 7 s
+  clock_.Advance(milliseconds(4999));
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_EQ(polls.size(), 4u) << "polled before the key check was due";
+  }
+  clock_.Advance(milliseconds(1));  // t = 12 s: the Secret's resourceVersion moved
+  ASSERT_TRUE(polls_reach(5));
+  EXPECT_TRUE(Applied());
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_EQ(polls[4] - polls[3], milliseconds(5000));
+  }
+  Stop();
 }
 
 }  // namespace
