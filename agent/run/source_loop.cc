@@ -233,7 +233,8 @@ Status SourceLoop::Poll(const StopToken& stop) {
   src.kustomize.stop = stop;
   // The age identities are read at every poll: a rotated key Secret needs no restart.
   Result<sops::Keyring> keys = sops::Keyring{};
-  if (src.decryption.configured()) keys = source::LoadKeyring(src.decryption, ctx_.kube);
+  std::string key_version;  // the key Secret's, as read for these keys
+  if (src.decryption.configured()) keys = source::LoadKeyring(src.decryption, ctx_.kube, &key_version);
   src.keys = keys.ok() ? &keys.value() : nullptr;
   auto loaded = !keys.ok()  ? Result<source::Desired>(keys.status())
                 : ctx_.load ? ctx_.load(src)
@@ -252,8 +253,7 @@ Status SourceLoop::Poll(const StopToken& stop) {
     // Missing or wrong keys: try again as soon as the key Secret changes, not on the backoff.
     key_wait_ = !spec_.desired.decryption.secret.empty() && (!keys.ok() || sops::IsDecryptionError(loaded.status()));
     if (key_wait_) {
-      auto version = source::KeySecretVersion(spec_.desired.decryption, ctx_.kube);
-      key_version_ = version.ok() ? version.value() : "";
+      key_version_ = key_version;
       next_key_check_ = started + kKeyCheckInterval;
     }
     return loaded.status();

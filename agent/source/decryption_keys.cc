@@ -29,7 +29,7 @@ Result<std::optional<Json>> GetSecret(const std::string& secret, kube::Api* kube
 
 }  // namespace
 
-Result<sops::Keyring> LoadKeyring(const DecryptionOptions& options, kube::Api* kube) {
+Result<sops::Keyring> LoadKeyring(const DecryptionOptions& options, kube::Api* kube, std::string* secret_version) {
   sops::Keyring keys;
   for (const std::string& file : options.key_files) {
     std::ifstream in(file, std::ios::binary);
@@ -48,6 +48,8 @@ Result<sops::Keyring> LoadKeyring(const DecryptionOptions& options, kube::Api* k
   }
   if (!options.secret.empty()) {
     WARREN_ASSIGN_OR_RETURN(auto secret, GetSecret(options.secret, kube));
+    if (secret_version)
+      *secret_version = secret ? StringField(Field(*secret, "metadata"), "resourceVersion") : "absent";
     if (!secret) return Status::NotFound("decryption Secret " + options.secret + " does not exist");
     const Json& data = Field(*secret, "data");
     int entries = 0;

@@ -20,8 +20,11 @@ struct DecryptionOptions {
   bool configured() const { return !key_files.empty() || !inline_keys.empty() || !secret.empty(); }
 };
 
-// Every identity of every configured source. `kube` is needed only when a Secret is named.
-Result<sops::Keyring> LoadKeyring(const DecryptionOptions& options, kube::Api* kube);
+// Every identity of every configured source. `kube` is needed only when a Secret is named;
+// `secret_version` then gets the resourceVersion of the Secret read ("absent" when there is none),
+// so a caller can tell later whether the keys it tried have changed.
+Result<sops::Keyring> LoadKeyring(const DecryptionOptions& options, kube::Api* kube,
+                                  std::string* secret_version = nullptr);
 
 // The Secret's resourceVersion ("" when none is configured), to notice a rotated key cheaply.
 Result<std::string> KeySecretVersion(const DecryptionOptions& options, kube::Api* kube);

@@ -15,6 +15,7 @@
 #include <regex>
 #include <set>
 
+#include "diff/model/decode.h"
 #include "diff/sops/values.h"
 
 namespace warren::sops {
@@ -120,19 +121,19 @@ Status WalkYaml(const YAML::Node& n, Walk* w, size_t doc, const std::string& poi
     case YAML::NodeType::Map: {
       std::set<std::string> seen;
       for (auto it = n.begin(); it != n.end(); ++it) {
-        const YAML::Node& key = it->first;
+        YAML::Node key = it->first;  // handles: the iterator's pair is a temporary
+        YAML::Node value = it->second;
         if (!key.IsScalar())
           return Refuse("a mapping key at " + (path.empty() ? "the top" : path) + " is not a string");
         std::string key_tag = key.Tag();
         if (key_tag == "?" && ResolveYaml12(key.Scalar()).kind != PlainKind::kString)
           return Refuse("the mapping key \"" + key.Scalar() + "\" at " + (path.empty() ? "the top" : path) +
                         " is not a string (quote it)");
-        const std::string& k = key.Scalar();
+        std::string k = key.Scalar();
         if (!seen.insert(k).second) return Refuse("the key " + ChildPath(path, k) + " appears twice");
         if (top && k == "sops") continue;
         w->keys.push_back(k);
-        Status s =
-            WalkYaml(it->second, w, doc, pointer + "/" + EscapePointerToken(k), ChildPath(path, k), depth + 1, false);
+        Status s = WalkYaml(value, w, doc, pointer + "/" + EscapePointerToken(k), ChildPath(path, k), depth + 1, false);
         w->keys.pop_back();
         WARREN_RETURN_IF_ERROR(s);
       }
@@ -386,18 +387,25 @@ Result<Parsed> Parse(std::string_view text, Format format) {
     p.documents = 1;
     return p;
   }
+  // What the manifest reader refuses before yaml-cpp sees it (yaml-cpp can stall on some of it).
+  WARREN_RETURN_IF_ERROR(CheckYamlCharacters(text, "the file"));
+  WARREN_RETURN_IF_ERROR(CheckLeadingCommas(text, "the file"));
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(std::string(text));
   } catch (const YAML::Exception& e) {
     return Refuse("not YAML: " + e.msg);
   }
-  const YAML::Node* meta = nullptr;
+  YAML::Node meta;  // a handle (the iterator's pair is a temporary)
+  bool found = false;
   if (!docs.empty() && docs[0].IsMap())
     for (auto it = docs[0].begin(); it != docs[0].end(); ++it)
-      if (it->first.IsScalar() && it->first.Scalar() == "sops" && it->second.IsMap()) meta = &it->second;
-  if (!meta) return Refuse("the first document has no sops block");
-  WARREN_ASSIGN_OR_RETURN(p.meta, ReadMetadata(MetadataJson(*meta)));
+      if (it->first.IsScalar() && it->first.Scalar() == "sops" && it->second.IsMap()) {
+        meta = it->second;
+        found = true;
+      }
+  if (!found) return Refuse("the first document has no sops block");
+  WARREN_ASSIGN_OR_RETURN(p.meta, ReadMetadata(MetadataJson(meta)));
   p.walk.rule = &p.meta.rule;
   for (size_t i = 0; i < docs.size(); ++i) {
     if (docs[i].IsNull()) continue;

@@ -9,3 +9,4 @@ warren_fuzz_target(manifests DEPS warren_check warren_diff INPUTS ${_fuzz}/regre
 warren_fuzz_target(values DEPS warren_model INPUTS ${_fuzz}/regressions/values ${_fuzz}/seeds/values)
 warren_fuzz_target(documents DEPS warren_diff warren_rabbit INPUTS ${_fuzz}/seeds/documents ${PROJECT_SOURCE_DIR}/tests/golden)
 warren_fuzz_target(remote DEPS warren_agent INPUTS ${_fuzz}/seeds/remote)
+warren_fuzz_target(sops DEPS warren_sops INPUTS ${_fuzz}/regressions/sops ${PROJECT_SOURCE_DIR}/tests/fixtures/sops)

@@ -6,6 +6,8 @@
 // - errors: a wrong RabbitMQ password, a wrong git password, a Secret the API server refuses;
 // - the agent at --log-level debug: its log, /metrics, the Events and objects it writes (inventory,
 //   Lease), RabbitMQ's inventory parameter, and every commit status posted, after a webhook.
+// - a SOPS-encrypted Secret in git, opened with an identity file (sync, diff, lint) and by the agent
+//   from a key Secret; the age identity and the plaintext are looked for like every other secret.
 // Each value is looked for plain, base64 (padded and not), base64 of user:password as a Basic
 // header carries it, and URL-encoded.
 #include <gtest/gtest.h>
@@ -14,6 +16,7 @@
 #include "agent/webhook/webhook.h"
 #include "diff/model/base64.h"
 #include "tests/integration/agent_e2e_fixture.h"
+#include "tests/support/sops_writer.h"
 
 namespace warren::testing {
 namespace {
@@ -21,6 +24,7 @@ namespace {
 // "p@ss w/rd+=&?" in a Secret's data: its URL-encoded form differs from the plain one.
 const std::string kDataValue = "p@ss w/rd+=&?-data-only";
 const std::string kWrongRabbitPassword = "Wrong+pw/=-never-printed";
+const std::string kSopsValue = "sops+age/encrypted=in-git-never-printed";
 
 // Every form a value could leak in.
 std::map<std::string, std::string> Encodings(const std::string& name, const std::string& value) {
@@ -57,7 +61,15 @@ TEST_F(Secrets, NoValueInAnyOutputInAnyEncoding) {
   std::ofstream(Work() + "/deploy/tls.yaml")
       << "apiVersion: v1\nkind: Secret\nmetadata: {name: tls-keys, namespace: dev}\n"
       << "data: {key: " << Base64Encode(kDataValue) << "}\n";
-  Commit("a Secret with data");
+  SopsKey age = NewSopsKey();
+  std::ofstream(dir_ + "/age.txt") << age.identity << "\n";
+  std::ofstream(Work() + "/deploy/sops-secret.yaml")
+      << SopsWriter({age}).Yaml({nlohmann::ordered_json{{"apiVersion", "v1"},
+                                                        {"kind", "Secret"},
+                                                        {"metadata", {{"name", "broker-admin"}, {"namespace", "dev"}}},
+                                                        {"stringData", {{"password", kSopsValue}}}}});
+  Commit("a Secret with data, and one encrypted with SOPS");
+  std::string keys = " --decryption-key-file " + dir_ + "/age.txt";
   std::string repo = "https://127.0.0.1:" + https_port_ + "/git/app.git";
   std::string from_git = "--repo " + repo + " --auth-file " + dir_ + "/git-auth --ca-file " + Srv() +
                          "/ca.crt --path deploy --cache-dir " + dir_ + "/cache";
@@ -68,25 +80,37 @@ TEST_F(Secrets, NoValueInAnyOutputInAnyEncoding) {
   std::string local = Work() + "/deploy";
 
   // The commands, from git and from a directory, as text and JSON.
-  Collect("lint", emu_->Warren("lint " + local));
-  Collect("lint -o json", emu_->Warren("lint " + local + " -o json"));
-  RunResult synced = emu_->Warren("sync " + from_git + " -n dev --timeout 60s --force-conflicts " + rabbit + status);
+  Collect("lint", emu_->Warren("lint " + local + keys));
+  Collect("lint -o json", emu_->Warren("lint " + local + " -o json" + keys));
+  RunResult synced =
+      emu_->Warren("sync " + from_git + " -n dev --timeout 60s --force-conflicts " + rabbit + status + keys);
   EXPECT_EQ(synced.exit_code, 0) << synced.out;
   Collect("sync from git with statuses", synced);
   ASSERT_TRUE(ReplaceInFile(local + "/secret.yaml", "password: " + std::string(kSecretValue),
                             "password: " + std::string(kSecretValue) + "-2"));
-  RunResult diff = emu_->Warren("diff " + local + " -n dev " + rabbit);
+  RunResult diff = emu_->Warren("diff " + local + " -n dev " + rabbit + keys);
   EXPECT_EQ(diff.exit_code, 1) << diff.out;
   EXPECT_TRUE(Has(diff.out, "Secret dev/rabbitmq-credentials")) << diff.out;
   Collect("diff", diff);
-  Collect("diff -o json", emu_->Warren("diff " + local + " -n dev -o json " + rabbit));
-  Collect("sync -o json", emu_->Warren("sync " + local + " -n dev --timeout 60s --force-conflicts -o json " + rabbit));
+  Collect("diff -o json", emu_->Warren("diff " + local + " -n dev -o json " + rabbit + keys));
+  Collect("sync -o json",
+          emu_->Warren("sync " + local + " -n dev --timeout 60s --force-conflicts -o json " + rabbit + keys));
+  Json sealed = Json::parse(emu_->Kubectl("get secret broker-admin -n dev -o json").out);
+  EXPECT_EQ(*Base64Decode(sealed["data"]["password"].get<std::string>()), kSopsValue);
+  std::ofstream(dir_ + "/other-age.txt") << NewSopsKey().identity << "\n";
+  RunResult wrong_key =
+      emu_->Warren("decrypt " + local + "/sops-secret.yaml --decryption-key-file " + dir_ + "/other-age.txt");
+  EXPECT_EQ(wrong_key.exit_code, 2) << wrong_key.out;
+  Collect("decrypt with a wrong key", wrong_key);
+  RunResult no_key = emu_->Warren("sync " + local + " -n dev --timeout 60s -o json");
+  EXPECT_EQ(no_key.exit_code, 2) << no_key.out;
+  Collect("sync without the age key", no_key);
   Collect("status", emu_->Warren("status " + local + " " + rabbit));
   Collect("status -o json", emu_->Warren("status " + local + " -o json " + rabbit));
 
   // Errors.
   RunResult wrong_rabbit = emu_->Warren("diff " + local + " -n dev --rabbitmq-url " + ClusterUrls() +
-                                        " --rabbitmq-credentials-file " + dir_ + "/wrong-rabbitmq");
+                                        " --rabbitmq-credentials-file " + dir_ + "/wrong-rabbitmq" + keys);
   EXPECT_EQ(wrong_rabbit.exit_code, 2) << wrong_rabbit.out;
   Collect("diff with a wrong RabbitMQ password", wrong_rabbit);
   RunResult wrong_git = emu_->Warren("diff --repo " + repo + " --auth-file " + dir_ + "/wrong-git --ca-file " + Srv() +
@@ -96,15 +120,18 @@ TEST_F(Secrets, NoValueInAnyOutputInAnyEncoding) {
   emu_->Admin("POST", "/emulator/faults",
               R"({"method":"PATCH","pathPrefix":"/api/v1/namespaces/dev/secrets","status":500,"times":-1})");
   ASSERT_TRUE(ReplaceInFile(local + "/secret.yaml", "-2", "-3"));
-  RunResult refused = emu_->Warren("sync " + local + " -n dev --timeout 60s --force-conflicts -o json");
+  RunResult refused = emu_->Warren("sync " + local + " -n dev --timeout 60s --force-conflicts -o json" + keys);
   EXPECT_EQ(refused.exit_code, 1) << refused.out;
   Collect("sync with the Secret refused", refused);
   emu_->Admin("DELETE", "/emulator/faults");
 
-  // The agent at debug level, woken by a signed webhook for a commit that changes a Secret.
-  auto agent = Run({"--log-level", "debug", "--webhook-secret-file", dir_ + "/hook-secret", "--status-provider",
-                    "github", "--status-api-url", forge.url("github"), "--status-repo", "org/app",
-                    "--status-token-file", dir_ + "/forge-token"},
+  // The agent at debug level, woken by a signed webhook for a commit that changes a Secret; its
+  // age identity in a key Secret, as in a cluster.
+  ASSERT_EQ(
+      emu_->Kubectl("create secret generic sops-age -n dev --from-file=age.agekey=" + dir_ + "/age.txt").exit_code, 0);
+  auto agent = Run({"--log-level", "debug", "--decryption-secret", "dev/sops-age", "--webhook-secret-file",
+                    dir_ + "/hook-secret", "--status-provider", "github", "--status-api-url", forge.url("github"),
+                    "--status-repo", "org/app", "--status-token-file", dir_ + "/forge-token"},
                    "1h");
   ASSERT_TRUE(Eventually([&] { return agent->Get("/readyz").first == 200; }, 120)) << agent->Log();
   std::string second = Commit("a Secret value changed");  // (the -3 of the refused sync)
@@ -136,7 +163,7 @@ TEST_F(Secrets, NoValueInAnyOutputInAnyEncoding) {
   Collect("commit statuses", posted);
 
   // The collection is real: each output is there and says something.
-  ASSERT_EQ(outputs_.size(), 17u);
+  ASSERT_EQ(outputs_.size(), 19u);
   for (const auto& [what, text] : outputs_) EXPECT_FALSE(text.empty()) << what;
 
   std::map<std::string, std::string> secrets;
@@ -152,7 +179,9 @@ TEST_F(Secrets, NoValueInAnyOutputInAnyEncoding) {
                                           {"webhook secret", kWebhookSecret},
                                           {"Kubernetes token", kube_token},
                                           {"RabbitMQ Basic credentials", kUser + ":" + kPassword},
-                                          {"git Basic credentials", "git:" + git_password}})
+                                          {"git Basic credentials", "git:" + git_password},
+                                          {"SOPS-encrypted value", kSopsValue},
+                                          {"age identity", age.identity}})
     secrets.merge(Encodings(name, value));
   for (const auto& [what, text] : outputs_)
     for (const auto& [form, value] : secrets) EXPECT_FALSE(Has(text, value)) << form << " in " << what << ":\n" << text;
