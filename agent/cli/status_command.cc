@@ -5,6 +5,7 @@
 #include "agent/reconcile/reconcile.h"
 #include "agent/source/kustomize_builder.h"
 #include "diff/model/loader.h"
+#include "diff/sops/decryptor.h"
 
 namespace warren::cli {
 
@@ -15,6 +16,10 @@ int RunStatus(const StatusArgs& args, std::ostream& out, std::ostream& err) {
     source::KustomizeBuilder kustomize({.command = args.kustomize_command});
     LoadOptions options;
     options.kustomizer = &kustomize;
+    // Only the StatefulSet's replicas are read: SOPS files need no key here.
+    static const sops::Keyring kNoKeys;
+    sops::SopsDecryptor structure_only({&kNoKeys, true});
+    options.decryptor = &structure_only;
     auto objects = LoadManifests(tree, args.paths, options);
     if (!objects.ok()) {
       err << "warren status: " << objects.status().message() << "\n";

@@ -46,6 +46,36 @@ std::vector<Change> MaskSecret(std::vector<Change> changes) {
   return out;
 }
 
+// Values git holds encrypted (SOPS) are shown like a Secret's, whatever the kind (a ConfigMap's
+// rabbitmq.conf, say): a change at, above or below one of them, or one whose values contain a
+// decrypted plaintext (list indexes can differ between desired and live), keeps only its path.
+void MaskEncrypted(const Object& desired, std::vector<Change>* changes) {
+  std::vector<std::string> plaintexts;
+  for (const std::string& p : desired.encrypted()) {
+    Json::json_pointer pointer(p);
+    if (!desired.doc().contains(pointer)) continue;
+    const Json& v = desired.doc().at(pointer);
+    std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+    if (!text.empty()) plaintexts.push_back(std::move(text));
+  }
+  auto holds_plaintext = [&](const Json& v) {
+    if (v.is_null()) return false;
+    std::string dumped = v.is_string() ? v.get<std::string>() : v.dump();
+    for (const std::string& t : plaintexts)
+      if (dumped.find(t) != std::string::npos) return true;
+    return false;
+  };
+  for (Change& c : *changes) {
+    bool sealed = holds_plaintext(c.from) || holds_plaintext(c.to);
+    for (const std::string& p : desired.encrypted())
+      sealed = sealed || PointerUnder(c.path, p) || PointerUnder(p, c.path);
+    if (!sealed) continue;
+    c.from = Json();
+    c.to = Json();
+    c.masked = true;
+  }
+}
+
 // warren's bookkeeping labels, put on by sync: never drift in themselves (a manifest need not
 // carry them, and removing them would hide objects from prune).
 bool IsOwnershipLabel(const std::string& key) { return key == kManagedByLabel || key == kSourceLabel; }
@@ -97,6 +127,7 @@ ObjectDiff DiffObject(const Object& desired, const Object* live, const DiffOptio
 
   DropOwnershipLabelRemovals(&changes);
   if (IsSecret(out.key)) changes = MaskSecret(std::move(changes));
+  if (!desired.encrypted().empty()) MaskEncrypted(desired, &changes);
   out.changes = std::move(changes);
   if (out.changes.empty()) {
     out.action = Action::kUnchanged;

@@ -29,7 +29,8 @@ inline SopsKey NewSopsKey() {
 }
 
 struct SopsWriteOptions {
-  std::string encrypted_regex = "^(data|stringData)$";  // "" = the default _unencrypted suffix
+  std::string encrypted_regex = "^(data|stringData)$";  // "" = another rule below, else _unencrypted
+  std::string unencrypted_regex, encrypted_suffix;
   std::string lastmodified = "2026-12-01T10:00:00Z";
   std::string version = "3.10.2";
   bool mac_only_encrypted = false;
@@ -59,6 +60,18 @@ class SopsWriter {
 
  private:
   bool Encrypts(const std::vector<std::string>& keys) const {
+    auto any = [&](auto match) {
+      for (const std::string& k : keys)
+        if (match(k)) return true;
+      return false;
+    };
+    if (!options_.unencrypted_regex.empty())
+      return !any([&](const std::string& k) { return std::regex_search(k, std::regex(options_.unencrypted_regex)); });
+    if (!options_.encrypted_suffix.empty())
+      return any([&](const std::string& k) {
+        const std::string& x = options_.encrypted_suffix;
+        return k.size() >= x.size() && k.compare(k.size() - x.size(), x.size(), x) == 0;
+      });
     if (options_.encrypted_regex.empty()) {
       for (const std::string& k : keys)
         if (k.size() >= 12 && k.compare(k.size() - 12, 12, "_unencrypted") == 0) return false;
@@ -123,7 +136,11 @@ class SopsWriter {
                                                     : sops::Armor(sops::EncryptAge(k.public_key, data_key_))}});
     block["lastmodified"] = options_.lastmodified;
     block["mac"] = Enc(sops::HexUpper(mac.Finish()), options_.lastmodified, "str");
-    if (options_.encrypted_regex.empty())
+    if (!options_.unencrypted_regex.empty())
+      block["unencrypted_regex"] = options_.unencrypted_regex;
+    else if (!options_.encrypted_suffix.empty())
+      block["encrypted_suffix"] = options_.encrypted_suffix;
+    else if (options_.encrypted_regex.empty())
       block["unencrypted_suffix"] = "_unencrypted";
     else
       block["encrypted_regex"] = options_.encrypted_regex;

@@ -78,6 +78,7 @@ sources:
 - name: local
   paths: [/srv/manifests]
   namespace: other
+  decryption: {keyFiles: [/etc/warren/age.txt], secret: warren/sops-age}
 )",
                             "warren.yaml", defaults);
   ASSERT_TRUE(s.ok()) << s.status().message();
@@ -98,6 +99,9 @@ sources:
   EXPECT_EQ(b.ns, "other");
   EXPECT_EQ(b.interval, milliseconds(300000));
   EXPECT_FALSE(b.rabbit.has_value());
+  EXPECT_EQ(b.desired.decryption.key_files, std::vector<std::string>{"/etc/warren/age.txt"});
+  EXPECT_EQ(b.desired.decryption.secret, "warren/sops-age");
+  EXPECT_FALSE(a.desired.decryption.configured());
 }
 
 TEST(ConfigFile, MistakesAreNamedWithTheFileAndTheKey) {
@@ -116,6 +120,8 @@ TEST(ConfigFile, MistakesAreNamedWithTheFileAndTheKey) {
   EXPECT_NE(err("sources:\n- {name: Bad_Name, paths: [x]}\n").find("must be a DNS label"), std::string::npos);
   EXPECT_NE(err("sources:\n- {name: a, paths: [x], rabbitmq: {}}\n").find("rabbitmq.urls"), std::string::npos);
   EXPECT_EQ(err("sources: []\n"), "warren.yaml: sources must be a non-empty list");
+  EXPECT_EQ(err("sources:\n- {name: a, paths: [x], decryption: {secrets: x}}\n"),
+            "warren.yaml: sources[0].decryption: unknown key \"secrets\"");
   EXPECT_NE(err("sources: [\n").find("warren.yaml"), std::string::npos);
 }
 

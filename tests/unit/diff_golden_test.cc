@@ -161,5 +161,32 @@ TEST(SecretMasking, NoValueBase64OrPlainAppearsInAnyOutput) {
   EXPECT_NE(text.find(".data.stale-token: removed (value hidden)"), std::string::npos) << text;
 }
 
+// A value git holds encrypted (SOPS) is hidden whatever the kind: here rabbitmq.conf's
+// default_pass in a ConfigMap, and a RabbitMQ password inside an env list.
+TEST(SecretMasking, ValuesEncryptedInGitAreHiddenInAnyKind) {
+  Json desired_doc = Json::parse(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"conf","namespace":"dev"},
+    "data":{"rabbitmq.conf":"default_pass = n3w-Sealed-pw","plain":"one"}})");
+  Json live_doc = Json::parse(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"conf","namespace":"dev"},
+    "data":{"rabbitmq.conf":"default_pass = old-Sealed-pw","plain":"two"}})");
+  Object desired(desired_doc, SourceLocation{"conf.yaml"});
+  desired.set_encrypted({"/data/rabbitmq.conf"});
+  Object live(live_doc, SourceLocation{"live"});
+  DiffReport r;
+  r.objects.push_back(DiffObject(desired, &live, DiffOptions{}));
+  std::string text = RenderText(r, false) + ToJson(r).dump();
+  for (const char* secret : {"n3w-Sealed-pw", "old-Sealed-pw"})
+    EXPECT_EQ(text.find(secret), std::string::npos) << secret << " leaked:\n" << text;
+  EXPECT_NE(text.find("rabbitmq.conf: changed (value hidden)"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"two\""), std::string::npos) << "a value not encrypted is shown as always:\n" << text;
+
+  // The whole data map new on one side: the change above the encrypted value is hidden too.
+  live_doc["data"] = nullptr;
+  Object bare(live_doc, SourceLocation{"live"});
+  DiffReport whole;
+  whole.objects.push_back(DiffObject(desired, &bare, DiffOptions{}));
+  std::string all = RenderText(whole, false) + ToJson(whole).dump();
+  EXPECT_EQ(all.find("n3w-Sealed-pw"), std::string::npos) << all;
+}
+
 }  // namespace
 }  // namespace warren::diff

@@ -389,6 +389,32 @@ TEST(SopsWriterFiles, DefaultSuffixRuleEncryptsEveryTypeExceptUnencryptedKeys) {
   EXPECT_FALSE(values.count("/metadata/labels_unencrypted/a"));
 }
 
+TEST(SopsWriterFiles, EncryptedSuffixAndUnencryptedRegexRulesAndCommentsIgnored) {
+  auto key = NewSopsKey();
+  OJson doc{{"apiVersion", "v1"},
+            {"kind", "Secret"},
+            {"metadata", {{"name", "rules"}}},
+            {"stringData", {{"password_enc", "p1"}, {"user", "u1"}}}};
+  testing::SopsWriteOptions suffix;
+  suffix.encrypted_regex = "";
+  suffix.encrypted_suffix = "_enc";
+  std::string text = SopsWriter({key}, suffix).Yaml({doc});
+  // Comments anywhere are not part of the MAC (sops keeps them, warren drops them).
+  text = "# encrypted with sops\n" + Replace(text, "stringData:\n", "stringData: # values\n  # the user\n");
+  auto objects = Load("suffix.yaml", text, KeysFrom(key.identity));
+  ASSERT_TRUE(objects.ok()) << objects.status().message();
+  EXPECT_EQ(objects.value()[0].doc()["stringData"]["password_enc"], "p1");
+  EXPECT_EQ(objects.value()[0].encrypted(), std::vector<std::string>{"/stringData/password_enc"});
+
+  testing::SopsWriteOptions unencrypted;
+  unencrypted.encrypted_regex = "";
+  unencrypted.unencrypted_regex = "^(apiVersion|kind|metadata)$";
+  auto opened = Load("regex.yaml", SopsWriter({key}, unencrypted).Yaml({doc}), KeysFrom(key.identity));
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  EXPECT_EQ(opened.value()[0].doc()["stringData"]["user"], "u1");
+  EXPECT_EQ(opened.value()[0].encrypted().size(), 2u);
+}
+
 TEST(SopsWriterFiles, JsonDefinitionsFileWithPasswordsIsDecryptedByTheLoader) {
   auto key = NewSopsKey();
   testing::SopsWriteOptions options;
