@@ -453,23 +453,9 @@ std::string Keyring::Fingerprint() const {
   return HexLower(Sha256(all)).substr(0, 16);
 }
 
-bool MightBeSops(std::string_view text) {
-  return text.find("sops") != std::string_view::npos && text.find("ENC[AES256_GCM") != std::string_view::npos;
-}
-
-bool HasSopsBlock(const Json& doc) {
-  if (!doc.is_object()) return false;
-  auto it = doc.find("sops");
-  return it != doc.end() && it->is_object();
-}
-
 bool IsDecryptionError(const Status& s) {
   return s.message().find("cannot decrypt (SOPS)") != std::string::npos ||
          s.message().find("is encrypted with SOPS") != std::string::npos;
-}
-
-void RemoveSopsBlock(Json* doc) {
-  if (doc->is_object()) doc->erase("sops");
 }
 
 Result<Opened> Open(std::string_view text, Format format, const Keyring& keys) {
@@ -531,7 +517,7 @@ Result<Opened> Inspect(std::string_view text, Format format) {
 
 Status DecryptBuilt(Json* doc, const Opened& origin) {
   if (!origin.rule || origin.data_key.empty()) return Status::Internal("DecryptBuilt: the origin was not opened");
-  RemoveSopsBlock(doc);
+  doc->erase("sops");
   nlohmann::ordered_json copy = nlohmann::ordered_json::parse(doc->dump());
   Walk w;
   w.rule = origin.rule.get();

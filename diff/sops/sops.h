@@ -34,13 +34,6 @@ struct Keyring {
 
 enum class Format { kYaml, kJson };
 
-// A cheap look before parsing: does `text` carry what every SOPS file does (a `sops` key and an
-// encrypted MAC)? False positives are fine: Open/Inspect decide.
-bool MightBeSops(std::string_view text);
-
-// True when a decoded document has a top-level `sops` mapping.
-bool HasSopsBlock(const Json& doc);
-
 // Which leaves the file's rule encrypts (from its metadata; the default is the `_unencrypted`
 // suffix).
 struct CryptRule;
@@ -67,8 +60,8 @@ struct Opened {
   std::unique_ptr<CryptRule> rule;
 };
 
-// Decrypts every encrypted value of `text` and verifies the MAC. `documents` is how many
-// documents the caller's own reader found, checked against this reader's count.
+// Decrypts every encrypted value of `text` and verifies the MAC. Errors name what failed (no
+// identity matched, MAC mismatch, bad value at stringData.password), never a value or a key.
 Result<Opened> Open(std::string_view text, Format format, const Keyring& keys);
 
 // The same checks without a key: metadata, rule, every encrypted position holding a well-formed
@@ -83,8 +76,5 @@ Status DecryptBuilt(Json* doc, const Opened& origin);
 // True for the errors of a file that could not be decrypted (a missing or wrong key among them),
 // as the decryptor words them.
 bool IsDecryptionError(const Status& s);
-
-// Removes the top-level `sops` key of a decoded document.
-void RemoveSopsBlock(Json* doc);
 
 }  // namespace warren::sops
