@@ -1,7 +1,10 @@
 #include "diff/model/loader.h"
 
+#include <algorithm>
 #include <map>
+#include <optional>
 
+#include "diff/model/base64.h"
 #include "diff/model/kustomize.h"
 
 namespace warren {
@@ -211,6 +214,31 @@ Status AppendKustomization(const FileTree& tree, const std::string& dir, const L
   return Status::Ok();
 }
 
+// A Secret value holding SOPS ciphertext that no decryption covered: a secretGenerator file or env
+// encrypted with sops, say (Flux decrypts those before the build; warren decrypts whole manifest
+// files). Refused, so ciphertext never reaches the cluster.
+Status CheckNoCiphertext(const Object& o) {
+  if (!o.group().empty() || o.kind() != "Secret") return Status::Ok();
+  const std::vector<std::string>& sealed = o.encrypted();
+  for (const char* field : {"data", "stringData"}) {
+    const Json& values = Field(o.doc(), field);
+    if (!values.is_object()) continue;
+    for (auto it = values.begin(); it != values.end(); ++it) {
+      if (!it->is_string()) continue;
+      std::string pointer = std::string("/") + field + "/" + EscapePointerToken(it.key());
+      if (std::find(sealed.begin(), sealed.end(), pointer) != sealed.end()) continue;
+      std::optional<std::string> text = it->get<std::string>();
+      if (std::string(field) == "data") text = Base64Decode(*text);
+      if (!text || text->find("ENC[AES256_GCM,") == std::string::npos) continue;
+      return Status::Invalid(o.where().ToString() + ": " + o.key().ToString() + ": " + field + "." + it.key() +
+                             " holds SOPS ciphertext that nothing decrypted (a secretGenerator input encrypted "
+                             "with sops?); warren decrypts whole manifest files: encrypt the Secret's manifest "
+                             "instead, or generate it from plaintext kept out of git");
+    }
+  }
+  return Status::Ok();
+}
+
 // Decrypts `docs` when they are a SOPS file; refuses them when nothing can.
 Status OpenSops(const std::string& text, const std::string& file, bool json, const LoadOptions& options,
                 std::vector<Document>* docs) {
@@ -307,6 +335,8 @@ Result<LoadedManifests> LoadRepository(const FileTree& tree, const std::vector<s
     }
   }
   WARREN_RETURN_IF_ERROR(CheckUniqueIdentities(all));
+  if (!options.keep_encrypted && !(options.decryptor && options.decryptor->LeavesCiphertext()))
+    for (const Object& o : all) WARREN_RETURN_IF_ERROR(CheckNoCiphertext(o));
   return out;
 }
 

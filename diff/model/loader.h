@@ -28,6 +28,8 @@ class Decryptor {
   // it was built from ("" when unknown): that file is opened and its MAC verified whole.
   virtual Status DecryptBuilt(Json* doc, const std::string& what, const FileTree& tree,
                               const std::string& origin) const = 0;
+  // True when it checks structure only and leaves the values encrypted (lint without a key).
+  virtual bool LeavesCiphertext() const { return false; }
 };
 
 // True when a decoded document has a top-level `sops` mapping: a SOPS-encrypted file.

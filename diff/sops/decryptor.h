@@ -26,6 +26,7 @@ class SopsDecryptor : public Decryptor {
                      std::vector<Document>* docs) const override;
   Status DecryptBuilt(Json* doc, const std::string& what, const FileTree& tree,
                       const std::string& origin) const override;
+  bool LeavesCiphertext() const override { return options_.structure_only; }
 
  private:
   Result<Opened> OpenText(std::string_view text, bool json) const;

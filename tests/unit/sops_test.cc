@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "diff/model/base64.h"
 #include "diff/model/loader.h"
 #include "diff/sops/age.h"
 #include "diff/sops/decryptor.h"
@@ -455,6 +456,28 @@ TEST(SopsWriterFiles, SeveralRecipientsAnyIdentityOpens) {
   auto objects = Load("s.yaml", text, KeysFrom(b.identity));
   ASSERT_TRUE(objects.ok()) << objects.status().message();
   EXPECT_EQ(objects.value()[0].doc()["stringData"]["password"], "xray");
+}
+
+// A secretGenerator input encrypted with sops ends up as ciphertext inside a Secret's data, with no
+// sops block for the loader to see: refused, never applied.
+TEST(SopsCiphertext, ASecretHoldingCiphertextNothingDecryptedIsRefused) {
+  std::string dotenv =
+      "password=ENC[AES256_GCM,data:AA==,iv:AA==,tag:AAAAAAAAAAAAAAAAAAAAAA==,type:str]\n"
+      "sops_mac=ENC[AES256_GCM,data:AA==,iv:AA==,tag:AAAAAAAAAAAAAAAAAAAAAA==,type:str]\n";
+  std::string secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: generated, namespace: dev}\ndata:\n  .env: " +
+                       Base64Encode(dotenv) + "\n";
+  auto refused = Load("secret.yaml", secret, Keyring{});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(
+      refused.status().message().find("Secret dev/generated: data..env holds SOPS ciphertext that nothing decrypted"),
+      std::string::npos)
+      << refused.status().message();
+  auto as_string =
+      Load("s.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {p: \"ENC[AES256_GCM,data:x]\"}\n",
+           Keyring{});
+  EXPECT_FALSE(as_string.ok());
+  // Lint without a key leaves a SOPS file's values encrypted on purpose: no refusal there.
+  EXPECT_TRUE(Load(kFluxFile, Fixture(kFluxFile), Keyring{}, true).ok());
 }
 
 TEST(SopsInspect, StructureOnlyKeepsCiphertextAndMarksEncryptedValues) {
