@@ -1,27 +1,18 @@
 // secret-in-plaintext: a Secret whose values git holds readable. Base64 under `data` is an
 // encoding, not encryption: anyone who can read the repository can read the password. SOPS files
 // (decrypted by the loader) say which values they held encrypted; those are fine.
-#include <algorithm>
-
 #include "diff/check/rules.h"
 
 namespace warren::check {
 
 void CheckPlaintextSecrets(const ManifestIndex& index, Findings* out) {
   for (const Object* s : index.OfKind("", "Secret")) {
-    const std::vector<std::string>& sealed = s->encrypted();
     std::vector<std::string> plain;
     std::string first;
-    for (const char* field : {"data", "stringData"}) {
-      const Json& values = Field(s->doc(), field);
-      if (!values.is_object()) continue;
-      for (auto it = values.begin(); it != values.end(); ++it) {
-        if (it->is_string() && it->get_ref<const std::string&>().empty()) continue;
-        std::string pointer = std::string("/") + field + "/" + EscapePointerToken(it.key());
-        if (std::find(sealed.begin(), sealed.end(), pointer) != sealed.end()) continue;
-        if (first.empty()) first = pointer;
-        plain.push_back(std::string(field) + "." + it.key());
-      }
+    for (const PlainSecretValue& v : PlainSecretValues(*s)) {
+      if (v.value->is_string() && v.value->get_ref<const std::string&>().empty()) continue;
+      if (first.empty()) first = v.pointer;
+      plain.push_back(v.field + "." + v.key);
     }
     if (plain.empty()) continue;
     std::string names;

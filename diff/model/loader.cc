@@ -1,6 +1,5 @@
 #include "diff/model/loader.h"
 
-#include <algorithm>
 #include <map>
 #include <optional>
 
@@ -218,23 +217,15 @@ Status AppendKustomization(const FileTree& tree, const std::string& dir, const L
 // encrypted with sops, say (Flux decrypts those before the build; warren decrypts whole manifest
 // files). Refused, so ciphertext never reaches the cluster.
 Status CheckNoCiphertext(const Object& o) {
-  if (!o.group().empty() || o.kind() != "Secret") return Status::Ok();
-  const std::vector<std::string>& sealed = o.encrypted();
-  for (const char* field : {"data", "stringData"}) {
-    const Json& values = Field(o.doc(), field);
-    if (!values.is_object()) continue;
-    for (auto it = values.begin(); it != values.end(); ++it) {
-      if (!it->is_string()) continue;
-      std::string pointer = std::string("/") + field + "/" + EscapePointerToken(it.key());
-      if (std::find(sealed.begin(), sealed.end(), pointer) != sealed.end()) continue;
-      std::optional<std::string> text = it->get<std::string>();
-      if (std::string(field) == "data") text = Base64Decode(*text);
-      if (!text || text->find("ENC[AES256_GCM,") == std::string::npos) continue;
-      return Status::Invalid(o.where().ToString() + ": " + o.key().ToString() + ": " + field + "." + it.key() +
-                             " holds SOPS ciphertext that nothing decrypted (a secretGenerator input encrypted "
-                             "with sops?); warren decrypts whole manifest files: encrypt the Secret's manifest "
-                             "instead, or generate it from plaintext kept out of git");
-    }
+  for (const PlainSecretValue& v : PlainSecretValues(o)) {
+    if (!v.value->is_string()) continue;
+    std::optional<std::string> text = v.value->get<std::string>();
+    if (v.field == "data") text = Base64Decode(*text);
+    if (!text || text->find("ENC[AES256_GCM,") == std::string::npos) continue;
+    return Status::Invalid(o.where().ToString() + ": " + o.key().ToString() + ": " + v.field + "." + v.key +
+                           " holds SOPS ciphertext that nothing decrypted (a secretGenerator input encrypted "
+                           "with sops?); warren decrypts whole manifest files: encrypt the Secret's manifest "
+                           "instead, or generate it from plaintext kept out of git");
   }
   return Status::Ok();
 }

@@ -1,5 +1,6 @@
 #include "diff/model/object.h"
 
+#include <algorithm>
 #include <array>
 #include <string_view>
 
@@ -124,6 +125,22 @@ void Object::set_encrypted(std::vector<std::string> pointers) {
     encrypted_.reset();
   else
     encrypted_ = std::make_shared<const std::vector<std::string>>(std::move(pointers));
+}
+
+std::vector<PlainSecretValue> PlainSecretValues(const Object& o) {
+  std::vector<PlainSecretValue> out;
+  if (!o.group().empty() || o.kind() != "Secret") return out;
+  const std::vector<std::string>& sealed = o.encrypted();
+  for (const char* field : {"data", "stringData"}) {
+    const Json& values = Field(o.doc(), field);
+    if (!values.is_object()) continue;
+    for (auto it = values.begin(); it != values.end(); ++it) {
+      std::string pointer = std::string("/") + field + "/" + EscapePointerToken(it.key());
+      if (std::find(sealed.begin(), sealed.end(), pointer) != sealed.end()) continue;
+      out.push_back({field, it.key(), std::move(pointer), &it.value()});
+    }
+  }
+  return out;
 }
 
 }  // namespace warren

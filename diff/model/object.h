@@ -66,7 +66,8 @@ class Object {
   }
 
   // The JSON Pointers of this object's values that git holds encrypted (SOPS); empty for a
-  // plaintext file. Lint reads it; the values themselves are already decrypted.
+  // plaintext file. The values themselves are already decrypted; lint, the loader's ciphertext
+  // check and the diff's masking read which they were.
   const std::vector<std::string>& encrypted() const;
   void set_encrypted(std::vector<std::string> pointers);
 
@@ -102,5 +103,15 @@ bool BoolField(const Json& obj, const char* key, bool otherwise);
 
 // The strings of a JSON array (node names, say); anything else in it is skipped, a non-array is empty.
 std::vector<std::string> StringList(const Json& list);
+
+// One value of a core Secret's `data` or `stringData` that git held in plain text (not among
+// `encrypted()`), in document order: data first, then stringData.
+struct PlainSecretValue {
+  std::string field;    // "data" or "stringData"
+  std::string key;      // the entry's key
+  std::string pointer;  // "/data/<key>" (escaped)
+  const Json* value;    // into the object's document
+};
+std::vector<PlainSecretValue> PlainSecretValues(const Object& o);
 
 }  // namespace warren
