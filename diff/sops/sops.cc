@@ -10,8 +10,6 @@
 #pragma GCC diagnostic pop
 
 #include <charconv>
-#include <cmath>
-#include <cstdlib>
 #include <regex>
 #include <set>
 
@@ -335,7 +333,7 @@ Result<Metadata> ReadMetadata(const Json& sops) {
 }
 
 // The data key from the first age entry an identity opens.
-Result<SecretBytes> DataKey(const Metadata& m, const Keyring& keys, std::string* opened_by) {
+Result<SecretBytes> DataKey(const Metadata& m, const Keyring& keys) {
   if (keys.empty()) return Refuse("no age identity is configured to decrypt it");
   std::vector<const AgeIdentity*> ids;
   for (const auto& [recipient, _] : m.age)  // the identity the entry names first: fewer X25519s
@@ -354,7 +352,6 @@ Result<SecretBytes> DataKey(const Metadata& m, const Keyring& keys, std::string*
     if (r.failure == AgeFailure::kNone) {
       if (r.plaintext.size() != 32)
         return Refuse("the data key in the age entry for " + recipient + " is not 32 bytes");
-      *opened_by = recipient;
       return std::move(r.plaintext);
     }
     if (r.failure != AgeFailure::kNoMatch && hard.empty())
@@ -373,7 +370,6 @@ struct Parsed {
 
 Result<Parsed> Parse(std::string_view text, Format format) {
   Parsed p;
-  Json sops;
   // The walk needs the rule before it starts, so the metadata is read first.
   if (format == Format::kJson) {
     nlohmann::ordered_json doc = nlohmann::ordered_json::parse(text, nullptr, false);
@@ -410,12 +406,16 @@ Result<Parsed> Parse(std::string_view text, Format format) {
   for (size_t i = 0; i < docs.size(); ++i) {
     if (docs[i].IsNull()) continue;
     if (!docs[i].IsMap()) return Refuse("document " + std::to_string(i + 1) + " is not a mapping");
-    size_t before = p.walk.leaves.size();
     WARREN_RETURN_IF_ERROR(WalkYaml(docs[i], &p.walk, i, "", "", 0, true));
-    for (size_t j = before; j < p.walk.leaves.size(); ++j) p.walk.leaves[j].doc = i;
   }
   p.documents = docs.size();
   return p;
+}
+
+// An encrypted position must hold an ENC[...] value, or "" (sops never encrypts an empty string).
+Status CheckSealed(const Leaf& l) {
+  if (l.is_string && (l.text.empty() || l.text.rfind("ENC[", 0) == 0)) return Status::Ok();
+  return Refuse("bad value at " + l.path + ": plaintext where the file's rule says the value is encrypted");
 }
 
 // The typed value and canonical bytes of one decrypted leaf.
@@ -447,12 +447,6 @@ std::string Keyring::Describe() const {
   return out + " (from " + from + ")";
 }
 
-std::string Keyring::Fingerprint() const {
-  std::string all;
-  for (const AgeIdentity& id : identities) all += id.recipient + "\n";
-  return HexLower(Sha256(all)).substr(0, 16);
-}
-
 bool IsDecryptionError(const Status& s) {
   return s.message().find("cannot decrypt (SOPS)") != std::string::npos ||
          s.message().find("is encrypted with SOPS") != std::string::npos;
@@ -463,7 +457,7 @@ Result<Opened> Open(std::string_view text, Format format, const Keyring& keys) {
   Opened out;
   out.version = p.meta.version;
   out.documents = p.documents;
-  WARREN_ASSIGN_OR_RETURN(out.data_key, DataKey(p.meta, keys, &out.opened_by));
+  WARREN_ASSIGN_OR_RETURN(out.data_key, DataKey(p.meta, keys));
   Sha512 mac;
   if (p.meta.mac_only_encrypted) mac.Update(Sha256("sops"));
   for (const Leaf& l : p.walk.leaves) {
@@ -471,9 +465,8 @@ Result<Opened> Open(std::string_view text, Format format, const Keyring& keys) {
       if (!p.meta.mac_only_encrypted) mac.Update(l.text);
       continue;
     }
-    if (!l.is_string || (!l.text.empty() && l.text.rfind("ENC[", 0) != 0))
-      return Refuse("bad value at " + l.path + ": plaintext where the file's rule says the value is encrypted");
-    if (l.text.empty()) {  // sops never encrypts an empty string
+    WARREN_RETURN_IF_ERROR(CheckSealed(l));
+    if (l.text.empty()) {
       out.values.push_back({l.doc, l.pointer, ""});
       continue;
     }
@@ -507,8 +500,9 @@ Result<Opened> Inspect(std::string_view text, Format format) {
   out.documents = p.documents;
   for (const Leaf& l : p.walk.leaves) {
     if (!l.encrypted) continue;
-    if (!l.is_string || (!l.text.empty() && !ParseEnc(l.text)))
-      return Refuse("bad value at " + l.path + ": plaintext where the file's rule says the value is encrypted");
+    WARREN_RETURN_IF_ERROR(CheckSealed(l));
+    if (!l.text.empty() && !ParseEnc(l.text))
+      return Refuse("bad value at " + l.path + ": not a well-formed ENC[AES256_GCM,...] value");
     out.values.push_back({l.doc, l.pointer, nullptr});
   }
   out.rule = std::make_unique<CryptRule>(p.meta.rule);
@@ -523,9 +517,9 @@ Status DecryptBuilt(Json* doc, const Opened& origin) {
   w.rule = origin.rule.get();
   WARREN_RETURN_IF_ERROR(WalkJson(copy, &w, "", "", 0, true, false));
   for (const Leaf& l : w.leaves) {
-    if (!l.encrypted || (l.is_string && l.text.empty())) continue;
-    if (!l.is_string || l.text.rfind("ENC[", 0) != 0)
-      return Refuse("bad value at " + l.path + ": plaintext where the file's rule says the value is encrypted");
+    if (!l.encrypted) continue;
+    WARREN_RETURN_IF_ERROR(CheckSealed(l));
+    if (l.text.empty()) continue;
     WARREN_ASSIGN_OR_RETURN(auto typed, DecryptLeaf(l, origin.data_key));
     OPENSSL_cleanse(typed.second.data(), typed.second.size());
     (*doc)[Json::json_pointer(l.pointer)] = std::move(typed.first);

@@ -27,9 +27,6 @@ struct Keyring {
   bool empty() const { return identities.empty(); }
   // "2 age identities (from keys.txt, SOPS_AGE_KEY)", or "no age identity".
   std::string Describe() const;
-  // Changes when an identity is added or removed (the recipients' digest), so a caller can tell
-  // a rotated key from the same one. Not secret.
-  std::string Fingerprint() const;
 };
 
 enum class Format { kYaml, kJson };
@@ -53,10 +50,9 @@ struct Opened {
   Opened& operator=(Opened&&) noexcept;
 
   std::vector<SealedValue> values;
-  size_t documents = 0;   // as this reader counts them (empty ones included)
-  std::string version;    // the sops version that wrote the file
-  std::string opened_by;  // the recipient whose identity opened the data key
-  SecretBytes data_key;   // empty after Inspect
+  size_t documents = 0;  // as this reader counts them (empty ones included)
+  std::string version;   // the sops version that wrote the file
+  SecretBytes data_key;  // empty after Inspect
   std::unique_ptr<CryptRule> rule;
 };
 
