@@ -6,7 +6,7 @@
 
 #include "agent/cli/commands.h"
 #include "agent/cli/desired_args.h"
-#include "diff/model/decode.h"
+#include "diff/model/loader.h"
 #include "diff/sops/decryptor.h"
 
 namespace warren::cli {
@@ -62,26 +62,14 @@ int RunDecrypt(const DecryptArgs& args, std::ostream& out, std::ostream& err) {
   auto keys = LoadKeys(args.decryption, nullptr);
   if (!keys.ok()) return fail(keys.status());
 
-  bool json = args.file.size() >= 5 && args.file.compare(args.file.size() - 5, 5, ".json") == 0;
-  if (!json && args.file.find('.') == std::string::npos) {
-    size_t first = text.find_first_not_of(" \t\r\n");
-    json = first != std::string::npos && text[first] == '{';
-  }
-  std::vector<Document> docs;
-  if (json) {
-    auto doc = DecodeJson(text, args.file);
-    if (!doc.ok()) return fail(doc.status());
-    docs.push_back(std::move(doc).value());
-  } else {
-    auto decoded = DecodeYaml(text, args.file);
-    if (!decoded.ok()) return fail(decoded.status());
-    docs = std::move(decoded).value();
-  }
+  auto decoded = DecodeDocuments(text, args.file);
+  if (!decoded.ok()) return fail(decoded.status());
+  std::vector<Document> docs = std::move(decoded).value();
   bool sops = false;
   for (const Document& d : docs) sops = sops || HasSopsBlock(d.value);
   if (!sops) return fail(Status::Invalid(args.file + ": not encrypted with SOPS (no sops block)"));
   sops::SopsDecryptor decryptor({&keys.value(), false});
-  Status opened = decryptor.DecryptFile(text, args.file, json, &docs);
+  Status opened = decryptor.DecryptFile(text, args.file, LooksLikeJson(args.file, text), &docs);
   if (!opened.ok()) return fail(opened);
 
   std::string rendered;

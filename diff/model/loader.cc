@@ -17,16 +17,6 @@ bool HasManifestExtension(const std::string& f) {
   return false;
 }
 
-bool LooksLikeJson(const std::string& file, const std::string& text) {
-  if (file.size() >= 5 && file.compare(file.size() - 5, 5, ".json") == 0) return true;
-  if (HasManifestExtension(file)) return false;
-  for (char c : text) {
-    if (isspace(static_cast<unsigned char>(c))) continue;
-    return c == '{' || c == '[';
-  }
-  return false;
-}
-
 bool HiddenComponent(const std::string& path) {
   size_t start = 0;
   while (start < path.size()) {
@@ -249,18 +239,30 @@ bool HasSopsBlock(const Json& doc) {
   return it != doc.end() && it->is_object();
 }
 
+bool LooksLikeJson(const std::string& file, const std::string& text) {
+  if (file.size() >= 5 && file.compare(file.size() - 5, 5, ".json") == 0) return true;
+  if (HasManifestExtension(file)) return false;
+  for (char c : text) {
+    if (isspace(static_cast<unsigned char>(c))) continue;
+    return c == '{' || c == '[';
+  }
+  return false;
+}
+
+Result<std::vector<Document>> DecodeDocuments(const std::string& text, const std::string& file,
+                                              const DecodeOptions& options) {
+  if (!LooksLikeJson(file, text)) return DecodeYaml(text, file, options);
+  WARREN_ASSIGN_OR_RETURN(auto doc, DecodeJson(text, file, options));
+  std::vector<Document> docs;
+  docs.push_back(std::move(doc));
+  return docs;
+}
+
 Result<std::vector<Object>> ObjectsFromText(const std::string& text, const std::string& file,
                                             const LoadOptions& options) {
   std::vector<Object> out;
-  std::vector<Document> docs;
-  bool json = LooksLikeJson(file, text);
-  if (json) {
-    WARREN_ASSIGN_OR_RETURN(auto doc, DecodeJson(text, file, options.decode));
-    docs.push_back(std::move(doc));
-  } else {
-    WARREN_ASSIGN_OR_RETURN(docs, DecodeYaml(text, file, options.decode));
-  }
-  WARREN_RETURN_IF_ERROR(OpenSops(text, file, json, options, &docs));
+  WARREN_ASSIGN_OR_RETURN(auto docs, DecodeDocuments(text, file, options.decode));
+  WARREN_RETURN_IF_ERROR(OpenSops(text, file, LooksLikeJson(file, text), options, &docs));
   for (Document& d : docs) WARREN_RETURN_IF_ERROR(AppendDocument(std::move(d), options, &out));
   return out;
 }

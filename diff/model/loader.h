@@ -72,6 +72,15 @@ Result<LoadedManifests> LoadRepository(const FileTree& tree, const std::vector<s
 Result<std::vector<Object>> LoadManifests(const FileTree& tree, const std::vector<std::string>& paths,
                                           const LoadOptions& options = {});
 
+// JSON when `file` ends in .json; YAML when it ends in .yaml or .yml; otherwise JSON when the
+// text starts with { or [.
+bool LooksLikeJson(const std::string& file, const std::string& text);
+
+// The documents of one text, read as YAML or JSON as LooksLikeJson says; not yet decrypted nor
+// flattened into objects.
+Result<std::vector<Document>> DecodeDocuments(const std::string& text, const std::string& file,
+                                              const DecodeOptions& options = {});
+
 // Decodes one text (YAML or JSON, by `file`'s extension, or by content when it has none) into
 // objects, flattening Lists. Used for manifests and for captured live state alike.
 Result<std::vector<Object>> ObjectsFromText(const std::string& text, const std::string& file,

@@ -3,10 +3,9 @@
 namespace warren::sops {
 namespace {
 
-bool IsJsonFile(const std::string& file) { return file.size() >= 5 && file.compare(file.size() - 5, 5, ".json") == 0; }
-
-Status FileError(const std::string& file, const Status& s) {
-  return Status(s.code(), file + ": cannot decrypt (SOPS): " + s.message());
+// `what`: the file, or the object of a build.
+Status FileError(const std::string& what, const Status& s) {
+  return Status(s.code(), what + ": cannot decrypt (SOPS): " + s.message());
 }
 
 }  // namespace
@@ -46,7 +45,6 @@ Status SopsDecryptor::DecryptFile(std::string_view text, const std::string& file
 
 Status SopsDecryptor::DecryptBuilt(Json* doc, const std::string& what, const FileTree& tree,
                                    const std::string& origin) const {
-  auto fail = [&](const Status& s) { return Status(s.code(), what + ": cannot decrypt (SOPS): " + s.message()); };
   if (options_.structure_only) {
     doc->erase("sops");
     return Status::Ok();
@@ -56,13 +54,13 @@ Status SopsDecryptor::DecryptBuilt(Json* doc, const std::string& what, const Fil
   if (it == origins_.end()) {
     auto text = origin.empty() ? Result<std::string>(Status::NotFound("no origin")) : tree.Read(origin);
     if (!text.ok())
-      return fail(Status::Invalid("the file it was built from is unknown, so its MAC cannot be verified"));
-    auto opened = OpenText(text.value(), IsJsonFile(origin));
+      return FileError(what, Status::Invalid("the file it was built from is unknown, so its MAC cannot be verified"));
+    auto opened = OpenText(text.value(), LooksLikeJson(origin, text.value()));
     if (!opened.ok()) return FileError(origin, opened.status());
     it = origins_.emplace(origin, std::move(opened).value()).first;
   }
   Status s = sops::DecryptBuilt(doc, it->second);
-  return s.ok() ? s : fail(s);
+  return s.ok() ? s : FileError(what, s);
 }
 
 }  // namespace warren::sops
