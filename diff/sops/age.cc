@@ -53,6 +53,20 @@ struct Failure {
   std::string reason;
 };
 
+// Reads the line of `text` at `*pos` into `*line`, the LF and a CR before it dropped; the last
+// line may lack its LF. False at the end. (Identity files and the armor; the binary header,
+// where a CR is an error and the LF required, has NextLine.)
+bool NextTextLine(std::string_view text, size_t* pos, std::string_view* line) {
+  if (*pos >= text.size()) return false;
+  size_t end = text.find('\n', *pos);
+  bool eol = end != std::string_view::npos;
+  if (!eol) end = text.size();
+  *line = text.substr(*pos, end - *pos);
+  if (!line->empty() && line->back() == '\r') line->remove_suffix(1);
+  *pos = eol ? end + 1 : end;
+  return true;
+}
+
 // Reads one LF-terminated line from `file` at `*pos`; nullopt at the end without an LF.
 std::optional<std::string_view> NextLine(std::string_view file, size_t* pos) {
   size_t end = file.find('\n', *pos);
@@ -212,13 +226,9 @@ Result<IdentitySet> ParseIdentities(std::string_view text, const std::string& so
   IdentitySet out;
   int line_no = 0;
   size_t pos = 0;
-  while (pos <= text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
+  std::string_view line;
+  while (NextTextLine(text, &pos, &line)) {
     ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty() || line[0] == '#') continue;
     std::vector<std::string_view> words{line};
     if (separated_by_spaces) {
@@ -287,16 +297,7 @@ Result<std::string> Dearmor(std::string_view text, size_t max_bytes) {
   line_start = (start == 0 || line_start == std::string_view::npos) ? 0 : line_start + 1;
   if (line_start != start) return bad("the BEGIN line is indented");
   size_t pos = start;
-  auto next = [&](std::string_view* line) -> bool {
-    if (pos >= text.size()) return false;
-    size_t end = text.find('\n', pos);
-    bool eol = end != std::string_view::npos;
-    if (!eol) end = text.size();
-    *line = text.substr(pos, end - pos);
-    if (!line->empty() && line->back() == '\r') line->remove_suffix(1);
-    pos = eol ? end + 1 : end;
-    return true;
-  };
+  auto next = [&](std::string_view* line) { return NextTextLine(text, &pos, line); };
   std::string_view line;
   if (!next(&line) || line != kArmorBegin) return bad("no \"-----BEGIN AGE ENCRYPTED FILE-----\" line");
   if (pos > text.size() || text[pos - 1] != '\n') return bad("nothing after the BEGIN line");
