@@ -30,17 +30,20 @@ bool AtLeast(const std::vector<int>& v, std::vector<int> min) {
 
 std::string Where(const GateInput& in) { return in.node + " (pod " + in.pod + ")"; }
 
-// A 503 of a queue check: {"status":"failed","reason":...,"queues":[{"name":...,"readable_name":...}]};
-// readable names, or the bare names when `bare`.
-std::vector<std::string> FailedQueues(const std::string& body, bool bare = false) {
-  std::vector<std::string> out;
+// One queue a 503 of a queue check names: {"status":"failed","reason":...,"queues":[{"name":...,
+// "readable_name":...,"virtual_host":...}]}. `readable` falls back to the bare name.
+struct FailedQueue {
+  std::string vhost, name, readable;
+};
+std::vector<FailedQueue> FailedQueues(const std::string& body) {
+  std::vector<FailedQueue> out;
   Json j = Json::parse(body, nullptr, false);
   if (!j.is_object()) return out;
   for (const Json& q : j.value("queues", Json::array())) {
     if (!q.is_object()) continue;
-    std::string name = StringField(q, bare ? "name" : "readable_name");
-    if (name.empty()) name = StringField(q, "name");
-    out.push_back(name);
+    FailedQueue f{StringField(q, "virtual_host"), StringField(q, "name"), StringField(q, "readable_name")};
+    if (f.readable.empty()) f.readable = f.name;
+    out.push_back(std::move(f));
   }
   return out;
 }
@@ -66,13 +69,15 @@ std::optional<GateVerdict> JudgeCheck(const GateInput& in, const Answer& a, cons
   if (a.status == 404 && pass_on_404) return std::nullopt;
   if (a.status == 503) {
     v.result = GateResult::kFail;
-    v.queues = FailedQueues(a.body);
-    Json j = Json::parse(a.body, nullptr, false);
-    for (const Json& q : j.is_object() ? j.value("queues", Json::array()) : Json::array())
-      if (q.is_object()) v.ids.emplace_back(StringField(q, "virtual_host"), StringField(q, "name"));
+    std::vector<std::string> names;
+    for (FailedQueue& q : FailedQueues(a.body)) {
+      v.queues.push_back(q.readable);
+      v.ids.emplace_back(q.vhost, q.name);
+      names.push_back(std::move(q.name));
+    }
     v.reason = (v.queues.empty() ? std::string("a queue") : Join(v.queues)) + " would " + loses + " if " + Where(in) +
                " stopped (" + check + ")";
-    v.brief = Few(FailedQueues(a.body, true)) + " would " + loses + " on " + in.node;
+    v.brief = Few(names) + " would " + loses + " on " + in.node;
     return v;
   }
   if (a.status == 404)
