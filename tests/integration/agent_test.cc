@@ -48,10 +48,7 @@ class Agent : public ::testing::Test {
     env.push_back("KUBECONFIG=" + emu_->kubeconfig());
     return std::make_unique<AgentProcess>(emu_->dir() + "/" + name + ".log", args, env);
   }
-  Json Get(const std::string& what) const {
-    RunResult r = emu_->Kubectl("get " + what + " -n dev -o json");
-    return r.exit_code == 0 ? Json::parse(r.out) : Json();
-  }
+  Json Get(const std::string& what) const { return emu_->KubectlGet(what + " -n dev"); }
   int Replicas() const {
     Json s = Get("statefulset rabbitmq");
     return s.is_object() ? s["spec"].value("replicas", -1) : -1;

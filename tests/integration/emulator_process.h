@@ -103,6 +103,11 @@ class EmulatorProcess {
   RunResult Kubectl(const std::string& args) const {
     return Shell("kubectl --kubeconfig " + kubeconfig() + " --cache-dir " + dir_ + "/kubectl-cache " + args);
   }
+  // `kubectl get WHAT -o json` parsed; null when kubectl fails (NotFound, say).
+  Json KubectlGet(const std::string& what) const {
+    RunResult r = Kubectl("get " + what + " -o json");
+    return r.exit_code == 0 ? Json::parse(r.out) : Json();
+  }
   // warren with KUBECONFIG pointing here.
   RunResult Warren(const std::string& args) const {
     return Shell("KUBECONFIG=" + kubeconfig() + " " + std::string(WARREN_BINARY) + " " + args);

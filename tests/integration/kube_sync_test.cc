@@ -34,10 +34,7 @@ class KubeSync : public ::testing::Test {
     for (const Json& r : emu_->Log()) n += r["write"].get<bool>();
     return n;
   }
-  Json Get(const std::string& what) {
-    RunResult r = emu_->Kubectl("get " + what + " -n dev -o json");
-    return r.exit_code == 0 ? Json::parse(r.out) : Json();
-  }
+  Json Get(const std::string& what) { return emu_->KubectlGet(what + " -n dev"); }
   std::set<std::string> Uids(const std::string& kind) {
     std::set<std::string> out;
     Json list = Get(kind);  // (a range-for over Get(kind)["items"] would outlive the temporary)

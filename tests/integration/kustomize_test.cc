@@ -30,10 +30,7 @@ class Kustomize : public ::testing::Test {
   RunResult Warren(const std::string& args) {
     return Shell("KUBECONFIG=" + emu_->kubeconfig() + " TMPDIR=" + tmp_ + " " + WARREN_BINARY + " " + args);
   }
-  Json Get(const std::string& what) {
-    RunResult r = emu_->Kubectl("get " + what + " -o json");
-    return r.exit_code == 0 ? Json::parse(r.out) : Json();
-  }
+  Json Get(const std::string& what) { return emu_->KubectlGet(what); }
   std::vector<std::string> Names(const std::string& what) {
     std::vector<std::string> out;
     Json list = Get(what);

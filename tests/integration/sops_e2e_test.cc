@@ -48,10 +48,7 @@ class Sops : public ::testing::Test {
     std::ofstream(repo_ + "/" + file) << text;
   }
   RunResult Warren(const std::string& args) { return emu_->Warren(args); }
-  Json Get(const std::string& what) {
-    RunResult r = emu_->Kubectl("get " + what + " -o json");
-    return r.exit_code == 0 ? Json::parse(r.out) : Json();
-  }
+  Json Get(const std::string& what) { return emu_->KubectlGet(what); }
   // Neither a plaintext nor the identity, in any output.
   void ExpectQuiet(const std::string& what, const std::string& text) {
     for (const std::string& secret :
