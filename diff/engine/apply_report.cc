@@ -1,6 +1,25 @@
 #include "diff/engine/apply_report.h"
 
 namespace warren::diff {
+namespace {
+
+constexpr Outcome kAll[] = {Outcome::kCreated,     Outcome::kConfigured, Outcome::kRecreated,
+                            Outcome::kPruned,      Outcome::kRetained,   Outcome::kLeftInPlace,
+                            Outcome::kNeedsAction, Outcome::kSkipped,    Outcome::kFailed};
+
+// The JSON summary's keys.
+const char* CamelName(Outcome o) {
+  switch (o) {
+    case Outcome::kLeftInPlace:
+      return "leftInPlace";
+    case Outcome::kNeedsAction:
+      return "needsAction";
+    default:
+      return OutcomeName(o);
+  }
+}
+
+}  // namespace
 
 const char* OutcomeName(Outcome o) {
   switch (o) {
@@ -14,6 +33,10 @@ const char* OutcomeName(Outcome o) {
       return "pruned";
     case Outcome::kRetained:
       return "retained";
+    case Outcome::kLeftInPlace:
+      return "left in place";
+    case Outcome::kNeedsAction:
+      return "needs action";
     case Outcome::kSkipped:
       return "skipped";
     case Outcome::kFailed:
@@ -22,10 +45,54 @@ const char* OutcomeName(Outcome o) {
   return "?";
 }
 
+OutcomeClass ClassOf(Outcome o) {
+  switch (o) {
+    case Outcome::kNeedsAction:
+      return OutcomeClass::kNeedsAction;
+    case Outcome::kSkipped:
+    case Outcome::kFailed:
+      return OutcomeClass::kFailed;
+    default:
+      return OutcomeClass::kInSync;
+  }
+}
+
 size_t ApplyReport::Count(Outcome o) const {
   size_t n = 0;
   for (const ApplyResult& r : results) n += r.outcome == o;
   return n;
+}
+
+OutcomeClass ApplyReport::Class() const {
+  OutcomeClass worst = OutcomeClass::kInSync;
+  for (const ApplyResult& r : results) {
+    OutcomeClass c = ClassOf(r.outcome);
+    if (c == OutcomeClass::kFailed) return c;
+    if (c == OutcomeClass::kNeedsAction) worst = c;
+  }
+  return worst;
+}
+
+const ApplyResult* ApplyReport::First(OutcomeClass c) const {
+  // A skipped object is the consequence of a failure: the failure is named first.
+  if (c == OutcomeClass::kFailed)
+    for (const ApplyResult& r : results)
+      if (r.outcome == Outcome::kFailed) return &r;
+  for (const ApplyResult& r : results)
+    if (ClassOf(r.outcome) == c) return &r;
+  return nullptr;
+}
+
+std::string OrphansNote(const ApplyReport& report) {
+  std::vector<std::string> names;
+  for (const ApplyResult& r : report.results)
+    if (r.Orphaned()) names.push_back(r.object.DisplayName());
+  if (names.empty()) return "";
+  std::string out =
+      std::to_string(names.size()) + (names.size() == 1 ? " object" : " objects") + " removed from git left in place: ";
+  for (size_t i = 0; i < names.size() && i < 3; ++i) out += (i ? ", " : "") + names[i];
+  if (names.size() > 3) out += " and " + std::to_string(names.size() - 3) + " more";
+  return out + " — prune is off";
 }
 
 std::string RenderApplyText(const ApplyReport& report) {
@@ -33,18 +100,20 @@ std::string RenderApplyText(const ApplyReport& report) {
   const char* suffix = report.dry_run ? " (dry run)" : "";
   for (const ApplyResult& r : report.results) {
     out += r.object.DisplayName() + ": " + OutcomeName(r.outcome) +
-           (r.outcome == Outcome::kSkipped || r.outcome == Outcome::kFailed ? "" : suffix);
+           (ClassOf(r.outcome) == OutcomeClass::kInSync ? suffix : "");
     if (!r.message.empty()) out += ": " + r.message;
     out += "\n";
   }
   std::string summary;
-  for (Outcome o : {Outcome::kCreated, Outcome::kConfigured, Outcome::kRecreated, Outcome::kPruned, Outcome::kSkipped,
-                    Outcome::kFailed})
+  for (Outcome o : {Outcome::kCreated, Outcome::kConfigured, Outcome::kRecreated, Outcome::kPruned, Outcome::kFailed})
     summary += std::to_string(report.Count(o)) + " " + OutcomeName(o) + ", ";
   out += summary + std::to_string(report.unchanged) + " unchanged";
-  if (size_t retained = report.Count(Outcome::kRetained))
-    out += ", " + std::to_string(retained) + " retained";  // rare: only then
+  // The rarer outcomes only when they happened.
+  for (Outcome o : {Outcome::kNeedsAction, Outcome::kSkipped, Outcome::kLeftInPlace, Outcome::kRetained})
+    if (size_t n = report.Count(o)) out += ", " + std::to_string(n) + " " + OutcomeName(o);
   out += std::string(suffix) + "\n";
+  if (std::string orphans = OrphansNote(report); !orphans.empty())
+    out += (report.Class() == OutcomeClass::kInSync ? "in sync; " : "") + orphans + "\n";
   return out;
 }
 
@@ -57,15 +126,19 @@ Json ApplyToJson(const ApplyReport& report) {
               {o.in_broker ? "vhost" : "namespace", o.key.ns},
               {"name", o.key.name},
               {"action", ActionName(o.action)},
-              {"outcome", OutcomeName(r.outcome)}};
+              {"outcome", CamelName(r.outcome)}};
     if (!r.message.empty()) j["message"] = r.message;
     results.push_back(std::move(j));
   }
   Json summary = {{"unchanged", report.unchanged}};
-  for (Outcome o : {Outcome::kCreated, Outcome::kConfigured, Outcome::kRecreated, Outcome::kPruned, Outcome::kRetained,
-                    Outcome::kSkipped, Outcome::kFailed})
-    summary[OutcomeName(o)] = report.Count(o);
-  return {{"dryRun", report.dry_run}, {"results", std::move(results)}, {"summary", std::move(summary)}};
+  for (Outcome o : kAll) summary[CamelName(o)] = report.Count(o);
+  const char* verdict = report.Class() == OutcomeClass::kInSync        ? "inSync"
+                        : report.Class() == OutcomeClass::kNeedsAction ? "needsAction"
+                                                                       : "failed";
+  return {{"dryRun", report.dry_run},
+          {"result", verdict},
+          {"results", std::move(results)},
+          {"summary", std::move(summary)}};
 }
 
 }  // namespace warren::diff

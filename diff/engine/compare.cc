@@ -209,4 +209,10 @@ std::vector<std::string> OwnedPointers(const Json& live_raw, const std::string& 
   return owned;
 }
 
+std::vector<std::string> EntryPointers(const Json& entry, const Json& live_raw) {
+  std::vector<std::string> owned;
+  WalkOwned(Field(entry, "fieldsV1"), nullptr, live_raw, Path{}, nullptr, &owned);
+  return owned;
+}
+
 }  // namespace warren::diff

@@ -27,5 +27,7 @@ void CompareOwnedRemovals(const Json& desired, const Json& live, const Json& liv
 
 // The JSON Pointers (against `live_raw`) of every leaf that `manager` owns in managedFields.
 std::vector<std::string> OwnedPointers(const Json& live_raw, const std::string& manager);
+// The same for one managedFields entry.
+std::vector<std::string> EntryPointers(const Json& entry, const Json& live_raw);
 
 }  // namespace warren::diff

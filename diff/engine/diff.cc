@@ -1,7 +1,9 @@
 #include "diff/engine/diff.h"
 
+#include <cstdio>
 #include <map>
 
+#include "diff/engine/attribution.h"
 #include "diff/engine/compare.h"
 #include "diff/engine/immutable.h"
 #include "diff/engine/normalize.h"
@@ -128,6 +130,7 @@ ObjectDiff DiffObject(const Object& desired, const Object* live, const DiffOptio
   DropOwnershipLabelRemovals(&changes);
   if (IsSecret(out.key)) changes = MaskSecret(std::move(changes));
   if (!desired.encrypted().empty()) MaskEncrypted(desired, &changes);
+  Attribute(live->doc(), options.field_manager, &changes);
   out.changes = std::move(changes);
   if (out.changes.empty()) {
     out.action = Action::kUnchanged;
@@ -205,6 +208,20 @@ std::string ObjectDiff::DisplayName() const {
   if (!in_broker) return key.ToString();
   if (key.ns.empty()) return key.kind + " " + key.name;
   return key.kind + " " + key.name + " (vhost " + key.ns + ")";
+}
+
+std::string Fingerprint(const ObjectDiff& d) {
+  std::string text = d.key.ToString() + "\n" + ActionName(d.action) + "\n" + d.reason;
+  for (const Change& c : d.changes) {
+    text += "\n" + c.path + " " + OpName(c.op) + " " + c.from.dump() + " " + c.to.dump();
+    if (c.changed_by) text += " " + WriterText(*c.changed_by);
+  }
+  // FNV-1a: a digest to compare, not a secret (masked changes carry no values to begin with).
+  unsigned long long h = 1469598103934665603ULL;
+  for (unsigned char ch : text) h = (h ^ ch) * 1099511628211ULL;
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", h);
+  return out;
 }
 
 size_t DiffReport::Count(Action a) const {

@@ -45,7 +45,7 @@ std::string Short(const Json& v) {
   return s;
 }
 
-std::string ChangeLine(const Change& c) {
+std::string ChangeValues(const Change& c) {
   if (c.masked) {
     const char* what = c.op == Op::kAdd ? "added" : c.op == Op::kRemove ? "removed" : "changed";
     return c.field + ": " + what + " (value hidden)";
@@ -59,6 +59,13 @@ std::string ChangeLine(const Change& c) {
       return c.field + ": " + Short(c.from) + " → " + Short(c.to);
   }
   return "";
+}
+
+// `.spec.replicas: 4 → 3  (set by kubectl, Update /scale, 2026-12-02T14:02:11Z)`
+std::string ChangeLine(const Change& c) {
+  std::string line = ChangeValues(c);
+  if (c.changed_by) line += "  (set by " + WriterText(*c.changed_by) + ")";
+  return line;
 }
 
 }  // namespace
@@ -100,6 +107,11 @@ Json ToJson(const DiffReport& report) {
       else {
         if (c.op != Op::kAdd) cj["from"] = c.from;
         if (c.op != Op::kRemove) cj["to"] = c.to;
+      }
+      if (c.changed_by) {
+        const FieldWriter& w = *c.changed_by;
+        cj["changedBy"] = {{"manager", w.manager}, {"operation", w.operation}, {"time", w.time}};
+        if (!w.subresource.empty()) cj["changedBy"]["subresource"] = w.subresource;
       }
       changes.push_back(std::move(cj));
     }

@@ -10,7 +10,8 @@ namespace warren::diff {
 
 std::string RenderText(const DiffReport& report, bool color);
 
-// {"objects":[{apiVersion,kind,namespace,name,action,reason?,changes:[{path,field,op,from?,to?}]}],
+// {"objects":[{apiVersion,kind,namespace,name,action,reason?,changes:[{path,field,op,from?,to?,
+//   changedBy?:{manager,operation,subresource?,time}}]}],
 //  "summary":{create,update,recreate,prune,unchanged}}
 Json ToJson(const DiffReport& report);
 

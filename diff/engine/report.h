@@ -1,6 +1,7 @@
 // The diff vocabulary: what happens to each object and which fields differ.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,14 @@ const char* ActionName(Action a);
 enum class Op { kAdd, kRemove, kReplace };
 const char* OpName(Op op);
 
+// Who last wrote a field, from the live object's managedFields entry that owns it.
+struct FieldWriter {
+  std::string manager, operation, subresource, time;  // time: RFC 3339, as the API server wrote it
+  bool operator==(const FieldWriter&) const = default;
+};
+// "kubectl, Update, 2026-12-02T14:02:11Z"; a subresource follows the operation: "Update /scale".
+std::string WriterText(const FieldWriter& w);
+
 struct Change {
   std::string path;   // RFC 6901 JSON Pointer into the live object (desired index for adds)
   std::string field;  // the same place as Kubernetes prints it: .spec.containers[name="rabbitmq"].image
@@ -23,6 +32,9 @@ struct Change {
   Json from;            // live value (absent for add)
   Json to;              // desired value (absent for remove)
   bool masked = false;  // a Secret value: from/to are never filled
+  // The manager other than warren that owns this field live (who set the value warren would
+  // change); unset when only warren owns it, or nobody does (a field someone removed).
+  std::optional<FieldWriter> changed_by;
 };
 
 struct ObjectDiff {
@@ -34,6 +46,10 @@ struct ObjectDiff {
   std::string DisplayName() const;  // "StatefulSet dev/rabbitmq", "Queue ha.orders (vhost orders)"
   std::vector<Change> changes;
 };
+
+// A short digest of what differs (paths, values, writers): equal while the object stays as it
+// was, so what needs action is not tried again until the object or git changes.
+std::string Fingerprint(const ObjectDiff& d);
 
 struct DiffReport {
   std::vector<ObjectDiff> objects;  // in desired order, then prunes

@@ -88,7 +88,87 @@ MirrorState QuorumState(const QueueSample& q, const DownNodes& down) {
   return m;
 }
 
+// "a, b, c and 2,995 more": lists in problems stay a line long whatever their length.
+std::string FirstFew(const std::vector<std::string>& v, size_t shown = 3) {
+  std::string out;
+  for (size_t i = 0; i < v.size() && i < shown; ++i) out += (i ? ", " : "") + v[i];
+  if (v.size() > shown) out += " and " + WithThousands(v.size() - shown) + " more";
+  return out;
+}
+
+// Unhealthy queues grouped by what caused them: one line per cause ("node rabbit3@localhost
+// down"), counting each effect ("2,998 mirrored queues at 1/2 synchronised mirrors", "40 quorum
+// queues at 2/3 members online") with the first few names. The cause (the key a change of state
+// is judged by) leaves out the counts and names.
+struct QueueGroup {
+  std::string cause;
+  std::vector<std::pair<std::string, std::vector<std::string>>> effects;  // effect → queue names
+};
+
+std::vector<QueueGroup> GroupQueues(const ClusterHealth& h, const DownNodes& down) {
+  std::vector<QueueGroup> groups;
+  auto add = [&](const std::string& cause, const std::string& effect, const std::string& name) {
+    auto g = std::find_if(groups.begin(), groups.end(), [&](const QueueGroup& x) { return x.cause == cause; });
+    if (g == groups.end()) g = groups.insert(groups.end(), QueueGroup{cause, {}});
+    auto e = std::find_if(g->effects.begin(), g->effects.end(), [&](const auto& x) { return x.first == effect; });
+    if (e == g->effects.end()) e = g->effects.insert(g->effects.end(), {effect, {}});
+    e->second.push_back(name);
+  };
+  auto nodes_down = [](const std::vector<std::string>& nodes) {
+    return (nodes.size() == 1 ? "node " : "nodes ") + Join(nodes) + " down";
+  };
+  std::vector<std::string> all_down(down.begin(), down.end());
+  for (const MirrorState& m : h.mirrored) {
+    if (m.healthy) continue;
+    std::vector<std::string> on_down, on_up;
+    for (const std::string& n : m.not_in_sync) (down.count(n) ? on_down : on_up).push_back(n);
+    int missing = m.expected - static_cast<int>(m.in_sync.size() + m.not_in_sync.size());
+    // The listing drops a mirror whose node went away: missing mirrors are the down nodes' doing.
+    if (on_down.empty() && missing > 0) on_down = all_down;
+    std::string cause = !on_down.empty() ? nodes_down(on_down)
+                        : !on_up.empty() ? "mirrors on " + Join(on_up) + " not synchronised"
+                                         : "fewer nodes than policy " + m.policy + " asks for";
+    add(cause,
+        "mirrored at " + std::to_string(m.in_sync.size()) + "/" + std::to_string(m.expected) + " synchronised mirrors",
+        m.name);
+  }
+  for (const MirrorState& q : h.quorum) {
+    if (q.healthy) continue;
+    std::vector<std::string> on_down, on_up;
+    for (const std::string& n : q.not_in_sync) (down.count(n) ? on_down : on_up).push_back(n);
+    std::string cause = !on_down.empty() ? nodes_down(on_down)
+                        : !on_up.empty() ? "members on " + Join(on_up) + " offline"
+                                         : "quorum queues without a leader";
+    std::string effect = "quorum at " + std::to_string(q.in_sync.size()) + "/" + std::to_string(q.expected) +
+                         " members online" + (q.leader.empty() ? ", no leader" : "");
+    add(cause, effect, q.name);
+  }
+  return groups;
+}
+
+std::string GroupLine(const QueueGroup& g) {
+  std::string line = g.cause + ": ";
+  for (size_t i = 0; i < g.effects.size(); ++i) {
+    const auto& [effect, names] = g.effects[i];
+    bool quorum = effect.rfind("quorum", 0) == 0;
+    std::string what =
+        quorum ? effect.substr(std::string("quorum ").size()) : effect.substr(std::string("mirrored ").size());
+    line += (i ? "; " : "") + WithThousands(names.size()) + (quorum ? " quorum" : " mirrored") +
+            (names.size() == 1 ? " queue " : " queues ") + what + " (" + FirstFew(names) + ")";
+  }
+  return line;
+}
+
 }  // namespace
+
+std::string WithThousands(size_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
 
 QueueSample SampleFrom(Json& q) {
   QueueSample s;
@@ -152,6 +232,10 @@ ClusterHealth AssessHealth(const HealthInputs& in) {
   }
   h.expected_nodes = in.expected_nodes > 0 ? in.expected_nodes : static_cast<int>(h.nodes.size());
 
+  auto problem = [&h](std::string cause, std::string text) {
+    h.causes.push_back(std::move(cause));
+    h.problems.push_back(std::move(text));
+  };
   std::vector<std::string> down;
   DownNodes down_nodes;
   for (const NodeState& n : h.nodes) {
@@ -165,10 +249,15 @@ ClusterHealth AssessHealth(const HealthInputs& in) {
     if (static_cast<int>(h.nodes.size()) < h.expected_nodes)
       p += (down.empty() ? ": " : "; ") + std::to_string(h.expected_nodes - static_cast<int>(h.nodes.size())) +
            " expected node(s) never joined the cluster";
-    h.problems.push_back(p);
+    problem("nodes down: " + Join(down) +
+                "; absent: " + std::to_string(h.expected_nodes - static_cast<int>(h.nodes.size())),
+            p);
   }
   for (const NodeState& n : h.nodes)
-    if (!n.partitions.empty()) h.problems.push_back(n.name + " is partitioned from " + Join(n.partitions));
+    if (!n.partitions.empty()) {
+      std::string p = n.name + " is partitioned from " + Join(n.partitions);
+      problem(p, p);
+    }
 
   std::map<std::pair<std::string, std::string>, const Json*> policies;
   for (const Json& p : in.policies)
@@ -187,9 +276,21 @@ ClusterHealth AssessHealth(const HealthInputs& in) {
     if (expected < 0) continue;
     h.mirrored.push_back(ClassicState(q, Str(def, "ha-mode"), expected, down_nodes));
   }
-  for (const auto* list : {&h.mirrored, &h.quorum})
-    for (const MirrorState& m : *list)
-      if (!m.healthy) h.problems.push_back(m.problem);
+  // One line per cause, whatever the number of queues (each queue's own problem is in the JSON).
+  std::vector<QueueGroup> groups = GroupQueues(h, down_nodes);
+  constexpr size_t kMaxGroups = 8;
+  for (size_t i = 0; i < groups.size() && i < kMaxGroups; ++i) {
+    std::string cause = groups[i].cause;
+    for (const auto& e : groups[i].effects) cause += "|" + e.first;
+    problem(cause, GroupLine(groups[i]));
+  }
+  if (groups.size() > kMaxGroups) {
+    size_t queues = 0;
+    for (size_t i = kMaxGroups; i < groups.size(); ++i)
+      for (const auto& e : groups[i].effects) queues += e.second.size();
+    problem("more causes", WithThousands(groups.size() - kMaxGroups) + " more causes affecting " +
+                               WithThousands(queues) + " more queues (warren status -o json lists every queue)");
+  }
 
   // A node the cluster counts as down is reported once, as a node. More URLs unanswered than nodes
   // down means a node the cluster still counts as running does not answer: hung (its peers notice
@@ -199,16 +300,16 @@ ClusterHealth AssessHealth(const HealthInputs& in) {
     if (c.check == "alarms" || c.check == "local-alarms")
       for (const std::string& a : c.items) alarms.insert(a);
     if (!c.reachable && unreachable > down_nodes.size())
-      h.problems.push_back(c.node + ": did not answer its health check: " + c.reason);
+      problem(c.node + " unanswered", c.node + ": did not answer its health check: " + c.reason);
     if (!c.reachable || c.ok) continue;
     std::string p = c.node + ": " + c.check + " failed: " + c.reason;
-    if (!c.items.empty()) p += " (" + Join(c.items) + ")";
-    h.problems.push_back(p);
+    if (!c.items.empty()) p += " (" + FirstFew(c.items) + ")";
+    problem(c.node + " " + c.check, p);
   }
   h.alarms.assign(alarms.begin(), alarms.end());
   if (!h.alarms.empty() && std::none_of(in.checks.begin(), in.checks.end(),
                                         [](const HealthCheckResult& c) { return c.check == "alarms" && !c.ok; }))
-    h.problems.push_back("alarms in effect: " + Join(h.alarms));
+    problem("alarms: " + Join(h.alarms), "alarms in effect: " + Join(h.alarms));
   h.checks = in.checks;
   return h;
 }
@@ -234,6 +335,13 @@ std::string HealthSummary(const ClusterHealth& h) {
          " alarm" + (h.alarms.size() == 1 ? "" : "s");
 }
 
+std::string HealthDescription(const ClusterHealth& h) {
+  if (h.healthy()) return HealthSummary(h);
+  std::string out = "degraded: " + h.problems.front();
+  if (h.problems.size() > 1) out += " (+" + std::to_string(h.problems.size() - 1) + " more)";
+  return out;
+}
+
 std::string RenderHealthText(const ClusterHealth& h) {
   std::string out = (h.healthy() ? "healthy: " : "degraded: ") + HealthSummary(h) + "\n";
   for (const std::string& p : h.problems) out += "  - " + p + "\n";
@@ -251,11 +359,7 @@ std::string RenderHealthText(const ClusterHealth& h) {
       if (c.check != "node-is-quorum-critical" && c.check != "node-is-mirror-sync-critical") continue;
       std::string what = c.check == "node-is-quorum-critical" ? "quorum-critical" : "mirror-sync-critical";
       line += (line.empty() ? "" : "; ") + what + ": " + (c.ok ? "no" : "yes");
-      if (!c.ok && !c.items.empty()) {
-        std::string items;
-        for (const std::string& i : c.items) items += (items.empty() ? "" : ", ") + i;
-        line += " (" + items + ")";
-      }
+      if (!c.ok && !c.items.empty()) line += " (" + FirstFew(c.items) + ")";
     }
     if (!reachable) line = "unreachable: cannot say";
     if (line.empty()) line = "no check answered (RabbitMQ older than 3.8.10?)";
@@ -276,6 +380,7 @@ Json HealthToJson(const ClusterHealth& h) {
     Json out = Json::array();
     for (const MirrorState& m : v) {
       Json j = {{"vhost", m.vhost}, {"name", m.name}, {"type", m.type}, {"healthy", m.healthy}};
+      if (!m.healthy) j["problem"] = m.problem;
       if (m.type == "quorum") {
         j["members"] = m.expected;
         j["online"] = m.in_sync;

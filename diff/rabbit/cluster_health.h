@@ -71,7 +71,12 @@ struct ClusterHealth {
   std::vector<MirrorState> quorum;
   std::vector<std::string> alarms;  // "rabbit2@localhost: memory"
   std::vector<HealthCheckResult> checks;
-  std::vector<std::string> problems;  // empty when healthy
+  // Empty when healthy. One line per cause, at most about a dozen whatever the queue count: node
+  // problems, then unhealthy queues grouped by cause (each queue's own problem is in its
+  // MirrorState). `causes` is parallel: the same problems without counts or names, so a change of
+  // state can be told from a change of numbers.
+  std::vector<std::string> problems;
+  std::vector<std::string> causes;
   bool healthy() const { return problems.empty(); }
 };
 
@@ -94,7 +99,12 @@ MirrorsVerdict JudgeMirrors(const ClusterHealth& h);
 
 // "3/3 nodes, 12/12 mirrored queues synchronised, 2/2 quorum queues fully online, 0 alarms"
 std::string HealthSummary(const ClusterHealth& h);
+// The warren/health commit status: the summary when healthy, else "degraded: <first problem>
+// (+N more)".
+std::string HealthDescription(const ClusterHealth& h);
 std::string RenderHealthText(const ClusterHealth& h);
+// 2998 → "2,998".
+std::string WithThousands(size_t n);
 Json HealthToJson(const ClusterHealth& h);
 
 }  // namespace warren::rabbit
