@@ -26,7 +26,7 @@ void ReportOutcome(forge::StatusReporter& statuses, const std::string& sha, cons
   }
   rabbit::ClusterHealth h = rabbit::AssessHealth(inputs.value());
   statuses.Report(sha, "warren/health", h.healthy() ? forge::State::kSuccess : forge::State::kFailure,
-                  rabbit::HealthSummary(h));
+                  rabbit::HealthDescription(h));
   rabbit::MirrorsVerdict mirrors = rabbit::JudgeMirrors(h);
   statuses.Report(sha, "warren/mirrors", mirrors.ok ? forge::State::kSuccess : forge::State::kFailure,
                   mirrors.description);

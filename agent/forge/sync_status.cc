@@ -3,28 +3,35 @@
 namespace warren::forge {
 
 StatusUpdate SyncStatusOf(const reconcile::Report& report) {
-  using diff::Outcome;
+  using diff::OutcomeClass;
   if (!report.error.ok()) return {State::kError, report.error.message()};
-  size_t not_synced = 0, corrected = 0;
-  std::string first_failed, first_skipped;
+  size_t failed = 0, needs_action = 0, corrected = 0;
   for (const auto& r : report.applied.results) {
-    std::string said = r.object.DisplayName() + ": " + r.message;
-    if (r.outcome == Outcome::kFailed) {
-      ++not_synced;
-      if (first_failed.empty()) first_failed = said;
-    } else if (r.outcome == Outcome::kSkipped) {
-      ++not_synced;
-      if (first_skipped.empty()) first_skipped = said;
-    } else if (r.outcome != Outcome::kRetained) {
-      ++corrected;
+    switch (diff::ClassOf(r.outcome)) {
+      case OutcomeClass::kFailed:
+        ++failed;
+        break;
+      case OutcomeClass::kNeedsAction:
+        ++needs_action;
+        break;
+      case OutcomeClass::kInSync:
+        corrected += r.outcome != diff::Outcome::kRetained && r.outcome != diff::Outcome::kLeftInPlace;
+        break;
     }
   }
-  if (not_synced > 0)
+  OutcomeClass c = report.applied.Class();
+  if (c != OutcomeClass::kInSync) {
+    const diff::ApplyResult& first = *report.applied.First(c);
+    std::string said = first.object.DisplayName() + ": " + first.message;
+    if (c == OutcomeClass::kFailed) return {State::kFailure, std::to_string(failed) + " not in sync: " + said};
     return {State::kFailure,
-            std::to_string(not_synced) + " not in sync: " + (first_failed.empty() ? first_skipped : first_failed)};
+            std::to_string(needs_action) + " need" + (needs_action == 1 ? "s" : "") + " action: " + said};
+  }
   size_t objects = report.applied.unchanged + report.applied.results.size();
-  return {State::kSuccess, "in sync: " + std::to_string(objects) + " objects" +
-                               (corrected ? ", " + std::to_string(corrected) + " corrected" : std::string())};
+  std::string out = "in sync: " + std::to_string(objects) + " objects" +
+                    (corrected ? ", " + std::to_string(corrected) + " corrected" : std::string());
+  if (std::string orphans = diff::OrphansNote(report.applied); !orphans.empty()) out += "; " + orphans;
+  return {State::kSuccess, out};
 }
 
 }  // namespace warren::forge

@@ -281,8 +281,8 @@ class Applier {
     // A queue.
     const bool stream = IsLiveStream(k);
     if (!o_.recreate_empty_queues || stream) {
-      r->outcome = Outcome::kSkipped;
-      r->message = "needs action: " + d.reason + (stream ? std::string("; ") + kStreamKept : "");
+      r->outcome = Outcome::kNeedsAction;
+      r->message = d.reason + (stream ? std::string("; ") + kStreamKept : "");
       return;
     }
     const Queue& q = *queues_.at(k);
@@ -303,8 +303,8 @@ class Applier {
 
   void Prune(const diff::ObjectDiff& d, diff::ApplyResult* r) {
     if (!o_.prune) {
-      r->outcome = Outcome::kSkipped;
-      r->message = "prune not requested";
+      r->outcome = Outcome::kLeftInPlace;
+      r->message = diff::kPruneOff;
       return;
     }
     const ResourceKey& k = d.key;
@@ -321,8 +321,8 @@ class Applier {
       const Binding* b = live_bindings_.at(k);
       Do(r, Outcome::kPruned, [&] { return DeleteBinding(c_, *b); });
     } else if (k.kind == "Queue" && IsLiveStream(k)) {
-      r->outcome = Outcome::kSkipped;
-      r->message = std::string("needs action: ") + kStreamKept;
+      r->outcome = Outcome::kNeedsAction;
+      r->message = kStreamKept;
       return;
     } else if (k.kind == "Queue") {
       Do(r, Outcome::kPruned, [&] {

@@ -64,7 +64,7 @@ class Syncer {
         continue;
       }
       if (Annotation(*o, "warren.io/reconcile") == "disabled") {
-        if (d.action != Action::kUnchanged) Record(d, Outcome::kSkipped, "warren.io/reconcile: disabled");
+        if (d.action != Action::kUnchanged) Record(d, Outcome::kLeftInPlace, "warren.io/reconcile: disabled");
         continue;
       }
       // Applied (or already right): the object is warren's from now on.
@@ -92,7 +92,10 @@ class Syncer {
         applied.push_back(o);
       } else {
         if (d.action == Action::kCreate) inventory_.erase(o->key());  // nothing was created
-        if (!o_.continue_on_error && !stopped) {
+        // An object that needs action is as it was live: what comes after it may go on. A failed
+        // request stops the stages after this one.
+        bool needs_action = report_.results.back().outcome == Outcome::kNeedsAction;
+        if (!o_.continue_on_error && !stopped && !needs_action) {
           stopped = true;
           failed_rank = rank;
         }
@@ -133,7 +136,10 @@ class Syncer {
   bool Apply(const Object& o, const diff::ObjectDiff& d) {
     auto r = c_.Apply(o.doc(), {Force(o), o_.dry_run});
     if (!r.ok()) {
-      Record(d, Outcome::kFailed, "apply " + o.key().ToString() + ": " + r.status().message() + Hint(r.status()));
+      // A conflict is not retried: another manager owns the fields until someone decides.
+      std::string hint = Hint(r.status());
+      Record(d, hint.empty() ? Outcome::kFailed : Outcome::kNeedsAction,
+             "apply " + o.key().ToString() + ": " + r.status().message() + hint);
       return false;
     }
     if (d.action == Action::kUpdate) return RemoveForeignItems(o, d, r.value());
@@ -172,7 +178,7 @@ class Syncer {
     std::string list;
     for (const auto& f : fields) list += (list.empty() ? "" : ", ") + f;
     if (!Force(o)) {
-      Record(d, Outcome::kSkipped,
+      Record(d, Outcome::kNeedsAction,
              "applied, but " + list +
                  " was added by another manager; force-conflicts (or the annotation "
                  "warren.io/force-conflicts: \"true\") removes it");
@@ -241,8 +247,8 @@ class Syncer {
     bool binding =
         o.group() == "rbac.authorization.k8s.io" && (o.kind() == "RoleBinding" || o.kind() == "ClusterRoleBinding");
     if (!sts && !binding && Annotation(o, "warren.io/recreate") != "true") {
-      Record(d, Outcome::kSkipped,
-             "needs action: " + d.reason + " (annotate warren.io/recreate: \"true\" to allow delete and re-create)");
+      Record(d, Outcome::kNeedsAction,
+             d.reason + " (annotate warren.io/recreate: \"true\" to allow delete and re-create)");
       return false;
     }
     if (!live) return Apply(o, d);
@@ -374,11 +380,11 @@ class Syncer {
       d.action = Action::kPrune;
       if (diff::PruneDecision never = diff::JudgePrune(k, nullptr);
           never.verdict == diff::PruneVerdict::kNeverDeleted) {
-        Record(d, Outcome::kSkipped, never.reason);
+        Record(d, Outcome::kLeftInPlace, never.reason);
         continue;  // and forgotten: it is no longer warren's
       }
       if (!o_.prune) {
-        Record(d, Outcome::kSkipped, "prune not requested");
+        Record(d, Outcome::kLeftInPlace, diff::kPruneOff);
         inventory_[k] = api_version;
         continue;
       }
@@ -397,7 +403,7 @@ class Syncer {
       diff::PruneDecision verdict = diff::JudgePrune(k, live.value() ? &*live.value() : nullptr);
       if (verdict.verdict == diff::PruneVerdict::kGone) continue;  // already gone
       if (verdict.verdict != diff::PruneVerdict::kPrune) {
-        Record(d, Outcome::kSkipped, verdict.reason);  // left in place, and forgotten
+        Record(d, Outcome::kLeftInPlace, verdict.reason);  // and forgotten
         continue;
       }
       Object l(*live.value(), SourceLocation{"(live)"});

@@ -11,6 +11,7 @@
 #include "agent/rabbitmq/live_topology.h"
 #include "agent/rabbitmq/topology_apply.h"
 #include "agent/reconcile/kube_stage.h"
+#include "diff/engine/attribution.h"
 #include "diff/engine/diff.h"
 #include "diff/model/base64.h"
 #include "diff/model/object.h"
@@ -77,12 +78,13 @@ void HideRolloutState(const std::vector<Object>& held, diff::DiffReport& plan) {
 
 // A rollout that did not finish is a failure of its StatefulSet: sync exits 1 naming the queue,
 // the check, the node and the pod.
-void RolloutFailed(const Object& sts, const std::string& message, Report& report) {
+void RolloutFailed(const Object& sts, const std::string& message, Report& report,
+                   diff::Outcome outcome = diff::Outcome::kFailed) {
   diff::ApplyResult r;
   r.object.key = sts.key();
   r.object.api_version = sts.api_version();
   r.object.action = diff::Action::kUpdate;
-  r.outcome = diff::Outcome::kFailed;
+  r.outcome = outcome;
   r.message = message;
   report.applied.results.push_back(std::move(r));
 }
@@ -103,7 +105,9 @@ void DriveRollout(const Object& sts, kube::Api& kube, const Options& o, const St
   auto p = driver.Run(sts, stop);
   if (!p.ok()) return RolloutFailed(sts, "rollout: " + p.status().message() + " (held: no pod deleted)", report);
   for (const std::string& n : p.value().notes) report.notes.push_back(p.value().statefulset + ": " + n);
-  if (p.value().halted) RolloutFailed(sts, "rollout halted: " + p.value().Summary(), report);
+  // A step the broker refused is not retried blindly: someone looks at the queue it names.
+  if (p.value().halted)
+    RolloutFailed(sts, "rollout halted: " + p.value().Summary(), report, diff::Outcome::kNeedsAction);
   report.rollouts.push_back(std::move(p).value());
 }
 
@@ -208,11 +212,17 @@ void KubernetesStage(const std::vector<Object>& objects, const Targets& t, const
   for (size_t i = 0; i < unheld.size(); ++i) {
     if (!holds[i].scaling_down) continue;
     int want = holds[i].state.scale_to;
+    const Object* held_live = nullptr;
+    for (const Object& l : live.value())
+      if (l.key() == unheld[i].key()) held_live = &l;
     for (size_t j = 0; j < plan.objects.size(); ++j) {
       diff::ObjectDiff& d = plan.objects[j];
       if (d.key != unheld[i].key()) continue;
       bool only_replicas = d.action == diff::Action::kUnchanged;
-      diff::Change c{"/spec/replicas", ".spec.replicas", diff::Op::kReplace, holds[i].replicas, want};
+      std::vector<diff::Change> c_list{
+          {"/spec/replicas", ".spec.replicas", diff::Op::kReplace, holds[i].replicas, want}};
+      if (held_live) diff::Attribute(held_live->doc(), o.diff_options.field_manager, &c_list);  // who scaled it
+      diff::Change c = std::move(c_list.front());
       auto at =
           std::find_if(d.changes.begin(), d.changes.end(), [&](const diff::Change& x) { return x.path > c.path; });
       d.changes.insert(at, std::move(c));  // in document order, as the diff lists changes
@@ -363,10 +373,10 @@ Report ReconcileOnce(const LoadedManifests& desired, const Targets& targets, con
   for (std::string& line : rabbit::NotCarried(desired.objects)) report.notes.push_back(std::move(line));
   if (stop.stop_requested()) {
     report.error = Status::Cancelled("stopped before the RabbitMQ stage");
-  } else if (report.applied.Converged() || options.continue_on_error || options.plan_only) {
-    RabbitStage(desired, targets, options, stop, report);
+  } else if (report.applied.Class() != diff::OutcomeClass::kFailed || options.continue_on_error || options.plan_only) {
+    RabbitStage(desired, targets, options, stop, report);  // an object that needs action holds up nothing else
   } else {
-    report.notes.push_back("RabbitMQ not synced: the Kubernetes stage did not converge");
+    report.notes.push_back("RabbitMQ not synced: the Kubernetes stage failed");
   }
   return report;
 }

@@ -50,18 +50,34 @@ TEST_F(KubeDiff, CleanThenExactlyWhatKubectlChanged) {
 
   RunResult drift = emu_->Warren("diff " + kDesired);
   EXPECT_EQ(drift.exit_code, 1) << drift.out;
-  EXPECT_TRUE(Has(drift.out, "~ StatefulSet dev/rabbitmq  (update)\n    .spec.replicas: 5 → 3\n")) << drift.out;
+  // Each change names who made it, from managedFields as the server recorded kubectl's writes.
+  EXPECT_TRUE(Has(drift.out,
+                  "~ StatefulSet dev/rabbitmq  (update)\n    .spec.replicas: 5 → 3  (set by kubectl, Update "
+                  "/scale, 20"))
+      << drift.out;
   EXPECT_TRUE(Has(drift.out,
                   ".spec.template.spec.containers[name=\"rabbitmq\"].env[name=\"RABBITMQ_USE_LONGNAME\"].value: "
-                  "\"false\" → \"true\""))
+                  "\"false\" → \"true\"  (set by kubectl-set, Update, 20"))
       << drift.out;
-  EXPECT_TRUE(
-      Has(drift.out, "~ Secret dev/rabbitmq-credentials  (update)\n    .data.password: changed (value hidden)\n"))
+  EXPECT_TRUE(Has(drift.out,
+                  "~ Secret dev/rabbitmq-credentials  (update)\n    .data.password: changed (value hidden)  "
+                  "(set by kubectl-patch, Update, 20"))
+      << drift.out;
+  EXPECT_TRUE(Has(drift.out, ".spec.updateStrategy.rollingUpdate.partition: 0 → 5\n"))
+      << "warren's own hold says nothing extra\n"
       << drift.out;
   EXPECT_TRUE(Has(drift.out, "0 to create, 2 to update, 0 to recreate, 0 to prune, 12 unchanged")) << drift.out;
 
   RunResult json = emu_->Warren("diff " + kDesired + " -o json");
   EXPECT_EQ(json.exit_code, 1);
+  Json scaled_by;
+  for (const Json& o : Json::parse(json.out, nullptr, false).value("objects", Json::array()))
+    for (const Json& c : o.value("changes", Json::array()))
+      if (o["kind"] == "StatefulSet" && c["path"] == "/spec/replicas") scaled_by = c.value("changedBy", Json());
+  EXPECT_EQ(scaled_by.value("manager", ""), "kubectl") << json.out;
+  EXPECT_EQ(scaled_by.value("operation", ""), "Update") << json.out;
+  EXPECT_EQ(scaled_by.value("subresource", ""), "scale") << json.out;
+  EXPECT_EQ(scaled_by.value("time", "").size(), 20u) << json.out;
   for (const char* v : kSecretForms) {
     EXPECT_FALSE(Has(drift.out, v)) << "a Secret value in the text report: " << v;
     EXPECT_FALSE(Has(json.out, v)) << "a Secret value in the JSON report: " << v;

@@ -70,8 +70,7 @@ TEST_F(KubeSync, EmptyClusterInOrderReadyThenNothingToWrite) {
   emu_->ClearLog();
   RunResult second = Sync();
   EXPECT_EQ(second.exit_code, 0) << second.out;
-  EXPECT_TRUE(Has(second.out, "0 created, 0 configured, 0 recreated, 0 pruned, 0 skipped, 0 failed, 8 unchanged"))
-      << second.out;
+  EXPECT_TRUE(Has(second.out, "0 created, 0 configured, 0 recreated, 0 pruned, 0 failed, 8 unchanged")) << second.out;
   EXPECT_EQ(Writes(), 0) << emu_->Log().dump(1);
   RunResult diff = emu_->Warren("diff " + dir_ + " -n dev");
   EXPECT_EQ(diff.exit_code, 0) << diff.out;
@@ -83,10 +82,12 @@ TEST_F(KubeSync, DriftIsCorrectedOnlyWhenConflictsMayBeTakenOver) {
   ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=1").exit_code, 0);
   RunResult conflict = Sync();
   EXPECT_EQ(conflict.exit_code, 1) << conflict.out;
-  EXPECT_TRUE(Has(
-      conflict.out,
-      "StatefulSet dev/rabbitmq: failed: apply StatefulSet dev/rabbitmq: 409 Conflict: Apply failed with 1 conflict"))
+  // Not a failed request: someone must decide (exit 1, "needs action", not retried by the agent).
+  EXPECT_TRUE(Has(conflict.out,
+                  "StatefulSet dev/rabbitmq: needs action: apply StatefulSet dev/rabbitmq: 409 Conflict: Apply "
+                  "failed with 1 conflict: conflict with \"kubectl\" with subresource \"scale\""))
       << conflict.out;
+  EXPECT_TRUE(Has(conflict.out, ", 1 needs action\n")) << conflict.out;
   EXPECT_TRUE(Has(conflict.out, "--force-conflicts")) << conflict.out;
 
   emu_->ClearLog();
@@ -160,9 +161,12 @@ TEST_F(KubeSync, PruneOnlyWithTheFlagAndOnlyWhatWarrenApplied) {
   EXPECT_FALSE(Has(diff.out, "ConfigMap dev/theirs")) << diff.out;
   EXPECT_TRUE(Has(diff.out, "1 to prune")) << diff.out;
 
+  // Prune off: left in place is the user's choice, so the sync is in sync (exit 0) and says so.
   RunResult no_flag = Sync();
-  EXPECT_EQ(no_flag.exit_code, 1);
-  EXPECT_TRUE(Has(no_flag.out, "ConfigMap dev/extra: skipped: prune not requested")) << no_flag.out;
+  EXPECT_EQ(no_flag.exit_code, 0) << no_flag.out;
+  EXPECT_TRUE(Has(no_flag.out, "ConfigMap dev/extra: left in place: removed from git; prune is off")) << no_flag.out;
+  EXPECT_TRUE(Has(no_flag.out, "in sync; 1 object removed from git left in place: ConfigMap dev/extra — prune is off"))
+      << no_flag.out;
   EXPECT_FALSE(Get("configmap extra").is_null());
 
   emu_->ClearLog();

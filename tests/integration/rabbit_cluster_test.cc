@@ -174,7 +174,7 @@ TEST_F(RabbitCluster, ImmutableQueueChangeIsRefusedUntilOptInAndEmpty) {
 
   RunResult refused = W("sync " + v2, "it-imm");
   EXPECT_EQ(refused.exit_code, 1) << refused.out;
-  EXPECT_TRUE(Has(refused.out, "Queue q1 (vhost imm): skipped: needs action: durable cannot change")) << refused.out;
+  EXPECT_TRUE(Has(refused.out, "Queue q1 (vhost imm): needs action: durable cannot change")) << refused.out;
 
   RunResult not_empty = W("sync " + v2 + " --recreate-empty-queues", "it-imm");
   EXPECT_EQ(not_empty.exit_code, 1) << not_empty.out;
@@ -230,8 +230,9 @@ TEST_F(RabbitCluster, PruneRemovesOnlyWhatWarrenCreatedAndNeverAQueueWithMessage
   EXPECT_TRUE(Has(diff.out, "? Queue theirs (vhost prn)  (extra")) << diff.out;
 
   RunResult no_prune = W("sync " + b, "it-prn");
-  EXPECT_EQ(no_prune.exit_code, 1);
-  EXPECT_TRUE(Has(no_prune.out, "Queue b (vhost prn): skipped: prune not requested")) << no_prune.out;
+  EXPECT_EQ(no_prune.exit_code, 0) << no_prune.out;
+  EXPECT_TRUE(Has(no_prune.out, "Queue b (vhost prn): left in place: removed from git; prune is off")) << no_prune.out;
+  EXPECT_TRUE(Has(no_prune.out, "in sync; 2 objects removed from git left in place: ")) << no_prune.out;
   EXPECT_TRUE(QueueExists("prn", "b"));
 
   RunResult prune = W("sync " + b + " --prune", "it-prn");
