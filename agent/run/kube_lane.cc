@@ -71,19 +71,23 @@ void SourceLoop::CorrectKube(const std::string& why, const StopToken& stop, Desi
   kube_retry_at_ = Clock::TimePoint{};
   kube_backoff_ = std::chrono::milliseconds(0);
 
-  // What the cache says drifted, less the refused objects still waiting for their retry time
-  // (those no longer drifted are forgotten).
-  std::set<ResourceKey> drifted;
+  // What the cache says drifted, less the refused objects still waiting for their retry time and
+  // those that needed action and still differ the same way (those no longer drifted, or drifted
+  // differently, are forgotten).
+  std::map<ResourceKey, const diff::ObjectDiff*> drifted;
   for (const auto& d : plan.plan.objects)
-    if (d.action != Action::kUnchanged && d.action != Action::kExtra) drifted.insert(d.key);
+    if (d.action != Action::kUnchanged && d.action != Action::kExtra) drifted[d.key] = &d;
   auto now = clock_.Now();
   std::set<ResourceKey> waiting;
   for (auto it = refused_.begin(); it != refused_.end();) {
-    if (!drifted.count(it->first)) {
+    auto d = drifted.find(it->first);
+    bool changed = !it->second.needs_action.empty() && d != drifted.end() &&
+                   diff::Fingerprint(*d->second) != it->second.needs_action;
+    if (d == drifted.end() || changed) {
       it = refused_.erase(it);
       continue;
     }
-    if (it->second.retry_at > now) waiting.insert(it->first);
+    if (!it->second.needs_action.empty() || it->second.retry_at > now) waiting.insert(it->first);
     ++it;
   }
   LoadedManifests attempt;
@@ -117,7 +121,8 @@ void SourceLoop::CorrectKube(const std::string& why, const StopToken& stop, Desi
     ctx_.log->Debug("drift gone on a fresh read", {{"source", spec_.name}, {"why", why}});
     return;
   }
-  ctx_.log->Info("drift found", {{"source", spec_.name}, {"objects", names}, {"why", why}});
+  ctx_.log->Info("drift found",
+                 {{"source", spec_.name}, {"objects", names.size()}, {"first", FirstNames(names)}, {"why", why}});
   std::string what =
       names.empty() ? why
                     : names.front() + (names.size() > 1 ? " and " + std::to_string(names.size() - 1) + " more" : "");
@@ -129,10 +134,17 @@ void SourceLoop::AccountCorrection(const reconcile::Report& report, const std::v
                                    const std::string& why, double seconds) {
   std::set<ResourceKey> keys;
   for (const Object& o : attempted) keys.insert(o.key());
-  bool object_failed = false, stage_failed = !report.error.ok();
+  bool object_failed = false, needs_action = false, stage_failed = !report.error.ok();
   for (const auto& r : report.applied.results) {
     if (!keys.count(r.object.key)) {  // the inventory or the live read: the whole lane backs off
       stage_failed |= r.outcome == Outcome::kFailed;
+      continue;
+    }
+    if (r.outcome == Outcome::kNeedsAction) {  // not retried until it differs otherwise
+      needs_action = true;
+      Refusal& refusal = refused_[r.object.key];
+      refusal.needs_action = diff::Fingerprint(r.object);
+      refusal.retry_at = Clock::TimePoint::max();
       continue;
     }
     if (r.outcome != Outcome::kFailed) {
@@ -144,7 +156,10 @@ void SourceLoop::AccountCorrection(const reconcile::Report& report, const std::v
     refusal.backoff = NextBackoff(refusal.backoff);
     refusal.retry_at = clock_.Now() + refusal.backoff;
   }
-  const std::string result = stage_failed ? "error" : object_failed ? "failure" : "success";
+  const std::string result = stage_failed    ? "error"
+                             : object_failed ? "failure"
+                             : needs_action  ? "needs_action"
+                                             : "success";
   ctx_.metrics->Inc("warren_reconcile_total", {{"source", spec_.name}, {"result", result}});
   ctx_.metrics->Observe("warren_reconcile_duration_seconds", {{"source", spec_.name}}, seconds);
   Outcomes outcomes = RecordResults(report, why, /*drift=*/true);
@@ -154,8 +169,19 @@ void SourceLoop::AccountCorrection(const reconcile::Report& report, const std::v
                  {"seconds", seconds},
                  {"corrected", outcomes.corrected}};
   if (stage_failed) KubeFail();
+  std::vector<std::string> authors;
+  for (const auto& r : report.applied.results)
+    if (keys.count(r.object.key))
+      if (std::string who = DriftAuthors(r.object); !who.empty())
+        authors.push_back(r.object.DisplayName() + ": " + who);
+  if (!authors.empty()) fields["changedBy"] = FirstNames(authors);
   if (result == "success") {
     ctx_.log->Info("drift corrected", fields);
+    return;
+  }
+  if (result == "needs_action") {
+    fields["error"] = outcomes.first_needs_action;
+    ctx_.log->Error("drift correction needs action (not retried until the object or git changes)", fields);
     return;
   }
   fields["error"] = !report.error.ok() ? report.error.message() : outcomes.first_failure;

@@ -40,12 +40,18 @@ std::string Number(double v) {
 
 Metrics::Metrics() {
   // Every family the agent writes is declared here, so /metrics documents itself.
-  Define("warren_reconcile_total", Type::kCounter, "Reconciles by source and result (success, failure, error).");
+  Define("warren_reconcile_total", Type::kCounter,
+         "Reconciles by source and result (success, needs_action, failure, error).");
   Define("warren_reconcile_duration_seconds", Type::kHistogram, "Time one reconcile took, by source.",
          {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300});
   Define("warren_drifted_objects", Type::kGauge,
          "Objects that differed from git at the last check, by source and kind.");
-  Define("warren_drift_corrections_total", Type::kCounter, "Objects warren corrected, by source and kind.");
+  Define("warren_drift_corrections_total", Type::kCounter,
+         "Drifted objects warren put back, by source, kind and the field manager that changed them.");
+  Define("warren_orphaned_objects", Type::kGauge,
+         "Objects removed from git but left in place because prune is off, by source and kind.");
+  Define("warren_events_dropped_total", Type::kCounter,
+         "Kubernetes Events not sent because one object and reason sent too many, by source.");
   Define("warren_last_applied_commit_info", Type::kGauge, "The commit last applied in full, as a label (value 1).");
   Define("warren_last_reconcile_timestamp_seconds", Type::kGauge, "Unix time the last reconcile of a source ended.");
   Define("warren_git_polls_total", Type::kCounter, "Git polls by source and result (unchanged, new_commit, error).");

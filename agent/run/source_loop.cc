@@ -242,7 +242,18 @@ Status SourceLoop::Poll(const StopToken& stop) {
   if (!loaded.ok()) {
     if (loaded.status().code() == StatusCode::kCancelled) return loaded.status();
     ctx_.metrics->Inc("warren_git_polls_total", {{"source", spec_.name}, {"result", "error"}});
-    ctx_.log->Error("source unusable", {{"source", spec_.name}, {"error", loaded.status().message()}});
+    // Said when the error begins or changes, then every few minutes: not on every retry.
+    Json fields = {{"source", spec_.name}, {"error", loaded.status().message()}};
+    switch (sync_log_.Observe("source", loaded.status().message(), clock_.Now())) {
+      case StateLog::Say::kQuiet:
+        ctx_.log->Debug("source unusable", fields);
+        break;
+      case StateLog::Say::kReminder:
+        ctx_.log->Error("source still unusable", fields);
+        break;
+      default:
+        ctx_.log->Error("source unusable", fields);
+    }
     if (!desired_) {
       ctx_.metrics->Inc("warren_reconcile_total", {{"source", spec_.name}, {"result", "error"}});
     }
@@ -259,6 +270,7 @@ Status SourceLoop::Poll(const StopToken& stop) {
     return loaded.status();
   }
   key_wait_ = false;
+  if (sync_log_.Clear("source")) ctx_.log->Info("source usable again", {{"source", spec_.name}});
   bool changed =
       !desired_ || loaded.value().commit != desired_->commit ||
       (loaded.value().commit.empty() && Fingerprint(loaded.value().manifests) != Fingerprint(desired_->manifests));
@@ -271,6 +283,7 @@ Status SourceLoop::Poll(const StopToken& stop) {
   ctx_.log->Info(desired_ ? "new desired state" : "desired state loaded", fields);
   desired_ = std::make_shared<const source::Desired>(std::move(loaded).value());
   needs_full_ = true;
+  rabbit_blocked_.clear();         // what needed action may be fixed by this one
   retry_at_ = Clock::TimePoint{};  // a new commit is tried at once, whatever the backoff
   backoff_ = std::chrono::milliseconds(0);
   return Status::Ok();
@@ -285,7 +298,7 @@ bool SourceLoop::KeySecretChanged() {
 }
 
 std::vector<std::string> SourceLoop::RecordDrift(const diff::DiffReport& plan, DriftScope scope) {
-  std::map<std::string, std::pair<int, bool>> per_kind;  // kind → (objects, in the broker)
+  PerKind per_kind;
   std::vector<std::string> names;
   for (const auto& d : plan.objects) {
     if (d.action == Action::kUnchanged || d.action == Action::kExtra) continue;
@@ -294,22 +307,27 @@ std::vector<std::string> SourceLoop::RecordDrift(const diff::DiffReport& plan, D
     in_broker = d.in_broker;
     names.push_back(d.DisplayName());
   }
+  SetPerKind("warren_drifted_objects", per_kind, drift_kinds_, scope);
+  return names;
+}
+
+void SourceLoop::SetPerKind(const std::string& gauge, const PerKind& per_kind, std::map<std::string, bool>& kinds,
+                            DriftScope scope) {
   std::lock_guard<std::mutex> lock(drift_mu_);
-  // The scope's kinds no longer drifted go; the others are overwritten (a scrape never sees a gap).
-  for (auto it = drift_kinds_.begin(); it != drift_kinds_.end();) {
+  // The scope's kinds no longer counted go; the others are overwritten (a scrape never sees a gap).
+  for (auto it = kinds.begin(); it != kinds.end();) {
     bool in_scope = scope == DriftScope::kAll || it->second == (scope == DriftScope::kRabbit);
     if (in_scope && !per_kind.count(it->first)) {
-      ctx_.metrics->Clear("warren_drifted_objects", {{"source", spec_.name}, {"kind", it->first}});
-      it = drift_kinds_.erase(it);
+      ctx_.metrics->Clear(gauge, {{"source", spec_.name}, {"kind", it->first}});
+      it = kinds.erase(it);
     } else {
       ++it;
     }
   }
   for (const auto& [kind, count] : per_kind) {
-    ctx_.metrics->Set("warren_drifted_objects", {{"source", spec_.name}, {"kind", kind}}, count.first);
-    drift_kinds_[kind] = count.second;
+    ctx_.metrics->Set(gauge, {{"source", spec_.name}, {"kind", kind}}, count.first);
+    kinds[kind] = count.second;
   }
-  return names;
 }
 
 bool SourceLoop::RabbitDrifted(const StopToken& stop, std::string* what) {
@@ -331,11 +349,23 @@ bool SourceLoop::RabbitDrifted(const StopToken& stop, std::string* what) {
       ctx_.log->Warn("drift check failed", {{"source", spec_.name}, {"error", r.error.message()}});
     return false;
   }
-  std::vector<std::string> names = RecordDrift(r.plan, DriftScope::kRabbit);
+  // Not drift to correct: what prune (off) leaves in place, and what needed action and has not
+  // changed since.
+  diff::DiffReport drifted;
+  for (diff::ObjectDiff& d : r.plan.objects) {
+    if (d.action == Action::kPrune && !spec_.prune) continue;
+    auto blocked = rabbit_blocked_.find(d.key);
+    if (blocked != rabbit_blocked_.end()) {
+      if (d.action != Action::kUnchanged && blocked->second == diff::Fingerprint(d)) continue;
+      rabbit_blocked_.erase(blocked);
+    }
+    drifted.objects.push_back(std::move(d));
+  }
+  std::vector<std::string> names = RecordDrift(drifted, DriftScope::kRabbit);
   if (names.empty()) return false;
   *what = names.front() + (names.size() > 1 ? " and " + std::to_string(names.size() - 1) + " more" : "");
   ctx_.log->Info(ctx_.agent->dry_run ? "drift found (dry run: not corrected)" : "drift found",
-                 {{"source", spec_.name}, {"objects", names}});
+                 {{"source", spec_.name}, {"objects", names.size()}, {"first", FirstNames(names)}});
   return true;
 }
 
@@ -382,41 +412,118 @@ void SourceLoop::Reconcile(const std::string& why, bool full, const StopToken& s
   Account(report, why, seconds);
 }
 
+// Who changed what a drift correction put back: `.spec.replicas set by kubectl (Update /scale,
+// 2026-12-02T14:02:11Z)`; RabbitMQ records no author.
+std::string DriftAuthors(const diff::ObjectDiff& d) {
+  if (d.in_broker) return "changed outside warren";
+  std::string out;
+  size_t said = 0;
+  for (const diff::Change& c : d.changes) {
+    if (!c.changed_by) continue;  // only warren owns it, or nobody does (a field someone removed)
+    if (++said > 3) continue;
+    const diff::FieldWriter& w = *c.changed_by;
+    out += (out.empty() ? "" : "; ") + c.field + " set by " + w.manager + " (" + w.operation +
+           (w.subresource.empty() ? "" : " /" + w.subresource) + (w.time.empty() ? "" : ", " + w.time) + ")";
+  }
+  if (said > 3) out += "; and " + std::to_string(said - 3) + " more";
+  return out;
+}
+
+// The manager label of warren_drift_corrections_total: the most recent writer of the object's
+// changed fields; "unknown" when none is recorded (RabbitMQ, or a field someone removed).
+std::string DriftManager(const diff::ObjectDiff& d) {
+  const diff::FieldWriter* last = nullptr;
+  for (const diff::Change& c : d.changes)
+    if (c.changed_by && (!last || c.changed_by->time > last->time)) last = &*c.changed_by;
+  return last ? last->manager : "unknown";
+}
+
+void SourceLoop::SendEvent(kube::Api& client, const EventSpec& e) {
+  bool dropped = false;
+  Status s = ctx_.events->Record(client, e, &dropped);
+  if (dropped) ctx_.metrics->Inc("warren_events_dropped_total", {{"source", spec_.name}});
+  if (!s.ok()) ctx_.log->Warn("event not recorded", {{"source", spec_.name}, {"error", s.message()}});
+}
+
+void SourceLoop::SummaryEvent(const reconcile::Report& report, const std::string& why, kube::Api& client) {
+  const diff::ApplyReport& a = report.applied;
+  std::string counts, names;
+  size_t named = 0, changed = 0;
+  for (Outcome o : {Outcome::kCreated, Outcome::kConfigured, Outcome::kRecreated, Outcome::kPruned,
+                    Outcome::kNeedsAction, Outcome::kFailed})
+    if (size_t n = a.Count(o)) counts += (counts.empty() ? "" : ", ") + std::to_string(n) + " " + OutcomeName(o);
+  for (const auto& r : a.results) {
+    if (!Corrected(r.outcome) && diff::ClassOf(r.outcome) == diff::OutcomeClass::kInSync) continue;
+    ++changed;
+    if (++named <= 5) names += (names.empty() ? "" : ", ") + r.object.DisplayName() + " " + OutcomeName(r.outcome);
+  }
+  if (changed == 0) return;  // nothing changed: nothing to say
+  if (changed > 5) names += " and " + std::to_string(changed - 5) + " more";
+  diff::OutcomeClass c = a.Class();
+  std::string message = why + ": " + counts + " (" + names + ")";
+  if (std::string orphans = diff::OrphansNote(a); !orphans.empty()) message += "; " + orphans;
+  SendEvent(client, EventSpec{"v1", "ConfigMap", inventory_ns_, spec_.KubeInventoryName(),
+                              c == diff::OutcomeClass::kInSync ? "Normal" : "Warning",
+                              c == diff::OutcomeClass::kInSync        ? "Synced"
+                              : c == diff::OutcomeClass::kNeedsAction ? "NeedsAction"
+                                                                      : "SyncFailed",
+                              message});
+}
+
 SourceLoop::Outcomes SourceLoop::RecordResults(const reconcile::Report& report, const std::string& why, bool drift) {
   Outcomes out;
   std::string first_skipped;
   auto events_client = ctx_.kube ? ctx_.kube->Stoppable(StopToken()) : nullptr;
   for (const auto& r : report.applied.results) {
-    if (r.outcome == Outcome::kFailed && out.first_failure.empty())
-      out.first_failure = r.object.DisplayName() + ": " + r.message;
-    if (r.outcome == Outcome::kSkipped && first_skipped.empty())
-      first_skipped = r.object.DisplayName() + ": " + r.message;
+    std::string said = r.object.DisplayName() + ": " + r.message;
+    if (r.outcome == Outcome::kFailed && out.first_failure.empty()) out.first_failure = said;
+    if (r.outcome == Outcome::kSkipped && first_skipped.empty()) first_skipped = said;
+    if (r.outcome == Outcome::kNeedsAction && out.first_needs_action.empty()) out.first_needs_action = said;
     if (report.applied.dry_run) continue;
-    if (Corrected(r.outcome)) {
-      ++out.corrected;
-      ctx_.metrics->Inc("warren_drift_corrections_total", {{"source", spec_.name}, {"kind", r.object.key.kind}});
-    }
-    bool event = Corrected(r.outcome) || r.outcome == Outcome::kFailed;
+    if (Corrected(r.outcome)) ++out.corrected;
+    if (Corrected(r.outcome) && drift)
+      ctx_.metrics->Inc("warren_drift_corrections_total",
+                        {{"source", spec_.name}, {"kind", r.object.key.kind}, {"manager", DriftManager(r.object)}});
+    // On the object itself: a drift correction (who changed it), a failure, a needed action. A new
+    // commit's creates and updates go into one summary Event instead.
+    bool failed = r.outcome == Outcome::kFailed || r.outcome == Outcome::kNeedsAction;
+    if (!(failed || (drift && Corrected(r.outcome)))) continue;
     // Events live in the object's namespace: none for cluster-scoped objects (nor RBAC to match).
-    if (!event || r.object.in_broker || !events_client || r.object.api_version.empty() || r.object.key.ns.empty())
-      continue;
-    EventSpec e{r.object.api_version,
-                r.object.key.kind,
-                r.object.key.ns,
-                r.object.key.name,
-                r.outcome == Outcome::kFailed ? "Warning" : "Normal",
-                EventReason(r.outcome, drift),
-                r.outcome == Outcome::kFailed ? r.message
-                                              : std::string(diff::OutcomeName(r.outcome)) + " by warren (" + why + ")"};
-    Status s = ctx_.events->Record(*events_client, e);
-    if (!s.ok()) ctx_.log->Warn("event not recorded", {{"source", spec_.name}, {"error", s.message()}});
+    if (r.object.in_broker || !events_client || r.object.api_version.empty() || r.object.key.ns.empty()) continue;
+    std::string message = r.message;
+    if (!failed) {
+      message = std::string(diff::OutcomeName(r.outcome)) + " by warren (" + why + ")";
+      if (std::string who = DriftAuthors(r.object); !who.empty()) message += ": " + who;
+    }
+    SendEvent(*events_client,
+              EventSpec{r.object.api_version, r.object.key.kind, r.object.key.ns, r.object.key.name,
+                        failed ? "Warning" : "Normal",
+                        r.outcome == Outcome::kNeedsAction ? "NeedsAction" : EventReason(r.outcome, drift), message});
   }
+  if (!drift && !report.applied.dry_run && events_client) SummaryEvent(report, why, *events_client);
   if (out.first_failure.empty()) out.first_failure = first_skipped;
   return out;
 }
 
+void SourceLoop::RecordOrphans(const diff::ApplyReport& applied, DriftScope scope) {
+  if (applied.dry_run) return;
+  PerKind per_kind;
+  for (const auto& r : applied.results) {
+    if (!r.Orphaned()) continue;
+    auto& [n, in_broker] = per_kind[r.object.key.kind];
+    ++n;
+    in_broker = r.object.in_broker;
+  }
+  SetPerKind("warren_orphaned_objects", per_kind, orphan_kinds_, scope);
+}
+
 void SourceLoop::Account(const reconcile::Report& report, const std::string& why, double seconds) {
-  const std::string result = !report.error.ok() ? "error" : report.Converged() ? "success" : "failure";
+  using diff::OutcomeClass;
+  OutcomeClass cls = report.applied.Class();
+  const std::string result = !report.error.ok()                  ? "error"
+                             : cls == OutcomeClass::kFailed      ? "failure"
+                             : cls == OutcomeClass::kNeedsAction ? "needs_action"
+                                                                 : "success";
   Labels l = {{"source", spec_.name}};
   ctx_.metrics->Inc("warren_reconcile_total", {{"source", spec_.name}, {"result", result}});
   ctx_.metrics->Observe("warren_reconcile_duration_seconds", l, seconds);
@@ -425,7 +532,9 @@ void SourceLoop::Account(const reconcile::Report& report, const std::string& why
   bool drift = why.rfind("drift", 0) == 0;
   std::vector<std::string> drifted = RecordDrift(report.plan, drift ? DriftScope::kRabbit : DriftScope::kAll);
   if (report.applied.dry_run && !drifted.empty())
-    ctx_.log->Info("drift found (dry run: not corrected)", {{"source", spec_.name}, {"objects", drifted}});
+    ctx_.log->Info("drift found (dry run: not corrected)",
+                   {{"source", spec_.name}, {"objects", drifted.size()}, {"first", FirstNames(drifted)}});
+  if (report.error.ok()) RecordOrphans(report.applied, drift ? DriftScope::kRabbit : DriftScope::kAll);
   Outcomes outcomes = RecordResults(report, why, drift);
 
   Json fields = {{"source", spec_.name},
@@ -436,28 +545,46 @@ void SourceLoop::Account(const reconcile::Report& report, const std::string& why
                  {"unchanged", report.applied.unchanged}};
   if (!desired_->commit.empty()) fields["commit"] = desired_->commit;
   for (const auto& note : report.notes) fields["note"] = note;
-  if (result != "success") {
+  if (std::string orphans = diff::OrphansNote(report.applied); !orphans.empty()) fields["leftInPlace"] = orphans;
+  if (drift && outcomes.corrected) fields["changedBy"] = "changed outside warren";  // RabbitMQ records no author
+  forge::StatusUpdate sync = forge::SyncStatusOf(report);
+  if (result == "error" || result == "failure") {
     fields["error"] = !report.error.ok() ? report.error.message() : outcomes.first_failure;
-    forge::StatusUpdate sync = forge::SyncStatusOf(report);
     ReportStatus(desired_->commit, "warren/sync", sync.state, sync.description);
     Fail();
     fields["retryIn"] = std::to_string(backoff_.count() / 1000.0) + "s";
-    ctx_.log->Error("reconcile failed", fields);
+    // A retry that fails the same way is said again only every few minutes.
+    std::string state = fields["error"].get<std::string>();
+    if (sync_log_.Observe("reconcile", state, clock_.Now()) == StateLog::Say::kQuiet)
+      ctx_.log->Debug("reconcile failed", fields);
+    else
+      ctx_.log->Error("reconcile failed", fields);
     return;
   }
-  ctx_.log->Info(report.applied.dry_run ? "checked (dry run)" : "reconciled", fields);
+  // Done with this commit either way: what needs action is not retried until git, the object or
+  // the agent's settings change (the Kubernetes lane and the broker's drift check watch for that).
   backoff_ = std::chrono::milliseconds(0);
   retry_at_ = Clock::TimePoint{};
   needs_full_ = false;
-  std::string applied = AppliedCommit();
-  if (applied != desired_->commit) {
-    ctx_.metrics->Clear("warren_last_applied_commit_info", l);
-    std::lock_guard<std::mutex> lock(mu_);
-    applied = applied_commit_ = desired_->commit;
-  }
-  ctx_.metrics->Set("warren_last_applied_commit_info", {{"source", spec_.name}, {"commit", applied}}, 1);
-  forge::StatusUpdate sync = forge::SyncStatusOf(report);
+  sync_log_.Clear("reconcile");
   ReportStatus(desired_->commit, "warren/sync", sync.state, sync.description);
+  if (result == "needs_action") {
+    for (const auto& r : report.applied.results)
+      if (r.outcome == Outcome::kNeedsAction && r.object.in_broker)
+        rabbit_blocked_[r.object.key] = diff::Fingerprint(r.object);
+    fields["error"] = outcomes.first_needs_action;
+    ctx_.log->Error("reconcile needs action (not retried until git, the object or the agent's settings change)",
+                    fields);
+  } else {
+    ctx_.log->Info(report.applied.dry_run ? "checked (dry run)" : "reconciled", fields);
+    std::string applied = AppliedCommit();
+    if (applied != desired_->commit) {
+      ctx_.metrics->Clear("warren_last_applied_commit_info", l);
+      std::lock_guard<std::mutex> lock(mu_);
+      applied = applied_commit_ = desired_->commit;
+    }
+    ctx_.metrics->Set("warren_last_applied_commit_info", {{"source", spec_.name}, {"commit", applied}}, 1);
+  }
   if (!ready_) {
     ready_ = true;
     if (ctx_.on_first_reconcile) ctx_.on_first_reconcile();

@@ -45,11 +45,20 @@
 #include "agent/run/log.h"
 #include "agent/run/metrics.h"
 #include "agent/run/options.h"
+#include "agent/run/state_log.h"
 #include "agent/source/desired.h"
+#include "diff/rabbit/cluster_health.h"
 
 namespace warren::run {
 
 class WatchCache;
+
+// Who changed the fields a drift correction put back, from the diff's attribution, for logs and
+// Events: ".spec.replicas set by kubectl (Update /scale, 2026-12-02T14:02:11Z)"; "changed outside
+// warren" for a RabbitMQ object (the broker keeps no author); "" when no other manager owns them.
+std::string DriftAuthors(const diff::ObjectDiff& d);
+// The label of warren_drift_corrections_total: the most recent writer, or "unknown".
+std::string DriftManager(const diff::ObjectDiff& d);
 
 struct SourceContext {
   kube::Api* kube = nullptr;  // null: no Kubernetes target
@@ -78,15 +87,18 @@ class SourceLoop {
 
  private:
   using DesiredPtr = std::shared_ptr<const source::Desired>;
-  // An object the API server refused in a drift correction: left alone until `retry_at`.
+  // An object a drift correction could not put back: one the API server refused is left alone
+  // until `retry_at`; one that needs action (a conflict, say) until its diff differs from
+  // `needs_action` (git, the object or its field owners changed).
   struct Refusal {
     std::chrono::milliseconds backoff{0};
     Clock::TimePoint retry_at{};
+    std::string needs_action;  // diff::Fingerprint of the diff that needed action
   };
   // What RecordResults saw in one run's results.
   struct Outcomes {
     size_t corrected = 0;
-    std::string first_failure;
+    std::string first_failure, first_needs_action;
   };
 
   // The sync lane (source_loop.cc).
@@ -125,6 +137,8 @@ class SourceLoop {
   // The health lane (health_lane.cc).
   void HealthLane(const StopToken& stop);
   void ProbeHealth(std::unique_ptr<rabbitmq::ManagementApi>& client, const StopToken& stop);
+  void LogHealth(const rabbit::ClusterHealth& h);
+  void LogHealthUnknown(const Status& error);
 
   // Shared by the lanes.
   reconcile::Options ReconcileOptions() const;
@@ -133,6 +147,15 @@ class SourceLoop {
   // the kinds in `scope` from earlier checks go first (a lane leaves the other lane's counts).
   enum class DriftScope { kAll, kKube, kRabbit };
   std::vector<std::string> RecordDrift(const diff::DiffReport& plan, DriftScope scope);
+  // warren_orphaned_objects from a run's results, for the kinds in `scope`, the same way.
+  void RecordOrphans(const diff::ApplyReport& applied, DriftScope scope);
+  using PerKind = std::map<std::string, std::pair<int, bool>>;  // kind → (objects, in the broker)
+  // Sets a per-kind gauge; `kinds` remembers which kinds it set (kind → in the broker).
+  void SetPerKind(const std::string& gauge, const PerKind& per_kind, std::map<std::string, bool>& kinds,
+                  DriftScope scope);
+  // One summary Event on the inventory ConfigMap for a new commit that changed something.
+  void SummaryEvent(const reconcile::Report& report, const std::string& why, kube::Api& client);
+  void SendEvent(kube::Api& client, const EventSpec& e);
   // Metrics and Events for what a run did; `drift`: a correction rather than a new commit.
   Outcomes RecordResults(const reconcile::Report& report, const std::string& why, bool drift);
   void ReportStatus(const std::string& commit, const std::string& context, forge::State state,
@@ -150,13 +173,14 @@ class SourceLoop {
   // Between the lanes, under mu_.
   mutable std::mutex mu_;
   std::condition_variable sync_cv_, kube_cv_, rollout_cv_;
-  std::string fetch_why_;                    // a Trigger() not yet served
-  std::string kube_why_;                     // a watch event not yet checked
-  DesiredPtr published_;                     // what the Kubernetes lane corrects toward
-  std::string applied_commit_;               // the commit last applied in full (health statuses name it)
-  mutable std::mutex kube_writes_;           // one Kubernetes writer at a time (see above)
-  std::mutex drift_mu_;                      // warren_drifted_objects: cleared and set as one
-  std::map<std::string, bool> drift_kinds_;  // kinds with a drift count → in the broker
+  std::string fetch_why_;                     // a Trigger() not yet served
+  std::string kube_why_;                      // a watch event not yet checked
+  DesiredPtr published_;                      // what the Kubernetes lane corrects toward
+  std::string applied_commit_;                // the commit last applied in full (health statuses name it)
+  mutable std::mutex kube_writes_;            // one Kubernetes writer at a time (see above)
+  std::mutex drift_mu_;                       // warren_drifted_objects: cleared and set as one
+  std::map<std::string, bool> drift_kinds_;   // kinds with a drift count → in the broker
+  std::map<std::string, bool> orphan_kinds_;  // the same for warren_orphaned_objects
 
   // The sync lane's own.
   DesiredPtr desired_;
@@ -171,6 +195,15 @@ class SourceLoop {
   std::string key_version_;
   Clock::TimePoint next_key_check_{};
   std::unique_ptr<rabbitmq::ManagementApi> rabbit_;  // for the term: it remembers which node answers
+  // Broker objects that needed action, by the fingerprint of their diff then: the drift check
+  // leaves them until the diff changes (or git does).
+  std::map<ResourceKey, std::string> rabbit_blocked_;
+
+  StateLog sync_log_;  // an unusable source, a failing reconcile: said when they change
+
+  // The health lane's own: the broker's problems (and their causes) last said.
+  StateLog health_log_;
+  std::vector<std::string> health_causes_, health_problems_;
 
   // The Kubernetes lane's own.
   Clock::TimePoint kube_retry_at_{};

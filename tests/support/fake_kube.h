@@ -66,8 +66,12 @@ class FakeKube : public kube::Api {
     std::lock_guard<std::mutex> lock(mu_);
     ++requests_;
     WARREN_RETURN_IF_ERROR(Fault("apply " + kind));
+    ++applies_[{kind, Name(obj)}];
     if (auto refused = refused_.find({kind, Name(obj)}); refused != refused_.end())
       return Status::Invalid("apply " + kind + " " + Name(obj) + ": 422 Invalid: " + refused->second);
+    if (auto owner = conflicts_.find({kind, Name(obj)}); owner != conflicts_.end() && !options.force)
+      return Status(StatusCode::kConflict, "apply " + kind + " " + Name(obj) +
+                                               ": 409 Conflict: Apply failed with 1 conflict: " + owner->second);
     Json stored = obj;
     if (options.dry_run) return stored;
     return Store(r, stored);
@@ -115,9 +119,22 @@ class FakeKube : public kube::Api {
     changed_.notify_all();
     return Status::Ok();
   }
-  Result<Json> JsonPatch(const kube::ResourceInfo& r, const std::string&, const std::string&, const Json&,
-                         bool) override {
-    return Status::Invalid("JSON Patch of " + r.kind + ": not in the fake (use the emulator)");
+  // RFC 6902 as nlohmann::json implements it (a failed `test` is 422, as the API server says).
+  Result<Json> JsonPatch(const kube::ResourceInfo& r, const std::string& ns, const std::string& name, const Json& ops,
+                         bool dry_run) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++requests_;
+    WARREN_RETURN_IF_ERROR(Fault("PATCH " + r.kind));
+    auto it = objects_.find({r.Qualified(), ns, name});
+    if (it == objects_.end()) return Status::NotFound("PATCH " + r.kind + " " + ns + "/" + name + ": 404 NotFound");
+    Json patched;
+    try {
+      patched = it->second.patch(ops);
+    } catch (const std::exception& e) {
+      return Status::Invalid("PATCH " + r.kind + " " + ns + "/" + name + ": 422 Invalid: " + e.what());
+    }
+    if (dry_run) return patched;
+    return Store(r, std::move(patched));
   }
   Status Watch(const kube::ResourceInfo& r, kube::WatchRequest& w,
                const std::function<bool(const std::string&, const Json&)>& on_event) override {
@@ -197,6 +214,21 @@ class FakeKube : public kube::Api {
   void Refuse(const std::string& kind, const std::string& name, const std::string& why) {
     std::lock_guard<std::mutex> lock(mu_);
     refused_[{kind, name}] = why;
+  }
+  // Every apply of (kind, name) without force is a server-side apply conflict: another manager
+  // owns a field it sets (`why` names it, as the API server does). Cleared by Conflict(.., "").
+  void Conflict(const std::string& kind, const std::string& name, const std::string& why) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (why.empty())
+      conflicts_.erase({kind, name});
+    else
+      conflicts_[{kind, name}] = why;
+  }
+  // How many applies of (kind, name) arrived, refused or not.
+  int applies(const std::string& kind, const std::string& name) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = applies_.find({kind, name});
+    return it == applies_.end() ? 0 : it->second;
   }
   // Off: a StatefulSet keeps the status it has (see Put), and an apply that changes its spec bumps
   // metadata.generation as the API server does: the test plays the controller.
@@ -282,7 +314,9 @@ class FakeKube : public kube::Api {
   mutable std::condition_variable changed_;
   std::vector<Change> log_;
   int watch_generation_ = 0;
-  std::map<std::pair<std::string, std::string>, std::string> refused_;  // (kind, name) → why
+  std::map<std::pair<std::string, std::string>, std::string> refused_;    // (kind, name) → why
+  std::map<std::pair<std::string, std::string>, std::string> conflicts_;  // (kind, name) → the conflict
+  std::map<std::pair<std::string, std::string>, int> applies_;
   std::map<Key, Json> objects_;
   long long rv_ = 100;
   int fail_next_ = 0;

@@ -7,10 +7,15 @@
 
 #include "agent/forge/sync_status.h"
 #include "agent/run/config_file.h"
+#include "agent/run/event_correlator.h"
+#include "agent/run/events.h"
 #include "agent/run/metrics.h"
+#include "agent/run/state_log.h"
 #include "agent/util/cancel.h"
 #include "agent/webhook/webhook.h"
 #include "diff/model/duration.h"
+#include "tests/support/fake_kube.h"
+#include "tests/support/stepped_clock.h"
 
 namespace warren {
 namespace {
@@ -252,6 +257,157 @@ TEST(SyncStatus, ErrorFailureNamingTheFirstFailedThenSuccessWithCorrections) {
   EXPECT_EQ(forge::SyncStatusOf(synced).description, "in sync: 8 objects, 1 corrected");
   synced.applied.results.clear();
   EXPECT_EQ(forge::SyncStatusOf(synced).description, "in sync: 7 objects");
+}
+
+// Needs action is a failure status naming the object, but its own class: nothing failed. Left in
+// place is success, with a note.
+TEST(SyncStatus, NeedsActionAndLeftInPlaceAreTheirOwnClasses) {
+  using diff::Outcome;
+  auto result = [](const std::string& kind, const std::string& name, Outcome outcome, const std::string& message,
+                   bool broker = false) {
+    diff::ApplyResult r;
+    r.object.key = {"", kind, broker ? "orders" : "dev", name};
+    r.object.in_broker = broker;
+    r.outcome = outcome;
+    r.message = message;
+    return r;
+  };
+  reconcile::Report left;
+  left.applied.unchanged = 3;
+  left.applied.results = {result("Queue", "ha.payments", Outcome::kLeftInPlace, diff::kPruneOff, true)};
+  EXPECT_TRUE(left.Converged());
+  EXPECT_EQ(forge::SyncStatusOf(left).state, forge::State::kSuccess);
+  EXPECT_EQ(forge::SyncStatusOf(left).description,
+            "in sync: 4 objects; 1 object removed from git left in place: Queue ha.payments (vhost orders) — prune "
+            "is off");
+  EXPECT_NE(diff::RenderApplyText(left.applied)
+                .find("1 left in place\nin sync; 1 object removed from git left in place: Queue ha.payments"),
+            std::string::npos)
+      << diff::RenderApplyText(left.applied);
+  EXPECT_EQ(diff::ApplyToJson(left.applied)["result"], "inSync");
+
+  reconcile::Report blocked = left;
+  blocked.applied.results.push_back(
+      result("ConfigMap", "conf", Outcome::kNeedsAction, "apply: 409 Conflict: Apply failed with 1 conflict"));
+  EXPECT_FALSE(blocked.Converged());
+  EXPECT_EQ(blocked.applied.Class(), diff::OutcomeClass::kNeedsAction);
+  EXPECT_EQ(forge::SyncStatusOf(blocked).state, forge::State::kFailure);
+  EXPECT_EQ(forge::SyncStatusOf(blocked).description,
+            "1 needs action: ConfigMap dev/conf: apply: 409 Conflict: Apply failed with 1 conflict");
+  EXPECT_EQ(diff::ApplyToJson(blocked.applied)["summary"]["needsAction"], 1);
+
+  // A failure outranks it.
+  blocked.applied.results.push_back(result("Secret", "s", Outcome::kFailed, "503"));
+  EXPECT_EQ(blocked.applied.Class(), diff::OutcomeClass::kFailed);
+  EXPECT_EQ(forge::SyncStatusOf(blocked).description, "1 not in sync: Secret dev/s: 503");
+}
+
+// client-go's correlator on a fake clock: a burst of 25, then one Event per 5 minutes; repeats
+// update one Event; ten different messages become one aggregate.
+TEST(EventCorrelator, SpamFilterDeduplicationAndAggregation) {
+  using std::chrono::minutes;
+  using std::chrono::seconds;
+  run::EventCorrelator c;
+  run::EventCorrelator::TimePoint t{};
+  run::EventIdentity e{"apps/v1/StatefulSet/dev/rabbitmq", "Normal", "DriftCorrected", "configured"};
+  run::EventDecision first = c.Correlate(e, t);
+  EXPECT_EQ(first.kind, run::EventDecision::kCreate);
+  c.Created(e, first.message, "rabbitmq.1", t);
+  for (int i = 2; i <= 25; ++i) {
+    run::EventDecision d = c.Correlate(e, t + seconds(i));
+    ASSERT_EQ(d.kind, run::EventDecision::kUpdate) << i;
+    EXPECT_EQ(d.name, "rabbitmq.1");
+    EXPECT_EQ(d.count, i);
+  }
+  EXPECT_EQ(c.Correlate(e, t + seconds(30)).kind, run::EventDecision::kDrop) << "the 26th within the burst";
+  EXPECT_EQ(c.Correlate(e, t + minutes(4)).kind, run::EventDecision::kDrop);
+  EXPECT_EQ(c.Correlate(e, t + minutes(5)).kind, run::EventDecision::kUpdate) << "one token back after 5 minutes";
+  EXPECT_EQ(c.Correlate(e, t + minutes(5) + seconds(1)).kind, run::EventDecision::kDrop);
+  // Another reason on the same object has a bucket of its own.
+  run::EventIdentity failed{e.object, "Warning", "SyncFailed", "503"};
+  EXPECT_EQ(c.Correlate(failed, t + minutes(5)).kind, run::EventDecision::kCreate);
+
+  // Ten different messages within ten minutes: from the tenth on, one aggregate Event.
+  run::EventCorrelator agg;
+  run::EventIdentity v{"v1/ConfigMap/dev/conf", "Warning", "SyncFailed", ""};
+  for (int i = 0; i < 9; ++i) {
+    v.message = "error " + std::to_string(i);
+    run::EventDecision d = agg.Correlate(v, t + seconds(i));
+    EXPECT_EQ(d.kind, run::EventDecision::kCreate);
+    EXPECT_EQ(d.message, v.message);
+    agg.Created(v, d.message, "conf." + std::to_string(i), t + seconds(i));
+  }
+  v.message = "error 9";
+  run::EventDecision tenth = agg.Correlate(v, t + seconds(9));
+  EXPECT_EQ(tenth.kind, run::EventDecision::kCreate);
+  EXPECT_EQ(tenth.message, "(combined from similar events): error 9");
+  agg.Created(v, tenth.message, "conf.agg", t + seconds(9));
+  v.message = "error 10";
+  run::EventDecision eleventh = agg.Correlate(v, t + seconds(10));
+  EXPECT_EQ(eleventh.kind, run::EventDecision::kUpdate);
+  EXPECT_EQ(eleventh.name, "conf.agg");
+  EXPECT_EQ(eleventh.message, "(combined from similar events): error 10");
+}
+
+TEST(EventCorrelator, RemembersABoundedNumberOfKeys) {
+  run::EventCorrelatorOptions o;
+  o.max_keys = 3;
+  run::EventCorrelator c(o);
+  run::EventCorrelator::TimePoint t{};
+  for (int i = 0; i < 10; ++i) {
+    run::EventIdentity e{"v1/ConfigMap/dev/c" + std::to_string(i), "Normal", "DriftCorrected", "configured"};
+    run::EventDecision d = c.Correlate(e, t + std::chrono::seconds(i));
+    c.Created(e, d.message, "c" + std::to_string(i), t + std::chrono::seconds(i));
+  }
+  // The oldest were forgotten: its next Event is created anew, the newest is still updated.
+  run::EventIdentity oldest{"v1/ConfigMap/dev/c0", "Normal", "DriftCorrected", "configured"};
+  run::EventIdentity newest{"v1/ConfigMap/dev/c9", "Normal", "DriftCorrected", "configured"};
+  EXPECT_EQ(c.Correlate(oldest, t + std::chrono::seconds(20)).kind, run::EventDecision::kCreate);
+  EXPECT_EQ(c.Correlate(newest, t + std::chrono::seconds(21)).kind, run::EventDecision::kUpdate);
+}
+
+TEST(StateLog, SaysAConditionWhenItStartsChangesAndEveryFewMinutes) {
+  using std::chrono::minutes;
+  using std::chrono::seconds;
+  run::StateLog log(minutes(5));
+  run::StateLog::TimePoint t{};
+  using Say = run::StateLog::Say;
+  EXPECT_EQ(log.Observe("degraded", "node 3 down", t), Say::kNew);
+  for (int tick = 1; tick < 150; ++tick)  // every 2 s for just under 5 minutes
+    ASSERT_EQ(log.Observe("degraded", "node 3 down", t + seconds(2 * tick)), Say::kQuiet) << tick;
+  EXPECT_EQ(log.Observe("degraded", "node 3 down", t + minutes(5)), Say::kReminder);
+  EXPECT_EQ(log.Observe("degraded", "node 3 down", t + minutes(5) + seconds(2)), Say::kQuiet);
+  EXPECT_EQ(log.Observe("degraded", "node 2 and 3 down", t + minutes(6)), Say::kChanged);
+  EXPECT_EQ(log.Since("degraded", t + minutes(7)), t);
+  EXPECT_TRUE(log.Clear("degraded"));
+  EXPECT_FALSE(log.Clear("degraded")) << "recovered once";
+  EXPECT_EQ(log.Observe("degraded", "node 3 down", t + minutes(8)), Say::kNew);
+}
+
+// On the fake API: thirty equal Events are one Event object with count 25; five minutes later one
+// more gets through.
+TEST(EventRecorder, RepeatsUpdateOneEventAndTheSpamFilterDropsTheRest) {
+  testing::FakeKube kube;
+  testing::SteppedClock clock;
+  run::EventRecorder recorder("warren", "test", &clock);
+  run::EventSpec e{"apps/v1", "StatefulSet", "dev", "rabbitmq", "Normal", "DriftCorrected", "configured by warren"};
+  int dropped = 0;
+  for (int i = 0; i < 30; ++i) {
+    bool d = false;
+    ASSERT_TRUE(recorder.Record(kube, e, &d).ok());
+    dropped += d;
+  }
+  EXPECT_EQ(dropped, 5);
+  auto events = kube.Resolve("v1", "Event");
+  auto listed = kube.List(events.value(), "dev", "");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed.value().size(), 1u);
+  EXPECT_EQ(listed.value()[0]["count"], 25);
+  clock.Advance(std::chrono::minutes(5));
+  bool d = true;
+  ASSERT_TRUE(recorder.Record(kube, e, &d).ok());
+  EXPECT_FALSE(d);
+  EXPECT_EQ(kube.List(events.value(), "dev", "").value()[0]["count"], 26);
 }
 
 }  // namespace
