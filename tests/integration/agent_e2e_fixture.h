@@ -77,6 +77,7 @@ class AgentEndToEnd : public ::testing::Test {
     (void)Admin().Delete("/api/global-parameters/warren-inventory");
   }
   std::string Work() const { return dir_ + "/work"; }
+  bool prune_ = true;  // Run() with --prune
   void Git(const std::string& args) {
     RunResult r = Shell("git -c user.name=t -c user.email=t@example.com " + args);
     ASSERT_EQ(r.exit_code, 0) << "git " << args << "\n" << r.out;
@@ -110,8 +111,8 @@ class AgentEndToEnd : public ::testing::Test {
                                      "2s",
                                      "--timeout",
                                      "60s",
-                                     "--force-conflicts",
-                                     "--prune"};
+                                     "--force-conflicts"};
+    if (prune_) args.push_back("--prune");
     for (auto& e : extra) args.push_back(e);
     return std::make_unique<AgentProcess>(dir_ + "/agent.log", args,
                                           std::vector<std::string>{"KUBECONFIG=" + emu_->kubeconfig()});

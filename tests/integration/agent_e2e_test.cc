@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <thread>
 
 #include "agent/webhook/webhook.h"
 #include "tests/integration/agent_e2e_fixture.h"
@@ -257,6 +258,48 @@ TEST_F(AgentEndToEnd, OneShotSyncReportsStatusesToGiteaAndGitLab) {
     EXPECT_FALSE(Has(r.out, kPassword));
   }
   (void)Admin().Delete("/api/users/" + kUser);
+}
+
+// Prune off, a queue renamed in git: the old queue is left in place, which is the user's choice —
+// warren/sync says success with a note, the orphan gauge counts it, and nothing is retried.
+TEST_F(AgentEndToEnd, ARenamedQueueWithPruneOffIsLeftInPlaceAndTheCommitIsInSync) {
+  ForgeStub forge(kForgeToken);
+  std::ofstream(dir_ + "/forge-token") << kForgeToken << "\n";
+  prune_ = false;
+  auto agent = Run({"--status-provider", "github", "--status-api-url", forge.url("github"), "--status-repo", "org/app",
+                    "--status-token-file", dir_ + "/forge-token"});
+  ASSERT_TRUE(Eventually([&] { return agent->Get("/readyz").first == 200; }, 120)) << agent->Log();
+
+  std::string topology = Read(Work() + "/deploy/rabbitmq/topology.yaml");
+  ASSERT_NE(topology.find("name: ha.orders"), std::string::npos);
+  topology.replace(topology.find("name: ha.orders"), 15, "name: ha.payments");
+  std::ofstream(Work() + "/deploy/rabbitmq/topology.yaml") << topology;
+  std::string second = Commit("rename ha.orders to ha.payments");
+  ASSERT_TRUE(Eventually(
+      [&] {
+        return forge.States(second, "warren/sync") == std::vector<std::string>{"pending", "success"};
+      },
+      60))
+      << agent->Log();
+  std::string description;
+  for (const PostedStatus& st : forge.Statuses())
+    if (st.sha == second && st.context == "warren/sync" && st.state == "success") description = st.description;
+  EXPECT_TRUE(
+      Has(description, "; 1 object removed from git left in place: Queue ha.orders (vhost orders) — prune is off"))
+      << description;
+  EXPECT_TRUE(Admin().Get("/api/queues/orders/ha.payments").ok());
+  EXPECT_TRUE(Admin().Get("/api/queues/orders/ha.orders").ok()) << "left in place";
+  EXPECT_EQ(agent->Metric(R"(warren_orphaned_objects{kind="Queue",source="warren"})"), 1)
+      << agent->Get("/metrics").second;
+
+  // Several health intervals (2 s) later: no retry, no failure, and the left queue is not drift.
+  double reconciles = agent->Metric(R"(warren_reconcile_total{result="success",source="warren"})");
+  std::this_thread::sleep_for(std::chrono::seconds(7));
+  EXPECT_EQ(agent->Metric(R"(warren_reconcile_total{result="success",source="warren"})"), reconciles) << agent->Log();
+  EXPECT_EQ(agent->Metric(R"(warren_reconcile_total{result="failure",source="warren"})"), -1) << agent->Log();
+  EXPECT_EQ(agent->Metric(R"(warren_drifted_objects{kind="Queue",source="warren"})"), -1) << agent->Log();
+  EXPECT_FALSE(Has(agent->Log(), "reconcile failed")) << agent->Log();
+  EXPECT_EQ(agent->Kill(SIGTERM).first, 0);
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "tests/integration/emulator_process.h"
 #include "tests/integration/rabbit_cluster.h"
 
@@ -234,6 +236,8 @@ TEST_F(RabbitCluster, PruneRemovesOnlyWhatWarrenCreatedAndNeverAQueueWithMessage
   EXPECT_TRUE(Has(no_prune.out, "Queue b (vhost prn): left in place: removed from git; prune is off")) << no_prune.out;
   EXPECT_TRUE(Has(no_prune.out, "in sync; 2 objects removed from git left in place: ")) << no_prune.out;
   EXPECT_TRUE(QueueExists("prn", "b"));
+  RunResult still = W("diff " + b, "it-prn");
+  EXPECT_TRUE(Has(still.out, "- Queue b (vhost prn)  (prune")) << "still a prune candidate\n" << still.out;
 
   RunResult prune = W("sync " + b + " --prune", "it-prn");
   EXPECT_EQ(prune.exit_code, 0) << prune.out;
@@ -374,25 +378,34 @@ TEST_F(RabbitCluster, StatusFollowsNodeLossAndResynchronisation) {
   EXPECT_EQ(degraded.exit_code, 1) << degraded.out;
   EXPECT_TRUE(Has(degraded.out, "degraded: 2/3 nodes")) << degraded.out;
   EXPECT_TRUE(Has(degraded.out, "2/3 nodes running: rabbit3@localhost is not running")) << degraded.out;
-  EXPECT_TRUE(Has(degraded.out, "queue ha.q (vhost hs): 1/2 mirrors synchronised (policy ha-auto, ha-mode all)"))
+  // The queues under their cause, the node; each one's own problem in the JSON.
+  EXPECT_TRUE(Has(degraded.out,
+                  "  - node rabbit3@localhost down: 2 mirrored queues at 1/2 synchronised mirrors (ha.q, man.q); 1 "
+                  "quorum queue at 2/3 members online (qq)\n"))
       << degraded.out;
-  EXPECT_TRUE(Has(degraded.out, "queue qq (vhost hs): 2/3 members online; offline: rabbit3@localhost")) << degraded.out;
   EXPECT_TRUE(Has(degraded.out, "node-is-quorum-critical failed")) << degraded.out;
   Json j = Json::parse(W(status + " -o json").out);
   EXPECT_EQ(j["healthy"], false);
   EXPECT_EQ(j["nodes"]["running"], 2);
+  std::map<std::string, std::string> problems;
+  for (const char* list : {"mirroredQueues", "quorumQueues"})
+    for (const Json& q : j[list]) problems[q.value("name", "")] = q.value("problem", "");
+  EXPECT_EQ(problems["ha.q"].rfind("queue ha.q (vhost hs): 1/2 mirrors synchronised (policy ha-auto, ha-mode all)", 0),
+            0u)
+      << j.dump(1);
+  EXPECT_EQ(problems["qq"], "queue qq (vhost hs): 2/3 members online; offline: rabbit3@localhost") << j.dump(1);
 
   ASSERT_EQ(Shell("bash " + kClusterScript + " start-app 3").exit_code, 0);
   // The automatic-sync mirror and the quorum member come back; the manual one stays unsynchronised.
   RunResult manual;
   EXPECT_TRUE(Eventually([&] {
     manual = W(status);
-    return Has(manual.out, "3/3 nodes") && !Has(manual.out, "queue ha.q") && !Has(manual.out, "queue qq");
+    return Has(manual.out, "3/3 nodes") && !Has(manual.out, "ha.q") && !Has(manual.out, "quorum queue at");
   })) << manual.out;
   EXPECT_EQ(manual.exit_code, 1) << manual.out;
   EXPECT_TRUE(Has(manual.out,
-                  "queue man.q (vhost hs): 1/2 mirrors synchronised (policy ha-manual, ha-mode all); "
-                  "unsynchronised: rabbit3@localhost"))
+                  "  - mirrors on rabbit3@localhost not synchronised: 1 mirrored queue at 1/2 synchronised mirrors "
+                  "(man.q)\n"))
       << manual.out;
 
   ASSERT_TRUE(Admin().Post("/api/queues/hs/man.q/actions", {{"action", "sync"}}).ok());
