@@ -144,9 +144,26 @@ void SourceLoop::Run(const StopSource& term) {
       ctx_.metrics->Inc("warren_watch_events_total", {{"source", spec_.name}, {"kind", key.kind}});
       wake_kube(type + " " + key.ToString());
     };
-    w.on_synced = [wake_kube] { wake_kube("watch listed"); };
+    w.on_synced = [this, wake_kube] {
+      {
+        std::lock_guard<std::mutex> lock(watch_log_mu_);
+        watch_log_ = StateLog();  // listed again: a later failure is news
+      }
+      wake_kube("watch listed");
+    };
     w.on_error = [this](const std::string& what, const Status& s) {
-      ctx_.log->Warn("watch failed, retrying", {{"source", spec_.name}, {"watch", what}, {"error", s.message()}});
+      // A watch that keeps failing the same way (a 403, a server away) is said once per change
+      // and then every few minutes, not at every re-watch.
+      Json fields = {{"source", spec_.name}, {"watch", what}, {"error", s.message()}};
+      StateLog::Say say;
+      {
+        std::lock_guard<std::mutex> lock(watch_log_mu_);
+        say = watch_log_.Observe(what, s.message(), clock_.Now());
+      }
+      if (say == StateLog::Say::kQuiet)
+        ctx_.log->Debug("watch failed, retrying", fields);
+      else
+        ctx_.log->Warn("watch failed, retrying", fields);
     };
     w.on_relist = [this](const std::string& kind) {
       ctx_.metrics->Inc("warren_watch_relists_total", {{"source", spec_.name}, {"kind", kind}});

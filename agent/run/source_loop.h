@@ -199,7 +199,9 @@ class SourceLoop {
   // leaves them until the diff changes (or git does).
   std::map<ResourceKey, std::string> rabbit_blocked_;
 
-  StateLog sync_log_;  // an unusable source, a failing reconcile: said when they change
+  StateLog sync_log_;        // an unusable source, a failing reconcile: said when they change
+  std::mutex watch_log_mu_;  // the watch streams' threads share it
+  StateLog watch_log_;
 
   // The health lane's own: the broker's problems (and their causes) last said.
   StateLog health_log_;

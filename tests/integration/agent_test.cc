@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -124,6 +125,67 @@ TEST_F(Agent, AppliesBecomesReadyAndCorrectsWatchedDrift) {
   for (std::string line; std::getline(lines, line);) EXPECT_TRUE(Json::parse(line, nullptr, false).is_object()) << line;
   EXPECT_EQ(log.find(kSecretValue), std::string::npos);
   EXPECT_EQ(events.dump().find(kSecretValue), std::string::npos);
+}
+
+// Without --force-conflicts a hand scale is a conflict: it needs action. Said once (a NeedsAction
+// Event, one log line), not retried on a backoff; looked at again when the object changes.
+TEST_F(Agent, AConflictNeedsActionOnceAndIsNotRetried) {
+  auto agent = Run("agent", {});
+  ASSERT_TRUE(Eventually([&] { return Ready(*agent) && Replicas() == 3; }, 60)) << agent->Log();
+  ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=1").exit_code, 0);
+  const std::string needs = R"(warren_reconcile_total{result="needs_action",source="warren"})";
+  ASSERT_TRUE(Eventually([&] { return agent->Metric(needs) >= 1; }, 15)) << agent->Log();
+  int writes = Writes();
+  // A backoff would have tried at 1 s, 2 s and 4 s.
+  std::this_thread::sleep_for(std::chrono::seconds(6));
+  EXPECT_EQ(Writes(), writes) << "retried although nothing changed";
+  EXPECT_EQ(agent->Metric(needs), 1);
+  EXPECT_EQ(Replicas(), 1);
+  std::string log = agent->Log();
+  size_t said = 0;
+  for (size_t at = log.find("needs action"); at != std::string::npos; at = log.find("needs action", at + 1)) ++said;
+  EXPECT_EQ(said, 1u) << log;
+  EXPECT_TRUE(Has(log, R"(conflict with \"kubectl\" with subresource \"scale\")")) << log;
+  Json events = Get("events");
+  int warned = 0;
+  for (const Json& e : events["items"])
+    warned += e.value("reason", "") == "NeedsAction" && e["involvedObject"].value("name", "") == "rabbitmq" &&
+              e.value("type", "") == "Warning";
+  EXPECT_EQ(warned, 1) << events.dump(1);
+
+  // The object changed again (another value, so another diff): looked at again, still a conflict.
+  ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=2").exit_code, 0);
+  EXPECT_TRUE(Eventually([&] { return agent->Metric(needs) == 2; }, 15)) << agent->Log();
+  EXPECT_EQ(agent->Kill(SIGTERM).first, 0);
+}
+
+// A flapping object cannot flood the API server with Events: corrections of one object for one
+// reason become a few Event objects with counts (repeats counted, ten different messages
+// combined), and beyond a burst of 25 they are dropped and counted.
+TEST_F(Agent, AFlappingObjectIsAFewEventsWithCounts) {
+  auto agent = Run("agent", {"--force-conflicts"});
+  ASSERT_TRUE(Eventually([&] { return Ready(*agent) && Replicas() == 3; }, 60)) << agent->Log();
+  for (int flap = 0; flap < 30; ++flap) {
+    ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=1").exit_code, 0);
+    ASSERT_TRUE(Eventually([&] { return Replicas() == 3; }, 15)) << agent->Log();
+  }
+  const std::string corrections =
+      R"(warren_drift_corrections_total{kind="StatefulSet",manager="kubectl",source="warren"})";
+  ASSERT_TRUE(Eventually([&] { return agent->Metric(corrections) >= 30; }, 15)) << agent->Get("/metrics").second;
+  Json events = Get("events");
+  int objects = 0, counted = 0;
+  for (const Json& e : events["items"]) {
+    if (e.value("reason", "") != "DriftCorrected" || e["involvedObject"].value("name", "") != "rabbitmq") continue;
+    ++objects;
+    counted += e.value("count", 0);
+  }
+  double dropped = agent->Metric(R"(warren_events_dropped_total{source="warren"})");
+  std::cout << agent->Metric(corrections) << " corrections: " << objects << " Event objects counting " << counted
+            << ", " << dropped << " dropped\n";
+  EXPECT_LE(objects, 10) << events.dump(1);
+  EXPECT_EQ(counted, 25) << events.dump(1);
+  EXPECT_EQ(counted + dropped, agent->Metric(corrections));
+  EXPECT_EQ(agent->Kill(SIGTERM).first, 0);
 }
 
 TEST_F(Agent, MetricsPassPromtool) {
