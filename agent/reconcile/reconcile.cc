@@ -373,10 +373,13 @@ Report ReconcileOnce(const LoadedManifests& desired, const Targets& targets, con
   for (std::string& line : rabbit::NotCarried(desired.objects)) report.notes.push_back(std::move(line));
   if (stop.stop_requested()) {
     report.error = Status::Cancelled("stopped before the RabbitMQ stage");
-  } else if (report.applied.Class() != diff::OutcomeClass::kFailed || options.continue_on_error || options.plan_only) {
-    RabbitStage(desired, targets, options, stop, report);  // an object that needs action holds up nothing else
+  } else if (report.applied.Converged() || options.continue_on_error || options.plan_only) {
+    RabbitStage(desired, targets, options, stop, report);
   } else {
-    report.notes.push_back("RabbitMQ not synced: the Kubernetes stage failed");
+    // The broker may not be whole (a rollout halted, a StatefulSet that needs action): its topology
+    // waits. (The agent's broker check applies it on its own once the commit is done with.)
+    report.notes.push_back(std::string("RabbitMQ not synced: the Kubernetes stage ") +
+                           (report.applied.Class() == diff::OutcomeClass::kFailed ? "failed" : "needs action"));
   }
   return report;
 }

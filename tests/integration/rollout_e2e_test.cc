@@ -244,7 +244,7 @@ TEST_F(RolloutEndToEnd, ANodeDownHaltsBeforeAnyPodRestartsThenTheRolloutComplete
   EXPECT_EQ(halted.exit_code, 1) << halted.out;
   EXPECT_TRUE(
       Has(halted.out,
-          "StatefulSet dev/rabbitmq: failed: rollout halted: pod 1 of 3 (rabbitmq-2): halted, queue 'ro.qq' in "
+          "StatefulSet dev/rabbitmq: needs action: rollout halted: pod 1 of 3 (rabbitmq-2): halted, queue 'ro.qq' in "
           "vhost '/' would lose quorum if rabbit3@localhost (pod rabbitmq-2) stopped (node-is-quorum-critical)"))
       << halted.out;
   EXPECT_TRUE(Has(halted.out, "also node rabbit2@localhost is not running")) << halted.out;
