@@ -85,14 +85,22 @@ TEST_F(AgentUnderFaults, DriftIsPutBackWhileANewCommitWaitsForAStoppedBrokerNode
 
   ASSERT_EQ(Ctl(3, "start_app").exit_code, 0);
   EXPECT_TRUE(Eventually([&] { return agent->Metric(applied) == 1; }, 90)) << agent->Log();
-  EXPECT_TRUE(Eventually([&] { return Said(agent->Log(), "info", "RabbitMQ recovered") == 1; }, 60)) << agent->Log();
-  // Degraded for many 2 s health ticks, and said as it began and as its causes changed (the node,
-  // then the queues the listing catches up with), never once per tick.
+  // Each episode of degradation (declaring 60 mirrored queues may be a short one of its own) is
+  // said as it began, as its causes changed (the node, then the queues the listing catches up
+  // with) and as it ended — never once per 2 s health tick.
+  auto said = [&](const char* level, const char* msg) { return Said(agent->Log(), level, msg); };
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return said("info", "RabbitMQ recovered") == said("warn", "RabbitMQ degraded") &&
+               said("info", "RabbitMQ recovered") >= 1;
+      },
+      60))
+      << agent->Log();
   std::string log = agent->Log();
   int degraded = Said(log, "warn", "RabbitMQ degraded"), changed = Said(log, "warn", "RabbitMQ problems changed");
   int ticks = Said(log, "debug", "RabbitMQ degraded") + degraded + changed;
   std::cout << "degraded for " << ticks << " health ticks: " << degraded << " + " << changed << " warnings\n";
-  EXPECT_EQ(degraded, 1) << log;
+  EXPECT_LE(degraded, 2) << log;
   EXPECT_LE(changed, 4) << log;
   EXPECT_GT(ticks, degraded + changed) << "the quiet ticks are there, at debug level";
 }
