@@ -96,6 +96,7 @@ struct SyncArgs {
   KubeArgs kube;  // Kubernetes target when given (or KUBECONFIG is set, or --in-cluster)
   bool force_conflicts = false;
   bool continue_on_error = false;
+  int apply_concurrency = 8;
   int timeout_seconds = 300;
   bool namespace_given = false;
   RabbitArgs rabbit;
@@ -123,6 +124,7 @@ struct RunArgs {
   std::string inventory_namespace;
   std::string interval = "5m", health_interval = "30s", timeout = "5m";
   bool dry_run = false, prune = false, force_conflicts = false;
+  int apply_concurrency = 8;
   std::string listen = ":8080";
   std::string health_addr, metrics_addr;  // "" = on --listen
   bool leader_elect = false;

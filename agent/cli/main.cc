@@ -165,6 +165,11 @@ int main(int argc, char** argv) {
   AddKubeFlags(sync_cmd, &sync.kube, "Kubeconfig file (a Kubernetes target; also KUBECONFIG)");
   sync_cmd->add_flag("--force-conflicts", sync.force_conflicts, "Take over fields other managers own");
   sync_cmd->add_flag("--continue-on-error", sync.continue_on_error, "Go on after a failing stage");
+  sync_cmd
+      ->add_option("--apply-concurrency", sync.apply_concurrency,
+                   "Server-side applies in flight at once within a stage (Namespaces, ServiceAccounts, ...)")
+      ->check(CLI::Range(1, 64))
+      ->default_val(8);
   durations.Add(sync_cmd, "--timeout", nullptr, &sync.timeout_seconds,
                 "Wait for readiness and for the broker (default 5m)");
   AddRabbitFlags(sync_cmd, &sync.rabbit);
@@ -196,6 +201,11 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--dry-run", run.dry_run, "Report drift, write nothing");
   run_cmd->add_flag("--prune", run.prune, "Delete what warren created and git no longer has");
   run_cmd->add_flag("--force-conflicts", run.force_conflicts, "Take over fields other managers own");
+  run_cmd
+      ->add_option("--apply-concurrency", run.apply_concurrency,
+                   "Server-side applies in flight at once within a stage (Namespaces, ServiceAccounts, ...)")
+      ->check(CLI::Range(1, 64))
+      ->default_val(8);
   run_cmd->add_option("--listen", run.listen,
                       "Address of the webhooks, and of /healthz, /readyz and /metrics unless given their own "
                       "(default :8080)");

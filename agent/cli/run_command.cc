@@ -41,6 +41,7 @@ Result<run::AgentOptions> ToOptions(const RunArgs& a, bool kube, const std::stri
   o.kube_target = kube;
   o.dry_run = a.dry_run;
   o.force_conflicts = a.force_conflicts;
+  o.apply_concurrency = a.apply_concurrency;
   o.listen = a.listen;
   o.health_addr = a.health_addr;
   o.metrics_addr = a.metrics_addr;

@@ -96,6 +96,7 @@ int RunSync(const SyncArgs& args, std::ostream& out, std::ostream& err) {
   o.dry_run = args.dry_run;
   o.prune = args.prune;
   o.force_conflicts = args.force_conflicts;
+  o.apply_concurrency = args.apply_concurrency;
   o.continue_on_error = args.continue_on_error;
   o.recreate_empty_queues = args.recreate_empty_queues;
   o.timeout = std::chrono::seconds(args.timeout_seconds);

@@ -1,8 +1,10 @@
 #include "agent/reconcile/kube_stage.h"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "diff/check/rules.h"
 #include "diff/engine/apply_order.h"
@@ -34,6 +36,31 @@ std::string Hint(const Status& s) {
   return "";
 }
 
+// Where Record() puts results: the stage's worker threads each collect their object's own, so the
+// report keeps the stage's order whatever order the writes finished in.
+thread_local std::vector<ApplyResult>* t_results = nullptr;
+struct ResultSink {
+  explicit ResultSink(std::vector<ApplyResult>* to) { t_results = to; }
+  ~ResultSink() { t_results = nullptr; }
+};
+
+// Runs f(0..n-1) on at most `limit` threads (the caller's own when limit is 1 or n is 1).
+void ForEachBounded(size_t n, int limit, const std::function<void(size_t)>& f) {
+  size_t threads = std::min<size_t>(n, static_cast<size_t>(std::max(1, limit)));
+  if (threads <= 1) {
+    for (size_t i = 0; i < n; ++i) f(i);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < n; i = next++) f(i);
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+}
+
 class Syncer {
  public:
   Syncer(kube::Api& client, const KubeStageOptions& o, const StopToken& stop)
@@ -54,51 +81,64 @@ class Syncer {
     for (const Object& l : live) live_by_key[l.key()] = &l;
 
     bool stopped = false;
-    int failed_rank = -1;
     std::vector<const Object*> applied;
-    for (const Object* o : diff::InApplyOrder(desired)) {
-      const diff::ObjectDiff& d = *by_key.at(o->key());
-      int rank = diff::ApplyRank(o->group(), o->kind());
-      if (stopped && rank != failed_rank) {
-        Record(d, Outcome::kSkipped, "not applied: an earlier stage failed");
-        continue;
-      }
-      if (Annotation(*o, "warren.io/reconcile") == "disabled") {
-        if (d.action != Action::kUnchanged) Record(d, Outcome::kLeftInPlace, "warren.io/reconcile: disabled");
-        continue;
-      }
-      // Applied (or already right): the object is warren's from now on.
-      inventory_[o->key()] = o->api_version();
-      if (d.action == Action::kUnchanged) {
-        ++report_.unchanged;
-        applied.push_back(o);
-        continue;
-      }
-      // Before the first write that could leave an object behind, the inventory already names it:
-      // a kill between this write and the last one loses nothing (Namespaces are never pruned).
-      if (!intent_recorded_ && !diff::NeverDeleted(o->group(), o->kind())) {
-        Status recorded = RecordIntent(desired);
-        if (!recorded.ok()) {
-          Record(d, Outcome::kFailed,
-                 "not applied: record the inventory first: " + recorded.message() +
-                     " (nothing else applied or pruned: retried next time)");
-          return std::move(report_);
+    std::vector<const Object*> order = diff::InApplyOrder(desired);
+    for (size_t begin = 0, end = 0; begin < order.size(); begin = end) {
+      int rank = diff::ApplyRank(order[begin]->group(), order[begin]->kind());
+      for (end = begin; end < order.size() && diff::ApplyRank(order[end]->group(), order[end]->kind()) == rank;) ++end;
+      // What this stage must write; the rest is recorded as it goes.
+      std::vector<Write> stage;
+      for (size_t i = begin; i < end; ++i) {
+        const Object* o = order[i];
+        const diff::ObjectDiff& d = *by_key.at(o->key());
+        if (stopped) {
+          Record(d, Outcome::kSkipped, "not applied: an earlier stage failed");
+          continue;
         }
+        if (Annotation(*o, "warren.io/reconcile") == "disabled") {
+          if (d.action != Action::kUnchanged) Record(d, Outcome::kLeftInPlace, "warren.io/reconcile: disabled");
+          continue;
+        }
+        // Applied (or already right): the object is warren's from now on.
+        inventory_[o->key()] = o->api_version();
+        if (d.action == Action::kUnchanged) {
+          ++report_.unchanged;
+          applied.push_back(o);
+          continue;
+        }
+        // Before the first write that could leave an object behind, the inventory already names it:
+        // a kill between this write and the last one loses nothing (Namespaces are never pruned).
+        if (!intent_recorded_ && !diff::NeverDeleted(o->group(), o->kind())) {
+          Status recorded = RecordIntent(desired);
+          if (!recorded.ok()) {
+            Record(d, Outcome::kFailed,
+                   "not applied: record the inventory first: " + recorded.message() +
+                       " (nothing else applied or pruned: retried next time)");
+            return std::move(report_);
+          }
+        }
+        auto it = live_by_key.find(o->key());
+        stage.push_back({o, &d, it == live_by_key.end() ? nullptr : it->second});
       }
-      auto it = live_by_key.find(o->key());
-      bool ok = d.action == Action::kRecreate ? Recreate(*o, d, it == live_by_key.end() ? nullptr : it->second)
-                                              : Apply(*o, d);
-      if (ok) {
-        applied.push_back(o);
-      } else {
-        if (d.action == Action::kCreate) inventory_.erase(o->key());  // nothing was created
+      // The stage's writes, up to `concurrency` at a time; their results in the stage's order.
+      std::vector<std::vector<ApplyResult>> results(stage.size());
+      std::vector<char> ok(stage.size(), 0);
+      ForEachBounded(stage.size(), o_.concurrency, [&](size_t i) {
+        ResultSink sink(&results[i]);
+        const Write& w = stage[i];
+        ok[i] = w.diff->action == Action::kRecreate ? Recreate(*w.object, *w.diff, w.live) : Apply(*w.object, *w.diff);
+      });
+      for (size_t i = 0; i < stage.size(); ++i) {
+        for (ApplyResult& r : results[i]) report_.results.push_back(std::move(r));
+        if (ok[i]) {
+          applied.push_back(stage[i].object);
+          continue;
+        }
+        if (stage[i].diff->action == Action::kCreate) inventory_.erase(stage[i].object->key());  // nothing created
         // An object that needs action is as it was live: what comes after it may go on. A failed
         // request stops the stages after this one.
         bool needs_action = report_.results.back().outcome == Outcome::kNeedsAction;
-        if (!o_.continue_on_error && !stopped && !needs_action) {
-          stopped = true;
-          failed_rank = rank;
-        }
+        if (!o_.continue_on_error && !needs_action) stopped = true;
       }
     }
     if (o_.on_applied) o_.on_applied();
@@ -126,8 +166,14 @@ class Syncer {
   }
 
   void Record(const diff::ObjectDiff& d, Outcome outcome, std::string message = "") {
-    report_.results.push_back(ApplyResult{d, outcome, std::move(message)});
+    (t_results ? *t_results : report_.results).push_back(ApplyResult{d, outcome, std::move(message)});
   }
+
+  struct Write {
+    const Object* object;
+    const diff::ObjectDiff* diff;
+    const Object* live;  // null when there is none
+  };
 
   bool Force(const Object& o) const {
     return o_.force_conflicts || Annotation(o, "warren.io/force-conflicts") == "true";

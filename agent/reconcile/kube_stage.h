@@ -21,6 +21,10 @@
 //    it already lists what is recorded plus every desired object; when that write fails, nothing
 //    else is applied. After the applies and prunes it is written again with what this run kept,
 //    whatever failed. A kill at any point therefore leaves no applied object unrecorded.
+//  - Stages go in order (Namespaces, ServiceAccounts, Secrets, ConfigMaps, RBAC, Services,
+//    StatefulSets, ...); within one stage the objects do not depend on each other, so up to
+//    `concurrency` of its writes are in flight at once. A failed write stops the stages after its
+//    own (the rest of its stage still goes), exactly as one at a time would.
 //  - Every wait (deletion, readiness) ends at the timeout or the stop token, whichever is first.
 #pragma once
 
@@ -46,6 +50,7 @@ struct KubeStageOptions {
   bool prune = false;
   bool force_conflicts = false;
   bool continue_on_error = false;     // default: stop at the first failing stage
+  int concurrency = 8;                // writes in flight at once within a stage (1: one at a time)
   std::chrono::seconds timeout{300};  // deletion and readiness waits
   bool wait_ready = true;             // false: apply and go (a drift correction need not wait for pods)
   // `desired` is part of the source's objects (a drift correction): the inventory only gains, and

@@ -237,6 +237,7 @@ void KubernetesStage(const std::vector<Object>& objects, const Targets& t, const
     k.prune = o.prune;
     k.force_conflicts = o.force_conflicts;
     k.continue_on_error = o.continue_on_error;
+    k.concurrency = o.apply_concurrency;
     k.timeout = o.timeout;
     k.inventory_namespace = o.inventory_namespace;
     k.inventory_name = o.inventory_name;

@@ -74,6 +74,7 @@ struct Options {
   bool prune = false;
   bool force_conflicts = false;
   bool continue_on_error = false;
+  int apply_concurrency = 8;  // see KubeStageOptions::concurrency
   bool recreate_empty_queues = false;
   std::chrono::seconds timeout{300};  // readiness, deletion and broker waits
   // Wait for readiness after applying (and for every broker node before the topology). A new

@@ -11,6 +11,7 @@
 #include "agent/net/http_client.h"
 #include "agent/run/events.h"
 #include "agent/run/leader.h"
+#include "agent/run/process_metrics.h"
 #include "agent/run/source_loop.h"
 #include "agent/webhook/webhook.h"
 
@@ -118,6 +119,7 @@ Status Agent::Listen() {
   });
   metrics->Handle("GET", "/metrics", [this](const net::ServerRequest&, net::ServerResponse& res) {
     res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    RecordProcessStats(metrics_);
     res.body = metrics_.Render();
   });
   if (!options_.webhook_secret_file.empty()) WARREN_RETURN_IF_ERROR(AddWebhooks(*exposed_server));

@@ -85,6 +85,13 @@ Metrics::Metrics() {
   Define("warren_webhooks_total", Type::kCounter,
          "Webhook deliveries by forge and result (accepted, ping, ignored, duplicate, unauthorized, too_large, ...).");
   Define("warren_leader", Type::kGauge, "1 while this replica holds the leader Lease (or runs without election).");
+  // The standard process metrics (process_metrics.h), as every Prometheus client library names them.
+  Define("process_cpu_seconds_total", Type::kCounter, "Total user and system CPU time spent in seconds.");
+  Define("process_resident_memory_bytes", Type::kGauge, "Resident memory size in bytes.");
+  Define("process_virtual_memory_bytes", Type::kGauge, "Virtual memory size in bytes.");
+  Define("process_start_time_seconds", Type::kGauge, "Start time of the process since unix epoch in seconds.");
+  Define("process_open_fds", Type::kGauge, "Number of open file descriptors.");
+  Define("process_max_fds", Type::kGauge, "Maximum number of open file descriptors.");
 }
 
 void Metrics::Define(const std::string& name, Type type, const std::string& help, std::vector<double> buckets) {

@@ -54,6 +54,7 @@ struct AgentOptions {
   bool kube_target = true;  // false: RabbitMQ only
   bool dry_run = false;     // report drift, write nothing at all
   bool force_conflicts = false;
+  int apply_concurrency = 8;              // server-side applies in flight at once within a stage
   std::string listen = ":8080";           // webhooks, and whatever has no address of its own
   std::string health_addr, metrics_addr;  // /healthz and /readyz, /metrics ("" = on `listen`)
   std::chrono::milliseconds health_interval{30000};

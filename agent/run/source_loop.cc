@@ -78,6 +78,7 @@ reconcile::Options SourceLoop::ReconcileOptions() const {
   o.plan_only = ctx_.agent->dry_run;
   o.prune = spec_.prune;
   o.force_conflicts = ctx_.agent->force_conflicts;
+  o.apply_concurrency = ctx_.agent->apply_concurrency;
   o.timeout = ctx_.agent->timeout;
   o.inventory_namespace = inventory_ns_;
   o.inventory_name = spec_.KubeInventoryName();

@@ -196,6 +196,12 @@ TEST_F(Agent, MetricsPassPromtool) {
   RunResult check = Shell("promtool check metrics < " + file);
   EXPECT_EQ(check.exit_code, 0) << check.out;
   EXPECT_EQ(Shell("cat " + file).out.find(kSecretValue), std::string::npos);
+  // The standard process metrics, as the agent's own /proc says.
+  EXPECT_GT(agent->Metric("process_resident_memory_bytes"), 1 << 20);
+  EXPECT_GT(agent->Metric("process_open_fds"), 3);
+  EXPECT_GT(agent->Metric("process_max_fds"), agent->Metric("process_open_fds"));
+  EXPECT_GT(agent->Metric("process_start_time_seconds"), 1.7e9);
+  EXPECT_GE(agent->Metric("process_cpu_seconds_total"), 0);
 }
 
 TEST_F(Agent, DryRunSendsNoWrite) {

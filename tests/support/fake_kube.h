@@ -61,6 +61,7 @@ class FakeKube : public kube::Api {
     return out;
   }
   Result<Json> Apply(const Json& obj, const kube::ApplyOptions& options) override {
+    if (before_apply) before_apply(obj);  // outside the lock: applies may be in flight together
     std::string api_version = StringField(obj, "apiVersion"), kind = StringField(obj, "kind");
     WARREN_ASSIGN_OR_RETURN(auto r, Resolve(api_version, kind));
     std::lock_guard<std::mutex> lock(mu_);
@@ -230,6 +231,9 @@ class FakeKube : public kube::Api {
     auto it = applies_.find({kind, name});
     return it == applies_.end() ? 0 : it->second;
   }
+  // Called at the start of every Apply, on the caller's thread and outside the fake's lock (set
+  // it before the fake is shared).
+  std::function<void(const Json&)> before_apply;
   // Off: a StatefulSet keeps the status it has (see Put), and an apply that changes its spec bumps
   // metadata.generation as the API server does: the test plays the controller.
   bool instant_statefulsets = true;
