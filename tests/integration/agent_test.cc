@@ -90,11 +90,16 @@ TEST_F(Agent, AppliesBecomesReadyAndCorrectsWatchedDrift) {
   ASSERT_EQ(emu_->Kubectl("set env statefulset/rabbitmq -n dev ADDED_BY_HAND=1").exit_code, 0);
   EXPECT_TRUE(Eventually([&] { return !HasEnv("ADDED_BY_HAND"); }, 15)) << agent->Log();
   EXPECT_TRUE(HasEnv("RABBITMQ_NODENAME"));
-  // Counted by who made the change: kubectl (scale), kubectl-set (set env).
-  EXPECT_GE(agent->Metric(R"(warren_drift_corrections_total{kind="StatefulSet",manager="kubectl",source="warren"})"), 1)
-      << agent->Get("/metrics").second;
-  EXPECT_GE(
-      agent->Metric(R"(warren_drift_corrections_total{kind="StatefulSet",manager="kubectl-set",source="warren"})"), 1)
+  // Counted by who made the change: kubectl (scale), kubectl-set (set env); once each
+  // correction's report is in (just after the object is back).
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return agent->Metric(
+                   R"(warren_drift_corrections_total{kind="StatefulSet",manager="kubectl",source="warren"})") >= 1 &&
+               agent->Metric(
+                   R"(warren_drift_corrections_total{kind="StatefulSet",manager="kubectl-set",source="warren"})") >= 1;
+      },
+      15))
       << agent->Get("/metrics").second;
 
   // An Event on the corrected object, in warren's words.
@@ -171,20 +176,31 @@ TEST_F(Agent, AFlappingObjectIsAFewEventsWithCounts) {
   }
   const std::string corrections =
       R"(warren_drift_corrections_total{kind="StatefulSet",manager="kubectl",source="warren"})";
-  ASSERT_TRUE(Eventually([&] { return agent->Metric(corrections) >= 30; }, 15)) << agent->Get("/metrics").second;
-  Json events = Get("events");
+  // Each correction's Event follows its count: wait until every one is told (sent or dropped).
+  Json events;
   int objects = 0, counted = 0;
-  for (const Json& e : events["items"]) {
-    if (e.value("reason", "") != "DriftCorrected" || e["involvedObject"].value("name", "") != "rabbitmq") continue;
-    ++objects;
-    counted += e.value("count", 0);
-  }
-  double dropped = agent->Metric(R"(warren_events_dropped_total{source="warren"})");
-  std::cout << agent->Metric(corrections) << " corrections: " << objects << " Event objects counting " << counted
-            << ", " << dropped << " dropped\n";
+  double dropped = 0, corrected = 0;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        corrected = agent->Metric(corrections);
+        dropped = agent->Metric(R"(warren_events_dropped_total{source="warren"})");
+        events = Get("events");
+        objects = counted = 0;
+        for (const Json& e : events["items"]) {
+          if (e.value("reason", "") != "DriftCorrected" || e["involvedObject"].value("name", "") != "rabbitmq")
+            continue;
+          ++objects;
+          counted += e.value("count", 0);
+        }
+        return corrected >= 30 && counted + dropped == corrected;
+      },
+      15))
+      << corrected << " corrections, " << counted << " counted, " << dropped << " dropped\n"
+      << events.dump(1);
+  std::cout << corrected << " corrections: " << objects << " Event objects counting " << counted << ", " << dropped
+            << " dropped\n";
   EXPECT_LE(objects, 10) << events.dump(1);
   EXPECT_EQ(counted, 25) << events.dump(1);
-  EXPECT_EQ(counted + dropped, agent->Metric(corrections));
   EXPECT_EQ(agent->Kill(SIGTERM).first, 0);
 }
 
@@ -365,8 +381,14 @@ TEST_F(Agent, ARefusedObjectHoldsUpNoOther) {
 
   ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=1").exit_code, 0);
   EXPECT_TRUE(Eventually([&] { return Replicas() == 3; }, 15)) << agent->Log();
-  EXPECT_GE(agent->Metric(R"(warren_drift_corrections_total{kind="StatefulSet",manager="kubectl",source="warren"})"),
-            1);
+  // Counted once the correction's report is in (just after the spec is back).
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return agent->Metric(
+                   R"(warren_drift_corrections_total{kind="StatefulSet",manager="kubectl",source="warren"})") >= 1;
+      },
+      15))
+      << agent->Get("/metrics").second;
   EXPECT_EQ(agent->Metric(R"(warren_drifted_objects{kind="ConfigMap",source="warren"})"), 1)
       << agent->Get("/metrics").second;
   RunResult events = emu_->Kubectl("get events -n dev -o json");
