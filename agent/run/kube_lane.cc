@@ -123,9 +123,7 @@ void SourceLoop::CorrectKube(const std::string& why, const StopToken& stop, Desi
   }
   ctx_.log->Info("drift found",
                  {{"source", spec_.name}, {"objects", names.size()}, {"first", FirstNames(names)}, {"why", why}});
-  std::string what =
-      names.empty() ? why
-                    : names.front() + (names.size() > 1 ? " and " + std::to_string(names.size() - 1) + " more" : "");
+  std::string what = names.empty() ? why : FirstNames(names, 1);
   AccountCorrection(report, attempt.objects, "drift: " + what,
                     std::chrono::duration<double>(clock_.Now() - start).count());
 }

@@ -48,11 +48,4 @@ void Logger::Write(int level, std::string_view msg, const Json& fields) const {
   sink_->log(kLevels[level], line);
 }
 
-std::string FirstNames(const std::vector<std::string>& names, size_t shown) {
-  std::string out;
-  for (size_t i = 0; i < names.size() && i < shown; ++i) out += (i ? ", " : "") + names[i];
-  if (names.size() > shown) out += " and " + std::to_string(names.size() - shown) + " more";
-  return out;
-}
-
 }  // namespace warren::run

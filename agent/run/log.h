@@ -8,7 +8,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "diff/model/object.h"
 #include "diff/model/status.h"
@@ -41,8 +40,5 @@ class Logger {
   std::shared_ptr<spdlog::logger> sink_;
   bool json_;
 };
-
-// Log lines stay bounded: "a, b, c and 97 more".
-std::string FirstNames(const std::vector<std::string>& names, size_t shown = 3);
 
 }  // namespace warren::run

@@ -381,7 +381,7 @@ bool SourceLoop::RabbitDrifted(const StopToken& stop, std::string* what) {
   }
   std::vector<std::string> names = RecordDrift(drifted, DriftScope::kRabbit);
   if (names.empty()) return false;
-  *what = names.front() + (names.size() > 1 ? " and " + std::to_string(names.size() - 1) + " more" : "");
+  *what = FirstNames(names, 1);
   ctx_.log->Info(ctx_.agent->dry_run ? "drift found (dry run: not corrected)" : "drift found",
                  {{"source", spec_.name}, {"objects", names.size()}, {"first", FirstNames(names)}});
   return true;
@@ -440,8 +440,7 @@ std::string DriftAuthors(const diff::ObjectDiff& d) {
     if (!c.changed_by) continue;  // only warren owns it, or nobody does (a field someone removed)
     if (++said > 3) continue;
     const diff::FieldWriter& w = *c.changed_by;
-    out += (out.empty() ? "" : "; ") + c.field + " set by " + w.manager + " (" + w.operation +
-           (w.subresource.empty() ? "" : " /" + w.subresource) + (w.time.empty() ? "" : ", " + w.time) + ")";
+    out += (out.empty() ? "" : "; ") + c.field + " set by " + w.manager + " (" + diff::WriteText(w) + ")";
   }
   if (said > 3) out += "; and " + std::to_string(said - 3) + " more";
   return out;
@@ -465,20 +464,18 @@ void SourceLoop::SendEvent(kube::Api& client, const EventSpec& e) {
 
 void SourceLoop::SummaryEvent(const reconcile::Report& report, const std::string& why, kube::Api& client) {
   const diff::ApplyReport& a = report.applied;
-  std::string counts, names;
-  size_t named = 0, changed = 0;
+  std::string counts;
+  std::vector<std::string> changed;
   for (Outcome o : {Outcome::kCreated, Outcome::kConfigured, Outcome::kRecreated, Outcome::kPruned,
                     Outcome::kNeedsAction, Outcome::kFailed})
     if (size_t n = a.Count(o)) counts += (counts.empty() ? "" : ", ") + std::to_string(n) + " " + OutcomeName(o);
   for (const auto& r : a.results) {
     if (!Corrected(r.outcome) && diff::ClassOf(r.outcome) == diff::OutcomeClass::kInSync) continue;
-    ++changed;
-    if (++named <= 5) names += (names.empty() ? "" : ", ") + r.object.DisplayName() + " " + OutcomeName(r.outcome);
+    changed.push_back(r.object.DisplayName() + " " + OutcomeName(r.outcome));
   }
-  if (changed == 0) return;  // nothing changed: nothing to say
-  if (changed > 5) names += " and " + std::to_string(changed - 5) + " more";
+  if (changed.empty()) return;  // nothing changed: nothing to say
   diff::OutcomeClass c = a.Class();
-  std::string message = why + ": " + counts + " (" + names + ")";
+  std::string message = why + ": " + counts + " (" + FirstNames(changed, 5) + ")";
   if (std::string orphans = diff::OrphansNote(a); !orphans.empty()) message += "; " + orphans;
   SendEvent(client, EventSpec{"v1", "ConfigMap", inventory_ns_, spec_.KubeInventoryName(),
                               c == diff::OutcomeClass::kInSync ? "Normal" : "Warning",

@@ -15,9 +15,7 @@ void CheckPlaintextSecrets(const ManifestIndex& index, Findings* out) {
       plain.push_back(v.field + "." + v.key);
     }
     if (plain.empty()) continue;
-    std::string names;
-    for (size_t i = 0; i < plain.size() && i < 3; ++i) names += (i ? ", " : "") + plain[i];
-    if (plain.size() > 3) names += " and " + std::to_string(plain.size() - 3) + " more";
+    std::string names = FirstNames(plain);
     out->push_back(MakeFinding(
         "secret-in-plaintext", Severity::kWarning, *s, first,
         std::to_string(plain.size()) + " value(s) kept in git unencrypted (" + names +

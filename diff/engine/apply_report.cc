@@ -88,11 +88,8 @@ std::string OrphansNote(const ApplyReport& report) {
   for (const ApplyResult& r : report.results)
     if (r.Orphaned()) names.push_back(r.object.DisplayName());
   if (names.empty()) return "";
-  std::string out =
-      std::to_string(names.size()) + (names.size() == 1 ? " object" : " objects") + " removed from git left in place: ";
-  for (size_t i = 0; i < names.size() && i < 3; ++i) out += (i ? ", " : "") + names[i];
-  if (names.size() > 3) out += " and " + std::to_string(names.size() - 3) + " more";
-  return out + " — prune is off";
+  return std::to_string(names.size()) + (names.size() == 1 ? " object" : " objects") +
+         " removed from git left in place: " + FirstNames(names) + " — prune is off";
 }
 
 std::string RenderApplyText(const ApplyReport& report) {

@@ -41,11 +41,13 @@ void Attribute(const Json& live_raw, const std::string& self, std::vector<Change
   }
 }
 
-std::string WriterText(const FieldWriter& w) {
-  std::string out = w.manager + ", " + w.operation;
+std::string WriteText(const FieldWriter& w) {
+  std::string out = w.operation;
   if (!w.subresource.empty()) out += " /" + w.subresource;
   if (!w.time.empty()) out += ", " + w.time;
   return out;
 }
+
+std::string WriterText(const FieldWriter& w) { return w.manager + ", " + WriteText(w); }
 
 }  // namespace warren::diff

@@ -24,6 +24,8 @@ struct FieldWriter {
 };
 // "kubectl, Update, 2026-12-02T14:02:11Z"; a subresource follows the operation: "Update /scale".
 std::string WriterText(const FieldWriter& w);
+// The write alone, without the manager: "Update /scale, 2026-12-02T14:02:11Z".
+std::string WriteText(const FieldWriter& w);
 
 struct Change {
   std::string path;   // RFC 6901 JSON Pointer into the live object (desired index for adds)

@@ -31,6 +31,13 @@ std::string EscapePointerToken(const std::string& token) {
   return out;
 }
 
+std::string FirstNames(const std::vector<std::string>& names, size_t shown) {
+  std::string out;
+  for (size_t i = 0; i < names.size() && i < shown; ++i) out += (i ? ", " : "") + names[i];
+  if (names.size() > shown) out += " and " + std::to_string(names.size() - shown) + " more";
+  return out;
+}
+
 bool PointerUnder(const std::string& path, const std::string& prefix) {
   return path.size() >= prefix.size() && path.compare(0, prefix.size(), prefix) == 0 &&
          (path.size() == prefix.size() || path[prefix.size()] == '/');

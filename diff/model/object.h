@@ -87,6 +87,9 @@ bool IsClusterScoped(const std::string& group, const std::string& kind);
 // RFC 6901 escaping of one JSON Pointer token: "~" -> "~0", "/" -> "~1".
 std::string EscapePointerToken(const std::string& token);
 
+// A list kept a line long whatever its length: "a, b, c and 97 more" (log lines, findings, notes).
+std::string FirstNames(const std::vector<std::string>& names, size_t shown = 3);
+
 // True when JSON Pointer `path` is `prefix` or below it ("/spec/x" is under "/spec", "/specs" is not).
 bool PointerUnder(const std::string& path, const std::string& prefix);
 

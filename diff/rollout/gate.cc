@@ -49,12 +49,7 @@ std::vector<FailedQueue> FailedQueues(const std::string& body) {
 }
 
 // "a, b and 3 more" for a commit status line.
-std::string Few(const std::vector<std::string>& names) {
-  if (names.empty()) return "a queue";
-  std::string out = names[0];
-  if (names.size() > 1) out += " and " + std::to_string(names.size() - 1) + " more";
-  return out;
-}
+std::string Few(const std::vector<std::string>& names) { return names.empty() ? "a queue" : FirstNames(names, 1); }
 
 // Reads one queue check's answer; nullopt when it passed.
 std::optional<GateVerdict> JudgeCheck(const GateInput& in, const Answer& a, const std::string& check,
