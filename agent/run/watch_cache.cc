@@ -84,7 +84,7 @@ void WatchCache::RunStream(Stream* s) {
           Json copy = obj;
           copy["apiVersion"] = s->resource.GroupVersion();
           copy["kind"] = s->resource.kind;
-          s->objects[key] = std::move(copy);
+          s->objects[key] = Object(std::move(copy), SourceLocation{"(live)"});
         }
         notify = s->synced;
       }
@@ -130,7 +130,7 @@ Result<std::vector<Object>> WatchCache::Live(const std::vector<Object>& desired)
         break;
       }
       auto it = found->objects.find(o.key());
-      if (it != found->objects.end()) out.emplace_back(it->second, SourceLocation{"(live)"});
+      if (it != found->objects.end()) out.push_back(it->second);
     }
     if (complete) return out;
   }

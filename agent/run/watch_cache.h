@@ -64,7 +64,7 @@ class WatchCache : public reconcile::LiveKube {
     kube::ResourceInfo resource;
     std::string ns;
     bool synced = false;
-    std::map<ResourceKey, Json> objects;
+    std::map<ResourceKey, Object> objects;  // Live() hands out copies that share each document
     std::thread thread;
   };
   using StreamKey = std::pair<std::string, std::string>;  // (group/resource, namespace)

@@ -1,7 +1,10 @@
 #include "diff/engine/diff.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <future>
 #include <map>
+#include <thread>
 
 #include "diff/engine/attribution.h"
 #include "diff/engine/compare.h"
@@ -10,6 +13,8 @@
 
 namespace warren::diff {
 namespace {
+
+constexpr size_t kMaxDiffThreads = 4;
 
 bool IsSecret(const ResourceKey& k) { return k.group.empty() && k.kind == "Secret"; }
 
@@ -125,7 +130,11 @@ ObjectDiff DiffObject(const Object& desired, const Object* live, const DiffOptio
   IgnoreSet ignore = IgnoresFor(out.key, desired.doc(), options.ignore);
   for (const std::string& manager : ignore.managers)
     for (std::string& p : OwnedPointers(live->doc(), manager)) ignore.pointers.push_back(std::move(p));
-  std::erase_if(changes, [&](const Change& c) { return ignore.Covers(c.path); });
+  std::erase_if(changes, [&](const Change& c) {
+    if (!ignore.Covers(c.path)) return false;
+    out.ignored_paths.push_back(c.path);
+    return true;
+  });
 
   DropOwnershipLabelRemovals(&changes);
   if (IsSecret(out.key)) changes = MaskSecret(std::move(changes));
@@ -144,14 +153,30 @@ ObjectDiff DiffObject(const Object& desired, const Object* live, const DiffOptio
 DiffReport Diff(const std::vector<Object>& desired, const std::vector<Object>& live, const DiffOptions& options) {
   std::map<ResourceKey, const Object*> live_by_key;
   for (const Object& o : live) live_by_key.emplace(o.key(), &o);
-  DiffReport report;
-  report.objects.reserve(desired.size());
-  for (const Object& d : desired) {
-    auto it = live_by_key.find(d.key());
-    const Object* l = it == live_by_key.end() ? nullptr : it->second;
-    report.objects.push_back(DiffObject(d, l, options));
-    if (l) live_by_key.erase(it);
+  std::vector<const Object*> pairs(desired.size());
+  for (size_t i = 0; i < desired.size(); ++i) {
+    auto it = live_by_key.find(desired[i].key());
+    if (it == live_by_key.end()) continue;
+    pairs[i] = it->second;
+    live_by_key.erase(it);
   }
+  DiffReport report;
+  report.objects.resize(desired.size());
+  auto diff_range = [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) report.objects[i] = DiffObject(desired[i], pairs[i], options);
+  };
+  // Each pair is diffed on its own: a large set is split across the cores (each part writes
+  // only its own slots). Small sets are not worth a thread.
+  const size_t parts =
+      desired.size() < 256 ? 1 : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, kMaxDiffThreads);
+  std::vector<std::future<void>> running;
+  const size_t chunk = (desired.size() + parts - 1) / parts;
+  for (size_t p = 1; p < parts; ++p) {
+    size_t begin = std::min(desired.size(), p * chunk), end = std::min(desired.size(), begin + chunk);
+    running.push_back(std::async(std::launch::async, diff_range, begin, end));
+  }
+  diff_range(0, std::min(desired.size(), chunk));
+  for (auto& r : running) r.get();  // rethrows what a part threw
   for (const auto& [key, l] : live_by_key) {
     if (!ManagedByWarren(*l)) continue;  // never touch what warren did not create
     ObjectDiff prune;

@@ -47,6 +47,7 @@ struct ObjectDiff {
   std::string reason;               // why recreate (the immutable field), why prune, or why left alone
   std::string DisplayName() const;  // "StatefulSet dev/rabbitmq", "Queue ha.orders (vhost orders)"
   std::vector<Change> changes;
+  std::vector<std::string> ignored_paths;  // differences that ignore rules hid (not drift; a rollout still sees them)
 };
 
 // A short digest of what differs (paths, values, writers): equal while the object stays as it

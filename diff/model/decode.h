@@ -28,7 +28,7 @@ struct DecodeOptions {
   size_t max_nodes = 2'000'000;
   // Record the line and column of every node (for lint findings). Default: off.
   bool record_positions = false;
-  // Always use yaml-cpp, never the fast reader for the common subset (tests compare the two).
+  // Always use yaml-cpp (or nlohmann's JSON parser), never the fast readers (tests compare them).
   bool disable_fast_path = false;
   // Let yaml-cpp meet the commas CheckLeadingCommas refuses (tests of the parser's own stall guard).
   bool skip_comma_check = false;

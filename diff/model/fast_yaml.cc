@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "diff/model/escapes.h"
 #include "diff/model/yaml_scalar.h"
 
 namespace warren {
@@ -20,9 +21,29 @@ struct Line {
 
 bool IsSpace(char c) { return c == ' ' || c == '\t'; }
 
+// Whether a node may begin at s[i]: the line's start, after the spaces that follow a mapping's
+// ':' or the "- " of sequence entries, or in a flow collection after '[', '{' or ','. Anywhere
+// else a quote or a bracket is part of a plain scalar (`a: e "x # c` is the scalar `e "x`).
+bool NodeMayStart(std::string_view s, size_t i, bool in_flow) {
+  if (i == 0) return true;
+  auto flow_indicator = [](char c) { return c == '[' || c == '{' || c == ','; };
+  if (in_flow && flow_indicator(s[i - 1])) return true;
+  if (s[i - 1] != ' ') return false;
+  size_t j = s.find_last_not_of(' ', i - 1);
+  if (j == std::string_view::npos || s[j] == ':' || (in_flow && flow_indicator(s[j]))) return true;
+  if (s[j] != '-') return false;
+  for (size_t k = 0; k <= j; ++k)  // only "- " entries before it: "- - x"
+    if ((s[k] != '-' && s[k] != ' ') || (s[k] == '-' && s[k + 1] != ' ')) return false;
+  return true;
+}
+
 // Where a comment starts (" #" or a leading "#"), skipping quoted and flow text; npos if none.
+// A quote or bracket inside a plain scalar leaves where the scalar ends to yaml-cpp: with a
+// comment on the same line, the reader gives up.
 size_t CommentStart(std::string_view s) {
   char quote = 0;
+  int flow = 0;
+  bool doubt = false;
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
     if (quote) {
@@ -36,10 +57,19 @@ size_t CommentStart(std::string_view s) {
       }
       continue;
     }
-    if ((c == '"' || c == '\'') && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '[' || s[i - 1] == '{' || s[i - 1] == ','))
-      quote = c;
-    else if (c == '#' && (i == 0 || IsSpace(s[i - 1])))
+    if (c == '"' || c == '\'' || c == '[' || c == '{') {
+      if (!NodeMayStart(s, i, flow > 0))
+        doubt = true;
+      else if (c == '[' || c == '{')
+        ++flow;
+      else
+        quote = c;
+    } else if ((c == ']' || c == '}') && flow > 0) {
+      --flow;
+    } else if (c == '#' && (i == 0 || IsSpace(s[i - 1]))) {
+      if (doubt) GiveUp();
       return i;
+    }
   }
   return std::string_view::npos;
 }
@@ -47,27 +77,6 @@ size_t CommentStart(std::string_view s) {
 std::string_view TrimRight(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\r')) s.remove_suffix(1);
   return s;
-}
-
-// Appends the UTF-8 encoding of a code point.
-void Utf8(std::string& out, unsigned long cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x110000) {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    GiveUp();
-  }
 }
 
 // A quoted scalar starting at s[i]; advances i past the closing quote.
@@ -122,22 +131,10 @@ std::string Quoted(std::string_view s, size_t& i) {
         case 'u':
         case 'U': {
           size_t n = e == 'x' ? 2 : e == 'u' ? 4 : 8;
-          if (i + n > s.size()) GiveUp();
           unsigned long cp = 0;
-          for (size_t k = 0; k < n; ++k) {
-            char h = s[i + k];
-            cp <<= 4;
-            if (h >= '0' && h <= '9')
-              cp |= h - '0';
-            else if (h >= 'a' && h <= 'f')
-              cp |= h - 'a' + 10;
-            else if (h >= 'A' && h <= 'F')
-              cp |= h - 'A' + 10;
-            else
-              GiveUp();
-          }
+          if (!ReadHex(s, i, n, &cp)) GiveUp();
           i += n;
-          Utf8(out, cp);
+          if (!AppendUtf8(out, cp)) GiveUp();
           break;
         }
         default:

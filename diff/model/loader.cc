@@ -260,8 +260,13 @@ Result<std::vector<Document>> DecodeDocuments(const std::string& text, const std
 
 Result<std::vector<Object>> ObjectsFromText(const std::string& text, const std::string& file,
                                             const LoadOptions& options) {
-  std::vector<Object> out;
   WARREN_ASSIGN_OR_RETURN(auto docs, DecodeDocuments(text, file, options.decode));
+  return ObjectsFromDocuments(std::move(docs), text, file, options);
+}
+
+Result<std::vector<Object>> ObjectsFromDocuments(std::vector<Document> docs, const std::string& text,
+                                                 const std::string& file, const LoadOptions& options) {
+  std::vector<Object> out;
   WARREN_RETURN_IF_ERROR(OpenSops(text, file, LooksLikeJson(file, text), options, &docs));
   for (Document& d : docs) WARREN_RETURN_IF_ERROR(AppendDocument(std::move(d), options, &out));
   return out;
@@ -314,16 +319,14 @@ Result<LoadedManifests> LoadRepository(const FileTree& tree, const std::vector<s
         return Status::Limit(file + ": " + std::to_string(size) + " bytes is more than the limit of " +
                              std::to_string(options.decode.max_bytes) + " bytes");
       WARREN_ASSIGN_OR_RETURN(auto text, tree.Read(file));
-      if (LooksLikeJson(file, text)) {
-        // Definitions files are JSON; checking only JSON keeps YAML manifests on the fast path.
-        Json doc = Json::parse(text, nullptr, false);
-        if (IsRabbitDefinitions(doc)) {
-          WARREN_ASSIGN_OR_RETURN(auto opened, OpenDefinitions(std::move(doc), text, file, options));
-          out.definitions.push_back({std::move(opened), file});
-          continue;
-        }
+      WARREN_ASSIGN_OR_RETURN(auto docs, DecodeDocuments(text, file, options.decode));
+      // Definitions files are JSON: one document, read once whichever it turns out to be.
+      if (LooksLikeJson(file, text) && docs.size() == 1 && IsRabbitDefinitions(docs[0].value)) {
+        WARREN_ASSIGN_OR_RETURN(auto opened, OpenDefinitions(std::move(docs[0].value), text, file, options));
+        out.definitions.push_back({std::move(opened), file});
+        continue;
       }
-      WARREN_ASSIGN_OR_RETURN(auto objects, ObjectsFromText(text, file, options));
+      WARREN_ASSIGN_OR_RETURN(auto objects, ObjectsFromDocuments(std::move(docs), text, file, options));
       for (Object& o : objects) all.push_back(std::move(o));
     }
   }

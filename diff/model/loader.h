@@ -85,6 +85,9 @@ Result<std::vector<Document>> DecodeDocuments(const std::string& text, const std
 // objects, flattening Lists. Used for manifests and for captured live state alike.
 Result<std::vector<Object>> ObjectsFromText(const std::string& text, const std::string& file,
                                             const LoadOptions& options = {});
+// The same from documents already decoded from text (which SOPS metadata is read from).
+Result<std::vector<Object>> ObjectsFromDocuments(std::vector<Document> docs, const std::string& text,
+                                                 const std::string& file, const LoadOptions& options);
 
 // Fails with both locations when two objects share a ResourceKey.
 Status CheckUniqueIdentities(const std::vector<Object>& objects);

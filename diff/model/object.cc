@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <string_view>
 
 namespace warren {
@@ -71,17 +72,26 @@ std::vector<std::string> StringList(const Json& list) {
   return out;
 }
 
-std::string Object::StringAt(const char* field) const { return StringField(doc_, field); }
-
-std::string Object::name() const {
-  auto it = doc_.find("metadata");
-  return it == doc_.end() ? "" : StringField(*it, "name");
+const std::shared_ptr<Json>& Object::Empty() {
+  static const auto* empty = new std::shared_ptr<Json>(std::make_shared<Json>());
+  return *empty;
 }
 
-std::string Object::ns() const {
-  auto it = doc_.find("metadata");
-  return it == doc_.end() ? "" : StringField(*it, "namespace");
+Json& Object::mutable_doc() {
+  // Shared with another copy (or the empty document): this object gets its own tree first. The
+  // tree is only ever written through here, so a document with one owner is this object's alone.
+  if (doc_.use_count() != 1)
+    doc_ = std::make_shared<Json>(*doc_);
+  else
+    std::atomic_thread_fence(std::memory_order_acquire);  // after the last other owner let go
+  return *doc_;
 }
+
+std::string Object::StringAt(const char* field) const { return StringField(*doc_, field); }
+
+std::string Object::name() const { return StringField(Field(*doc_, "metadata"), "name"); }
+
+std::string Object::ns() const { return StringField(Field(*doc_, "metadata"), "namespace"); }
 
 SourceLocation Object::LocationOf(const std::string& pointer) const {
   if (!positions_) return where_;

@@ -13,11 +13,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "diff/model/sorted_map.h"
 #include "diff/model/source_location.h"
 
 namespace warren {
 
-using Json = nlohmann::json;
+// nlohmann::json with its objects kept in a sorted vector (see sorted_map.h).
+using Json = nlohmann::basic_json<SortedMap>;
 
 // Splits "apps/v1" into {"apps","v1"} and "v1" into {"","v1"}.
 std::pair<std::string, std::string> SplitApiVersion(const std::string& api_version);
@@ -37,13 +39,17 @@ struct ResourceKey {
 // loader is asked to (lint needs it; the diff of 10,000 objects does not).
 using PositionIndex = std::map<std::string, SourceLocation, std::less<>>;
 
+// Copies share the document until one of them is changed (copy on write): the agent hands the
+// same desired and live objects to several stages and lanes, and a copy of each tree for each
+// would be most of its memory. A reference from mutable_doc() is only good until the object is
+// next copied.
 class Object {
  public:
-  Object() = default;
-  Object(Json doc, SourceLocation where) : doc_(std::move(doc)), where_(std::move(where)) {}
+  Object() : doc_(Empty()) {}
+  Object(Json doc, SourceLocation where) : doc_(std::make_shared<Json>(std::move(doc))), where_(std::move(where)) {}
 
-  const Json& doc() const { return doc_; }
-  Json& mutable_doc() { return doc_; }
+  const Json& doc() const { return *doc_; }
+  Json& mutable_doc();
   const SourceLocation& where() const { return where_; }
   void set_where(SourceLocation where) { where_ = std::move(where); }
 
@@ -73,8 +79,9 @@ class Object {
 
  private:
   std::string StringAt(const char* field) const;
+  static const std::shared_ptr<Json>& Empty();
 
-  Json doc_;
+  std::shared_ptr<Json> doc_;  // never null; shared by copies until written
   SourceLocation where_;
   std::shared_ptr<const PositionIndex> positions_;
   std::string positions_base_;

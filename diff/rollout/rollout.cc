@@ -24,10 +24,21 @@ int LivePartition(const Json& sts) {
 // Whether the pod templates differ as the diff engine judges them (defaults, quantities, key
 // order, fields warren applied before and git dropped).
 bool TemplateDiffers(const Object& desired, const Object& live) {
-  diff::ObjectDiff d = diff::DiffObject(desired, &live, {});
-  for (const diff::Change& c : d.changes)
-    if (PointerUnder(c.path, "/spec/template")) return true;
-  return false;
+  // Only the templates (and who wrote the live one's fields) are compared: a whole StatefulSet
+  // would be copied and normalised twice for each held one, the status and claims for nothing.
+  auto templates_only = [](const Object& o) {
+    const Json& doc = o.doc();
+    const Json& meta = Field(doc, "metadata");
+    Json slim = {{"apiVersion", Field(doc, "apiVersion")},
+                 {"kind", Field(doc, "kind")},
+                 {"spec", {{"template", Field(Field(doc, "spec"), "template")}}}};
+    Json& slim_meta = slim["metadata"] = Json::object();
+    for (const char* key : {"name", "namespace", "managedFields"})
+      if (meta.is_object() && meta.contains(key)) slim_meta[key] = meta[key];
+    return Object(std::move(slim), o.where());
+  };
+  const Object git = templates_only(desired), cluster = templates_only(live);
+  return TemplateChanged(diff::DiffObject(git, &cluster, {}));
 }
 
 // The controller has not rolled every pod to the newest template.
@@ -101,7 +112,20 @@ bool OnDelete(const Json& sts) {
   return StringField(Field(Field(sts, "spec"), "updateStrategy"), "type") == "OnDelete";
 }
 
+bool TemplateChanged(const diff::ObjectDiff& d) {
+  for (const diff::Change& c : d.changes)
+    if (PointerUnder(c.path, "/spec/template")) return true;
+  for (const std::string& path : d.ignored_paths)
+    if (PointerUnder(path, "/spec/template")) return true;
+  return false;
+}
+
 Overlaid OverlayRollout(const Object& desired, const Object* live) {
+  if (!live || !BrokerAware(desired)) return {desired, std::nullopt};
+  return OverlayRollout(desired, live, TemplateDiffers(desired, *live));
+}
+
+Overlaid OverlayRollout(const Object& desired, const Object* live, bool template_differs) {
   Overlaid out{desired, std::nullopt};
   if (!live || !BrokerAware(desired)) return out;
   const Json& l = live->doc();
@@ -111,7 +135,13 @@ Overlaid OverlayRollout(const Object& desired, const Object* live) {
   const bool on_delete = OnDelete(desired.doc());
   const int live_replicas = Replicas(l);
   const int git_replicas = Replicas(desired.doc());
-  const std::string target = TemplateHash(Field(Field(desired.doc(), "spec"), "template"));
+  // Hashed only when a target is compared or recorded: not for a StatefulSet at rest whose state
+  // already names its target.
+  std::optional<std::string> hashed;
+  auto target = [&]() -> const std::string& {
+    if (!hashed) hashed = TemplateHash(Field(Field(desired.doc(), "spec"), "template"));
+    return *hashed;
+  };
   h.state = state.value_or(RolloutState{});
 
   // Scale-down: each departing ordinal passes the gate first, so the live count is held.
@@ -126,11 +156,11 @@ Overlaid OverlayRollout(const Object& desired, const Object* live) {
   }
 
   const bool unfinished = state && !state->complete && !state->target.empty();
-  if (TemplateDiffers(desired, *live)) {
-    if (!(unfinished && state->target == target)) {
+  if (template_differs) {
+    if (!(unfinished && state->target == target())) {
       h.started = true;
       h.restarted = unfinished;
-      h.state.target = target;
+      h.state.target = target();
       h.state.step = -1;
       h.state.complete = false;
       h.partition = h.replicas;  // hold every pod
@@ -141,18 +171,18 @@ Overlaid OverlayRollout(const Object& desired, const Object* live) {
   } else if (unfinished) {
     // Git's template is the live one (perhaps written differently): the rollout goes on.
     h.rolling = true;
-    h.state.target = target;
+    h.state.target = target();
     h.partition = std::max(floor, LivePartition(l));
   } else if (!on_delete && LivePartition(l) > floor && PodsBehind(l)) {
     // Held, with no record of why: continuing from where it stands is safe, releasing is not.
     h.rolling = true;
-    h.state.target = target;
+    h.state.target = target();
     h.state.complete = false;
     h.state.step = LivePartition(l);
     h.partition = LivePartition(l);
   } else {
     h.partition = floor;
-    if (h.state.target.empty()) h.state.target = target;
+    if (h.state.target.empty()) h.state.target = target();
   }
   if (on_delete) h.partition = 0;
 

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "diff/engine/report.h"
 #include "diff/model/object.h"
 
 namespace warren::rollout {
@@ -81,5 +82,12 @@ struct Overlaid {
 //  - git lowers replicas: the live count is held, the state says where to go;
 //  - otherwise git's partition and the live state as they are (never a drift of warren's own).
 Overlaid OverlayRollout(const Object& desired, const Object* live);
+// The same when whether the templates differ is already known (TemplateChanged of a diff).
+Overlaid OverlayRollout(const Object& desired, const Object* live, bool template_differs);
+
+// Whether a diff of the StatefulSet (with or without its hold: the hold never touches the
+// template) finds the pod templates different, counting differences that ignore rules hid: a
+// rollout follows the template git asks for, whatever the diff shows.
+bool TemplateChanged(const diff::ObjectDiff& d);
 
 }  // namespace warren::rollout

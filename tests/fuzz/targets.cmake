@@ -5,6 +5,8 @@
 set(_fuzz ${PROJECT_SOURCE_DIR}/tests/fuzz)
 set(_manifests ${PROJECT_SOURCE_DIR}/manifests ${PROJECT_SOURCE_DIR}/tests/fixtures ${PROJECT_SOURCE_DIR}/deploy)
 warren_fuzz_target(yaml_decode DEPS warren_model INPUTS ${_fuzz}/regressions/yaml_decode ${_manifests})
+warren_fuzz_target(json_decode DEPS warren_model INPUTS ${_fuzz}/seeds/json_decode ${_fuzz}/seeds/documents
+  ${_fuzz}/seeds/remote ${PROJECT_SOURCE_DIR}/tests/fixtures)
 warren_fuzz_target(manifests DEPS warren_check warren_diff INPUTS ${_fuzz}/regressions/manifests ${_manifests})
 warren_fuzz_target(values DEPS warren_model INPUTS ${_fuzz}/regressions/values ${_fuzz}/seeds/values)
 warren_fuzz_target(documents DEPS warren_diff warren_rabbit INPUTS ${_fuzz}/seeds/documents ${PROJECT_SOURCE_DIR}/tests/golden)

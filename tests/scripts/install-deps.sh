@@ -20,6 +20,8 @@ packages+=(prometheus)
 packages+=(clang libclang-rt-14-dev)
 # The SOPS tests wrap data keys with the real age CLI as well as with their own writer.
 packages+=(age)
+# diff_bench reads the peak RSS of `warren diff` runs from GNU time.
+packages+=(time)
 packages+=(${WARREN_EXTRA_PACKAGES:-})
 
 missing=()

@@ -1,4 +1,5 @@
 #include "diff/model/decode.h"
+#include "diff/model/fast_json.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -146,9 +147,26 @@ TEST(DecodeYaml, ControlCharactersInvalidUtf8AndInnerByteOrderMarksAreRefused) {
 // yaml-cpp 0.7 allocates without end on a top-level ',' (found by fuzzing): refused up front,
 // while commas inside flow collections, block scalars and quotes still read.
 TEST(DecodeYaml, LeadingCommaOutsideFlowIsRefusedBeforeYamlCpp) {
-  for (const char* bad : {",", "- a\n,", "a: 1\n---\n,x", "# c\n  ,", "\"x\"\n,", "\"\",", "'x',", "[a],", "{a: 1} ,",
-                          "a: ! ,x", "- &x ,", "a: ,b", "\"kind:\" \"Role\",", "a: k:{\"x\n! ,y\"\n", "!\"x\",",
-                          "a: !!str\"x\" ,", "- !a!b[1],", "!<tag:x>\"y\",", "!\"ref\",\n \"repository\": {}\n"}) {
+  for (const char* bad : {",",
+                          "- a\n,",
+                          "a: 1\n---\n,x",
+                          "# c\n  ,",
+                          "\"x\"\n,",
+                          "\"\",",
+                          "'x',",
+                          "[a],",
+                          "{a: 1} ,",
+                          "a: ! ,x",
+                          "- &x ,",
+                          "a: ,b",
+                          "\"kind:\" \"Role\",",
+                          "a: k:{\"x\n! ,y\"\n",
+                          "!\"x\",",
+                          "a: !!str\"x\" ,",
+                          "- !a!b[1],",
+                          "!<tag:x>\"y\",",
+                          "!\"ref\",\n \"repository\": {}\n",
+                          "a: 5 - ,\n"}) {  // the fast reader would take this one: the check comes first
     auto r = DecodeYaml(bad, "c.yaml");
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_NE(
@@ -230,6 +248,68 @@ TEST(DecodeJson, ErrorsCarryLineAndColumn) {
   r = DecodeJson(deep + std::string(1000, ']'), "d.json");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kLimitExceeded);
+}
+
+// The tree is built from parser events (objects sorted once when they close): the result must be
+// Json::parse's, key for key, including a key given twice (the last wins) and deep nesting just
+// inside the limit.
+TEST(DecodeJson, BuildsWhatJsonParseBuilds) {
+  const std::string text =
+      R"({"kind": "List", "items": [{"z": 1, "a": {"y": [true, null, 1.5, -2, 18446744073709551615]}, "m": "x"},)"
+      R"( {"b": 1, "a": 2, "b": 3, "a": 4}, {}, [], "s"], "apiVersion": "v1", "emptyKey": {"": 0}})";
+  auto r = DecodeJson(text, "list.json");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r.value().value, Json::parse(text));
+  EXPECT_EQ(r.value().value["items"][1], Json({{"a", 4}, {"b", 3}}));
+  EXPECT_EQ(r.value().value.dump(), Json::parse(text).dump());
+
+  DecodeOptions o;
+  o.max_depth = 3;
+  EXPECT_TRUE(DecodeJson("[[[1]]]", "ok.json", o).ok());
+  EXPECT_TRUE(DecodeJson(R"({"a":{"b":{"c":{}}}})", "ok.json", o).ok());
+  auto deep = DecodeJson("[[[[1]]]]", "deep.json", o);
+  ASSERT_FALSE(deep.ok());
+  EXPECT_EQ(deep.status().code(), StatusCode::kLimitExceeded);
+
+  auto huge = DecodeJson("{\"a\": 1e999}", "huge.json");
+  ASSERT_FALSE(huge.ok());
+  EXPECT_NE(huge.status().message().find("huge.json:1:"), std::string::npos) << huge.status().message();
+  EXPECT_NE(huge.status().message().find("number overflow"), std::string::npos) << huge.status().message();
+  auto trailing = DecodeJson("{} x", "trailing.json");
+  ASSERT_FALSE(trailing.ok());
+  EXPECT_NE(trailing.status().message().find("trailing.json:1:4: invalid JSON: syntax error"), std::string::npos)
+      << trailing.status().message();
+}
+
+// The fast reader reads what it accepts exactly as nlohmann's parser does (types included), and
+// gives up, leaving the error to nlohmann's parser, on what it is not sure of.
+TEST(FastDecodeJson, SameTreesAsTheParserOrGivesUp) {
+  DecodeOptions slow;
+  slow.disable_fast_path = true;
+  for (const char* text :
+       {R"({"b": 1, "a": [true, false, null], "b": {"x": -0, "y": 0.5e-3, "z": 18446744073709551615}})",
+        R"({"w": 18446744073709551616, "v": -9223372036854775809, "u": -9223372036854775808, "t": 1E+2})",
+        R"({"s": "\u00e9\ud83d\udc07 \"q\" \\ \/ \b\f\n\r\t", "k\u0000": "nul", "": ""})", " [ ] ", "7", "\"x\""}) {
+    auto fast = FastDecodeJson(text, 100);
+    ASSERT_TRUE(fast.has_value()) << text;
+    auto parsed = DecodeJson(text, "t.json", slow);
+    ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+    EXPECT_EQ(fast->dump(), parsed.value().value.dump()) << text;
+    EXPECT_EQ(*fast, parsed.value().value) << text;
+  }
+  auto types = FastDecodeJson(R"([5, -5, 5.0])", 100);
+  ASSERT_TRUE(types.has_value());
+  EXPECT_TRUE((*types)[0].is_number_unsigned());
+  EXPECT_TRUE((*types)[1].is_number_integer() && !(*types)[1].is_number_unsigned());
+  EXPECT_TRUE((*types)[2].is_number_float());
+
+  for (const char* text : {"", "{", R"({"a" 1})", R"({"a": 1,})", "[1,]", "01", "1.", "-", "1e", R"(["\ud800"])",
+                           R"(["\udc00"])", R"(["\x"])", "[1e999]", "tru", "{} x", "\"a\tb\"", "[[[1]]]"}) {
+    EXPECT_FALSE(FastDecodeJson(text, 2).has_value()) << text;
+  }
+  auto lone = DecodeJson(R"(["\ud800"])", "lone.json");
+  ASSERT_FALSE(lone.ok());
+  EXPECT_NE(lone.status().message().find("lone.json:1:"), std::string::npos) << lone.status().message();
 }
 
 }  // namespace

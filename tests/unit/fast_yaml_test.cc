@@ -81,6 +81,8 @@ TEST(FastYaml, AgreesOnTheSubsetItReads) {
       "seq:\n-   spaced: 1\n    next: 2\n- plain\n-\n  nested: 3\n",
       "k8s: {app.kubernetes.io/name: rabbitmq, 'x': \"y\"}\nn: -1\nf: -2.5e3\nu: 1_000\n",
       "1: one\ntrue: yes\nnull: nothing\n",
+      "c: [\"p # q\", r] # e\nd: \"x # y\" # z\n",  // a '#' inside quotes, then a comment
+      "- \"z # f\" # g\n- {k: 'v # w'} # h\n",
   };
   for (const char* c : cases) EXPECT_TRUE(SameAsYamlCpp(c, c)) << "expected the fast reader to take:\n" << c;
 }
@@ -107,6 +109,11 @@ TEST(FastYaml, GivesUpOnWhatItDoesNotRead) {
       "s\r",                               // a carriage return that ends no line (found by fuzzing)
       "b: [:{]\n",                         // flow indicators inside a flow scalar (found by fuzzing)
       "tags: [mana?ement]\n",              // "?" in a flow scalar, which yaml-cpp refuses (found by fuzzing)
+      // A quote inside a plain scalar, then a comment: where the scalar ends is yaml-cpp's call
+      // (it was read as a quote opening, the comment as text; found by fuzzing).
+      "a: e \"x # c\n",
+      "b: it's 'y # d\n",
+      "s: tagesp!ce:,,  \"dev #\n",
   };
   for (const char* c : cases) EXPECT_FALSE(FastDecodeYaml(c, 100).has_value()) << c;
 }

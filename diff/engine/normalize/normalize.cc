@@ -6,7 +6,8 @@ namespace {
 // The API server sets kubernetes.io/metadata.name on every Namespace (since 1.21) and it cannot be
 // changed; written into the desired side, it is neither drift nor a removal, whoever owns it.
 void NormalizeNamespace(Json& doc) {
-  const Json& name = Field(Field(doc, "metadata"), "name");
+  // A copy: adding "labels" to metadata may move its "name" (see sorted_map.h).
+  const Json name = Field(Field(doc, "metadata"), "name");
   if (!name.is_string()) return;
   Json& labels = doc["metadata"]["labels"];
   if (!labels.is_object()) labels = Json::object();

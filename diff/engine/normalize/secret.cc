@@ -8,13 +8,15 @@ namespace warren::diff {
 
 void NormalizeSecret(Side side, Json& doc) {
   if (side == Side::kDesired) {
-    auto sd = doc.find("stringData");
-    if (sd != doc.end() && sd->is_object()) {
+    // Taken out first: adding "data" may move the object's other members (see sorted_map.h).
+    Json string_data;
+    if (auto sd = doc.find("stringData"); sd != doc.end()) string_data = std::move(*sd);
+    doc.erase("stringData");
+    if (string_data.is_object()) {
       Json& data = doc["data"];
       if (!data.is_object()) data = Json::object();
-      for (auto& [k, v] : sd->items()) data[k] = Base64Encode(v.is_string() ? v.get<std::string>() : v.dump());
+      for (auto& [k, v] : string_data.items()) data[k] = Base64Encode(v.is_string() ? v.get<std::string>() : v.dump());
     }
-    doc.erase("stringData");
   }
   // The last-applied annotation of a Secret holds its values: never compare or show it.
   if (doc.contains("/metadata/annotations"_json_pointer))

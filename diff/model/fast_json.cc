@@ -1,0 +1,239 @@
+#include "diff/model/fast_json.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+
+#include "diff/model/escapes.h"
+#include "diff/model/json_tree_builder.h"
+
+namespace warren {
+namespace {
+
+// Thrown inside the reader to give up; never escapes FastDecodeJson.
+struct Unsupported {};
+
+[[noreturn]] void GiveUp() { throw Unsupported{}; }
+
+class Reader {
+ public:
+  Reader(std::string_view text, int max_depth) : s_(text), max_depth_(max_depth) {}
+
+  Json Document() {
+    Json v = Value(0);
+    SkipSpace();
+    if (i_ != s_.size()) GiveUp();  // text after the value
+    return v;
+  }
+
+ private:
+  void SkipSpace() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\r' || s_[i_] == '\t')) ++i_;
+  }
+
+  char Peek() {
+    if (i_ >= s_.size()) GiveUp();
+    return s_[i_];
+  }
+
+  void Expect(std::string_view word) {
+    if (s_.compare(i_, word.size(), word) != 0) GiveUp();
+    i_ += word.size();
+  }
+
+  Json Value(int depth) {
+    if (depth > max_depth_) GiveUp();
+    SkipSpace();
+    switch (Peek()) {
+      case '{':
+        return Object(depth);
+      case '[':
+        return Array(depth);
+      case '"':
+        return Json(String());
+      case 't':
+        Expect("true");
+        return Json(true);
+      case 'f':
+        Expect("false");
+        return Json(false);
+      case 'n':
+        Expect("null");
+        return Json(nullptr);
+      default:
+        return Number();
+    }
+  }
+
+  // The items of an object or array, after its opening bracket and through `close`: none, or
+  // one read by `item` and then one more after each ','.
+  template <class ReadItem>
+  void Items(char close, ReadItem item) {
+    ++i_;
+    SkipSpace();
+    if (Peek() == close) {
+      ++i_;
+      return;
+    }
+    for (;;) {
+      item();
+      SkipSpace();
+      char c = Peek();
+      ++i_;
+      if (c == close) return;
+      if (c != ',') GiveUp();
+    }
+  }
+
+  Json Object(int depth) {
+    Json out = Json::object();
+    auto& members = out.get_ref<Json::object_t&>();
+    Items('}', [&] {
+      SkipSpace();
+      if (Peek() != '"') GiveUp();
+      std::string key = String();
+      SkipSpace();
+      if (Peek() != ':') GiveUp();
+      ++i_;
+      members.emplace_back(std::move(key), Value(depth + 1));
+    });
+    FinishObject(members);
+    return out;
+  }
+
+  Json Array(int depth) {
+    Json out = Json::array();
+    auto& items = out.get_ref<Json::array_t&>();
+    Items(']', [&] { items.push_back(Value(depth + 1)); });
+    return out;
+  }
+
+  // At the opening quote. Plain runs are copied whole; escapes are decoded as JSON defines them.
+  std::string String() {
+    ++i_;
+    size_t start = i_;
+    auto plain = [](char c) {
+      auto u = static_cast<unsigned char>(c);
+      return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
+    };
+    while (i_ < s_.size() && plain(s_[i_])) ++i_;
+    if (Peek() == '"') return std::string(s_.substr(start, i_++ - start));
+    std::string out(s_.substr(start, i_ - start));
+    for (;;) {
+      char c = Peek();
+      if (static_cast<unsigned char>(c) >= 0x80) {  // valid UTF-8 is copied, as nlohmann's lexer checks
+        uint32_t cp = 0;
+        size_t n = Utf8At(s_, i_, &cp);
+        if (n == 0) GiveUp();
+        out.append(s_.substr(i_, n));
+        i_ += n;
+        continue;
+      }
+      ++i_;
+      if (c == '"') return out;
+      if (static_cast<unsigned char>(c) < 0x20) GiveUp();  // a raw control character
+      if (c != '\\') {
+        out.push_back(c);
+        continue;
+      }
+      char e = Peek();
+      ++i_;
+      if (e == 'u') {
+        AppendUtf8(out, CodePoint());
+        continue;
+      }
+      // The one-character escapes, each followed by what it stands for.
+      static constexpr std::string_view kEscapes = "\"\"\\\\//b\bf\fn\nr\rt\t";
+      size_t at = kEscapes.find(e);
+      if (at == std::string_view::npos || at % 2 != 0) GiveUp();
+      out.push_back(kEscapes[at + 1]);
+    }
+  }
+
+  unsigned long Hex4() {
+    unsigned long v = 0;
+    if (!ReadHex(s_, i_, 4, &v)) GiveUp();
+    i_ += 4;
+    return v;
+  }
+
+  // After "\u": one code point, a surrogate pair joined; a lone surrogate gives up.
+  unsigned long CodePoint() {
+    unsigned long v = Hex4();
+    if (v >= 0xDC00 && v <= 0xDFFF) GiveUp();
+    if (v < 0xD800 || v > 0xDBFF) return v;
+    if (s_.compare(i_, 2, "\\u") != 0) GiveUp();
+    i_ += 2;
+    unsigned long low = Hex4();
+    if (low < 0xDC00 || low > 0xDFFF) GiveUp();
+    return 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00);
+  }
+
+  static bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+  // JSON's grammar exactly; the value as nlohmann's lexer makes it: an integer without a sign is
+  // unsigned, with one signed, a fraction or an exponent (or an integer out of range) a double.
+  Json Number() {
+    const size_t start = i_;
+    bool negative = false, integer = true;
+    if (i_ < s_.size() && s_[i_] == '-') negative = true, ++i_;
+    if (i_ < s_.size() && s_[i_] == '0') {
+      ++i_;
+    } else {
+      if (i_ >= s_.size() || s_[i_] < '1' || s_[i_] > '9') GiveUp();
+      while (i_ < s_.size() && IsDigit(s_[i_])) ++i_;
+    }
+    if (i_ < s_.size() && s_[i_] == '.') {
+      integer = false;
+      ++i_;
+      if (i_ >= s_.size() || !IsDigit(s_[i_])) GiveUp();
+      while (i_ < s_.size() && IsDigit(s_[i_])) ++i_;
+    }
+    if (i_ < s_.size() && (s_[i_] == 'e' || s_[i_] == 'E')) {
+      integer = false;
+      ++i_;
+      if (i_ < s_.size() && (s_[i_] == '+' || s_[i_] == '-')) ++i_;
+      if (i_ >= s_.size() || !IsDigit(s_[i_])) GiveUp();
+      while (i_ < s_.size() && IsDigit(s_[i_])) ++i_;
+    }
+    // from_chars reads as strtoull/strtoll/strtod in the C locale, which is what nlohmann calls.
+    const char* first = s_.data() + start;
+    const char* last = s_.data() + i_;
+    if (integer && !negative) {
+      uint64_t v = 0;
+      auto [at, err] = std::from_chars(first, last, v);
+      if (err == std::errc() && at == last) return Json(v);
+    } else if (integer) {
+      int64_t v = 0;
+      auto [at, err] = std::from_chars(first, last, v);
+      if (err == std::errc() && at == last) return Json(v);
+    }
+    double d = 0;
+    auto [at, err] = std::from_chars(first, last, d);
+    if (err != std::errc() || at != last || !std::isfinite(d)) GiveUp();  // nlohmann says why
+    return Json(d);
+  }
+
+  std::string_view s_;
+  size_t i_ = 0;
+  int max_depth_;
+};
+
+}  // namespace
+
+std::optional<Json> FastDecodeJson(std::string_view text, int max_depth) {
+  try {
+    return Reader(text, max_depth).Document();
+  } catch (const Unsupported&) {
+    return std::nullopt;
+  }
+}
+
+Json ParseJson(std::string_view text) {
+  // The fast reader recurses; anything nested deeper than any Kubernetes object goes to
+  // nlohmann's parser, which does not (and has no depth limit of its own).
+  if (auto fast = FastDecodeJson(text, 256)) return std::move(*fast);
+  return Json::parse(text, nullptr, false);
+}
+
+}  // namespace warren
