@@ -120,7 +120,9 @@ struct RunArgs {
   bool namespace_given = false;
   std::string default_namespace = "default";
   RabbitArgs rabbit;
-  std::string config;  // several sources from a file instead of PATHs/--repo
+  std::string config;          // several sources from a file instead of PATHs/--repo
+  bool watch_sources = false;  // sources from WarrenSource objects too (or only)
+  std::string sources_namespace, state_dir;
   std::string inventory_namespace;
   std::string interval = "5m", health_interval = "30s", timeout = "5m";
   bool dry_run = false, prune = false, force_conflicts = false;
@@ -136,6 +138,18 @@ struct RunArgs {
 };
 // Runs until SIGTERM or SIGINT: exit 0 after a clean stop, 2 when it cannot start.
 int RunAgent(const RunArgs& args, std::ostream& err);
+
+// warren suspend|resume|reconcile source NAME: steering a WarrenSource, as flux does a Kustomization.
+struct SourceRequestArgs {
+  std::string verb;  // suspend, resume, reconcile
+  std::string kind, name;
+  KubeArgs kube;
+  bool namespace_given = false;
+  std::string default_namespace = "default";
+  long timeout_ms = 120000;  // reconcile: how long to wait for the agent's answer
+};
+// Exit 0 done (reconcile: Ready), 1 reconciled but not Ready, 2 error.
+int RunSourceRequest(const SourceRequestArgs& args, std::ostream& out, std::ostream& err);
 
 struct StatusArgs {
   std::vector<std::string> paths;  // optional: the StatefulSet's replicas give the expected node count

@@ -192,6 +192,12 @@ int main(int argc, char** argv) {
   run_cmd->add_option("paths", run.paths, "Files or directories of manifests (or --repo, or --config)");
   AddSourceFlags(run_cmd, &run.source);
   run_cmd->add_option("--config", run.config, "YAML file listing several sources (see deploy/README.md)");
+  run_cmd->add_flag("--watch-sources", run.watch_sources,
+                    "Run a source for each WarrenSource object (deploy/crd-warrensource.yaml)");
+  run_cmd->add_option("--sources-namespace", run.sources_namespace,
+                      "Watch WarrenSources of this namespace only (default: every namespace)");
+  run_cmd->add_option("--state-dir", run.state_dir,
+                      "Git caches and credential files of WarrenSources (default: ~/.cache/warren/sources)");
   AddKubeFlags(run_cmd, &run.kube, "Kubeconfig file (a Kubernetes target; also KUBECONFIG)");
   AddRabbitFlags(run_cmd, &run.rabbit);
   run_cmd->add_option("--interval", run.interval, "Git poll and full resync period (Go duration, default 5m)");
@@ -239,6 +245,26 @@ int main(int argc, char** argv) {
   status_cmd->add_option("-o,--output", status.output, "text or json")->check(CLI::IsMember({"text", "json"}));
   AddKustomizeFlag(status_cmd, &status.kustomize_command);
 
+  // suspend, resume, reconcile: `warren VERB source NAME`, as `flux VERB kustomization NAME`.
+  warren::cli::SourceRequestArgs request;
+  std::vector<std::pair<CLI::App*, CLI::Option*>> request_cmds;
+  for (const char* verb : {"suspend", "resume", "reconcile"}) {
+    std::string what = std::string(verb) == "suspend" ? "Stop a WarrenSource's writes (drift is still reported)"
+                       : std::string(verb) == "resume"
+                           ? "Let a suspended WarrenSource write again"
+                           : "Ask the agent to fetch and apply a WarrenSource now, and wait";
+    auto* cmd = app.add_subcommand(verb, what);
+    cmd->add_option("kind", request.kind, "source (or warrensource, ws)")
+        ->required()
+        ->check(CLI::IsMember({"source", "warrensource", "warrensources", "ws"}));
+    cmd->add_option("name", request.name, "The WarrenSource's name")->required();
+    AddKubeFlags(cmd, &request.kube, "Kubeconfig file (default: KUBECONFIG, ~/.kube/config)");
+    if (std::string(verb) == "reconcile")
+      durations.Add(cmd, "--timeout", &request.timeout_ms, nullptr, "How long to wait for the agent (default 2m)");
+    request_cmds.emplace_back(cmd, cmd->add_option("-n,--namespace", request.default_namespace,
+                                                   "The WarrenSource's namespace (default: the context's)"));
+  }
+
   // An unknown command is an error, as kubectl says it, even with --help after it (CLI11 would
   // print the top-level help and exit 0).
   if (argc > 1 && argv[1][0] != '-') {
@@ -261,6 +287,12 @@ int main(int argc, char** argv) {
   sync.namespace_given = sync_ns->count() > 0;
   run.namespace_given = run_ns->count() > 0;
   if (*run_cmd) return warren::cli::RunAgent(run, std::cerr);
+  for (const auto& [cmd, ns] : request_cmds)
+    if (*cmd) {
+      request.verb = cmd->get_name();
+      request.namespace_given = ns->count() > 0;
+      return warren::cli::RunSourceRequest(request, std::cout, std::cerr);
+    }
   if (*lint_cmd) return warren::cli::RunLint(lint, std::cout, std::cerr);
   if (*decrypt_cmd) return warren::cli::RunDecrypt(decrypt, std::cout, std::cerr);
   if (*sync_cmd) return warren::cli::RunSync(sync, std::cout, std::cerr);

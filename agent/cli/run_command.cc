@@ -87,10 +87,22 @@ Result<run::AgentOptions> ToOptions(const RunArgs& a, bool kube, const std::stri
       defaults.desired.git = ToDesiredSource({}, a.source, defaults.ns).git;
     WARREN_ASSIGN_OR_RETURN(auto sources, run::ParseConfig(text.str(), a.config, defaults));
     o.sources = std::move(sources);
-  } else {
-    if (a.paths.empty() && !a.source.enabled()) return Status::Invalid("give PATHs, --repo or --config");
+  } else if (!a.paths.empty() || a.source.enabled()) {
     defaults.desired = ToDesiredSource(a.paths, a.source, defaults.ns);
     o.sources.push_back(defaults);
+  } else if (!a.watch_sources) {
+    return Status::Invalid("give PATHs, --repo, --config or --watch-sources");
+  }
+  if (a.watch_sources) {
+    if (!kube) return Status::Invalid("--watch-sources needs a Kubernetes cluster (the WarrenSources live there)");
+    o.source_objects.enabled = true;
+    o.source_objects.ns = a.sources_namespace;
+    o.source_objects.state_dir = a.state_dir;
+    if (o.source_objects.state_dir.empty()) {
+      const char* home = std::getenv("HOME");
+      o.source_objects.state_dir = std::string(home && *home ? home : "/tmp") + "/.cache/warren/sources";
+    }
+    o.source_objects.defaults = defaults;
   }
   if (!kube)
     for (const auto& s : o.sources)

@@ -59,6 +59,10 @@ class Api {
   // PATCH with a JSON Patch (RFC 6902) as field manager warren: the object back.
   virtual Result<Json> JsonPatch(const ResourceInfo& r, const std::string& ns, const std::string& name, const Json& ops,
                                  bool dry_run = false) = 0;
+  // Replaces the object's status through its status subresource (a merge patch as field manager
+  // warren): the object back. Spec and metadata are left as they are.
+  virtual Result<Json> PatchStatus(const ResourceInfo& r, const std::string& ns, const std::string& name,
+                                   const Json& status) = 0;
   // Lists (when request.resource_version is empty) and streams events (type, object) until
   // `on_event` returns false or request.timeout_seconds pass; relists after 410 Expired. Ok when
   // the watch simply ended; request.resource_version is where to resume.

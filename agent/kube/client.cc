@@ -6,6 +6,7 @@
 #include <random>
 #include <thread>
 
+#include "diff/model/fast_json.h"
 #include "diff/model/object.h"
 
 namespace warren::kube {
@@ -98,6 +99,12 @@ std::unique_ptr<KubeClient> KubeClient::WithStop(StopToken stop) const {
   return std::unique_ptr<KubeClient>(new KubeClient(shared_, std::move(o)));
 }
 
+std::unique_ptr<KubeClient> KubeClient::Impersonating(const std::string& user) const {
+  ClientOptions o = options_;
+  o.impersonate_user = user;
+  return std::unique_ptr<KubeClient>(new KubeClient(shared_, std::move(o)));
+}
+
 const ClusterConfig& KubeClient::config() const { return shared_->config; }
 size_t KubeClient::requests_sent() const { return shared_->requests.load(); }
 
@@ -115,6 +122,7 @@ net::HttpRequest KubeClient::Request(const std::string& method, const std::strin
                        body,
                        options_.stop};
   if (!cred.token.empty()) req.headers["Authorization"] = "Bearer " + cred.token;
+  if (!options_.impersonate_user.empty()) req.headers["Impersonate-User"] = options_.impersonate_user;
   return req;
 }
 
@@ -242,7 +250,7 @@ Result<std::optional<Json>> KubeClient::Get(const ResourceInfo& r, const std::st
   WARREN_ASSIGN_OR_RETURN(auto reply, Call("GET", Path(r, ns, name)));
   if (reply.status == 404) return std::optional<Json>();
   if (reply.status != 200) return ErrorFromResponse(reply.status, reply.body);
-  Json obj = Json::parse(reply.body, nullptr, false);
+  Json obj = ParseJson(reply.body);
   if (!obj.is_object()) return Status::Invalid("GET " + Path(r, ns, name) + ": the answer is not a JSON object");
   return std::optional<Json>(std::move(obj));
 }
@@ -267,7 +275,7 @@ Result<std::vector<Json>> KubeClient::ListAt(const ResourceInfo& r, const std::s
       continue;
     }
     if (reply.status != 200) return ErrorFromResponse(reply.status, reply.body);
-    Json list = Json::parse(reply.body, nullptr, false);
+    Json list = ParseJson(reply.body);
     if (!list.is_object()) return Status::Invalid("LIST " + Path(r, ns) + ": the answer is not a JSON object");
     if (resource_version && cont.empty()) *resource_version = StringField(Field(list, "metadata"), "resourceVersion");
     if (!Field(list, "items").is_array())
@@ -292,7 +300,7 @@ Result<Json> KubeClient::Apply(const Json& obj, const ApplyOptions& options) {
                      (options.force ? "&force=true" : "&force=false") + (options.dry_run ? "&dryRun=All" : "");
   WARREN_ASSIGN_OR_RETURN(auto reply, Call("PATCH", path, obj.dump(), "application/apply-patch+yaml"));
   if (reply.status != 200 && reply.status != 201) return ErrorFromResponse(reply.status, reply.body);
-  Json out = Json::parse(reply.body, nullptr, false);
+  Json out = ParseJson(reply.body);
   if (!out.is_object()) return Status::Invalid("PATCH " + path + ": the answer is not a JSON object");
   return out;
 }
@@ -300,7 +308,7 @@ Result<Json> KubeClient::Apply(const Json& obj, const ApplyOptions& options) {
 Result<Json> KubeClient::Write(const std::string& method, const std::string& path, const Json& obj) {
   WARREN_ASSIGN_OR_RETURN(auto reply, Call(method, path, obj.dump(), "application/json"));
   if (reply.status != 200 && reply.status != 201) return ErrorFromResponse(reply.status, reply.body);
-  Json out = Json::parse(reply.body, nullptr, false);
+  Json out = ParseJson(reply.body);
   if (!out.is_object()) return Status::Invalid(method + " " + path + ": the answer is not a JSON object");
   return out;
 }
@@ -319,7 +327,19 @@ Result<Json> KubeClient::JsonPatch(const ResourceInfo& r, const std::string& ns,
       Path(r, ns, name) + "?fieldManager=" + Segment(options_.field_manager) + (dry_run ? "&dryRun=All" : "");
   WARREN_ASSIGN_OR_RETURN(auto reply, Call("PATCH", path, ops.dump(), "application/json-patch+json"));
   if (reply.status != 200) return ErrorFromResponse(reply.status, reply.body);
-  Json out = Json::parse(reply.body, nullptr, false);
+  Json out = ParseJson(reply.body);
+  if (!out.is_object()) return Status::Invalid("PATCH " + path + ": the answer is not a JSON object");
+  return out;
+}
+
+Result<Json> KubeClient::PatchStatus(const ResourceInfo& r, const std::string& ns, const std::string& name,
+                                     const Json& status) {
+  // The status as a whole: a merge patch replaces lists (conditions) rather than merging them.
+  std::string path = Path(r, ns, name) + "/status?fieldManager=" + Segment(options_.field_manager);
+  WARREN_ASSIGN_OR_RETURN(auto reply,
+                          Call("PATCH", path, Json{{"status", status}}.dump(), "application/merge-patch+json"));
+  if (reply.status != 200) return ErrorFromResponse(reply.status, reply.body);
+  Json out = ParseJson(reply.body);
   if (!out.is_object()) return Status::Invalid("PATCH " + path + ": the answer is not a JSON object");
   return out;
 }
@@ -344,7 +364,7 @@ Result<bool> KubeClient::CanI(const std::string& verb, const std::string& group,
   WARREN_ASSIGN_OR_RETURN(auto reply, Call("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
                                            review.dump(), "application/json"));
   if (reply.status != 201 && reply.status != 200) return ErrorFromResponse(reply.status, reply.body);
-  Json out = Json::parse(reply.body, nullptr, false);
+  Json out = ParseJson(reply.body);
   return BoolField(Field(out, "status"), "allowed", false);
 }
 
@@ -387,7 +407,7 @@ Status KubeClient::Watch(const ResourceInfo& r, WatchRequest& w,
     auto reply = http->Stream(req, [&](std::string_view chunk) {
       buffer.append(chunk);
       for (size_t nl; (nl = buffer.find('\n')) != std::string::npos;) {
-        Json event = Json::parse(buffer.substr(0, nl), nullptr, false);
+        Json event = ParseJson(std::string_view(buffer).substr(0, nl));
         buffer.erase(0, nl + 1);
         if (!event.is_object()) continue;
         std::string type = StringField(event, "type");

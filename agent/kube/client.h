@@ -33,6 +33,11 @@ struct ClientOptions {
   long backoff_ms = 200;
   long max_retry_after_ms = 10000;
   std::string field_manager = "warren";
+  // Kubernetes impersonation: every request is made as this user ("" = as the credentials), e.g.
+  // "system:serviceaccount:dev:app", so the API server's RBAC for that user bounds it. The
+  // credentials' own user needs the impersonate verb on it. The server gives a service account
+  // its groups (system:serviceaccounts, system:serviceaccounts:<ns>) itself.
+  std::string impersonate_user;
 };
 
 // What to watch and how: a namespace ("" = all), a label selector, where to resume, how long.
@@ -42,6 +47,9 @@ class KubeClient : public Api {
   // The same cluster, connections, credentials and discovery cache, stopped by `stop`.
   std::unique_ptr<KubeClient> WithStop(StopToken stop) const;
   std::unique_ptr<Api> Stoppable(StopToken stop) const override { return WithStop(std::move(stop)); }
+  // The same cluster, connections, credentials and discovery cache, each request impersonating
+  // `user` (ClientOptions::impersonate_user); "" makes requests as the credentials' own user.
+  std::unique_ptr<KubeClient> Impersonating(const std::string& user) const;
   std::string Server() const override { return config().server; }
   std::string DefaultNamespace() const override { return config().namespace_; }
 
@@ -67,6 +75,8 @@ class KubeClient : public Api {
                          bool dry_run = false) override;
   Status Delete(const ResourceInfo& r, const std::string& ns, const std::string& name,
                 const std::string& propagation = "Background", const std::string& uid_precondition = "") override;
+  Result<Json> PatchStatus(const ResourceInfo& r, const std::string& ns, const std::string& name,
+                           const Json& status) override;
   // SelfSubjectAccessReview: may this client do `verb` on `resource`?
   Result<bool> CanI(const std::string& verb, const std::string& group, const std::string& resource,
                     const std::string& ns, const std::string& name = "");

@@ -579,13 +579,16 @@ std::string DefaultInventoryNamespace(const std::vector<Object>& desired, const 
   return shared.empty() ? fallback : shared;
 }
 
-Object Owned(const Object& o, const std::string& source) {
-  Object out = o;
-  Json& labels = out.mutable_doc()["metadata"]["labels"];
+Object Owned(Object o, const std::string& source) {
+  const Json& has = Field(Field(o.doc(), "metadata"), "labels");
+  if (StringField(has, diff::kManagedByLabel) == "warren" && has.contains(diff::kSourceLabel) &&
+      StringField(has, diff::kSourceLabel) == source)
+    return o;  // already (not copied again: see Object)
+  Json& labels = o.mutable_doc()["metadata"]["labels"];
   if (!labels.is_object()) labels = Json::object();
   labels[diff::kManagedByLabel] = "warren";
   labels[diff::kSourceLabel] = source;
-  return out;
+  return o;
 }
 
 diff::ApplyReport ApplyKubernetes(kube::Api& client, const std::vector<Object>& desired,

@@ -86,7 +86,7 @@ Result<std::vector<Object>> PruneCandidates(kube::Api& api, const Inventory& inv
 std::string DefaultInventoryNamespace(const std::vector<Object>& desired, const std::string& fallback);
 
 // The desired object as warren applies it: with its ownership labels.
-Object Owned(const Object& o, const std::string& source);
+Object Owned(Object o, const std::string& source);
 
 // Applies `desired` (already Owned) against `live` (their live counterparts, as the diff wants
 // them). `client` should stop on `stop`, so an abandoned run writes nothing more.

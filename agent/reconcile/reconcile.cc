@@ -67,10 +67,10 @@ Object StripServerFields(Object o) {
 
 // The rollout state annotation is warren's bookkeeping, applied with the hold: not a change to show
 // (an object whose only difference it is needs no apply).
-void HideRolloutState(const std::vector<Object>& held, diff::DiffReport& plan) {
+void HideRolloutState(const std::set<ResourceKey>& held, diff::DiffReport& plan) {
   const std::string pointer = "/metadata/annotations/" + EscapePointerToken(rollout::kStateAnnotation);
   for (diff::ObjectDiff& d : plan.objects) {
-    if (std::none_of(held.begin(), held.end(), [&](const Object& o) { return o.key() == d.key; })) continue;
+    if (!held.count(d.key)) continue;
     std::erase_if(d.changes, [&](const diff::Change& c) { return c.path == pointer; });
     if (d.action == diff::Action::kUpdate && d.changes.empty()) d.action = diff::Action::kUnchanged;
   }
@@ -145,11 +145,10 @@ void PlanRollout(const Object& sts, const rollout::Hold& h, const Targets& t, co
     report.rollout_plan.push_back(name + ": pod " + pod + " would wait: " + v.value().reason);
 }
 
-void KubernetesStage(const std::vector<Object>& objects, const Targets& t, const Options& o, const StopToken& stop,
+void KubernetesStage(std::vector<Object> desired, const Targets& t, const Options& o, const StopToken& stop,
                      Report& report) {
-  std::vector<Object> desired;
-  desired.reserve(objects.size());
-  for (const Object& obj : objects) desired.push_back(o.ownership_labels ? Owned(obj, o.source) : obj);
+  if (o.ownership_labels)
+    for (Object& obj : desired) obj = Owned(std::move(obj), o.source);
   const ResourceKey cluster{"", "Cluster", "", t.kube ? t.kube->Server() : "live state"};
   std::optional<LiveFromApi> from_api;
   if (!t.live) from_api.emplace(*t.kube);
@@ -191,33 +190,56 @@ void KubernetesStage(const std::vector<Object>& objects, const Targets& t, const
   // what a rollout holds is never drift, and a new template never reaches a pod unasked.
   std::vector<Object> unheld;  // git's StatefulSets as warren applies them without the hold
   std::vector<rollout::Hold> holds;
-  {
-    std::map<ResourceKey, const Object*> live_by_key;
-    for (const Object& l : live.value()) live_by_key[l.key()] = &l;
-    for (Object& d : desired) {
-      if (!rollout::BrokerAware(d)) continue;
-      auto it = live_by_key.find(d.key());
-      rollout::Overlaid held = rollout::OverlayRollout(d, it == live_by_key.end() ? nullptr : it->second);
-      if (!held.hold) continue;
-      unheld.push_back(d);
-      holds.push_back(*held.hold);
-      d = std::move(held.desired);
-    }
+  std::vector<size_t> held_at;  // where each held one is in `desired` (and in the plan)
+  std::set<ResourceKey> held_keys;
+  std::map<ResourceKey, const Object*> live_by_key;
+  for (const Object& l : live.value()) live_by_key[l.key()] = &l;
+  auto live_of = [&](const Object& d) {
+    auto it = live_by_key.find(d.key());
+    return it == live_by_key.end() ? nullptr : it->second;
+  };
+  // The hold is first made as if the template were unchanged (the common case, and a hold never
+  // touches the template); the one diff then says whether it is, and only the StatefulSets whose
+  // template did change are held again and diffed again.
+  for (size_t i = 0; i < desired.size(); ++i) {
+    Object& d = desired[i];
+    if (!rollout::BrokerAware(d)) continue;
+    rollout::Overlaid held = rollout::OverlayRollout(d, live_of(d), false);
+    if (!held.hold) continue;
+    held_keys.insert(d.key());
+    unheld.push_back(std::move(d));
+    holds.push_back(*held.hold);
+    held_at.push_back(i);
+    d = std::move(held.desired);
   }
   diff::DiffReport plan = diff::Diff(desired, live.value(), o.diff_options);
-  HideRolloutState(unheld, plan);
+  for (size_t i = 0; i < unheld.size(); ++i) {
+    diff::ObjectDiff& d = plan.objects[held_at[i]];
+    if (!rollout::TemplateChanged(d)) continue;
+    const Object* l = live_of(unheld[i]);
+    rollout::Overlaid held = rollout::OverlayRollout(unheld[i], l, true);
+    holds[i] = *held.hold;
+    desired[held_at[i]] = std::move(held.desired);
+    d = diff::DiffObject(desired[held_at[i]], l, o.diff_options);
+  }
+  HideRolloutState(held_keys, plan);
   // A held scale-down is drift all the same (git asks for fewer replicas), shown as such; it is
-  // not applied as part of the object but stepped down by the rollout, node by node.
-  diff::DiffReport to_apply = plan;
+  // not applied as part of the object but stepped down by the rollout, node by node. What is
+  // applied is the plan without it: a copy, made only when there is a scale-down to show.
+  std::optional<diff::DiffReport> to_apply;
+  std::map<ResourceKey, diff::ObjectDiff*> plan_by_key;
   for (size_t i = 0; i < unheld.size(); ++i) {
     if (!holds[i].scaling_down) continue;
+    if (plan_by_key.empty()) {
+      if (!o.plan_only) to_apply = plan;
+      for (diff::ObjectDiff& d : plan.objects) plan_by_key[d.key] = &d;
+    }
     int want = holds[i].state.scale_to;
-    const Object* held_live = nullptr;
-    for (const Object& l : live.value())
-      if (l.key() == unheld[i].key()) held_live = &l;
-    for (size_t j = 0; j < plan.objects.size(); ++j) {
-      diff::ObjectDiff& d = plan.objects[j];
-      if (d.key != unheld[i].key()) continue;
+    const ResourceKey key = unheld[i].key();
+    auto live_it = live_by_key.find(key);
+    const Object* held_live = live_it == live_by_key.end() ? nullptr : live_it->second;
+    if (auto plan_it = plan_by_key.find(key); plan_it != plan_by_key.end()) {
+      diff::ObjectDiff& d = *plan_it->second;
       bool only_replicas = d.action == diff::Action::kUnchanged;
       std::vector<diff::Change> c_list{
           {"/spec/replicas", ".spec.replicas", diff::Op::kReplace, holds[i].replicas, want}};
@@ -248,7 +270,7 @@ void KubernetesStage(const std::vector<Object>& objects, const Targets& t, const
     k.progress = o.progress;
     k.write_lock = o.kube_write_lock;
     k.on_applied = o.on_kube_applied;
-    diff::ApplyReport applied = ApplyKubernetes(*t.kube, desired, live.value(), to_apply, k, stop);
+    diff::ApplyReport applied = ApplyKubernetes(*t.kube, desired, live.value(), to_apply ? *to_apply : plan, k, stop);
     report.applied.unchanged += applied.unchanged;
     for (auto& r : applied.results) report.applied.results.push_back(std::move(r));
     if (o.drive_rollouts && !o.dry_run && applied.Count(diff::Outcome::kFailed) == 0)
@@ -366,7 +388,7 @@ Report ReconcileOnce(const LoadedManifests& desired, const Targets& targets, con
   // A plan can compare with a given live state alone; applying needs the API server.
   bool kube_target = targets.kube || (options.plan_only && targets.live);
   if (kube_target && !options.skip_kube)
-    KubernetesStage(kube_objects, targets, options, stop, report);
+    KubernetesStage(std::move(kube_objects), targets, options, stop, report);
   else if (!kube_target)
     report.kube_objects_not_synced = kube_objects.size();
 

@@ -37,6 +37,7 @@ class LiveKube {
 class LiveFromList : public LiveKube {
  public:
   explicit LiveFromList(std::vector<Object> objects) : objects_(std::move(objects)) {}
+  // The objects share their trees with this list (nothing is copied): it can outlive the plan.
   Result<std::vector<Object>> Live(const std::vector<Object>&) override { return objects_; }
 
  private:

@@ -12,6 +12,7 @@
 #include "agent/run/events.h"
 #include "agent/run/leader.h"
 #include "agent/run/process_metrics.h"
+#include "agent/run/source_controller.h"
 #include "agent/run/source_loop.h"
 #include "agent/webhook/webhook.h"
 
@@ -23,7 +24,8 @@ struct Agent::Impl {
   std::atomic<int> ready_sources{0};
   std::atomic<bool> started{false};
   std::vector<std::unique_ptr<SourceLoop>> loops;
-  std::mutex loops_mu;  // the webhook handlers read `loops` while Run fills it
+  std::unique_ptr<SourceController> objects;  // sources from WarrenSource objects, during a term
+  std::mutex loops_mu;                        // the webhook handlers read `loops` and `objects` while Run fills them
   std::unique_ptr<forge::StatusReporter> statuses;
   webhook::DeliveryLog deliveries;
 
@@ -164,12 +166,14 @@ Status Agent::AddWebhooks(net::HttpServer& server) {
                     if (v.push) {
                       {
                         std::lock_guard<std::mutex> lock(impl->loops_mu);
-                        for (auto& loop : impl->loops) {
-                          const auto& git = loop->spec().desired.git;
-                          if (!git || !webhook::Matches(*v.push, git->url, git->ref)) continue;
-                          loop->Trigger("webhook " + name + " " + v.push->ref + " " + v.push->after.substr(0, 12));
+                        auto trigger = [&](SourceLoop& loop) {
+                          const auto& git = loop.spec().desired.git;
+                          if (!git || !webhook::Matches(*v.push, git->url, git->ref)) return;
+                          loop.Trigger("webhook " + name + " " + v.push->ref + " " + v.push->after.substr(0, 12));
                           ++triggered;
-                        }
+                        };
+                        for (auto& loop : impl->loops) trigger(*loop);
+                        if (impl->objects) impl->objects->ForEach(trigger);
                       }
                       std::string leader_url = impl->LeaderUrl();
                       if (!impl->leading && !leader_url.empty() && !req.HasHeader(kForwardedHeader)) {
@@ -231,12 +235,29 @@ Status Agent::Run(const StopSource& stop) {
     impl->ready_sources = 0;
     metrics_.Set("warren_leader", {}, 1);
     for (auto& loop : impl->loops) threads.emplace_back([&loop, t = *term] { loop->Run(t); });
+    if (options_.source_objects.enabled && kube_) {
+      SourceControllerOptions so{options_.source_objects.ns, options_.source_objects.state_dir,
+                                 options_.source_objects.defaults};
+      // A source that names a service account makes its requests as that account.
+      ClientFor client_for = [this, agent_stop = stop.token()](const std::string& user) -> std::unique_ptr<kube::Api> {
+        return kube_->Impersonating(user)->WithStop(agent_stop);  // "" impersonates nobody
+      };
+      {
+        std::lock_guard<std::mutex> lock(impl->loops_mu);
+        impl->objects = std::make_unique<SourceController>(std::move(so), ctx, std::move(client_for));
+      }
+      threads.emplace_back([objects = impl->objects.get(), t = *term] { objects->Run(t); });
+    }
   };
   auto end_term = [&] {
     if (!term) return;
     term->RequestStop();
     for (auto& t : threads) t.join();
     threads.clear();
+    {
+      std::lock_guard<std::mutex> lock(impl->loops_mu);
+      impl->objects.reset();
+    }
     term.reset();
     metrics_.Set("warren_leader", {}, 0);
   };

@@ -4,68 +4,15 @@
 #include <set>
 
 #include "agent/rollout/node_address.h"
+#include "agent/run/field_reader.h"
 #include "diff/model/decode.h"
-#include "diff/model/duration.h"
 
 namespace warren::run {
 namespace {
 
-class Reader {
- public:
-  Reader(const Json& obj, std::string where) : obj_(obj), where_(std::move(where)) {}
-
-  Status Unknown(const std::set<std::string>& known) const {
-    for (const auto& [k, v] : obj_.items())
-      if (!known.count(k)) return Status::Invalid(where_ + ": unknown key \"" + k + "\"");
-    return Status::Ok();
-  }
-  Status String(const char* key, std::string* out) const {
-    if (!obj_.contains(key)) return Status::Ok();
-    if (!obj_[key].is_string()) return Status::Invalid(where_ + "." + key + ": must be a string");
-    *out = obj_[key].get<std::string>();
-    return Status::Ok();
-  }
-  Status Bool(const char* key, bool* out) const {
-    if (!obj_.contains(key)) return Status::Ok();
-    if (!obj_[key].is_boolean()) return Status::Invalid(where_ + "." + key + ": must be true or false");
-    *out = obj_[key].get<bool>();
-    return Status::Ok();
-  }
-  Status Strings(const char* key, std::vector<std::string>* out) const {
-    if (!obj_.contains(key)) return Status::Ok();
-    const Json& v = obj_[key];
-    if (v.is_string()) {
-      *out = {v.get<std::string>()};
-      return Status::Ok();
-    }
-    if (!v.is_array()) return Status::Invalid(where_ + "." + key + ": must be a list of strings");
-    out->clear();
-    for (const Json& e : v) {
-      if (!e.is_string()) return Status::Invalid(where_ + "." + key + ": must be a list of strings");
-      out->push_back(e.get<std::string>());
-    }
-    return Status::Ok();
-  }
-  Status Duration(const char* key, std::chrono::milliseconds* out) const {
-    std::string text;
-    WARREN_RETURN_IF_ERROR(String(key, &text));
-    if (text.empty()) return Status::Ok();
-    auto d = ParseDuration(text);
-    if (!d.ok()) return d.status().WithContext(where_ + "." + key);
-    *out = d.value();
-    return Status::Ok();
-  }
-  const Json& obj() const { return obj_; }
-  const std::string& where() const { return where_; }
-
- private:
-  const Json& obj_;
-  std::string where_;
-};
-
 Result<SourceSpec> ParseSource(const Json& entry, const std::string& where, const SourceSpec& defaults) {
   if (!entry.is_object()) return Status::Invalid(where + ": must be a mapping");
-  Reader r(entry, where);
+  FieldReader r(entry, where);
   WARREN_RETURN_IF_ERROR(r.Unknown({"name", "repo", "ref", "path", "paths", "cacheDir", "authFile", "sshKey",
                                     "knownHosts", "caFile", "allowedSigners", "requireSigned", "kustomizeCommand",
                                     "namespace", "inventoryNamespace", "prune", "interval", "rabbitmq", "decryption"}));
@@ -99,7 +46,7 @@ Result<SourceSpec> ParseSource(const Json& entry, const std::string& where, cons
   WARREN_RETURN_IF_ERROR(r.String("kustomizeCommand", &s.desired.kustomize.command));
   if (entry.contains("decryption")) {  // age identities for this source's SOPS files
     if (!entry["decryption"].is_object()) return Status::Invalid(where + ".decryption: must be a mapping");
-    Reader d(entry["decryption"], where + ".decryption");
+    FieldReader d(entry["decryption"], where + ".decryption");
     WARREN_RETURN_IF_ERROR(d.Unknown({"keyFiles", "secret"}));
     std::vector<std::string> files;
     WARREN_RETURN_IF_ERROR(d.Strings("keyFiles", &files));
@@ -112,7 +59,7 @@ Result<SourceSpec> ParseSource(const Json& entry, const std::string& where, cons
   WARREN_RETURN_IF_ERROR(r.Duration("interval", &s.interval));
   if (entry.contains("rabbitmq")) {
     if (!entry["rabbitmq"].is_object()) return Status::Invalid(where + ".rabbitmq: must be a mapping");
-    Reader rr(entry["rabbitmq"], where + ".rabbitmq");
+    FieldReader rr(entry["rabbitmq"], where + ".rabbitmq");
     WARREN_RETURN_IF_ERROR(
         rr.Unknown({"urls", "credentialsFile", "caFile", "timeout", "inventory", "podUrlTemplate", "nodeUrls"}));
     RabbitTarget t;
@@ -141,7 +88,7 @@ Result<std::vector<SourceSpec>> ParseConfig(const std::string& text, const std::
   if (docs.size() != 1 || !docs[0].value.is_object())
     return Status::Invalid(file + ": expected one YAML mapping with a sources list");
   const Json& root = docs[0].value;
-  Reader r(root, file);
+  FieldReader r(root, file);
   WARREN_RETURN_IF_ERROR(r.Unknown({"sources"}));
   if (!root.contains("sources") || !root["sources"].is_array() || root["sources"].empty())
     return Status::Invalid(file + ": sources must be a non-empty list");

@@ -93,9 +93,9 @@ void SourceLoop::CorrectKube(const std::string& why, const StopToken& stop, Desi
   LoadedManifests attempt;
   for (Object& obj : objects.objects)
     if (drifted.count(obj.key()) && !waiting.count(obj.key())) attempt.objects.push_back(std::move(obj));
-  if (ctx_.agent->dry_run || attempt.objects.empty()) {
+  if (WritesNothing() || attempt.objects.empty()) {
     std::vector<std::string> names = RecordDrift(plan.plan, DriftScope::kKube);
-    if (ctx_.agent->dry_run && !names.empty())
+    if (WritesNothing() && !names.empty())
       ctx_.log->Info("drift found (dry run: not corrected)", {{"source", spec_.name}, {"objects", names}});
     return;
   }

@@ -31,6 +31,10 @@ struct SourceSpec {
   std::optional<RabbitTarget> rabbit;
   bool prune = false;
   std::chrono::milliseconds interval{300000};  // git poll and full resync
+  bool suspend = false;                        // write nothing for this source (drift is still reported), as a dry run
+  // A new commit is applied only after a server dry run of all of it passed: a source whose
+  // requests are bounded by RBAC (impersonation) gets refusals before anything is written.
+  bool dry_run_first = false;
 
   std::string KubeInventoryName() const { return name == "warren" ? "warren-inventory" : "warren-inventory-" + name; }
   std::string RabbitInventoryName() const {
@@ -49,8 +53,17 @@ struct LeaderElection {
   std::string advertise_url;
 };
 
+// Sources from WarrenSource objects (agent/run/source_controller.h), besides `sources`.
+struct SourceObjects {
+  bool enabled = false;
+  std::string ns;         // "" = every namespace
+  std::string state_dir;  // their git caches and credential files ("" = ~/.cache/warren/sources)
+  SourceSpec defaults;    // what an object does not say (the kustomize command, say)
+};
+
 struct AgentOptions {
   std::vector<SourceSpec> sources;
+  SourceObjects source_objects;
   bool kube_target = true;  // false: RabbitMQ only
   bool dry_run = false;     // report drift, write nothing at all
   bool force_conflicts = false;

@@ -31,7 +31,7 @@ void SourceLoop::RolloutLane(const StopToken& stop) {
         o.clock = ctx_.clock;
         o.timeout = ctx_.agent->timeout;
         o.write_lock = &kube_writes_;
-        o.dry_run = ctx_.agent->dry_run;
+        o.dry_run = WritesNothing();
         const RabbitTarget& r = *spec_.rabbit;
         rabbitmq::ConnectOptions cluster = RabbitConnect(spec_.rabbit->timeout, stop);
         Status s = rollout::ConnectNodesLike(cluster, r.pod_url_template, r.node_urls, o);
@@ -89,26 +89,28 @@ void SourceLoop::AccountRollout(const Object& sts, const std::string& commit, co
   else
     ctx_.log->Info("rollout", fields);
   for (const std::string& n : p.notes) ctx_.log->Warn("rollout note", {{"statefulset", p.statefulset}, {"note", n}});
-  forge::State state = p.halted ? forge::State::kFailure : p.rolling ? forge::State::kPending : forge::State::kSuccess;
-  // On the commit whose template is rolling out: applied, though perhaps not finished (its
-  // RabbitMQ stage may wait for the very node the rollout waits for).
-  ReportStatus(commit, "warren/rollout", state, p.StatusLine());
   // Events on the StatefulSet: each step taken, a halt, the end.
   std::string reason = p.halted            ? "RolloutHalted"
                        : !p.rolling        ? "RolloutComplete"
                        : !p.action.empty() ? "RolloutStep"
                                            : "";
-  if (reason.empty() || ctx_.agent->dry_run || !ctx_.kube) return;
-  auto events_client = ctx_.kube->Stoppable(StopToken());
-  EventSpec e{sts.api_version(),
-              sts.kind(),
-              sts.ns(),
-              sts.name(),
-              p.halted ? "Warning" : "Normal",
-              reason,
-              p.action.empty() ? summary : p.action};
-  Status s = ctx_.events->Record(*events_client, e);
-  if (!s.ok()) ctx_.log->Warn("event not recorded", {{"source", spec_.name}, {"error", s.message()}});
+  // The Event goes first, so whoever sees the commit status finds the Event already there.
+  if (!reason.empty() && !WritesNothing() && ctx_.kube) {
+    auto events_client = ctx_.kube->Stoppable(StopToken());
+    EventSpec e{sts.api_version(),
+                sts.kind(),
+                sts.ns(),
+                sts.name(),
+                p.halted ? "Warning" : "Normal",
+                reason,
+                p.action.empty() ? summary : p.action};
+    Status s = ctx_.events->Record(*events_client, e);
+    if (!s.ok()) ctx_.log->Warn("event not recorded", {{"source", spec_.name}, {"error", s.message()}});
+  }
+  forge::State state = p.halted ? forge::State::kFailure : p.rolling ? forge::State::kPending : forge::State::kSuccess;
+  // On the commit whose template is rolling out: applied, though perhaps not finished (its
+  // RabbitMQ stage may wait for the very node the rollout waits for).
+  ReportStatus(commit, "warren/rollout", state, p.StatusLine());
 }
 
 }  // namespace warren::run

@@ -4,8 +4,10 @@
 #include <utility>
 
 #include "agent/forge/sync_status.h"
+#include "agent/reconcile/kube_stage.h"
 #include "agent/run/watch_cache.h"
 #include "diff/engine/diff.h"
+#include "diff/model/rabbit_topology.h"
 
 namespace warren::run {
 namespace {
@@ -49,10 +51,11 @@ SourceLoop::SourceLoop(SourceSpec spec, SourceContext ctx)
   inventory_ns_ = spec_.inventory_ns.empty() ? objects_ns_ : spec_.inventory_ns;
 }
 
-void SourceLoop::Trigger(const std::string& why) {
+void SourceLoop::Trigger(const std::string& why, bool full) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     fetch_why_ = why.empty() ? "triggered" : why;
+    full_requested_ |= full;
   }
   sync_cv_.notify_all();
 }
@@ -75,7 +78,7 @@ std::string SourceLoop::AppliedCommit() const {
 
 reconcile::Options SourceLoop::ReconcileOptions() const {
   reconcile::Options o;
-  o.plan_only = ctx_.agent->dry_run;
+  o.plan_only = WritesNothing();
   o.prune = spec_.prune;
   o.force_conflicts = ctx_.agent->force_conflicts;
   o.apply_concurrency = ctx_.agent->apply_concurrency;
@@ -220,6 +223,15 @@ void SourceLoop::SyncLane(const StopToken& stop) {
         next_poll = now + std::min(git_backoff_, spec_.interval);
       }
       if (had && !needs_full_) check_rabbit = true;  // the broker's full resync (the Kubernetes lane has its own)
+      bool full;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        full = std::exchange(full_requested_, false);
+      }
+      if (full && desired_ && polled.ok()) {  // asked for: applied in full at once, backoff or not
+        needs_full_ = true;
+        retry_at_ = Clock::TimePoint{};
+      }
       if (cache_ && desired_) cache_->Track(reconcile::KubernetesObjects(desired_->manifests, rabbit));
     }
     if (rabbit && now >= next_rabbit) {
@@ -237,7 +249,7 @@ void SourceLoop::SyncLane(const StopToken& stop) {
       Reconcile(desired_->commit.empty() ? "manifests changed" : "commit " + desired_->commit, true, stop);
     } else if (check_rabbit) {
       std::string what;
-      if (RabbitDrifted(stop, &what) && !ctx_.agent->dry_run) Reconcile("drift: " + what, false, stop);
+      if (RabbitDrifted(stop, &what) && !WritesNothing()) Reconcile("drift: " + what, false, stop);
     }
     if (clock_.Now() < retry_at_) deferred_rabbit = rabbit;  // it failed: look again then
   }
@@ -279,6 +291,9 @@ Status SourceLoop::Poll(const StopToken& stop) {
     // nothing of it is applied.
     std::string commit = source::FailedCommit(loaded.status());
     if (!commit.empty()) ReportStatus(commit, "warren/sync", forge::State::kError, loaded.status().message());
+    // No commit to put a status on (git unreachable, say): the source's own status says it.
+    if (commit.empty() && ctx_.source_status)
+      ctx_.source_status->Report("", "warren/source", forge::State::kError, loaded.status().message());
     // Missing or wrong keys: try again as soon as the key Secret changes, not on the backoff.
     key_wait_ = !spec_.desired.decryption.secret.empty() && (!keys.ok() || sops::IsDecryptionError(loaded.status()));
     if (key_wait_) {
@@ -288,6 +303,9 @@ Status SourceLoop::Poll(const StopToken& stop) {
     return loaded.status();
   }
   key_wait_ = false;
+  // Labelled as warren's once, here: each reconcile would otherwise copy every object to label it.
+  for (Object& o : loaded.value().manifests.objects)
+    if (!spec_.rabbit || !rabbit::IsTopologyObject(o)) o = reconcile::Owned(std::move(o), spec_.name);
   if (sync_log_.Clear("source")) ctx_.log->Info("source usable again", {{"source", spec_.name}});
   bool changed =
       !desired_ || loaded.value().commit != desired_->commit ||
@@ -382,15 +400,15 @@ bool SourceLoop::RabbitDrifted(const StopToken& stop, std::string* what) {
   std::vector<std::string> names = RecordDrift(drifted, DriftScope::kRabbit);
   if (names.empty()) return false;
   *what = FirstNames(names, 1);
-  ctx_.log->Info(ctx_.agent->dry_run ? "drift found (dry run: not corrected)" : "drift found",
+  ctx_.log->Info(WritesNothing() ? "drift found (dry run: not corrected)" : "drift found",
                  {{"source", spec_.name}, {"objects", names.size()}, {"first", FirstNames(names)}});
   return true;
 }
 
 void SourceLoop::ReportStatus(const std::string& commit, const std::string& context, forge::State state,
                               const std::string& description) {
-  if (ctx_.statuses && !commit.empty() && !ctx_.agent->dry_run)
-    ctx_.statuses->Report(commit, context, state, description);
+  if (ctx_.source_status && !commit.empty()) ctx_.source_status->Report(commit, context, state, description);
+  if (ctx_.statuses && !commit.empty() && !WritesNothing()) ctx_.statuses->Report(commit, context, state, description);
 }
 
 void SourceLoop::Reconcile(const std::string& why, bool full, const StopToken& stop) {
@@ -419,9 +437,21 @@ void SourceLoop::Reconcile(const std::string& why, bool full, const StopToken& s
     kube_cv_.notify_all();
     rollout_cv_.notify_all();
   };
+  bool refused = false;
+  if (full && spec_.dry_run_first && !options.plan_only && report.error.ok()) {
+    // All of the commit through the API server's checks (RBAC, admission, validation) first:
+    // a refusal leaves everything as it was, instead of half of the commit applied.
+    reconcile::Options check = options;
+    check.dry_run = true;
+    check.wait_ready = false;
+    check.skip_rabbit = true;
+    reconcile::Report dry = reconcile::ReconcileOnce(desired_->manifests, t, check, stop);
+    refused = !dry.error.ok() || dry.applied.Class() == diff::OutcomeClass::kFailed;
+    if (refused) report = std::move(dry);
+  }
   if (full && options.plan_only) publish();
   if (full) options.on_kube_applied = publish;
-  if (report.error.ok()) report = reconcile::ReconcileOnce(desired_->manifests, t, options, stop);
+  if (report.error.ok() && !refused) report = reconcile::ReconcileOnce(desired_->manifests, t, options, stop);
   double seconds = std::chrono::duration<double>(clock_.Now() - start).count();
   if (stop.stop_requested()) {
     ctx_.log->Warn("reconcile abandoned: stopping", {{"source", spec_.name}, {"why", why}});

@@ -69,6 +69,8 @@ struct SourceContext {
   const Clock* clock = nullptr;
   std::function<void()> on_first_reconcile;  // readiness
   forge::StatusSink* statuses = nullptr;     // commit statuses, when configured
+  // The same reports for the source's own status (a WarrenSource's), dry run or not.
+  forge::StatusSink* source_status = nullptr;
   // Where the desired state and the broker come from (unset: git or files, and the management
   // API over HTTP); tests put fakes here.
   std::function<Result<source::Desired>(const source::DesiredSource&)> load;
@@ -80,8 +82,9 @@ class SourceLoop {
   SourceLoop(SourceSpec spec, SourceContext ctx);
   // Runs until `term` stops (shutdown, or leadership lost).
   void Run(const StopSource& term);
-  // Fetch and check now (a webhook); coalesced with any trigger not yet served.
-  void Trigger(const std::string& why);
+  // Fetch and check now (a webhook); coalesced with any trigger not yet served. `full`: apply the
+  // commit in full even if it has not changed (a reconcile someone asked for).
+  void Trigger(const std::string& why, bool full = false);
 
   const SourceSpec& spec() const { return spec_; }
 
@@ -141,6 +144,8 @@ class SourceLoop {
   void LogHealthUnknown(const Status& error);
 
   // Shared by the lanes.
+  // A dry run of the agent, or a suspended source: drift is found and reported, nothing written.
+  bool WritesNothing() const { return ctx_.agent->dry_run || spec_.suspend; }
   reconcile::Options ReconcileOptions() const;
   rabbitmq::ConnectOptions RabbitConnect(std::chrono::milliseconds timeout, const StopToken& stop) const;
   // The objects `plan` says differ, counted per kind into warren_drifted_objects; the counts of
@@ -174,6 +179,7 @@ class SourceLoop {
   mutable std::mutex mu_;
   std::condition_variable sync_cv_, kube_cv_, rollout_cv_;
   std::string fetch_why_;                     // a Trigger() not yet served
+  bool full_requested_ = false;               // ... and it asked for a full apply
   std::string kube_why_;                      // a watch event not yet checked
   DesiredPtr published_;                      // what the Kubernetes lane corrects toward
   std::string applied_commit_;                // the commit last applied in full (health statuses name it)

@@ -95,7 +95,9 @@ std::string UtcTimestamp(int fraction_digits) {
   char buf[64];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
   char out[80];
-  if (fraction_digits == 6)
+  if (fraction_digits == 0)
+    std::snprintf(out, sizeof out, "%sZ", buf);
+  else if (fraction_digits == 6)
     std::snprintf(out, sizeof out, "%s.%06ldZ", buf, micros);
   else
     std::snprintf(out, sizeof out, "%s.%03ldZ", buf, micros / 1000);

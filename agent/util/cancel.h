@@ -65,7 +65,8 @@ class Clock {
   static const Clock& Real();
 };
 
-// The wall-clock time now in UTC, RFC 3339 with 3 (log lines) or 6 (MicroTime) fraction digits.
+// The wall-clock time now in UTC, RFC 3339 with 0 (metav1.Time), 3 (log lines) or 6 (MicroTime)
+// fraction digits.
 std::string UtcTimestamp(int fraction_digits);
 
 }  // namespace warren

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <ctime>
 #include <random>
+#include <set>
 
 namespace emulator {
 
@@ -200,23 +201,8 @@ void ApiServer::Handle(const httplib::Request& req, httplib::Response& res) {
 
 void ApiServer::Route(Call& c) {
   const std::string& p = c.req.path;
-  // Impersonation (kubectl --as): only for users allowed everything.
-  if (c.req.has_header("Impersonate-User")) {
-    if (std::find(c.user.groups.begin(), c.user.groups.end(), "system:masters") == c.user.groups.end()) {
-      Fail(c.res, 403, "Forbidden",
-           "users \"" + c.req.get_header_value("Impersonate-User") + "\" is forbidden: User \"" + c.user.name +
-               "\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope");
-      return;
-    }
-    UserInfo as{c.req.get_header_value("Impersonate-User"), {}};
-    for (size_t i = 0; i < c.req.get_header_value_count("Impersonate-Group"); ++i)
-      as.groups.push_back(c.req.get_header_value("Impersonate-Group", i));
-    if (as.name.rfind("system:serviceaccount:", 0) == 0) {
-      auto parts = Split(as.name, ':');
-      if (parts.size() == 4) as = ServiceAccountUser(parts[2], parts[3]);
-    }
-    as.groups.push_back("system:authenticated");
-    c.user = as;
+  if (c.req.has_header("Impersonate-User") || c.req.has_header("Impersonate-Group")) {
+    if (!Impersonate(c)) return;
   }
   if (p.rfind("/emulator/", 0) == 0) return Admin(c);
   if (p == "/healthz" || p == "/readyz" || p == "/livez") {
@@ -242,6 +228,7 @@ void ApiServer::Admin(Call& c) {
     {
       std::lock_guard<std::mutex> store_lock(store_.mu());
       store_.Clear();
+      custom_.Clear();
     }
     SeedNamespaces();
     return Reply(c.res, 200, {{"reset", true}});
@@ -275,8 +262,8 @@ void ApiServer::Discovery(Call& c) {
   const std::string& p = c.req.path;
   if (p == "/version") return Reply(c.res, 200, VersionDocument());
   if (p == "/api") return Reply(c.res, 200, CoreVersions());
-  if (p == "/apis") return Reply(c.res, 200, GroupList());
-  if (p == "/openapi/v3") return Reply(c.res, 200, OpenApiIndex());
+  if (p == "/apis") return Reply(c.res, 200, GroupList(Served()));
+  if (p == "/openapi/v3") return Reply(c.res, 200, OpenApiIndex(Served()));
   if (p == "/openapi/v2") {
     // kubectl's client-side validation reads v2 as protobuf for kinds v3 does not describe; an
     // empty message is a valid, empty document, so it goes on to report the unknown kind itself.
@@ -287,7 +274,7 @@ void ApiServer::Discovery(Call& c) {
   if (p.rfind("/openapi/v3/", 0) == 0) {
     std::string key = p.substr(12);
     std::string gv = key.rfind("api/", 0) == 0 ? key.substr(4) : key.rfind("apis/", 0) == 0 ? key.substr(5) : "";
-    Json doc = OpenApiDocument(gv);
+    Json doc = OpenApiDocument(Served(), gv);
     if (!doc.is_null()) return Reply(c.res, 200, doc);
   }
   NoSuchPath(c.res);
@@ -311,13 +298,13 @@ void ApiServer::ResourceRequest(Call& c) {
   }
   std::vector<std::string> rest(seg.begin() + static_cast<long>(i), seg.end());
   if (rest.empty()) {
-    Json list = ResourceList(group.empty() ? version : group + "/" + version);
+    Json list = ResourceList(Served(), group.empty() ? version : group + "/" + version);
     if (list.is_null()) return NoSuchPath(c.res);
     return Reply(c.res, 200, list);
   }
   std::string plural;
   size_t at = 0;
-  if (rest[0] == "namespaces" && rest.size() >= 3 && FindResource(group, version, rest[2])) {
+  if (rest[0] == "namespaces" && rest.size() >= 3 && Lookup(group, version, rest[2])) {
     c.ns = rest[1];
     plural = rest[2];
     at = 3;
@@ -325,7 +312,7 @@ void ApiServer::ResourceRequest(Call& c) {
     plural = rest[0];
     at = 1;
   }
-  c.resource = FindResource(group, version, plural);
+  c.resource = Lookup(group, version, plural);
   if (!c.resource || (c.resource->namespaced == false && !c.ns.empty())) return NoSuchPath(c.res);
   if (at < rest.size()) c.name = rest[at];
   if (at + 1 < rest.size()) c.sub = rest[at + 1];
@@ -364,11 +351,83 @@ void ApiServer::ResourceRequest(Call& c) {
   }
   if (c.verb == "watch") return Watch(c);
   if (c.verb == "get" || c.verb == "list") return GetOrList(c);
-  if (c.verb == "create") return c.resource->create_only ? AccessReview(c) : Create(c);
-  if (c.verb == "update") return Update(c);
-  if (c.verb == "patch") return Patch(c);
-  if (c.verb == "delete") return Delete(c);
-  Fail(c.res, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+  if (c.verb == "create" && c.resource->create_only) return AccessReview(c);
+  if (c.verb == "create")
+    Create(c);
+  else if (c.verb == "update")
+    Update(c);
+  else if (c.verb == "patch")
+    Patch(c);
+  else if (c.verb == "delete")
+    Delete(c);
+  else
+    return Fail(c.res, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+  if (c.write && c.resource->kind == "CustomResourceDefinition") {
+    std::lock_guard<std::mutex> lock(store_.mu());
+    SyncDefinitions();
+  }
+}
+
+bool ApiServer::Impersonate(Call& c) {
+  std::string name = c.req.get_header_value("Impersonate-User");
+  if (name.empty()) return Fail(c.res, 400, "BadRequest", "requested impersonation of groups without a user"), false;
+  UserInfo as{name, {}};
+  std::vector<Attributes> checks;
+  auto parts = Split(name, ':');
+  if (name.rfind("system:serviceaccount:", 0) == 0 && parts.size() == 4) {
+    as = ServiceAccountUser(parts[2], parts[3]);
+    checks.push_back({"impersonate", "", "serviceaccounts", "", parts[2], parts[3]});
+  } else {
+    checks.push_back({"impersonate", "", "users", "", "", name});
+  }
+  const size_t groups = c.req.get_header_value_count("Impersonate-Group");
+  if (groups > 0) as.groups.clear();  // the groups asked for replace the service account's
+  for (size_t i = 0; i < groups; ++i) {
+    std::string g = c.req.get_header_value("Impersonate-Group", i);
+    as.groups.push_back(g);
+    checks.push_back({"impersonate", "", "groups", "", "", g});
+  }
+  if (std::find(as.groups.begin(), as.groups.end(), "system:authenticated") == as.groups.end())
+    as.groups.push_back("system:authenticated");
+  std::lock_guard<std::mutex> lock(store_.mu());
+  for (const Attributes& a : checks) {
+    Decision d = Authorize(c.user, a, RbacLister());
+    if (!d.allowed) {
+      Fail(c.res, 403, "Forbidden", ForbiddenMessage(c.user, a, a.resource, d.reason),
+           {{"name", a.name}, {"kind", a.resource}});
+      return false;
+    }
+  }
+  c.user = as;
+  return true;
+}
+
+ResourceSet ApiServer::Served() const {
+  ResourceSet all;
+  for (const Resource& r : AllResources()) all.push_back(&r);
+  for (const Resource* r : custom_.All()) all.push_back(r);
+  return all;
+}
+
+const Resource* ApiServer::Lookup(const std::string& group, const std::string& version,
+                                  const std::string& plural) const {
+  const Resource* r = FindResource(group, version, plural);
+  return r ? r : custom_.Find(group, version, plural);
+}
+
+void ApiServer::SyncDefinitions() {
+  const Resource& crds = *FindResource("apiextensions.k8s.io", "v1", "customresourcedefinitions");
+  std::set<std::string> defined;
+  for (const Json& crd : store_.List(crds, "")) {
+    custom_.Serve(crd);
+    defined.insert(crd["metadata"].value("name", ""));
+  }
+  for (const Resource* r : custom_.All()) {
+    if (defined.count(r->crd)) continue;
+    for (const Json& o : store_.List(*r, ""))
+      store_.Remove(*r, o["metadata"].value("namespace", ""), o["metadata"].value("name", ""));
+    custom_.Withdraw(r->crd);
+  }
 }
 
 ListFn ApiServer::RbacLister() {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "tests/emulator/authz.h"
+#include "tests/emulator/custom_resources.h"
 #include "tests/emulator/store.h"
 #include "tests/emulator/tls.h"
 
@@ -92,12 +93,22 @@ class ApiServer {
   // returned (by the controller loop); without, at once. Call with the store locked.
   Json TerminatePod(Json pod);
   ListFn RbacLister();
+  // Built-in and custom resources, as served now.
+  ResourceSet Served() const;
+  const Resource* Lookup(const std::string& group, const std::string& version, const std::string& plural) const;
+  // After a write of CustomResourceDefinitions: serves what the stored ones define, withdraws the
+  // rest and deletes the objects of withdrawn resources. Call with the store locked.
+  void SyncDefinitions();
+  // Impersonate-User/Group: the requester needs the impersonate verb on each; `c.user` becomes the
+  // impersonated user. False when refused (answered 403).
+  bool Impersonate(Call& c);
   std::string AllocateClusterIp();
   int AllocateNodePort();
 
   Pki pki_;
   Options options_;
   Store store_{options_.history};
+  CustomResources custom_;
   std::unique_ptr<httplib::SSLServer> server_;
   std::thread server_thread_, controller_thread_;
   std::atomic<bool> stopping_{false};

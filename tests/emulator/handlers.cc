@@ -9,12 +9,14 @@
 #include "diff/model/decode.h"
 #include "tests/emulator/api_server.h"
 #include "tests/emulator/call.h"
+#include "tests/emulator/custom_resources.h"
 #include "tests/emulator/defaults.h"
 #include "tests/emulator/fields.h"
 #include "tests/emulator/managed_fields.h"
 #include "tests/emulator/openapi_types.h"
 #include "tests/emulator/protobuf.h"
 #include "tests/emulator/selectors.h"
+#include "tests/emulator/structural_schema.h"
 #include "tests/emulator/tables.h"
 #include "tests/emulator/validate.h"
 
@@ -25,6 +27,10 @@ namespace {
 void NotFound(httplib::Response& res, const Resource& r, const std::string& name) {
   Fail(res, 404, "NotFound", r.Qualified() + " \"" + name + "\" not found",
        {{"name", name}, {"group", r.group}, {"kind", r.name}});
+}
+
+bool HasStatusSubresource(const Resource& r) {
+  return std::find(r.subresources.begin(), r.subresources.end(), "status") != r.subresources.end();
 }
 
 Json WithType(const Resource& r, Json obj) {
@@ -175,7 +181,9 @@ void ApiServer::Watch(Call& c) {
         store_.Wait(lock, state->rv, 500);
         for (const Event& e : store_.EventsAfter(state->rv)) {
           state->rv = e.rv;
-          if (e.resource != r) continue;
+          // By name, not identity: a changed CRD serves its resource anew (custom_resources.h).
+          if (e.resource != r && (e.resource->GroupVersion() != r->GroupVersion() || e.resource->name != r->name))
+            continue;
           if (!ns.empty() && e.object["metadata"].value("namespace", "") != ns) continue;
           if (!Selected(e.object, labels, fields)) continue;
           if (!send({{"type", e.type}, {"object", e.object}})) return false;
@@ -231,6 +239,46 @@ bool RefuseMisshapen(const Resource& r, const Json& body, httplib::Response& res
 
 }  // namespace
 
+// What metadata.generation counts: changes of spec, or of a custom resource's everything but
+// metadata and status.
+static Json SpecOf(const Resource& r, const Json& obj) {
+  if (r.crd.empty()) return obj.value("spec", Json());
+  Json rest = obj;
+  rest.erase("metadata");
+  rest.erase("status");
+  rest.erase("apiVersion");
+  rest.erase("kind");
+  return rest;
+}
+
+// A custom resource's fields the schema does not declare are pruned (fieldValidation=Strict
+// refuses them, Warn, the default, says so in a Warning header, Ignore drops them silently), then
+// its values are validated against the schema. False when refused (answered).
+static bool CheckCustomObject(ApiServer::Call& c, Json& obj, std::vector<FieldError>& errors) {
+  const Resource& r = *c.resource;
+  std::string mode = c.req.has_param("fieldValidation") ? c.req.get_param_value("fieldValidation") : "Warn";
+  if (mode != "Strict" && mode != "Warn" && mode != "Ignore") {
+    Fail(c.res, 400, "BadRequest",
+         "fieldValidation: Unsupported value: \"" + mode + "\": supported values: \"Ignore\", \"Strict\", \"Warn\"");
+    return false;
+  }
+  std::vector<std::string> unknown = PruneUnknownFields(r.schema, obj);
+  if (!unknown.empty() && mode == "Strict") {
+    std::string list;
+    for (const std::string& u : unknown)
+      list += (list.empty() ? "" : ", ") + std::string("unknown field \"") + u + "\"";
+    Fail(c.res, 400, "BadRequest",
+         r.kind + " in version \"" + r.version + "\" cannot be handled as a " + r.kind +
+             ": strict decoding error: " + list);
+    return false;
+  }
+  if (mode == "Warn")
+    for (const std::string& u : unknown) c.res.set_header("Warning", "299 - \"unknown field \\\"" + u + "\\\"\"");
+  std::vector<FieldError> more = ValidateAgainstSchema(r.schema, obj);
+  errors.insert(errors.end(), more.begin(), more.end());
+  return true;
+}
+
 // Defaults, validates and stores `obj` (the candidate new state); `old` is the stored object.
 // `record` fills managedFields once defaults are in. Replies with `code` or the error.
 static bool Commit(ApiServer::Call& c, Store& store, Json obj, const std::optional<Json>& old, int code,
@@ -280,6 +328,9 @@ void ApiServer::Update(Call& c) {
   } else if (c.sub == "status") {
     next = *old;
     next["status"] = (*body).value("status", Json::object());
+  } else if (HasStatusSubresource(r)) {
+    next.erase("status");  // written through /status only
+    if (old->contains("status")) next["status"] = (*old)["status"];
   }
   std::string manager = ManagerOf(c.req);
   Commit(c, store_, next, old, 200, [&](Json& o) { RecordUpdate(r, o, &*old, manager, c.sub); },
@@ -417,8 +468,9 @@ void ApiServer::Patch(Call& c) {
   } else if (c.sub == "status") {
     next = *old;
     next["status"] = patched.value("status", Json::object());
-  } else if (old->contains("status")) {
-    next["status"] = (*old)["status"];  // the main resource does not write status
+  } else if (HasStatusSubresource(r) || old->contains("status")) {
+    next.erase("status");  // the main resource does not write status
+    if (old->contains("status")) next["status"] = (*old)["status"];
   }
   std::string manager = ManagerOf(c.req);
   bool scale = c.sub == "scale";
@@ -437,11 +489,19 @@ static bool Commit(ApiServer::Call& c, Store& store, Json obj, const std::option
   Json& meta = obj["metadata"];
   if (r.namespaced) meta["namespace"] = c.ns;
   if (c.sub.empty() || !old) ApplyDefaults(r.kind, obj, old ? &*old : nullptr, alloc);
+  // A custom resource is created without status when status is a subresource (create and apply alike).
+  if (!old && !r.crd.empty() && HasStatusSubresource(r)) obj.erase("status");
   if (!old && r.namespaced && !store.Get(*FindResource("", "v1", "namespaces"), "", c.ns)) {
     Fail(c.res, 404, "NotFound", "namespaces \"" + c.ns + "\" not found", {{"name", c.ns}, {"kind", "namespaces"}});
     return false;
   }
   std::vector<FieldError> errors = Validate(r.kind, obj, old ? &*old : nullptr);
+  if (r.kind == "CustomResourceDefinition") {
+    std::vector<FieldError> more = ValidateCustomResourceDefinition(obj);
+    errors.insert(errors.end(), more.begin(), more.end());
+    if (!old) obj["status"] = CustomResourceDefinitionStatus(obj, Now());
+  }
+  if (!r.crd.empty() && !CheckCustomObject(c, obj, errors)) return false;
   if (!errors.empty()) {
     std::string name = meta.value("name", "");
     std::string list;
@@ -461,7 +521,7 @@ static bool Commit(ApiServer::Call& c, Store& store, Json obj, const std::option
     meta["resourceVersion"] = (*old)["metadata"]["resourceVersion"];
     if (r.has_generation) {
       long long gen = (*old)["metadata"].value("generation", 1);
-      meta["generation"] = old->value("spec", Json()) != obj.value("spec", Json()) ? gen + 1 : gen;
+      meta["generation"] = SpecOf(r, *old) != SpecOf(r, obj) ? gen + 1 : gen;
     }
   } else {
     meta["uid"] = NewUid();
@@ -477,6 +537,17 @@ static bool Commit(ApiServer::Call& c, Store& store, Json obj, const std::option
   if (old && *old == obj) {  // a no-op write changes nothing, resourceVersion included
     Reply(c.res, code, obj);
     return true;
+  }
+  if (old && (*old)["metadata"].contains("deletionTimestamp")) {
+    // Marked for deletion: the mark stays, and the last finalizer removed deletes the object.
+    meta["deletionTimestamp"] = (*old)["metadata"]["deletionTimestamp"];
+    meta["deletionGracePeriodSeconds"] = 0;
+    if (meta.value("finalizers", Json::array()).empty()) {
+      store.Remove(r, meta.value("namespace", ""), meta.value("name", ""));
+      c.write = true;
+      Reply(c.res, code, obj);
+      return true;
+    }
   }
   Reply(c.res, code, store.Put(r, obj));
   c.write = true;
@@ -502,6 +573,15 @@ void ApiServer::Delete(Call& c) {
                 "Precondition failed: ResourceVersion in precondition: " + pre["resourceVersion"].get<std::string>() +
                     ", ResourceVersion in object meta: " + meta.value("resourceVersion", ""));
   std::string policy = options.value("propagationPolicy", "Background");
+  // Finalizers: the object stays, marked for deletion, until its controllers have removed them.
+  if (!meta.value("finalizers", Json::array()).empty() && r.kind != "Namespace") {
+    if (meta.contains("deletionTimestamp") || c.dry_run) return Reply(c.res, 200, *obj);
+    Json marked = *obj;
+    marked["metadata"]["deletionTimestamp"] = Now();
+    marked["metadata"]["deletionGracePeriodSeconds"] = 0;
+    c.write = true;
+    return Reply(c.res, 200, store_.Put(r, marked));
+  }
   if (!c.dry_run && r.kind == "Pod" && !options_.pod_hook.empty()) {
     c.write = true;
     return Reply(c.res, 200, TerminatePod(*obj));  // Terminating until the runtime stopped it
@@ -528,9 +608,10 @@ void ApiServer::Delete(Call& c) {
       }
     }
     if (r.kind == "Namespace")
-      for (const Resource& each : AllResources())
-        if (each.namespaced && !each.create_only)
-          for (const Json& o : store_.List(each, c.name)) store_.Remove(each, c.name, o["metadata"].value("name", ""));
+      for (const Resource* each : Served())
+        if (each->namespaced && !each->create_only)
+          for (const Json& o : store_.List(*each, c.name))
+            store_.Remove(*each, c.name, o["metadata"].value("name", ""));
   }
   if (r.returns_deleted_object) return Reply(c.res, 200, *obj);
   Json status = {{"kind", "Status"},

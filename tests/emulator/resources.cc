@@ -30,6 +30,9 @@ std::vector<Resource> Build() {
   add("rbac.authorization.k8s.io", "v1", "clusterroles", "clusterrole", "ClusterRole", false);
   add("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", false);
   add("coordination.k8s.io", "v1", "leases", "lease", "Lease", true);
+  add("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition", "CustomResourceDefinition",
+      false, {"crd", "crds"}, {"status"})
+      .has_generation = true;
   add("", "v1", "events", "event", "Event", true, {"ev"});
   // Stored as written (no rollout): enough for `kubectl apply -k deploy/` of warren itself.
   add("apps", "v1", "deployments", "deployment", "Deployment", true, {"deploy"}, {"status", "scale"}).has_generation =
@@ -55,7 +58,21 @@ Json ResourceEntry(const Resource& r) {
       {"name", r.name}, {"singularName", r.singular}, {"namespaced", r.namespaced}, {"kind", r.kind}, {"verbs", verbs}};
   if (!r.short_names.empty()) e["shortNames"] = r.short_names;
   if (r.kind == "StatefulSet" || r.kind == "Pod" || r.kind == "Service") e["categories"] = {"all"};
+  if (!r.categories.empty()) e["categories"] = r.categories;
   return e;
+}
+
+// A custom resource's schema as the API server publishes it: the CRD's, with apiVersion, kind and
+// the standard ObjectMeta filled in.
+Json CustomSchema(const Resource& r, Json* schemas) {
+  Json s = r.schema.is_object() ? r.schema : Json{{"type", "object"}};
+  s["properties"]["apiVersion"] = {{"type", "string"}, {"description", "The API version of this object."}};
+  s["properties"]["kind"] = {{"type", "string"}, {"description", "The kind of this object."}};
+  const std::string meta = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
+  AddSchemaClosure(meta, schemas);
+  s["properties"]["metadata"] = {{"allOf", {{{"$ref", "#/components/schemas/" + meta}}}},
+                                 {"description", "Standard object metadata."}};
+  return s;
 }
 
 std::string OpenApiPath(const Resource& r, bool named) {
@@ -102,10 +119,11 @@ Json CoreVersions() {
           {"serverAddressByClientCIDRs", {{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", "127.0.0.1:6443"}}}}};
 }
 
-Json GroupList() {
+Json GroupList(const ResourceSet& all) {
   Json groups = Json::array();
   std::set<std::string> seen;
-  for (const Resource& r : AllResources()) {
+  for (const Resource* each : all) {
+    const Resource& r = *each;
     if (r.group.empty() || !seen.insert(r.group).second) continue;
     Json gv = {{"groupVersion", r.GroupVersion()}, {"version", r.version}};
     groups.push_back({{"name", r.group}, {"versions", {gv}}, {"preferredVersion", gv}});
@@ -113,9 +131,10 @@ Json GroupList() {
   return {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", groups}};
 }
 
-Json ResourceList(const std::string& group_version) {
+Json ResourceList(const ResourceSet& all, const std::string& group_version) {
   Json resources = Json::array();
-  for (const Resource& r : AllResources()) {
+  for (const Resource* each : all) {
+    const Resource& r = *each;
     if (r.GroupVersion() != group_version) continue;
     resources.push_back(ResourceEntry(r));
     for (const std::string& sub : r.subresources) {
@@ -138,10 +157,11 @@ Json ResourceList(const std::string& group_version) {
   return out;
 }
 
-Json OpenApiIndex() {
+Json OpenApiIndex(const ResourceSet& all) {
   Json paths = Json::object();
   std::set<std::string> seen;
-  for (const Resource& r : AllResources()) {
+  for (const Resource* each : all) {
+    const Resource& r = *each;
     std::string key = r.group.empty() ? "api/" + r.version : "apis/" + r.group + "/" + r.version;
     if (seen.insert(key).second)
       paths[key] = {{"serverRelativeURL",
@@ -150,9 +170,10 @@ Json OpenApiIndex() {
   return {{"paths", paths}};
 }
 
-Json OpenApiDocument(const std::string& group_version) {
+Json OpenApiDocument(const ResourceSet& all, const std::string& group_version) {
   Json paths = Json::object(), schemas = Json::object();
-  for (const Resource& r : AllResources()) {
+  for (const Resource* each : all) {
+    const Resource& r = *each;
     if (r.GroupVersion() != group_version) continue;
     Json gvk = {{"group", r.group}, {"version", r.version}, {"kind", r.kind}};
     Json params = Json::array({{{"name", "fieldValidation"}, {"in", "query"}, {"schema", {{"type", "string"}}}},
@@ -182,6 +203,8 @@ Json OpenApiDocument(const std::string& group_version) {
     // free-form. Validation is the emulator's own code either way.
     if (!typed.empty())
       AddSchemaClosure(typed, &schemas);
+    else if (!r.crd.empty())
+      schemas[schema] = CustomSchema(r, &schemas);
     else
       schemas[schema] = {{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}};
     schemas[schema]["x-kubernetes-group-version-kind"] = Json::array({gvk});

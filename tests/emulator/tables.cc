@@ -4,14 +4,16 @@
 #include <functional>
 #include <map>
 
+#include "tests/emulator/json_path.h"
+
 namespace emulator {
 namespace {
 
 struct Column {
-  const char* name;
-  const char* type;  // string, integer, date
+  std::string name;
+  std::string type;  // string, integer, date
   int priority;      // 1: only with -o wide
-  const char* description;
+  std::string description;
 };
 
 using Cells = std::function<Json(const Json& obj, std::time_t now)>;
@@ -261,8 +263,43 @@ Printer AgeOnlyPrinter() {
   return {{{"Age", "string", 0, kAgeHelp}}, [](const Json& o, std::time_t now) { return Json::array({Age(o, now)}); }};
 }
 
+// A CRD's additionalPrinterColumns, as the API server's table convertor fills them: the first
+// value the JSONPath finds; dates as ages; nothing found, an empty cell.
+Printer CustomPrinter(const Resource& r) {
+  struct Custom {
+    std::vector<PathStep> path;
+    std::string type;
+  };
+  std::vector<Column> columns;
+  std::vector<Custom> paths;
+  for (const Json& c : r.columns) {
+    std::string error;
+    auto steps = ParseJsonPath(c.value("jsonPath", ""), &error);
+    columns.push_back(
+        {c.value("name", ""), c.value("type", "string"), c.value("priority", 0), c.value("description", "")});
+    paths.push_back({steps.value_or(std::vector<PathStep>{}), c.value("type", "string")});
+  }
+  return {columns, [paths](const Json& o, std::time_t now) {
+            Json cells = Json::array();
+            for (const Custom& p : paths) {
+              std::vector<Json> found = EvaluateJsonPath(p.path, o);
+              if (found.empty() || found[0].is_null()) {
+                cells.push_back(nullptr);
+              } else if (p.type == "date" && found[0].is_string()) {
+                cells.push_back(HumanDuration(static_cast<long long>(now - ParseTime(found[0].get<std::string>()))));
+              } else if (p.type == "string") {
+                cells.push_back(found[0].is_string() ? found[0].get<std::string>() : found[0].dump());
+              } else {
+                cells.push_back(found[0]);
+              }
+            }
+            return cells;
+          }};
+}
+
 Printer PrinterFor(const Resource& r) {
   const std::string& k = r.kind;
+  if (!r.crd.empty()) return r.columns.empty() ? AgeOnlyPrinter() : CustomPrinter(r);
   if (k == "Pod") return PodPrinter();
   if (k == "StatefulSet") return StatefulSetPrinter();
   if (k == "Deployment") return DeploymentPrinter();

@@ -342,13 +342,13 @@ TEST_F(Agent, ARefusedCorrectionIsReportedThenOutlived) {
   cm["metadata"].erase("managedFields");
   std::string file = WriteTemp("agent-drift.json", cm.dump());
   ASSERT_EQ(emu_->Kubectl("replace -f " + file).exit_code, 0);
-  EXPECT_TRUE(
-      Eventually([&] { return agent->Metric(R"(warren_reconcile_total{result="failure",source="warren"})") >= 1; }, 30))
+  // The agent counts the failure, posts its Event, then logs it: the log line comes last.
+  EXPECT_TRUE(Eventually(
+      [&] { return Has(agent->Log(), "apply ConfigMap dev/rabbitmq-config: 500 InternalError: injected fault"); }, 30))
       << agent->Log();
+  EXPECT_GE(agent->Metric(R"(warren_reconcile_total{result="failure",source="warren"})"), 1);
   EXPECT_EQ(agent->Metric(R"(warren_drifted_objects{kind="ConfigMap",source="warren"})"), 1)
       << agent->Get("/metrics").second;
-  EXPECT_TRUE(Has(agent->Log(), "apply ConfigMap dev/rabbitmq-config: 500 InternalError: injected fault"))
-      << agent->Log();
   RunResult events = emu_->Kubectl("get events -n dev -o json");
   EXPECT_TRUE(Has(events.out, "injected fault")) << "an Event says why: " << events.out;
 
@@ -589,7 +589,7 @@ TEST_F(AgentInCluster, DeployKustomizationThenRunWithItsServiceAccount) {
   AgentProcess agent(
       emu_->dir() + "/in-cluster.log",
       {"--in-cluster", dir_, "-n", "dev", "--inventory-namespace", "warren", "--leader-elect", "--force-conflicts",
-       "--timeout", "30s"},
+       "--timeout", "30s", "--watch-sources", "--state-dir", emu_->dir() + "/state"},
       {"KUBERNETES_SERVICE_HOST=127.0.0.1", "KUBERNETES_SERVICE_PORT=" + std::to_string(emu_->port()), "KUBECONFIG="},
       in_pod);
   // Leader first, then ready: a follower is ready too, and readiness restarts with leadership
@@ -603,6 +603,20 @@ TEST_F(AgentInCluster, DeployKustomizationThenRunWithItsServiceAccount) {
   EXPECT_TRUE(emu_->Admin("GET", "/api/v1/namespaces/warren/configmaps/warren-inventory")["data"].is_object());
   ASSERT_EQ(emu_->Kubectl("scale statefulset rabbitmq -n dev --replicas=1").exit_code, 0);
   EXPECT_TRUE(Eventually([&] { return Replicas() == 3; }, 15)) << agent.Log();
+  // WarrenSources too: watched, and their status written, with deploy/'s RBAC.
+  ASSERT_EQ(emu_->Kubectl("apply -f " + WriteTemp("ws.yaml",
+                                                  "apiVersion: warren.io/v1alpha1\nkind: WarrenSource\n"
+                                                  "metadata: {name: broken, namespace: dev}\n"
+                                                  "spec: {repo: file:///nowhere, interval: 1h}\n"))
+                .exit_code,
+            0);
+  EXPECT_TRUE(Eventually(
+      [&] {
+        Json ws = Get("warrensource broken");
+        return ws.is_object() && Has(ws.value("status", Json::object()).dump(), "SourceFailed");
+      },
+      30))
+      << agent.Log();
   // Everything it did, it was allowed to do.
   for (const Json& r : emu_->Log()) {
     if (r.value("user", "") == "system:serviceaccount:warren:warren") {

@@ -204,6 +204,51 @@ TEST_F(KubeClientTest, ApplyConflictAndNotFoundAreValuesCallersBranchOn) {
   EXPECT_EQ(removed.status().message(), "StatefulSet apps/v1beta1 is not served by this cluster; it serves apps/v1");
 }
 
+// Impersonating a service account: the API server judges each request as that account (its 403
+// names it), and discovery still works; a view without impersonation is unaffected.
+TEST_F(KubeClientTest, ImpersonatedRequestsAreJudgedAsTheServiceAccount) {
+  auto admin = Admin();
+  ASSERT_EQ(emu_->Kubectl("apply -f " + WriteTemp("app-rbac.yaml", R"(apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: app-configmaps, namespace: dev}
+rules:
+- {apiGroups: [""], resources: [configmaps], verbs: [get, list, patch, create]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: app-configmaps, namespace: dev}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: app-configmaps}
+subjects:
+- {kind: ServiceAccount, name: app, namespace: dev}
+)"))
+                .exit_code,
+            0);
+  auto app = admin->Impersonating("system:serviceaccount:dev:app");
+  Json cm = {{"apiVersion", "v1"},
+             {"kind", "ConfigMap"},
+             {"metadata", {{"name", "as-app"}, {"namespace", "dev"}}},
+             {"data", {{"k", "v"}}}};
+  auto applied = app->Apply(cm, {});
+  ASSERT_TRUE(applied.ok()) << applied.status().message();
+  Json secret = {{"apiVersion", "v1"},
+                 {"kind", "Secret"},
+                 {"metadata", {{"name", "as-app"}, {"namespace", "dev"}}},
+                 {"stringData", {{"k", "v"}}}};
+  auto denied = app->Apply(secret, {});
+  ASSERT_FALSE(denied.ok());
+  EXPECT_EQ(denied.status().code(), StatusCode::kForbidden);
+  EXPECT_NE(
+      denied.status().message().find(
+          R"(User "system:serviceaccount:dev:app" cannot patch resource "secrets" in API group "" in the namespace "dev")"),
+      std::string::npos)
+      << denied.status().message();
+  EXPECT_TRUE(admin->Apply(secret, {}).ok()) << "the agent's own view is not impersonating";
+  Json log = emu_->Log();
+  bool as_app = false;
+  for (const Json& r : log) as_app = as_app || r.value("user", "") == "system:serviceaccount:dev:app";
+  EXPECT_TRUE(as_app) << log.dump();
+}
+
 // The emulator's StatefulSet controller, through warren's client: claims and ordered pods, status
 // moving over time, and a delete with propagationPolicy Orphan that leaves pods and claims for the
 // next StatefulSet of that name to adopt (what sync relies on to change immutable fields).

@@ -137,6 +137,18 @@ class FakeKube : public kube::Api {
     if (dry_run) return patched;
     return Store(r, std::move(patched));
   }
+  // The status replaced whole; the rest of the object kept.
+  Result<Json> PatchStatus(const kube::ResourceInfo& r, const std::string& ns, const std::string& name,
+                           const Json& status) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++requests_;
+    WARREN_RETURN_IF_ERROR(Fault("PATCH " + r.kind + "/status"));
+    auto it = objects_.find({r.Qualified(), ns, name});
+    if (it == objects_.end()) return Status::NotFound("PATCH " + r.kind + " " + ns + "/" + name + ": 404 NotFound");
+    Json next = it->second;
+    next["status"] = status;
+    return Store(r, std::move(next));
+  }
   Status Watch(const kube::ResourceInfo& r, kube::WatchRequest& w,
                const std::function<bool(const std::string&, const Json&)>& on_event) override {
     return WatchUntil(r, w, on_event, StopToken());
@@ -364,6 +376,11 @@ class StoppableFakeKube : public kube::Api {
   Result<Json> JsonPatch(const kube::ResourceInfo& r, const std::string& ns, const std::string& n, const Json& ops,
                          bool dry_run) override {
     return fake_->JsonPatch(r, ns, n, ops, dry_run);
+  }
+  Result<Json> PatchStatus(const kube::ResourceInfo& r, const std::string& ns, const std::string& n,
+                           const Json& status) override {
+    WARREN_RETURN_IF_ERROR(Stopped());
+    return fake_->PatchStatus(r, ns, n, status);
   }
   Status Watch(const kube::ResourceInfo& r, kube::WatchRequest& w,
                const std::function<bool(const std::string&, const Json&)>& on_event) override {
