@@ -1,20 +1,13 @@
 #include "diff/sops/sops.h"
 
 #include <openssl/crypto.h>
-// g++ 12 reports a dangling pointer inside yaml-cpp's Node::Tag() where there is none.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpragmas"
-#pragma GCC diagnostic ignored "-Wunknown-warning-option"
-#pragma GCC diagnostic ignored "-Wdangling-pointer"
-#include <yaml-cpp/yaml.h>
-#pragma GCC diagnostic pop
-
 #include <charconv>
 #include <regex>
 #include <set>
 
 #include "diff/model/decode.h"
 #include "diff/sops/values.h"
+#include "diff/sops/yaml_nodes.h"
 
 namespace warren::sops {
 
@@ -386,12 +379,7 @@ Result<Parsed> Parse(std::string_view text, Format format) {
   // What the manifest reader refuses before yaml-cpp sees it (yaml-cpp can stall on some of it).
   WARREN_RETURN_IF_ERROR(CheckYamlCharacters(text, "the file"));
   WARREN_RETURN_IF_ERROR(CheckLeadingCommas(text, "the file"));
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return Refuse("not YAML: " + e.msg);
-  }
+  WARREN_ASSIGN_OR_RETURN(std::vector<YAML::Node> docs, LoadYamlNodes(text, "the file"));
   YAML::Node meta;  // a handle (the iterator's pair is a temporary)
   bool found = false;
   if (!docs.empty() && docs[0].IsMap())

@@ -11,6 +11,7 @@
 #include "diff/sops/decryptor.h"
 #include "diff/sops/sops.h"
 #include "diff/sops/values.h"
+#include "diff/sops/yaml_nodes.h"
 #include "tests/support/sops_writer.h"
 
 namespace warren::sops {
@@ -529,6 +530,49 @@ TEST(SopsValues, EncSyntaxIsStrict) {
   EXPECT_FALSE(DecodeTyped("maybe", "bool"));
   EXPECT_FALSE(DecodeTyped("x", "comment"));
   EXPECT_EQ(DecodeTyped("T", "bool")->second, "True");
+}
+
+// The loader reads what YAML::LoadAll reads, tags, duplicate keys and aliases included.
+TEST(SopsYamlNodes, ReadsWhatLoadAllReads) {
+  for (const char* text : {
+           "a: 1\nb: 'x'\nc: !!str 3\nd: [1, \"y\", ~]\n",
+           "k: v\nk: w\n",
+           "base: &b {x: 1}\nuse: *b\n",
+           "---\na: 1\n---\n---\n- [x, {y: z}]\n",
+           "",
+       }) {
+    auto mine = LoadYamlNodes(text, "f.yaml");
+    ASSERT_TRUE(mine.ok()) << text << ": " << mine.status().message();
+    std::vector<YAML::Node> theirs = YAML::LoadAll(text);
+    ASSERT_EQ(mine.value().size(), theirs.size()) << text;
+    for (size_t i = 0; i < theirs.size(); ++i) {
+      EXPECT_EQ(YAML::Dump(mine.value()[i]), YAML::Dump(theirs[i])) << text;
+      EXPECT_EQ(mine.value()[i].Tag(), theirs[i].Tag()) << text;
+    }
+  }
+  auto doc = LoadYamlNodes("a: x\nb: 'x'\nc: &n [1]\nd: *n\n", "f.yaml").value().at(0);
+  EXPECT_EQ(doc["a"].Tag(), "?");  // plain
+  EXPECT_EQ(doc["b"].Tag(), "!");  // quoted
+  EXPECT_TRUE(doc["c"].is(doc["d"]));
+}
+
+// Where yaml-cpp 0.7 would report empty documents without end (found by fuzzing the SOPS reader:
+// LoadAll filled memory), the loader stops with the place.
+TEST(SopsYamlNodes, StopsWhereYamlCppMakesNoProgress) {
+  for (const char* text : {",", "\"\",", "!\"x\","}) {
+    auto r = LoadYamlNodes(text, "f.yaml");
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_NE(r.status().message().find("f.yaml:"), std::string::npos) << r.status().message();
+  }
+  std::ifstream in(std::string(WARREN_SOURCE_DIR) + "/tests/fuzz/regressions/sops/tag-then-bracket-yaml-cpp-loops",
+                   std::ios::binary);
+  std::stringstream found;
+  found << in.rdbuf();
+  ASSERT_FALSE(found.str().empty());
+  EXPECT_FALSE(Open(found.str(), Format::kYaml, Keyring{}).ok());
+  auto r = LoadYamlNodes(found.str(), "the file");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("made no progress"), std::string::npos) << r.status().message();
 }
 
 }  // namespace
