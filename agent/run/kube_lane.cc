@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "agent/run/source_loop.h"
+#include "agent/util/memory.h"
 
 namespace warren::run {
 
@@ -59,6 +60,7 @@ void SourceLoop::CorrectKube(const std::string& why, const StopToken& stop, Desi
   t.kube = ctx_.kube;
   t.live = live_;
   reconcile::Report plan = reconcile::ReconcileOnce(objects, t, o, stop);
+  ReturnFreeMemory();  // every object was planned: 1-15 ms to give that pass's pages back
   Status failed = plan.error;
   for (const auto& r : plan.applied.results)  // the live state could not be read
     if (failed.ok() && r.outcome == Outcome::kFailed) failed = Status::Unavailable(r.message);

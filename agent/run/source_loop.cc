@@ -6,6 +6,7 @@
 #include "agent/forge/sync_status.h"
 #include "agent/reconcile/kube_stage.h"
 #include "agent/run/watch_cache.h"
+#include "agent/util/memory.h"
 #include "diff/engine/diff.h"
 #include "diff/model/rabbit_topology.h"
 
@@ -457,6 +458,9 @@ void SourceLoop::Reconcile(const std::string& why, bool full, const StopToken& s
     ctx_.log->Warn("reconcile abandoned: stopping", {{"source", spec_.name}, {"why", why}});
     return;  // the next leader (or start) does it again
   }
+  // The whole commit was diffed and applied: without this RSS would stay at that peak. Before
+  // Account, which may make the agent ready, so that what readiness sees is what it holds.
+  if (full) ReturnFreeMemory();
   Account(report, why, seconds);
 }
 
