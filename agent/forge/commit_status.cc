@@ -29,6 +29,18 @@ std::string Description(const std::string& d) {
   return d.substr(0, cut) + "...";
 }
 
+// The token in `file`, without the line end a Secret or an editor leaves.
+Result<std::string> ReadToken(const std::string& file) {
+  std::ifstream in(file);
+  if (!in) return Status::Io("commit status token file " + file + ": cannot be read");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string token = text.str();
+  while (!token.empty() && isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  if (token.empty()) return Status::Invalid("commit status token file " + file + " is empty");
+  return token;
+}
+
 }  // namespace
 
 const char* StateName(State s) {
@@ -54,13 +66,7 @@ Result<std::unique_ptr<StatusReporter>> StatusReporter::Create(StatusOptions o) 
   if (o.provider != "gitlab" && std::count(o.repo.begin(), o.repo.end(), '/') != 1)
     return Status::Invalid("commit status repository must be owner/name, not \"" + o.repo + "\"");
   if (o.repo.empty()) return Status::Invalid("commit status repository is empty");
-  std::ifstream in(o.token_file);
-  if (!in) return Status::Io("commit status token file " + o.token_file + ": cannot be read");
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string token = text.str();
-  while (!token.empty() && isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
-  if (token.empty()) return Status::Invalid("commit status token file " + o.token_file + " is empty");
+  WARREN_ASSIGN_OR_RETURN(std::string token, ReadToken(o.token_file));
   return std::unique_ptr<StatusReporter>(new StatusReporter(std::move(o), std::move(token)));
 }
 
@@ -148,6 +154,7 @@ Status StatusReporter::Post(const Item& item) {
   std::string what = std::string(StateName(item.state)) + " " + item.context + " on " + item.sha.substr(0, 12);
   auto wait = o_.backoff;
   for (int attempt = 1;; ++attempt) {
+    RefreshToken();
     auto reply = http_->Send(Request(item));
     std::string why;
     std::chrono::milliseconds pause = wait;
@@ -184,6 +191,20 @@ Status StatusReporter::Post(const Item& item) {
     if (!(o_.clock ? *o_.clock : Clock::Real()).SleepFor(pause, stop_.token())) return Status::Cancelled("stopped");
     wait = std::min(wait * 2, std::chrono::milliseconds(30000));
   }
+}
+
+// The file is read before every attempt, so a rotated token (a Secret mounted or written anew) is
+// used without a restart. A file that cannot be read leaves the last token in use, said once.
+void StatusReporter::RefreshToken() {
+  auto token = ReadToken(o_.token_file);
+  if (token.ok()) {
+    token_ = std::move(token).value();
+    token_error_.clear();
+    return;
+  }
+  if (token.status().message() == token_error_) return;
+  token_error_ = token.status().message();
+  if (o_.log) o_.log("commit status token not reread; the last one is used", token_error_);
 }
 
 void StatusReporter::Run() {

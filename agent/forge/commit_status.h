@@ -6,7 +6,8 @@
 // Reports are queued and posted by a thread of their own, so a forge that is slow or down never
 // holds up a reconcile. The same state is never posted twice for one (commit, context); 5xx and
 // network errors are retried with backoff, 403/429 wait for Retry-After or x-ratelimit-reset;
-// other refusals are logged and dropped. The token is read from a file and never printed.
+// other refusals are logged and dropped. The token is read from a file before each post (so a
+// rotated one is used without a restart) and never printed.
 #pragma once
 
 #include <condition_variable>
@@ -73,10 +74,12 @@ class StatusReporter : public StatusSink {
   void Run();
   // One status, with its retries. Ok, or why it was given up.
   Status Post(const Item& item);
+  void RefreshToken();
   net::HttpRequest Request(const Item& item) const;
 
   StatusOptions o_;
-  std::string token_;
+  std::string token_;        // the reporter thread's own, after Create
+  std::string token_error_;  // why the file was last not read, said once
   std::unique_ptr<net::HttpClient> http_;
   StopSource stop_;
   mutable std::mutex mu_;

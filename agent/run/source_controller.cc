@@ -305,8 +305,17 @@ void SourceController::Apply(const Json& obj, const StopSource& term) {
   ctx.on_first_reconcile = nullptr;
   // Credentials are read from their Secrets at every poll and connect: a rotated Secret needs no
   // restart, a missing one is the poll's error (Ready False, retried with backoff).
-  ctx.load = [this, w](const source::DesiredSource& src) -> Result<source::Desired> {
+  // The forge token too (the reporter reads its file before each post); a Secret gone missing
+  // leaves the last token in place and is said once, since commit statuses are not the sync.
+  ctx.load = [this, w, key, forge_error = std::make_shared<std::string>()](
+                 const source::DesiredSource& src) -> Result<source::Desired> {
     WARREN_RETURN_IF_ERROR(WriteGitCredentials(w));
+    if (w.statuses) {
+      Status token = WriteForgeToken(w);
+      if (!token.ok() && token.message() != *forge_error)
+        ctx_.log->Warn("commit status token not refreshed", {{"warrensource", key}, {"error", token.message()}});
+      *forge_error = token.ok() ? "" : token.message();
+    }
     return ctx_.load ? ctx_.load(src) : source::LoadDesired(src);
   };
   ctx.connect_rabbit = [this,

@@ -187,13 +187,11 @@ TEST_F(AgentSources, SuspendReconcileRequestRestartAndDelete) {
   auto agent = Run("agent");
   ASSERT_EQ(emu_->Kubectl("wait --for=condition=Ready warrensource/a -n team-a --timeout=60s").exit_code, 0)
       << agent->Log();
-  EXPECT_TRUE(Eventually(
-      [&] {
-        auto states = forge.States(first, "warren/sync");
-        return !states.empty() && states.back() == "success";
-      },
-      20))
-      << agent->Log();
+  auto synced = [&](const std::string& sha) {  // warren/sync success on sha
+    auto states = forge.States(sha, "warren/sync");
+    return !states.empty() && states.back() == "success";
+  };
+  EXPECT_TRUE(Eventually([&] { return synced(first); }, 20)) << agent->Log();
   EXPECT_FALSE(Has(agent->Log(), kToken));
 
   // Suspended: drift is found and reported, not put back.
@@ -243,6 +241,20 @@ TEST_F(AgentSources, SuspendReconcileRequestRestartAndDelete) {
       << reconciled.out;
   EXPECT_EQ(Data("team-a", "app"), "a3");
 
+  // The forge token rotated in its Secret (the forge now refuses the old one): the next commit's
+  // statuses are posted with the new token, with no restart.
+  const std::string rotated = std::string(kToken) + "-rotated";
+  ASSERT_EQ(
+      emu_->Kubectl("patch secret forge -n team-a --type merge -p '{\"stringData\":{\"token\":\"" + rotated + "\"}}'")
+          .exit_code,
+      0);
+  forge.SetToken(rotated);
+  Commit(dir, {{"app.yaml", ConfigMap("team-a", "app", "a4")}}, "fourth");
+  RunResult fourth = emu_->Warren("reconcile source a -n team-a --timeout 60s");
+  EXPECT_EQ(fourth.exit_code, 0) << fourth.out << agent->Log();
+  EXPECT_TRUE(Eventually([&] { return synced(head_); }, 20)) << agent->Log();
+  EXPECT_FALSE(Has(agent->Log(), rotated));
+
   // The status outlives the agent, and a new one goes on from it (Ready stays True throughout).
   const std::string since = Condition("team-a", "a", "Ready").value("lastTransitionTime", "");
   EXPECT_EQ(agent->Kill(SIGTERM).first, 0);
@@ -257,7 +269,7 @@ TEST_F(AgentSources, SuspendReconcileRequestRestartAndDelete) {
   // Deleted: its loop stops; its objects stay (no prune on deletion).
   ASSERT_EQ(emu_->Kubectl("delete warrensource a -n team-a").exit_code, 0);
   ASSERT_TRUE(Eventually([&] { return Has(agent->Log(), "warrensource deleted"); }, 20)) << agent->Log();
-  EXPECT_EQ(Data("team-a", "app"), "a3");
+  EXPECT_EQ(Data("team-a", "app"), "a4");
   EXPECT_EQ(agent->Kill(SIGTERM).first, 0);
 }
 

@@ -38,17 +38,17 @@ class ForgeStub {
     });
     server_.Post(R"(/github/repos/([^/]+/[^/]+)/statuses/([^/]+))",
                  [this](const httplib::Request& q, httplib::Response& r) {
-                   Handle("github", q, r, q.get_header_value("Authorization") == "Bearer " + token_,
+                   Handle("github", q, r, Authorized(q, "Authorization", "Bearer "),
                           {"error", "failure", "pending", "success"}, "context");
                  });
     server_.Post(R"(/gitea/api/v1/repos/([^/]+/[^/]+)/statuses/([^/]+))",
                  [this](const httplib::Request& q, httplib::Response& r) {
-                   Handle("gitea", q, r, q.get_header_value("Authorization") == "token " + token_,
+                   Handle("gitea", q, r, Authorized(q, "Authorization", "token "),
                           {"pending", "success", "error", "failure", "warning"}, "context");
                  });
     server_.Post(R"(/gitlab/api/v4/projects/([^/]+)/statuses/([^/]+))",
                  [this](const httplib::Request& q, httplib::Response& r) {
-                   Handle("gitlab", q, r, q.get_header_value("PRIVATE-TOKEN") == token_,
+                   Handle("gitlab", q, r, Authorized(q, "PRIVATE-TOKEN", ""),
                           {"pending", "running", "success", "failed", "canceled"}, "name");
                  });
     port_ = port ? (server_.bind_to_port("127.0.0.1", port) ? port : 0) : server_.bind_to_any_port("127.0.0.1");
@@ -83,12 +83,21 @@ class ForgeStub {
     std::lock_guard<std::mutex> lock(mu_);
     return requests_;
   }
+  // From now on only `token` is accepted (a rotated token).
+  void SetToken(std::string token) {
+    std::lock_guard<std::mutex> lock(mu_);
+    token_ = std::move(token);
+  }
   std::vector<std::string> Authorizations() const {
     std::lock_guard<std::mutex> lock(mu_);
     return seen_auth_;
   }
 
  private:
+  bool Authorized(const httplib::Request& q, const char* header, const std::string& scheme) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return q.get_header_value(header) == scheme + token_;
+  }
   void Handle(const std::string& forge, const httplib::Request& q, httplib::Response& r, bool authorized,
               const std::vector<std::string>& states, const char* context_key) {
     std::lock_guard<std::mutex> lock(mu_);
