@@ -366,6 +366,10 @@ void ApiServer::ResourceRequest(Call& c) {
     std::lock_guard<std::mutex> lock(store_.mu());
     SyncDefinitions();
   }
+  if (c.write) {  // a finalizer removed may end a Terminating namespace
+    std::lock_guard<std::mutex> lock(store_.mu());
+    FinishNamespaces();
+  }
 }
 
 bool ApiServer::Impersonate(Call& c) {

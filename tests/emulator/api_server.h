@@ -83,6 +83,10 @@ class ApiServer {
   void Patch(Call& c);
   void Delete(Call& c);
   void AccessReview(Call& c);
+  // Namespace deletion and termination (see handlers.cc). Call with the store locked.
+  void DeleteNamespace(Call& c, Json ns);
+  void FinishNamespaces();
+  void ReplyDeleted(Call& c, const Json& obj);
   void ControllerLoop();
   void ReconcileStatefulSet(const Json& sts);
   void ReconcileEndpoints();

@@ -491,9 +491,26 @@ static bool Commit(ApiServer::Call& c, Store& store, Json obj, const std::option
   if (c.sub.empty() || !old) ApplyDefaults(r.kind, obj, old ? &*old : nullptr, alloc);
   // A custom resource is created without status when status is a subresource (create and apply alike).
   if (!old && !r.crd.empty() && HasStatusSubresource(r)) obj.erase("status");
-  if (!old && r.namespaced && !store.Get(*FindResource("", "v1", "namespaces"), "", c.ns)) {
-    Fail(c.res, 404, "NotFound", "namespaces \"" + c.ns + "\" not found", {{"name", c.ns}, {"kind", "namespaces"}});
-    return false;
+  if (!old && r.namespaced) {
+    auto ns = store.Get(*FindResource("", "v1", "namespaces"), "", c.ns);
+    if (!ns) {
+      Fail(c.res, 404, "NotFound", "namespaces \"" + c.ns + "\" not found", {{"name", c.ns}, {"kind", "namespaces"}});
+      return false;
+    }
+    if ((*ns)["metadata"].contains("deletionTimestamp")) {  // the namespace lifecycle admission plugin
+      std::string name = meta.value("name", "");
+      Fail(c.res, 403, "Forbidden",
+           r.Qualified() + " \"" + name + "\" is forbidden: unable to create new content in namespace " + c.ns +
+               " because it is being terminated",
+           {{"name", name},
+            {"group", r.group},
+            {"kind", r.name},
+            {"causes",
+             {{{"reason", "NamespaceTerminating"},
+               {"message", "namespace " + c.ns + " is being terminated"},
+               {"field", "metadata.namespace"}}}}});
+      return false;
+    }
   }
   std::vector<FieldError> errors = Validate(r.kind, obj, old ? &*old : nullptr);
   if (r.kind == "CustomResourceDefinition") {
@@ -582,6 +599,7 @@ void ApiServer::Delete(Call& c) {
     c.write = true;
     return Reply(c.res, 200, store_.Put(r, marked));
   }
+  if (r.kind == "Namespace" && !c.dry_run) return DeleteNamespace(c, *obj);
   if (!c.dry_run && r.kind == "Pod" && !options_.pod_hook.empty()) {
     c.write = true;
     return Reply(c.res, 200, TerminatePod(*obj));  // Terminating until the runtime stopped it
@@ -607,19 +625,65 @@ void ApiServer::Delete(Call& c) {
         store_.Remove(pods, c.ns, pod["metadata"].value("name", ""));
       }
     }
-    if (r.kind == "Namespace")
-      for (const Resource* each : Served())
-        if (each->namespaced && !each->create_only)
-          for (const Json& o : store_.List(*each, c.name))
-            store_.Remove(*each, c.name, o["metadata"].value("name", ""));
   }
-  if (r.returns_deleted_object) return Reply(c.res, 200, *obj);
-  Json status = {{"kind", "Status"},
-                 {"apiVersion", "v1"},
-                 {"metadata", Json::object()},
-                 {"status", "Success"},
-                 {"details", {{"name", c.name}, {"group", r.group}, {"kind", r.name}, {"uid", meta.value("uid", "")}}}};
+  ReplyDeleted(c, *obj);
+}
+
+void ApiServer::ReplyDeleted(Call& c, const Json& obj) {
+  const Resource& r = *c.resource;
+  if (r.returns_deleted_object) return Reply(c.res, 200, obj);
+  Json status = {
+      {"kind", "Status"},
+      {"apiVersion", "v1"},
+      {"metadata", Json::object()},
+      {"status", "Success"},
+      {"details", {{"name", c.name}, {"group", r.group}, {"kind", r.name}, {"uid", obj["metadata"].value("uid", "")}}}};
   Reply(c.res, 200, status);
+}
+
+// What the namespace controller does, at once: every object in it is deleted, those with
+// finalizers marked for deletion. While any of those remain the namespace is Terminating (new
+// objects refused); the last one gone ends it (FinishNamespaces).
+void ApiServer::DeleteNamespace(Call& c, Json ns) {
+  bool waiting = false;
+  for (const Resource* each : Served()) {
+    if (!each->namespaced || each->create_only) continue;
+    for (Json o : store_.List(*each, c.name)) {
+      Json& meta = o["metadata"];
+      if (meta.value("finalizers", Json::array()).empty()) {
+        store_.Remove(*each, c.name, meta.value("name", ""));
+        continue;
+      }
+      waiting = true;
+      if (meta.contains("deletionTimestamp")) continue;
+      meta["deletionTimestamp"] = Now();
+      meta["deletionGracePeriodSeconds"] = 0;
+      store_.Put(*each, o);
+    }
+  }
+  c.write = true;
+  if (!waiting) {
+    store_.Remove(*c.resource, "", c.name);
+    return ReplyDeleted(c, ns);
+  }
+  if (!ns["metadata"].contains("deletionTimestamp")) {
+    ns["metadata"]["deletionTimestamp"] = Now();
+    ns["status"]["phase"] = "Terminating";
+    ns = store_.Put(*c.resource, ns);
+  }
+  Reply(c.res, 200, ns);
+}
+
+void ApiServer::FinishNamespaces() {
+  const Resource& namespaces = *FindResource("", "v1", "namespaces");
+  for (const Json& ns : store_.List(namespaces, "")) {
+    if (!ns["metadata"].contains("deletionTimestamp")) continue;
+    const std::string name = ns["metadata"].value("name", "");
+    bool empty = true;
+    for (const Resource* each : Served())
+      if (each->namespaced && !each->create_only && !store_.List(*each, name).empty()) empty = false;
+    if (empty) store_.Remove(namespaces, "", name);
+  }
 }
 
 void ApiServer::AccessReview(Call& c) {

@@ -37,6 +37,15 @@ spec:
   prune: true
 )";
 
+// kProd named `name` in `ns`, with a finalizer nothing will remove unasked.
+std::string Held(const std::string& name, const std::string& ns) {
+  const std::string plain = "metadata: {name: prod, namespace: default}";
+  std::string held = kProd;
+  held.replace(held.find(plain), plain.size(),
+               "metadata: {name: " + name + ", namespace: " + ns + ", finalizers: [example.com/hold]}");
+  return held;
+}
+
 TEST_F(KubectlCustomResources, ServedAndPrintedWithItsColumns) {
   RunResult resources = emu_->Kubectl("api-resources --api-group warren.io");
   EXPECT_TRUE(Has(resources.out, "warrensources") && Has(resources.out, "ws") && Has(resources.out, "WarrenSource"))
@@ -125,11 +134,7 @@ TEST_F(KubectlCustomResources, DeletingTheDefinitionWithdrawsTheResourceAndItsOb
 
 // Finalizers: a delete marks the object; it goes once the last finalizer is removed.
 TEST_F(KubectlCustomResources, FinalizersHoldADeletedObjectUntilRemoved) {
-  const std::string plain = "metadata: {name: prod, namespace: default}";
-  std::string held = std::string(kProd);
-  held.replace(held.find(plain), plain.size(),
-               "metadata: {name: prod, namespace: default, finalizers: [example.com/hold]}");
-  ASSERT_EQ(Apply("held", held).exit_code, 0);
+  ASSERT_EQ(Apply("held", Held("prod", "default")).exit_code, 0);
   RunResult deleting = emu_->Kubectl("delete ws prod --wait=false");
   ASSERT_EQ(deleting.exit_code, 0) << deleting.out;
   Json obj = emu_->KubectlGet("ws prod");
@@ -141,6 +146,36 @@ TEST_F(KubectlCustomResources, FinalizersHoldADeletedObjectUntilRemoved) {
       emu_->Kubectl(R"(patch ws prod --type json -p '[{"op":"remove","path":"/metadata/finalizers/0"}]')").exit_code,
       0);
   EXPECT_TRUE(emu_->KubectlGet("ws prod").is_null());
+}
+
+// A namespace deleted while an object in it has a finalizer: the rest goes at once, the namespace
+// is Terminating and takes nothing new, and it is gone once the last finalizer is removed.
+TEST_F(KubectlCustomResources, ANamespaceTerminatesUntilItsFinalizedObjectsAreGone) {
+  ASSERT_EQ(emu_->Kubectl("create namespace ending").exit_code, 0);
+  ASSERT_EQ(emu_->Kubectl("create configmap plain -n ending --from-literal=k=v").exit_code, 0);
+  ASSERT_EQ(Apply("held-in-ns", Held("held", "ending")).exit_code, 0);
+
+  RunResult deleting = emu_->Kubectl("delete namespace ending --wait=false");
+  ASSERT_EQ(deleting.exit_code, 0) << deleting.out;
+  RunResult table = emu_->Kubectl("get namespace ending --no-headers");
+  EXPECT_NE(table.out.find("Terminating"), std::string::npos) << table.out;
+  EXPECT_TRUE(emu_->KubectlGet("configmap plain -n ending").is_null());
+  Json ws = emu_->KubectlGet("ws held -n ending");
+  ASSERT_TRUE(ws.is_object());
+  EXPECT_TRUE(ws["metadata"].contains("deletionTimestamp")) << ws.dump();
+  RunResult refused = emu_->Kubectl("create configmap late -n ending --from-literal=k=v");
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.out.find("configmaps \"late\" is forbidden: unable to create new content in namespace ending "
+                             "because it is being terminated"),
+            std::string::npos)
+      << refused.out;
+
+  ASSERT_EQ(
+      emu_->Kubectl(R"(patch ws held -n ending --type json -p '[{"op":"remove","path":"/metadata/finalizers/0"}]')")
+          .exit_code,
+      0);
+  EXPECT_TRUE(emu_->KubectlGet("ws held -n ending").is_null());
+  EXPECT_TRUE(emu_->KubectlGet("namespace ending").is_null());
 }
 
 TEST_F(KubectlCustomResources, ABrokenDefinitionIsRefused) {
