@@ -7,6 +7,8 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/parser.h>
 
+#include "diff/model/source_location.h"
+
 namespace warren::sops {
 namespace {
 
@@ -15,7 +17,7 @@ struct LoadAbort {
 };
 
 std::string Where(const std::string& file, const YAML::Mark& m) {
-  return file + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+  return SourceLocation{file, m.line + 1, m.column + 1}.ToString();
 }
 
 // Builds one node tree per document from parser events, as yaml-cpp's own (private) NodeBuilder.

@@ -366,9 +366,9 @@ void ApiServer::ResourceRequest(Call& c) {
     std::lock_guard<std::mutex> lock(store_.mu());
     SyncDefinitions();
   }
-  if (c.write) {  // a finalizer removed may end a Terminating namespace
+  if (c.write && !c.ns.empty()) {  // a finalizer removed may end a Terminating namespace
     std::lock_guard<std::mutex> lock(store_.mu());
-    FinishNamespaces();
+    FinishNamespace(c.ns);
   }
 }
 

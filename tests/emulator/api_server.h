@@ -85,7 +85,7 @@ class ApiServer {
   void AccessReview(Call& c);
   // Namespace deletion and termination (see handlers.cc). Call with the store locked.
   void DeleteNamespace(Call& c, Json ns);
-  void FinishNamespaces();
+  void FinishNamespace(const std::string& name);  // removes it if Terminating and empty
   void ReplyDeleted(Call& c, const Json& obj);
   void ControllerLoop();
   void ReconcileStatefulSet(const Json& sts);

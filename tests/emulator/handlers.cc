@@ -571,6 +571,13 @@ static bool Commit(ApiServer::Call& c, Store& store, Json obj, const std::option
   return true;
 }
 
+// An object with finalizers, deleted: it stays, marked, until the last finalizer is removed.
+static Json MarkedForDeletion(Json obj) {
+  obj["metadata"]["deletionTimestamp"] = Now();
+  obj["metadata"]["deletionGracePeriodSeconds"] = 0;
+  return obj;
+}
+
 void ApiServer::Delete(Call& c) {
   const Resource& r = *c.resource;
   Json options = c.req.body.empty() ? Json::object() : Json::parse(c.req.body, nullptr, false);
@@ -593,11 +600,8 @@ void ApiServer::Delete(Call& c) {
   // Finalizers: the object stays, marked for deletion, until its controllers have removed them.
   if (!meta.value("finalizers", Json::array()).empty() && r.kind != "Namespace") {
     if (meta.contains("deletionTimestamp") || c.dry_run) return Reply(c.res, 200, *obj);
-    Json marked = *obj;
-    marked["metadata"]["deletionTimestamp"] = Now();
-    marked["metadata"]["deletionGracePeriodSeconds"] = 0;
     c.write = true;
-    return Reply(c.res, 200, store_.Put(r, marked));
+    return Reply(c.res, 200, store_.Put(r, MarkedForDeletion(*obj)));
   }
   if (r.kind == "Namespace" && !c.dry_run) return DeleteNamespace(c, *obj);
   if (!c.dry_run && r.kind == "Pod" && !options_.pod_hook.empty()) {
@@ -643,7 +647,7 @@ void ApiServer::ReplyDeleted(Call& c, const Json& obj) {
 
 // What the namespace controller does, at once: every object in it is deleted, those with
 // finalizers marked for deletion. While any of those remain the namespace is Terminating (new
-// objects refused); the last one gone ends it (FinishNamespaces).
+// objects refused); the last one gone ends it (FinishNamespace).
 void ApiServer::DeleteNamespace(Call& c, Json ns) {
   bool waiting = false;
   for (const Resource* each : Served()) {
@@ -655,10 +659,7 @@ void ApiServer::DeleteNamespace(Call& c, Json ns) {
         continue;
       }
       waiting = true;
-      if (meta.contains("deletionTimestamp")) continue;
-      meta["deletionTimestamp"] = Now();
-      meta["deletionGracePeriodSeconds"] = 0;
-      store_.Put(*each, o);
+      if (!meta.contains("deletionTimestamp")) store_.Put(*each, MarkedForDeletion(std::move(o)));
     }
   }
   c.write = true;
@@ -674,16 +675,13 @@ void ApiServer::DeleteNamespace(Call& c, Json ns) {
   Reply(c.res, 200, ns);
 }
 
-void ApiServer::FinishNamespaces() {
+void ApiServer::FinishNamespace(const std::string& name) {
   const Resource& namespaces = *FindResource("", "v1", "namespaces");
-  for (const Json& ns : store_.List(namespaces, "")) {
-    if (!ns["metadata"].contains("deletionTimestamp")) continue;
-    const std::string name = ns["metadata"].value("name", "");
-    bool empty = true;
-    for (const Resource* each : Served())
-      if (each->namespaced && !each->create_only && !store_.List(*each, name).empty()) empty = false;
-    if (empty) store_.Remove(namespaces, "", name);
-  }
+  auto ns = store_.Get(namespaces, "", name);
+  if (!ns || !(*ns)["metadata"].contains("deletionTimestamp")) return;
+  for (const Resource* each : Served())
+    if (each->namespaced && !each->create_only && !store_.List(*each, name).empty()) return;
+  store_.Remove(namespaces, "", name);
 }
 
 void ApiServer::AccessReview(Call& c) {
