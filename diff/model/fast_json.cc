@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <string>
+#include <utility>
 
 #include "diff/model/escapes.h"
 #include "diff/model/json_tree_builder.h"
@@ -86,8 +88,7 @@ class Reader {
   }
 
   Json Object(int depth) {
-    Json out = Json::object();
-    auto& members = out.get_ref<Json::object_t&>();
+    const size_t first = gathered_.members.size();
     Items('}', [&] {
       SkipSpace();
       if (Peek() != '"') GiveUp();
@@ -95,17 +96,21 @@ class Reader {
       SkipSpace();
       if (Peek() != ':') GiveUp();
       ++i_;
-      members.emplace_back(std::move(key), Value(depth + 1));
+      Json value = Value(depth + 1);  // gathers and takes back its own entries first
+      gathered_.members.emplace_back(std::move(key), std::move(value));
     });
-    FinishObject(members);
+    Json out = gathered_.TakeMembers(first);
+    FinishObject(out.get_ref<Json::object_t&>());
     return out;
   }
 
   Json Array(int depth) {
-    Json out = Json::array();
-    auto& items = out.get_ref<Json::array_t&>();
-    Items(']', [&] { items.push_back(Value(depth + 1)); });
-    return out;
+    const size_t first = gathered_.items.size();
+    Items(']', [&] {
+      Json value = Value(depth + 1);
+      gathered_.items.push_back(std::move(value));
+    });
+    return gathered_.TakeItems(first);
   }
 
   // At the opening quote. Plain runs are copied whole; escapes are decoded as JSON defines them.
@@ -217,6 +222,7 @@ class Reader {
   std::string_view s_;
   size_t i_ = 0;
   int max_depth_;
+  Gathered gathered_;
 };
 
 }  // namespace

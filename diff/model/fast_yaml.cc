@@ -1,8 +1,13 @@
 #include "diff/model/fast_yaml.h"
 
+#include <algorithm>
 #include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "diff/model/escapes.h"
+#include "diff/model/json_tree_builder.h"
 #include "diff/model/yaml_scalar.h"
 
 namespace warren {
@@ -163,9 +168,22 @@ Json PlainValue(std::string_view s) {
   return v;
 }
 
+// The members gathered since `first` as one mapping, sorted; a key given twice is yaml-cpp's to
+// report.
+Json TakeMapping(Gathered& gathered, size_t first) {
+  Json out = gathered.TakeMembers(first);
+  auto& m = out.get_ref<Json::object_t&>();
+  auto by_key = [](const auto& a, const auto& b) { return a.first < b.first; };
+  if (!std::is_sorted(m.begin(), m.end(), by_key)) std::sort(m.begin(), m.end(), by_key);
+  auto same = [](const auto& a, const auto& b) { return a.first == b.first; };
+  if (std::adjacent_find(m.begin(), m.end(), same) != m.end()) GiveUp();
+  return out;
+}
+
 class FlowReader {
  public:
-  FlowReader(std::string_view s, int depth, int max_depth) : s_(s), depth_(depth), max_depth_(max_depth) {}
+  FlowReader(std::string_view s, int depth, int max_depth, Gathered& gathered)
+      : s_(s), depth_(depth), max_depth_(max_depth), gathered_(gathered) {}
 
   Json ReadAll() {
     Json v = Value();
@@ -212,11 +230,11 @@ class FlowReader {
 
   Json Map() {
     ++i_;  // {
-    Json out = Json::object();
+    const size_t first = gathered_.members.size();
     Skip();
     if (i_ < s_.size() && s_[i_] == '}') {
       ++i_;
-      return out;
+      return TakeMapping(gathered_, first);
     }
     while (true) {
       Json key = Value();
@@ -229,13 +247,13 @@ class FlowReader {
         if (i_ < s_.size() && s_[i_] != ',' && s_[i_] != '}') value = Value();
       }
       std::string k = MappingKeyString(key);
-      if (k == "<<" || out.contains(k)) GiveUp();
-      out.emplace(std::move(k), std::move(value));
+      if (k == "<<") GiveUp();
+      gathered_.members.emplace_back(std::move(k), std::move(value));
       Skip();
       if (i_ >= s_.size()) GiveUp();
       if (s_[i_] == '}') {
         ++i_;
-        return out;
+        return TakeMapping(gathered_, first);
       }
       if (s_[i_] != ',') GiveUp();
       ++i_;
@@ -246,20 +264,21 @@ class FlowReader {
 
   Json Seq() {
     ++i_;  // [
-    Json out = Json::array();
+    const size_t first = gathered_.items.size();
     Skip();
     if (i_ < s_.size() && s_[i_] == ']') {
       ++i_;
-      return out;
+      return gathered_.TakeItems(first);
     }
     while (true) {
-      out.push_back(Value());
+      Json value = Value();
+      gathered_.items.push_back(std::move(value));
       Skip();
       if (i_ >= s_.size()) GiveUp();
       if (s_[i_] == ':') GiveUp();  // [a: b] single-pair mappings
       if (s_[i_] == ']') {
         ++i_;
-        return out;
+        return gathered_.TakeItems(first);
       }
       if (s_[i_] != ',') GiveUp();
       ++i_;
@@ -272,6 +291,7 @@ class FlowReader {
   size_t i_ = 0;
   int depth_;
   int max_depth_;
+  Gathered& gathered_;
 };
 
 class BlockReader {
@@ -314,7 +334,7 @@ class BlockReader {
   }
 
   Json Scalar(std::string_view s, int depth) {
-    if (s[0] == '[' || s[0] == '{') return FlowReader(s, depth, max_depth_).ReadAll();
+    if (s[0] == '[' || s[0] == '{') return FlowReader(s, depth, max_depth_, gathered_).ReadAll();
     if (s[0] == '"' || s[0] == '\'') {
       size_t i = 0;
       std::string v = Quoted(s, i);
@@ -341,7 +361,7 @@ class BlockReader {
   }
 
   Json Mapping(int indent, int depth) {
-    Json out = Json::object();
+    const size_t first = gathered_.members.size();
     while (pos_ < lines_.size() && lines_[pos_].indent == indent && !IsSeqItem(lines_[pos_].content)) {
       std::string_view s = lines_[pos_].content;
       size_t colon = KeyColon(s);
@@ -358,18 +378,18 @@ class BlockReader {
         key = PlainValue(raw_key);
       }
       std::string k = MappingKeyString(key);
-      if (out.contains(k)) GiveUp();  // duplicate keys: yaml-cpp's path reports them
       std::string_view rest = colon + 1 < s.size() ? s.substr(colon + 1) : std::string_view();
       while (!rest.empty() && rest[0] == ' ') rest.remove_prefix(1);
       ++pos_;
-      out.emplace(std::move(k), ValueAfter(rest, indent, depth, false));
+      Json value = ValueAfter(rest, indent, depth, false);
+      gathered_.members.emplace_back(std::move(k), std::move(value));
     }
     if (pos_ < lines_.size() && lines_[pos_].indent > indent) GiveUp();
-    return out;
+    return TakeMapping(gathered_, first);  // duplicate keys give up: yaml-cpp's path reports them
   }
 
   Json Sequence(int indent, int depth) {
-    Json out = Json::array();
+    const size_t first = gathered_.items.size();
     while (pos_ < lines_.size() && lines_[pos_].indent == indent && IsSeqItem(lines_[pos_].content)) {
       Line& l = lines_[pos_];
       std::string_view rest = l.content.substr(1);
@@ -381,19 +401,22 @@ class BlockReader {
         // "- key: value": a mapping whose first line shares the dash's line.
         l.indent = indent + 1 + static_cast<int>(spaces);
         l.content = rest;
-        out.push_back(Mapping(l.indent, depth + 1));
+        Json item = Mapping(l.indent, depth + 1);
+        gathered_.items.push_back(std::move(item));
         continue;
       }
       ++pos_;
-      out.push_back(ValueAfter(rest, indent, depth, true));
+      Json item = ValueAfter(rest, indent, depth, true);
+      gathered_.items.push_back(std::move(item));
     }
     if (pos_ < lines_.size() && lines_[pos_].indent > indent) GiveUp();
-    return out;
+    return gathered_.TakeItems(first);
   }
 
   std::vector<Line> lines_;
   size_t pos_ = 0;
   int max_depth_;
+  Gathered gathered_;
 };
 
 }  // namespace

@@ -4,6 +4,24 @@
 
 namespace warren {
 
+Json Gathered::TakeMembers(size_t first) {
+  Json out = Json::object();
+  auto& m = out.get_ref<Json::object_t&>();
+  m.reserve(members.size() - first);
+  for (size_t i = first; i < members.size(); ++i) m.push_back(std::move(members[i]));
+  members.resize(first);
+  return out;
+}
+
+Json Gathered::TakeItems(size_t first) {
+  Json out = Json::array();
+  auto& a = out.get_ref<Json::array_t&>();
+  a.reserve(items.size() - first);
+  for (size_t i = first; i < items.size(); ++i) a.push_back(std::move(items[i]));
+  items.resize(first);
+  return out;
+}
+
 Json* JsonTreeBuilder::Place(Json&& v) {
   if (stack_.empty()) {
     root_ = std::move(v);

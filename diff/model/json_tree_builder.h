@@ -18,6 +18,18 @@ namespace warren {
 // stays, as in Json::parse.
 void FinishObject(Json::object_t& members);
 
+// For a reader that recurses (fast_json, fast_yaml): the members and items of the collections
+// being read, outermost first, on one stack for every level. Each collection is made at its
+// exact size once it ends: one allocation, where growing it entry by entry took several and left
+// it up to twice its size.
+struct Gathered {
+  std::vector<std::pair<std::string, Json>> members;
+  std::vector<Json> items;
+
+  Json TakeMembers(size_t first);  // an object of the members since `first`, in their order
+  Json TakeItems(size_t first);    // an array of the items since `first`
+};
+
 class JsonTreeBuilder {
  public:
   explicit JsonTreeBuilder(int max_depth) : max_depth_(max_depth) {}
