@@ -9,25 +9,37 @@ namespace {
 
 bool IsEmpty(const Json& v) { return v.is_null() || ((v.is_object() || v.is_array()) && v.empty()); }
 
-// Where a change is, in both spellings; grown and shrunk as the walk descends.
+// Where the walk is: a chain of steps back to the document's root, spelled out (as a JSON
+// pointer and as a field path) only where a change is recorded; most of a walk finds none, and
+// spelling every step took a string or two per field compared. A step refers to its parent and
+// its key, which outlive it (both are the caller's).
 struct Path {
-  std::string pointer;
-  std::string field;
+  const Path* parent = nullptr;      // null: the root
+  const std::string* key = nullptr;  // a member's name, or an item's key ("" when it has none)
+  size_t index = 0;                  // an item's index
+  bool item = false;
+
+  std::string Pointer() const {
+    if (!parent) return "";
+    return parent->Pointer() + "/" + (item ? std::to_string(index) : EscapePointerToken(*key));
+  }
+  std::string FieldPath() const {
+    if (!parent) return "";
+    if (!item) return parent->FieldPath() + "." + *key;
+    return parent->FieldPath() + "[" + (key->empty() ? std::to_string(index) : *key) + "]";
+  }
 };
 
-Path Child(const Path& p, const std::string& key) {
-  return {p.pointer + "/" + EscapePointerToken(key), p.field + "." + key};
-}
+Path Child(const Path& p, const std::string& key) { return {&p, &key, 0, false}; }
+Path Child(const Path& p, std::string&& key) = delete;  // the step would outlive its key
 
-Path Item(const Path& p, size_t index, const std::string& key) {
-  return {p.pointer + "/" + std::to_string(index),
-          p.field + (key.empty() ? "[" + std::to_string(index) + "]" : "[" + key + "]")};
-}
+Path Item(const Path& p, size_t index, const std::string& key) { return {&p, &key, index, true}; }
+Path Item(const Path& p, size_t index, std::string&& key) = delete;
 
 void Add(std::vector<Change>* out, const Path& p, Op op, const Json* from, const Json* to) {
   Change c;
-  c.path = p.pointer;
-  c.field = p.field.empty() ? "." : p.field;
+  c.path = p.Pointer();
+  c.field = p.parent ? p.FieldPath() : ".";
   c.op = op;
   if (from) c.from = *from;
   if (to) c.to = *to;
@@ -77,7 +89,10 @@ void CompareKeyedList(const Json& d, const Json& l, const Path& p, const std::ve
     CompareValue(d[i], l[li], Item(p, li, key), "", out);
   }
   for (size_t i = 0; i < l.size(); ++i)
-    if (!matched[i]) Add(out, Item(p, i, ItemKey(l[i], keys)), Op::kRemove, &l[i], nullptr);
+    if (!matched[i]) {
+      const std::string key = ItemKey(l[i], keys);
+      Add(out, Item(p, i, key), Op::kRemove, &l[i], nullptr);
+    }
 }
 
 void CompareValue(const Json& d, const Json& l, const Path& p, const std::string& field_name,
@@ -139,7 +154,7 @@ void WalkOwned(const Json& fields, const Json* d, const Json& l, const Path& p, 
       Path child = Child(p, name);
       const Json* dv = (d && d->is_object() && d->contains(name) && !(*d)[name].is_null()) ? &(*d)[name] : nullptr;
       bool leaf = it.value().empty() || (it.value().size() == 1 && it.value().contains("."));
-      if (owned && leaf) owned->push_back(child.pointer);
+      if (owned && leaf) owned->push_back(child.Pointer());
       if (!dv && removals) {
         // A map (labels, annotations, data) or struct that desired no longer writes may hold keys
         // others set (the server's namespace label, `kubectl label`): only warren's keys go.
@@ -158,8 +173,9 @@ void WalkOwned(const Json& fields, const Json* d, const Json& l, const Path& p, 
       if (!li) continue;
       std::vector<std::string> names;
       for (auto kk = key.begin(); kk != key.end(); ++kk) names.push_back(kk.key());
-      Path item = Item(p, IndexOf(l, li), ItemKey(*li, names));
-      if (owned) owned->push_back(item.pointer);
+      const std::string item_key = ItemKey(*li, names);
+      Path item = Item(p, IndexOf(l, li), item_key);
+      if (owned) owned->push_back(item.Pointer());
       const Json* di = d ? FindKeyedItem(*d, key) : nullptr;
       // An item missing from desired is already a removal found by the keyed-list compare.
       if (di || owned) WalkOwned(it.value(), di, *li, item, di ? removals : nullptr, owned);
@@ -182,7 +198,8 @@ const Json* ManagerEntry(const Json& live_raw, const std::string& manager, bool 
 void CompareObjects(const Json& desired, const Json& live, std::vector<Change>* out) {
   for (auto it = desired.begin(); it != desired.end(); ++it) {
     if (it.key() == "apiVersion" || it.key() == "kind") continue;  // pairing already matched them
-    Path p{"/" + EscapePointerToken(it.key()), "." + it.key()};
+    const Path root;
+    Path p = Child(root, it.key());
     auto li = live.find(it.key());
     if (li == live.end() || li->is_null()) {
       if (!IsEmpty(it.value())) Add(out, p, Op::kAdd, nullptr, &it.value());
