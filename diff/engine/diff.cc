@@ -109,7 +109,7 @@ bool ManagedByWarren(const Object& o) {
 
 }  // namespace
 
-ObjectDiff DiffObject(const Object& desired, const Object* live, const DiffOptions& options) {
+ObjectDiff DiffObject(const Object& desired, const Object* live, const DiffOptions& options, const EditDoc& edit) {
   ObjectDiff out;
   out.key = desired.key();
   out.api_version = desired.api_version();
@@ -119,6 +119,7 @@ ObjectDiff DiffObject(const Object& desired, const Object* live, const DiffOptio
   }
   const std::string group = out.key.group, kind = out.key.kind;
   Json d = desired.doc();
+  if (edit) edit(d);
   Json l = live->doc();
   Normalize(group, kind, Side::kDesired, d);
   Normalize(group, kind, Side::kLive, l);
@@ -151,6 +152,10 @@ ObjectDiff DiffObject(const Object& desired, const Object* live, const DiffOptio
 }
 
 DiffReport Diff(const std::vector<Object>& desired, const std::vector<Object>& live, const DiffOptions& options) {
+  return DiffEach(desired, live, [&](size_t i, const Object* l) { return DiffObject(desired[i], l, options); });
+}
+
+DiffReport DiffEach(const std::vector<Object>& desired, const std::vector<Object>& live, const DiffOne& diff_one) {
   std::map<ResourceKey, const Object*> live_by_key;
   for (const Object& o : live) live_by_key.emplace(o.key(), &o);
   std::vector<const Object*> pairs(desired.size());
@@ -163,7 +168,7 @@ DiffReport Diff(const std::vector<Object>& desired, const std::vector<Object>& l
   DiffReport report;
   report.objects.resize(desired.size());
   auto diff_range = [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) report.objects[i] = DiffObject(desired[i], pairs[i], options);
+    for (size_t i = begin; i < end; ++i) report.objects[i] = diff_one(i, pairs[i]);
   };
   // Each pair is diffed on its own: a large set is split across the cores (each part writes
   // only its own slots). Small sets are not worth a thread.

@@ -8,6 +8,8 @@
 // changes under a Secret's data are reported per key with no values.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,7 +29,16 @@ struct DiffOptions {
 
 DiffReport Diff(const std::vector<Object>& desired, const std::vector<Object>& live, const DiffOptions& options = {});
 
-// One pair; `live` may be null (create).
-ObjectDiff DiffObject(const Object& desired, const Object* live, const DiffOptions& options);
+// Diff with the caller's diff of one pair: `diff_one(i, live)` is desired[i]'s entry (live: its
+// counterpart, or null). Pairs are diffed across the cores, so `diff_one` runs for several
+// indexes at once, once per index; it may change desired[i] and nothing else it shares.
+using DiffOne = std::function<ObjectDiff(size_t index, const Object* live)>;
+DiffReport DiffEach(const std::vector<Object>& desired, const std::vector<Object>& live, const DiffOne& diff_one);
+
+// One pair; `live` may be null (create). `edit`, when given, is written into the copy of
+// desired's document that is compared (a rollout's hold), as if desired had it.
+using EditDoc = std::function<void(Json& doc)>;
+ObjectDiff DiffObject(const Object& desired, const Object* live, const DiffOptions& options,
+                      const EditDoc& edit = nullptr);
 
 }  // namespace warren::diff

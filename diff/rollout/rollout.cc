@@ -126,8 +126,19 @@ Overlaid OverlayRollout(const Object& desired, const Object* live) {
 }
 
 Overlaid OverlayRollout(const Object& desired, const Object* live, bool template_differs) {
-  Overlaid out{desired, std::nullopt};
-  if (!live || !BrokerAware(desired)) return out;
+  Overlaid out{desired, HoldFor(desired, live, template_differs)};
+  if (out.hold) WriteHold(*out.hold, out.desired.mutable_doc());
+  return out;
+}
+
+void WriteHold(const Hold& h, Json& doc) {
+  doc["spec"]["replicas"] = h.replicas;
+  if (!h.on_delete) doc["spec"]["updateStrategy"]["rollingUpdate"]["partition"] = h.partition;
+  if (h.record_state) SetState(doc, h.state);
+}
+
+std::optional<Hold> HoldFor(const Object& desired, const Object* live, bool template_differs) {
+  if (!live || !BrokerAware(desired)) return std::nullopt;
   const Json& l = live->doc();
   Hold h;
   std::optional<RolloutState> state = StateOf(l);
@@ -185,14 +196,10 @@ Overlaid OverlayRollout(const Object& desired, const Object* live, bool template
     if (h.state.target.empty()) h.state.target = target();
   }
   if (on_delete) h.partition = 0;
-
-  Json& doc = out.desired.mutable_doc();
-  doc["spec"]["replicas"] = h.replicas;
-  if (!on_delete) doc["spec"]["updateStrategy"]["rollingUpdate"]["partition"] = h.partition;
+  h.on_delete = on_delete;
   // Recorded only once there is something to remember; then always carried, so it is never drift.
-  if (state || h.rolling || h.scaling_down) SetState(doc, h.state);
-  out.hold = h;
-  return out;
+  h.record_state = state || h.rolling || h.scaling_down;
+  return h;
 }
 
 }  // namespace warren::rollout

@@ -63,9 +63,11 @@ struct Hold {
   bool started = false;    // it starts with this apply (the template differs from the live one)
   bool restarted = false;  // the template changed again mid-rollout: the plan starts at the top
   bool scaling_down = false;
-  int replicas = 0;    // what is applied
-  int partition = 0;   // what is applied (RollingUpdate only)
-  RolloutState state;  // what is applied
+  int replicas = 0;           // what is applied
+  int partition = 0;          // what is applied (RollingUpdate only)
+  RolloutState state;         // what is applied
+  bool on_delete = false;     // OnDelete: no partition is written
+  bool record_state = false;  // the state annotation is written
 };
 
 struct Overlaid {
@@ -84,6 +86,12 @@ struct Overlaid {
 Overlaid OverlayRollout(const Object& desired, const Object* live);
 // The same when whether the templates differ is already known (TemplateChanged of a diff).
 Overlaid OverlayRollout(const Object& desired, const Object* live, bool template_differs);
+
+// The two halves of OverlayRollout: the hold it decides (nullopt where it returns no hold), and
+// how that is written into git's document. A diff writes it into the copy it makes anyway,
+// where OverlayRollout copies the whole object for it.
+std::optional<Hold> HoldFor(const Object& desired, const Object* live, bool template_differs);
+void WriteHold(const Hold& h, Json& doc);
 
 // Whether a diff of the StatefulSet (with or without its hold: the hold never touches the
 // template) finds the pod templates different, counting differences that ignore rules hid: a

@@ -1,5 +1,6 @@
 // Golden cases under tests/golden, and every real live object in tests/fixtures/live-fixtures
 // against the desired state that was actually applied to it.
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -186,6 +187,48 @@ TEST(SecretMasking, ValuesEncryptedInGitAreHiddenInAnyKind) {
   whole.objects.push_back(DiffObject(desired, &bare, DiffOptions{}));
   std::string all = RenderText(whole, false) + ToJson(whole).dump();
   EXPECT_EQ(all.find("n3w-Sealed-pw"), std::string::npos) << all;
+}
+
+}  // namespace
+}  // namespace warren::diff
+
+namespace warren::diff {
+namespace {
+
+Object ConfigMap(const std::string& name, const Json& labels = Json::object()) {
+  return Object(Json{{"apiVersion", "v1"},
+                     {"kind", "ConfigMap"},
+                     {"metadata", {{"name", name}, {"namespace", "dev"}, {"labels", labels}}},
+                     {"data", {{"k", name}}}},
+                SourceLocation{"(test)"});
+}
+
+// Enough pairs to be split across threads: each index is diffed once, with its own counterpart,
+// and the report keeps desired's order with warren's leftovers pruned after it.
+TEST(DiffEach, EveryIndexOnceWithItsCounterpartInDesiredOrder) {
+  const size_t n = 600;
+  std::vector<Object> desired, live;
+  for (size_t i = 0; i < n; ++i) desired.push_back(ConfigMap("cm-" + std::to_string(i)));
+  for (size_t i = n; i-- > 0;)  // live in another order; every third one missing
+    if (i % 3 != 0) live.push_back(ConfigMap("cm-" + std::to_string(i)));
+  live.push_back(ConfigMap("leftover", {{kManagedByLabel, "warren"}}));
+  live.push_back(ConfigMap("someone-elses"));
+  std::vector<std::atomic<int>> calls(n);
+  std::vector<std::string> paired(n);
+  DiffReport report = DiffEach(desired, live, [&](size_t i, const Object* l) {
+    ++calls[i];
+    paired[i] = l ? l->name() : "";
+    return DiffObject(desired[i], l, {});
+  });
+  ASSERT_EQ(report.objects.size(), n + 1);
+  for (size_t i = 0; i < n; ++i) {
+    EXPECT_EQ(calls[i].load(), 1) << i;
+    EXPECT_EQ(paired[i], i % 3 == 0 ? "" : "cm-" + std::to_string(i));
+    EXPECT_EQ(report.objects[i].key.name, "cm-" + std::to_string(i));
+    EXPECT_EQ(report.objects[i].action, i % 3 == 0 ? Action::kCreate : Action::kUnchanged);
+  }
+  EXPECT_EQ(report.objects[n].key.name, "leftover");
+  EXPECT_EQ(report.objects[n].action, Action::kPrune);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "diff/engine/diff.h"
+#include "diff/engine/render.h"
 #include "diff/rollout/gate.h"
 #include "diff/rollout/rollout.h"
 #include "diff/rollout/step.h"
@@ -108,6 +109,44 @@ TEST(RolloutOverlay, AScaleDownIsHeldAtTheLiveCount) {
   Overlaid up = OverlayRollout(Sts("rabbitmq:3.10", "1", 7), &live);
   EXPECT_FALSE(up.hold->scaling_down);
   EXPECT_EQ(up.desired.doc()["spec"]["replicas"], 7);
+}
+
+// A plan writes the hold into the copy its diff compares (HoldFor, WriteHold) instead of copying
+// the object for it (OverlayRollout): the two must say the same, whatever the hold decided.
+TEST(RolloutOverlay, AHoldWrittenIntoTheDiffsCopyDiffsAsTheHeldObject) {
+  Object git2 = Sts("rabbitmq:3.10", "2");
+  const std::string target2 = TemplateHash(git2.doc()["spec"]["template"]);
+  struct Case {
+    const char* what;
+    Object git;
+    Object live;
+    bool holds_visibly;
+  } cases[] = {
+      {"at rest", git2, Live(git2, 0, RolloutState{target2, 0, true}), false},
+      {"at rest, no state", git2, Live(git2, 0), false},
+      {"a new template", git2, Live(Sts("rabbitmq:3.10", "1"), 0, RolloutState{"old", 0, true}), true},
+      {"mid-rollout", git2, Live(git2, 1, RolloutState{target2, 1, false}, 2), false},
+      {"a scale-down", Sts("rabbitmq:3.10", "2", 3), Live(Sts("rabbitmq:3.10", "2", 5), 0), true},
+      {"a scale-down with a new template", Sts("rabbitmq:3.10", "3", 3), Live(Sts("rabbitmq:3.10", "2", 5), 0), true},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    for (bool template_differs : {false, true}) {
+      Overlaid held = OverlayRollout(c.git, &c.live, template_differs);
+      std::optional<Hold> hold = HoldFor(c.git, &c.live, template_differs);
+      ASSERT_TRUE(held.hold && hold);
+      diff::ObjectDiff copied = diff::DiffObject(held.desired, &c.live, {});
+      diff::ObjectDiff edited = diff::DiffObject(c.git, &c.live, {}, [&](Json& doc) { WriteHold(*hold, doc); });
+      EXPECT_EQ(diff::ToJson(diff::DiffReport{{edited}}), diff::ToJson(diff::DiffReport{{copied}}));
+      // Where the hold is seen (a new template's partition, a held count) it was written.
+      if (c.holds_visibly && (template_differs || hold->scaling_down)) {
+        EXPECT_NE(diff::ToJson(diff::DiffReport{{diff::DiffObject(c.git, &c.live, {})}}),
+                  diff::ToJson(diff::DiffReport{{edited}}));
+      }
+    }
+  }
+  EXPECT_FALSE(HoldFor(Sts("nginx:1.25", "2"), &cases[0].live, false));  // not broker-aware
+  EXPECT_FALSE(HoldFor(git2, nullptr, false));                           // nothing live to hold
 }
 
 TEST(RolloutOverlay, OtherStatefulSetsAndNewOnesAreLeftAlone) {
