@@ -47,14 +47,14 @@ bool PointerUnder(const std::string& path, const std::string& prefix) {
 const Json& Field(const Json& obj, const char* key) {
   static const Json kNull;
   if (!obj.is_object()) return kNull;
-  auto it = obj.find(key);
+  auto it = obj.find(std::string_view(key));  // measured once, not at each step of the search
   return it == obj.end() ? kNull : *it;
 }
 
 const std::string& StringField(const Json& obj, const char* key) {
   static const std::string kEmpty;
   if (!obj.is_object()) return kEmpty;
-  auto it = obj.find(key);
+  auto it = obj.find(std::string_view(key));
   if (it == obj.end() || !it->is_string()) return kEmpty;
   return it->get_ref<const std::string&>();
 }
