@@ -118,9 +118,9 @@ ObjectDiff DiffObject(const Object& desired, const Object* live, const DiffOptio
     return out;
   }
   const std::string group = out.key.group, kind = out.key.kind;
-  Json d = desired.doc();
+  Json d = CopyToNormalize(desired.doc());
   if (edit) edit(d);
-  Json l = live->doc();
+  Json l = CopyToNormalize(live->doc());
   Normalize(group, kind, Side::kDesired, d);
   Normalize(group, kind, Side::kLive, l);
 

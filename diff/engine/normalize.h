@@ -15,6 +15,11 @@ enum class Side { kDesired, kLive };
 // Normalises `doc` (an object of `kind` in `group`) in place.
 void Normalize(const std::string& group, const std::string& kind, Side side, Json& doc);
 
+// A copy of `doc` to normalise, without what Normalize drops first (status, and the metadata
+// the server alone writes: managedFields is often a third of a live object). Those were copied
+// only to be erased.
+Json CopyToNormalize(const Json& doc);
+
 // Shared by the kind normalisers.
 void NormalizePodSpec(Json& pod_spec);
 void NormalizeResources(Json& resources);  // {limits, requests} quantities

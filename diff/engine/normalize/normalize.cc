@@ -1,5 +1,8 @@
 #include "diff/engine/normalize.h"
 
+#include <algorithm>
+#include <iterator>
+
 namespace warren::diff {
 namespace {
 
@@ -14,14 +17,41 @@ void NormalizeNamespace(Json& doc) {
   labels["kubernetes.io/metadata.name"] = name;
 }
 
+constexpr const char* kServerMetadata[] = {
+    "uid",      "resourceVersion", "generation",        "creationTimestamp",
+    "selfLink", "managedFields",   "deletionTimestamp", "deletionGracePeriodSeconds"};
+
+bool IsServerMetadata(const std::string& field) {
+  return std::any_of(std::begin(kServerMetadata), std::end(kServerMetadata), [&](const char* f) { return field == f; });
+}
+
 }  // namespace
+
+Json CopyToNormalize(const Json& doc) {
+  if (!doc.is_object()) return doc;
+  Json out = Json::object();
+  auto& members = out.get_ref<Json::object_t&>();
+  members.reserve(doc.size());
+  // In the source's (sorted) order, so the copy stays sorted.
+  for (const auto& [key, value] : doc.get_ref<const Json::object_t&>()) {
+    if (key == "status") continue;
+    if (key != "metadata" || !value.is_object()) {
+      members.emplace_back(key, value);
+      continue;
+    }
+    Json meta = Json::object();
+    auto& fields = meta.get_ref<Json::object_t&>();
+    for (const auto& [field, v] : value.get_ref<const Json::object_t&>())
+      if (!IsServerMetadata(field)) fields.emplace_back(field, v);
+    members.emplace_back(key, std::move(meta));
+  }
+  return out;
+}
 
 void Normalize(const std::string& group, const std::string& kind, Side side, Json& doc) {
   // Server-only metadata and status are never desired state.
   if (auto meta = doc.find("metadata"); meta != doc.end() && meta->is_object()) {
-    for (const char* f : {"uid", "resourceVersion", "generation", "creationTimestamp", "selfLink", "managedFields",
-                          "deletionTimestamp", "deletionGracePeriodSeconds"})
-      meta->erase(f);
+    for (const char* f : kServerMetadata) meta->erase(f);
   }
   doc.erase("status");
   if (group == "apps" && kind == "StatefulSet")
