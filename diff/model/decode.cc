@@ -52,10 +52,7 @@ class JsonBuilder : public YAML::EventHandler {
   void OnDocumentStart(const YAML::Mark& mark) override {
     // yaml-cpp 0.7 can stop consuming input and report one empty document after another (a ','
     // where a block node begins). Two documents starting at one place mean exactly that.
-    if (mark.pos == last_start_pos_)
-      Fail(mark,
-           "the YAML parser made no progress here (yaml-cpp 0.7 cannot read this token where a node begins); quote the "
-           "value");
+    if (mark.pos == last_start_pos_) Fail(mark, kYamlNoProgress);
     last_start_pos_ = mark.pos;
     start_ = SourceLocation{file_, mark.line + 1, mark.column + 1};
   }

@@ -52,6 +52,12 @@ Status CheckYamlCharacters(std::string_view text, const std::string& file);
 // of a plain scalar, and the second never outside [ ] or { }.
 Status CheckLeadingCommas(std::string_view text, const std::string& file);
 
+// Said where yaml-cpp 0.7 reports one empty document after another from the same place (a token
+// it cannot read where a node begins, e.g. a ','): every reader of its events stops there.
+inline constexpr const char* kYamlNoProgress =
+    "the YAML parser made no progress here (yaml-cpp 0.7 cannot read this token where a node begins); quote the "
+    "value";
+
 // Splits a YAML stream into documents. `file` is used in locations and messages only.
 Result<std::vector<Document>> DecodeYaml(std::string_view text, const std::string& file,
                                          const DecodeOptions& options = {});

@@ -7,6 +7,7 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/parser.h>
 
+#include "diff/model/decode.h"
 #include "diff/model/source_location.h"
 
 namespace warren::sops {
@@ -34,10 +35,7 @@ class NodeTreeBuilder : public YAML::EventHandler {
 
   void OnDocumentStart(const YAML::Mark& mark) override {
     // Two documents starting at one place: yaml-cpp made no progress and would go on forever.
-    if (mark.pos == last_start_pos_)
-      throw LoadAbort{Status::Invalid(Where(file_, mark) +
-                                      ": the YAML parser made no progress here (yaml-cpp 0.7 cannot read this "
-                                      "token where a node begins); quote the value")};
+    if (mark.pos == last_start_pos_) throw LoadAbort{Status::Invalid(Where(file_, mark) + ": " + kYamlNoProgress)};
     last_start_pos_ = mark.pos;
   }
   void OnDocumentEnd() override {}
