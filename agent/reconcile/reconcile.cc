@@ -3,7 +3,6 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
-#include <map>
 #include <optional>
 #include <set>
 
@@ -189,8 +188,13 @@ void KubernetesStage(std::vector<Object> desired, const Targets& t, const Option
   // Broker-aware StatefulSets are applied with their rollout's hold (partition, replicas, state):
   // what a rollout holds is never drift, and a new template never reaches a pod unasked. Each is
   // held and diffed with the other pairs, across the cores.
-  std::vector<std::optional<rollout::Hold>> hold_at(desired.size());
-  std::vector<Object> unheld_at(desired.size());  // git's StatefulSets as warren applies them without the hold
+  struct Held {
+    size_t index = 0;  // in `desired`, and in the plan
+    Object unheld;     // git's StatefulSet as warren applies it without the hold
+    rollout::Hold hold;
+    const Object* live = nullptr;
+  };
+  std::vector<std::optional<Held>> held_at(desired.size());
   auto hold_and_diff = [&](size_t i, const Object* l) {
     Object& d = desired[i];
     // Held first as if the template were unchanged (the common case; a hold never touches the
@@ -203,8 +207,7 @@ void KubernetesStage(std::vector<Object> desired, const Targets& t, const Option
       hold = rollout::HoldFor(d, l, true);
       out = diff::DiffObject(d, l, o.diff_options, write_hold);
     }
-    hold_at[i] = hold;
-    unheld_at[i] = d;
+    held_at[i] = Held{i, d, *hold, l};
     // What is applied is held. A plan has no use for the held object beyond its diff, which wrote
     // the hold into the copy it compares (a copy each was a quarter of a 10,000-StatefulSet diff's
     // memory).
@@ -212,49 +215,33 @@ void KubernetesStage(std::vector<Object> desired, const Targets& t, const Option
     return out;
   };
   diff::DiffReport plan = diff::DiffEach(desired, live.value(), hold_and_diff);
-  std::vector<Object> unheld;
-  std::vector<rollout::Hold> holds;
+  std::vector<Held> held;
   std::set<ResourceKey> held_keys;
-  for (size_t i = 0; i < desired.size(); ++i) {
-    if (!hold_at[i]) continue;
-    held_keys.insert(unheld_at[i].key());
-    unheld.push_back(std::move(unheld_at[i]));
-    holds.push_back(*hold_at[i]);
+  for (std::optional<Held>& h : held_at) {
+    if (!h) continue;
+    held_keys.insert(h->unheld.key());
+    held.push_back(std::move(*h));
   }
-  std::map<ResourceKey, const Object*> live_by_key;
-  if (!unheld.empty())
-    for (const Object& l : live.value()) live_by_key[l.key()] = &l;
   HideRolloutState(held_keys, plan);
   // A held scale-down is drift all the same (git asks for fewer replicas), shown as such; it is
   // not applied as part of the object but stepped down by the rollout, node by node. What is
   // applied is the plan without it: a copy, made only when there is a scale-down to show.
   std::optional<diff::DiffReport> to_apply;
-  std::map<ResourceKey, diff::ObjectDiff*> plan_by_key;
-  for (size_t i = 0; i < unheld.size(); ++i) {
-    if (!holds[i].scaling_down) continue;
-    if (plan_by_key.empty()) {
-      if (!o.plan_only) to_apply = plan;
-      for (diff::ObjectDiff& d : plan.objects) plan_by_key[d.key] = &d;
-    }
-    int want = holds[i].state.scale_to;
-    const ResourceKey key = unheld[i].key();
-    auto live_it = live_by_key.find(key);
-    const Object* held_live = live_it == live_by_key.end() ? nullptr : live_it->second;
-    if (auto plan_it = plan_by_key.find(key); plan_it != plan_by_key.end()) {
-      diff::ObjectDiff& d = *plan_it->second;
-      bool only_replicas = d.action == diff::Action::kUnchanged;
-      std::vector<diff::Change> c_list{
-          {"/spec/replicas", ".spec.replicas", diff::Op::kReplace, holds[i].replicas, want}};
-      if (held_live) diff::Attribute(held_live->doc(), o.diff_options.field_manager, &c_list);  // who scaled it
-      diff::Change c = std::move(c_list.front());
-      auto at =
-          std::find_if(d.changes.begin(), d.changes.end(), [&](const diff::Change& x) { return x.path > c.path; });
-      d.changes.insert(at, std::move(c));  // in document order, as the diff lists changes
-      if (only_replicas) d.action = diff::Action::kUpdate;
-    }
+  for (const Held& h : held) {
+    if (!h.hold.scaling_down) continue;
+    if (!to_apply && !o.plan_only) to_apply = plan;
+    int want = h.hold.state.scale_to;
+    diff::ObjectDiff& d = plan.objects[h.index];
+    bool only_replicas = d.action == diff::Action::kUnchanged;
+    std::vector<diff::Change> c_list{{"/spec/replicas", ".spec.replicas", diff::Op::kReplace, h.hold.replicas, want}};
+    diff::Attribute(h.live->doc(), o.diff_options.field_manager, &c_list);  // who scaled it
+    diff::Change c = std::move(c_list.front());
+    auto at = std::find_if(d.changes.begin(), d.changes.end(), [&](const diff::Change& x) { return x.path > c.path; });
+    d.changes.insert(at, std::move(c));  // in document order, as the diff lists changes
+    if (only_replicas) d.action = diff::Action::kUpdate;
   }
   if (o.plan_only) {
-    for (size_t i = 0; i < unheld.size(); ++i) PlanRollout(unheld[i], holds[i], t, o, report);
+    for (const Held& h : held) PlanRollout(h.unheld, h.hold, t, o, report);
   } else {
     KubeStageOptions k;
     k.dry_run = o.dry_run;
@@ -276,8 +263,8 @@ void KubernetesStage(std::vector<Object> desired, const Targets& t, const Option
     report.applied.unchanged += applied.unchanged;
     for (auto& r : applied.results) report.applied.results.push_back(std::move(r));
     if (o.drive_rollouts && !o.dry_run && applied.Count(diff::Outcome::kFailed) == 0)
-      for (size_t i = 0; i < unheld.size(); ++i)
-        if (holds[i].rolling || holds[i].scaling_down) DriveRollout(unheld[i], *t.kube, o, stop, report);
+      for (const Held& h : held)
+        if (h.hold.rolling || h.hold.scaling_down) DriveRollout(h.unheld, *t.kube, o, stop, report);
   }
   report.plan.Append(std::move(plan));
 }
