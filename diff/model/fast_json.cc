@@ -17,6 +17,10 @@ struct Unsupported {};
 
 [[noreturn]] void GiveUp() { throw Unsupported{}; }
 
+// How much of an object to make: all of it, an item's identity (apiVersion, kind and the
+// metadata below), or metadata's name and namespace. What is not made is still read and checked.
+enum class Keep { kAll, kIdentity, kNameAndNamespace };
+
 class Reader {
  public:
   Reader(std::string_view text, int max_depth) : s_(text), max_depth_(max_depth) {}
@@ -28,7 +32,47 @@ class Reader {
     return v;
   }
 
+  // As Document, with each item of a top-level object's `items` array made as far as its
+  // identity and its place in the text noted instead.
+  SkimmedList Skim() {
+    SkimmedList out;
+    SkipSpace();
+    if (Peek() != '{') {
+      out.list = Document();
+      return out;
+    }
+    const size_t first = gathered_.members.size();
+    Items('}', [&] {
+      std::string key;
+      Key(&key);
+      SkipSpace();
+      bool items = key == "items";
+      if (items) out.items.clear();  // of a key given twice the last stays
+      Json value = items && Peek() == '[' ? ItemHeads(1, &out.items) : Value(1);
+      gathered_.members.emplace_back(std::move(key), std::move(value));
+    });
+    out.list = gathered_.TakeMembers(first);
+    FinishObject(out.list.get_ref<Json::object_t&>());
+    SkipSpace();
+    if (i_ != s_.size()) GiveUp();  // text after the value
+    return out;
+  }
+
  private:
+  // An array of items, each object made as far as its identity, and where each is in the text.
+  Json ItemHeads(int depth, std::vector<TextSpan>* spans) {
+    if (depth > max_depth_) GiveUp();
+    const size_t first = gathered_.items.size();
+    Items(']', [&] {
+      SkipSpace();
+      const size_t begin = i_;
+      Json head = Value(depth + 1, Keep::kIdentity);
+      spans->push_back({begin, i_ - begin});
+      gathered_.items.push_back(std::move(head));
+    });
+    return gathered_.TakeItems(first);
+  }
+
   void SkipSpace() {
     while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\r' || s_[i_] == '\t')) ++i_;
   }
@@ -43,12 +87,12 @@ class Reader {
     i_ += word.size();
   }
 
-  Json Value(int depth) {
+  Json Value(int depth, Keep keep = Keep::kAll) {
     if (depth > max_depth_) GiveUp();
     SkipSpace();
     switch (Peek()) {
       case '{':
-        return Object(depth);
+        return Object(depth, keep);
       case '[':
         return Array(depth);
       case '"':
@@ -64,6 +108,37 @@ class Reader {
         return Json(nullptr);
       default:
         return Number();
+    }
+  }
+
+  // Checks a value as Value reads it, and makes nothing of it.
+  void Skip(int depth) {
+    if (depth > max_depth_) GiveUp();
+    SkipSpace();
+    switch (Peek()) {
+      case '{':
+        Items('}', [&] {
+          Key(nullptr);
+          Skip(depth + 1);
+        });
+        return;
+      case '[':
+        Items(']', [&] { Skip(depth + 1); });
+        return;
+      case '"':
+        ReadString(nullptr);
+        return;
+      case 't':
+        Expect("true");
+        return;
+      case 'f':
+        Expect("false");
+        return;
+      case 'n':
+        Expect("null");
+        return;
+      default:
+        (void)Number();
     }
   }
 
@@ -87,16 +162,30 @@ class Reader {
     }
   }
 
-  Json Object(int depth) {
+  // An object's key and the ':' after it; `key` null: checked, not copied.
+  void Key(std::string* key) {
+    SkipSpace();
+    if (Peek() != '"') GiveUp();
+    ReadString(key);
+    SkipSpace();
+    if (Peek() != ':') GiveUp();
+    ++i_;
+  }
+
+  Json Object(int depth, Keep keep) {
     const size_t first = gathered_.members.size();
     Items('}', [&] {
-      SkipSpace();
-      if (Peek() != '"') GiveUp();
-      std::string key = String();
-      SkipSpace();
-      if (Peek() != ':') GiveUp();
-      ++i_;
-      Json value = Value(depth + 1);  // gathers and takes back its own entries first
+      std::string key;
+      Key(&key);
+      Keep inner = Keep::kAll;
+      if (keep == Keep::kIdentity && key == "metadata") {
+        inner = Keep::kNameAndNamespace;
+      } else if ((keep == Keep::kIdentity && key != "apiVersion" && key != "kind") ||
+                 (keep == Keep::kNameAndNamespace && key != "name" && key != "namespace")) {
+        Skip(depth + 1);
+        return;
+      }
+      Json value = Value(depth + 1, inner);  // gathers and takes back its own entries first
       gathered_.members.emplace_back(std::move(key), std::move(value));
     });
     Json out = gathered_.TakeMembers(first);
@@ -113,8 +202,15 @@ class Reader {
     return gathered_.TakeItems(first);
   }
 
-  // At the opening quote. Plain runs are copied whole; escapes are decoded as JSON defines them.
   std::string String() {
+    std::string out;
+    ReadString(&out);
+    return out;
+  }
+
+  // At the opening quote. Plain runs are copied whole; escapes are decoded as JSON defines them.
+  // `out` null: checked as it would be read, nothing copied.
+  void ReadString(std::string* out) {
     ++i_;
     size_t start = i_;
     auto plain = [](char c) {
@@ -122,36 +218,36 @@ class Reader {
       return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
     };
     while (i_ < s_.size() && plain(s_[i_])) ++i_;
-    if (Peek() == '"') return std::string(s_.substr(start, i_++ - start));
-    std::string out(s_.substr(start, i_ - start));
+    if (out) out->assign(s_.substr(start, i_ - start));
     for (;;) {
       char c = Peek();
       if (static_cast<unsigned char>(c) >= 0x80) {  // valid UTF-8 is copied, as nlohmann's lexer checks
         uint32_t cp = 0;
         size_t n = Utf8At(s_, i_, &cp);
         if (n == 0) GiveUp();
-        out.append(s_.substr(i_, n));
+        if (out) out->append(s_.substr(i_, n));
         i_ += n;
         continue;
       }
       ++i_;
-      if (c == '"') return out;
+      if (c == '"') return;
       if (static_cast<unsigned char>(c) < 0x20) GiveUp();  // a raw control character
       if (c != '\\') {
-        out.push_back(c);
+        if (out) out->push_back(c);
         continue;
       }
       char e = Peek();
       ++i_;
       if (e == 'u') {
-        AppendUtf8(out, CodePoint());
+        unsigned long cp = CodePoint();
+        if (out) AppendUtf8(*out, cp);
         continue;
       }
       // The one-character escapes, each followed by what it stands for.
       static constexpr std::string_view kEscapes = "\"\"\\\\//b\bf\fn\nr\rt\t";
       size_t at = kEscapes.find(e);
       if (at == std::string_view::npos || at % 2 != 0) GiveUp();
-      out.push_back(kEscapes[at + 1]);
+      if (out) out->push_back(kEscapes[at + 1]);
     }
   }
 
@@ -230,6 +326,14 @@ class Reader {
 std::optional<Json> FastDecodeJson(std::string_view text, int max_depth) {
   try {
     return Reader(text, max_depth).Document();
+  } catch (const Unsupported&) {
+    return std::nullopt;
+  }
+}
+
+std::optional<SkimmedList> FastSkimJsonList(std::string_view text, int max_depth) {
+  try {
+    return Reader(text, max_depth).Skim();
   } catch (const Unsupported&) {
     return std::nullopt;
   }

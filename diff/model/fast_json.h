@@ -12,12 +12,31 @@
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "diff/model/object.h"
 
 namespace warren {
 
 std::optional<Json> FastDecodeJson(std::string_view text, int max_depth);
+
+// Where a value is in a text: its first byte's offset and its length.
+struct TextSpan {
+  size_t offset = 0, size = 0;
+};
+
+// A List read for what identifies its items, each item otherwise left in the text (a captured
+// live state whose 10,000 trees need not all be made at once).
+struct SkimmedList {
+  // The document, each object of its top-level `items` array cut down to apiVersion, kind and
+  // metadata's name and namespace (what there is of them; other items whole).
+  Json list;
+  std::vector<TextSpan> items;  // each item's text, in order; empty when there is no such array
+};
+
+// Accepts exactly what FastDecodeJson accepts (the whole text is read and checked), nullopt
+// otherwise; an item's text then reads (ParseJson) as the item FastDecodeJson would make.
+std::optional<SkimmedList> FastSkimJsonList(std::string_view text, int max_depth);
 
 // As Json::parse(text, nullptr, false): the value, or a discarded value when the text is not
 // JSON. For bodies from servers (the API server's Lists and watch events).

@@ -313,6 +313,40 @@ TEST(FastReaders, MakeEachObjectAndArrayAtItsExactSize) {
             R"({"d":{"a":[1,2,3],"b":{"v":2,"w":["a","b","c"],"x":1},"c":1},"e":[1,2,3,4,5]})");
 }
 
+// A List skimmed: its items' identities made, the rest of each item only checked and spanned.
+TEST(FastSkimJsonList, HeadsAndSpansOfTheItemsOfAList) {
+  const std::string text = R"( {"kind": "List", "items": [
+    {"spec": {"x": [1, {"y": "\u00e9"}]}, "kind": "A", "metadata": {"labels": {"a": "b"}, "name": "n", "namespace": 7}},
+    "not an object",
+    {"apiVersion": {"odd": true}, "metadata": "m"}
+  ], "apiVersion": "v1"} )";
+  auto skimmed = FastSkimJsonList(text, 100);
+  auto full = FastDecodeJson(text, 100);
+  ASSERT_TRUE(skimmed && full);
+  EXPECT_EQ(skimmed->list.dump(),
+            R"({"apiVersion":"v1","items":[{"kind":"A","metadata":{"name":"n","namespace":7}},"not an object",)"
+            R"({"apiVersion":{"odd":true},"metadata":"m"}],"kind":"List"})");
+  ASSERT_EQ(skimmed->items.size(), 3u);
+  for (size_t i = 0; i < 3; ++i)
+    EXPECT_EQ(ParseJson(std::string_view(text).substr(skimmed->items[i].offset, skimmed->items[i].size)),
+              (*full)["items"][i]);
+
+  // Of two `items` the last stays, as in the parser; other documents are made whole.
+  auto twice = FastSkimJsonList(R"({"items": [{"a": 1}], "items": [{"b": 2}, {"c": 3}]})", 100);
+  ASSERT_TRUE(twice.has_value());
+  EXPECT_EQ(twice->list.dump(), R"({"items":[{},{}]})");
+  EXPECT_EQ(twice->items.size(), 2u);
+  auto replaced = FastSkimJsonList(R"({"items": [{"a": 1}], "items": null})", 100);
+  ASSERT_TRUE(replaced.has_value());
+  EXPECT_TRUE(replaced->items.empty());
+  for (const char* doc : {R"([{"items": [1]}])", R"({"x": {"items": [{"a": 1}]}})", "5"}) {
+    auto other = FastSkimJsonList(doc, 100);
+    ASSERT_TRUE(other.has_value()) << doc;
+    EXPECT_EQ(other->list, *FastDecodeJson(doc, 100)) << doc;
+    EXPECT_TRUE(other->items.empty());
+  }
+}
+
 // The fast reader reads what it accepts exactly as nlohmann's parser does (types included), and
 // gives up, leaving the error to nlohmann's parser, on what it is not sure of.
 TEST(FastDecodeJson, SameTreesAsTheParserOrGivesUp) {
@@ -339,6 +373,9 @@ TEST(FastDecodeJson, SameTreesAsTheParserOrGivesUp) {
                            R"(["\udc00"])", R"(["\x"])", "[1e999]", "tru", "{} x", "\"a\tb\"", "[[[1]]]"}) {
     EXPECT_FALSE(FastDecodeJson(text, 2).has_value()) << text;
   }
+  for (const char* text :
+       {"", "{", R"({"items": [{"a": 1},]})", R"({"items": [["\ud800"]]})", "[[[1]]]", R"({"items": [[[1]]]})"})
+    EXPECT_FALSE(FastSkimJsonList(text, 2).has_value()) << text;
   auto lone = DecodeJson(R"(["\ud800"])", "lone.json");
   ASSERT_FALSE(lone.ok());
   EXPECT_NE(lone.status().message().find("lone.json:1:"), std::string::npos) << lone.status().message();
