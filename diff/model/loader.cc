@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "diff/model/base64.h"
+#include "diff/model/fast_json.h"
 #include "diff/model/kustomize.h"
 
 namespace warren {
@@ -68,12 +69,28 @@ bool IsList(const Json& v) {
          (items->is_array() || items->is_null());
 }
 
+// A List's items kept as text (LoadOptions::defer_list_items): the file, and where each item is.
+struct ItemTexts {
+  std::shared_ptr<const std::string> text;
+  std::vector<TextSpan> spans;  // one per item of the document's `items`
+};
+
 // Appends the objects of one document, flattening a List (whose items may lack kind and
-// apiVersion, as the API server returns them).
-Status AppendDocument(Document doc, const LoadOptions& options, std::vector<Object>* out) {
+// apiVersion, as the API server returns them). With `texts`, the List's items are only their
+// identity (FastSkimJsonList's heads) and become objects kept as text.
+Status AppendDocument(Document doc, const LoadOptions& options, std::vector<Object>* out,
+                      const ItemTexts* texts = nullptr) {
   if (doc.value.is_null()) return Status::Ok();  // empty document or only comments
-  auto add = [&](Json v, SourceLocation where, const std::string& base) -> Status {
+  auto add = [&](Json v, SourceLocation where, const std::string& base, const TextSpan* span) -> Status {
     WARREN_RETURN_IF_ERROR(CheckObject(v, where));
+    Json& meta = v["metadata"];
+    if (StringField(meta, "namespace").empty() &&
+        !IsClusterScoped(SplitApiVersion(StringField(v, "apiVersion")).first, StringField(v, "kind")))
+      meta["namespace"] = options.default_namespace;
+    if (span) {
+      out->push_back(Object::FromText({texts->text, span->offset, span->size, std::move(v)}, std::move(where)));
+      return Status::Ok();
+    }
     Object obj(std::move(v), std::move(where));
     if (doc.positions) obj.set_positions(doc.positions, base);
     if (doc.encrypted) {
@@ -85,12 +102,10 @@ Status AppendDocument(Document doc, const LoadOptions& options, std::vector<Obje
           mine.push_back(p.substr(base.size()));
       obj.set_encrypted(std::move(mine));
     }
-    if (obj.ns().empty() && !IsClusterScoped(obj.group(), obj.kind()))
-      obj.mutable_doc()["metadata"]["namespace"] = options.default_namespace;
     out->push_back(std::move(obj));
     return Status::Ok();
   };
-  if (!IsList(doc.value)) return add(std::move(doc.value), doc.where, "");
+  if (!IsList(doc.value)) return add(std::move(doc.value), doc.where, "", nullptr);
 
   std::string list_kind = StringField(doc.value, "kind");
   std::string item_kind = list_kind == "List" ? "" : list_kind.substr(0, list_kind.size() - 4);
@@ -111,9 +126,25 @@ Status AppendDocument(Document doc, const LoadOptions& options, std::vector<Obje
     } else {
       where.item = static_cast<int>(i);
     }
-    WARREN_RETURN_IF_ERROR(add(std::move(item), where, base));
+    WARREN_RETURN_IF_ERROR(add(std::move(item), where, base, texts ? &texts->spans[i] : nullptr));
   }
   return Status::Ok();
+}
+
+// A JSON List whose items stay text until read (see LoadOptions::defer_list_items): false, and
+// nothing appended, for any other text, which is then decoded whole as before.
+Result<bool> AppendDeferredList(std::string& text, const std::string& file, const LoadOptions& options,
+                                std::vector<Object>* out) {
+  if (!LooksLikeJson(file, text) || options.decode.record_positions || options.decode.disable_fast_path ||
+      text.size() > options.decode.max_bytes || text.rfind("\xEF\xBB\xBF", 0) == 0)
+    return false;
+  auto skimmed = FastSkimJsonList(text, options.decode.max_depth);
+  if (!skimmed || !IsList(skimmed->list) || HasSopsBlock(skimmed->list) || !skimmed->list["items"].is_array())
+    return false;
+  WARREN_RETURN_IF_ERROR(CheckYamlCharacters(text, file));  // as DecodeJson does
+  ItemTexts texts{std::make_shared<const std::string>(std::move(text)), std::move(skimmed->items)};
+  WARREN_RETURN_IF_ERROR(AppendDocument({std::move(skimmed->list), SourceLocation{file, 1, 1}}, options, out, &texts));
+  return true;
 }
 
 bool Under(const std::string& file, const std::string& dir) { return dir == "." || file.rfind(dir + "/", 0) == 0; }
@@ -319,6 +350,10 @@ Result<LoadedManifests> LoadRepository(const FileTree& tree, const std::vector<s
         return Status::Limit(file + ": " + std::to_string(size) + " bytes is more than the limit of " +
                              std::to_string(options.decode.max_bytes) + " bytes");
       WARREN_ASSIGN_OR_RETURN(auto text, tree.Read(file));
+      if (options.defer_list_items) {
+        WARREN_ASSIGN_OR_RETURN(bool deferred, AppendDeferredList(text, file, options, &all));
+        if (deferred) continue;
+      }
       WARREN_ASSIGN_OR_RETURN(auto docs, DecodeDocuments(text, file, options.decode));
       // Definitions files are JSON: one document, read once whichever it turns out to be.
       if (LooksLikeJson(file, text) && docs.size() == 1 && IsRabbitDefinitions(docs[0].value)) {

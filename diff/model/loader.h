@@ -48,6 +48,10 @@ struct LoadOptions {
   // Leave SOPS documents as they are, `sops` block and all (for readers that only want
   // positions, and for kustomize output, decrypted per object afterwards).
   bool keep_encrypted = false;
+  // Keep each item of a JSON List file as text, read for its identity only, its tree made when
+  // something reads it (see Object::FromText): a captured live state of 10,000 objects is then
+  // never in memory as 10,000 trees at once. Files of any other shape are read as usual.
+  bool defer_list_items = false;
 };
 
 // A RabbitMQ definitions file (what `rabbitmqctl export_definitions` writes) found among the

@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <mutex>
+#include <stdexcept>
 #include <string_view>
+
+#include "diff/model/fast_json.h"
 
 namespace warren {
 
@@ -77,7 +81,53 @@ const std::shared_ptr<Json>& Object::Empty() {
   return *empty;
 }
 
+// The text, and the tree doc() made of it (once, whichever copy asked first).
+struct Object::Deferred {
+  DocumentText text;
+  std::once_flag once;
+  std::unique_ptr<const Json> tree;
+
+  Json Read() const {
+    Json doc = ParseJson(std::string_view(*text.text).substr(text.offset, text.size));
+    if (!doc.is_object()) throw std::logic_error("a document kept as text is not a JSON object");
+    for (const char* field : {"apiVersion", "kind"}) doc[field] = Field(text.head, field);
+    const Json& head_meta = Field(text.head, "metadata");
+    Json& meta = doc["metadata"];
+    for (const char* field : {"name", "namespace"})
+      if (head_meta.contains(field)) meta[field] = head_meta[field];
+    return doc;
+  }
+};
+
+Object Object::FromText(DocumentText text, SourceLocation where) {
+  Object out;
+  out.deferred_ = std::make_shared<Deferred>();
+  out.deferred_->text = std::move(text);
+  out.where_ = std::move(where);
+  return out;
+}
+
+const Json& Object::DeferredDoc() const {
+  std::call_once(deferred_->once, [&] { deferred_->tree = std::make_unique<const Json>(deferred_->Read()); });
+  return *deferred_->tree;
+}
+
+Object Object::Parsed() const {
+  if (!deferred_) return *this;
+  Object out = *this;
+  out.doc_ = std::make_shared<Json>(deferred_->Read());
+  out.deferred_.reset();
+  return out;
+}
+
+const Json& Object::Identity() const { return deferred_ ? deferred_->text.head : *doc_; }
+
 Json& Object::mutable_doc() {
+  if (deferred_) {  // its own tree from the text (another copy may have made and be reading one)
+    doc_ = std::make_shared<Json>(deferred_->Read());
+    deferred_.reset();
+    return *doc_;
+  }
   // Shared with another copy (or the empty document): this object gets its own tree first. The
   // tree is only ever written through here, so a document with one owner is this object's alone.
   if (doc_.use_count() != 1)
@@ -87,11 +137,11 @@ Json& Object::mutable_doc() {
   return *doc_;
 }
 
-std::string Object::StringAt(const char* field) const { return StringField(*doc_, field); }
+std::string Object::StringAt(const char* field) const { return StringField(Identity(), field); }
 
-std::string Object::name() const { return StringField(Field(*doc_, "metadata"), "name"); }
+std::string Object::name() const { return StringField(Field(Identity(), "metadata"), "name"); }
 
-std::string Object::ns() const { return StringField(Field(*doc_, "metadata"), "namespace"); }
+std::string Object::ns() const { return StringField(Field(Identity(), "metadata"), "namespace"); }
 
 SourceLocation Object::LocationOf(const std::string& pointer) const {
   if (!positions_) return where_;

@@ -39,6 +39,15 @@ struct ResourceKey {
 // loader is asked to (lint needs it; the diff of 10,000 objects does not).
 using PositionIndex = std::map<std::string, SourceLocation, std::less<>>;
 
+// A document kept as text until it is read (see Object::FromText): a captured live List's items.
+struct DocumentText {
+  std::shared_ptr<const std::string> text;  // shared by the items of one file
+  size_t offset = 0, size = 0;              // this document's JSON in it
+  // What is known without reading it, which the tree read takes as it is: apiVersion, kind and
+  // metadata's name and namespace, as the loader settled them (a List's kind, a default namespace).
+  Json head;
+};
+
 // Copies share the document until one of them is changed (copy on write): the agent hands the
 // same desired and live objects to several stages and lanes, and a copy of each tree for each
 // would be most of its memory. A reference from mutable_doc() is only good until the object is
@@ -47,9 +56,17 @@ class Object {
  public:
   Object() : doc_(Empty()) {}
   Object(Json doc, SourceLocation where) : doc_(std::make_shared<Json>(std::move(doc))), where_(std::move(where)) {}
+  // An object whose tree is made only when something reads it: its identity is known from
+  // `text.head`. The JSON must be an object FastDecodeJson accepts (FastSkimJsonList's items are).
+  static Object FromText(DocumentText text, SourceLocation where);
 
-  const Json& doc() const { return *doc_; }
+  // A deferred document's tree is made on the first call and kept (by all copies) from then on.
+  const Json& doc() const { return deferred_ ? DeferredDoc() : *doc_; }
   Json& mutable_doc();
+  // This object with its tree made. For one still kept as text, the tree is read into the copy
+  // returned and not kept here: each of 10,000 live objects can be read, diffed and let go.
+  Object Parsed() const;
+  bool deferred() const { return deferred_ != nullptr; }  // kept as text, no tree made yet
   const SourceLocation& where() const { return where_; }
   void set_where(SourceLocation where) { where_ = std::move(where); }
 
@@ -78,10 +95,14 @@ class Object {
   void set_encrypted(std::vector<std::string> pointers);
 
  private:
+  struct Deferred;
   std::string StringAt(const char* field) const;
+  const Json& Identity() const;  // the head of a deferred document, else the document
+  const Json& DeferredDoc() const;
   static const std::shared_ptr<Json>& Empty();
 
-  std::shared_ptr<Json> doc_;  // never null; shared by copies until written
+  std::shared_ptr<Json> doc_;           // never null; shared by copies until written
+  std::shared_ptr<Deferred> deferred_;  // set while the document is kept as text
   SourceLocation where_;
   std::shared_ptr<const PositionIndex> positions_;
   std::string positions_base_;

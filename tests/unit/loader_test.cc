@@ -42,6 +42,66 @@ TEST(Loader, FlattensListsAndFillsItemKinds) {
   EXPECT_TRUE(IsClusterScoped("", "Namespace"));
 }
 
+// A captured live List read with its items kept as text: the same objects, identities, places
+// and errors as when read whole, and their trees made only when read.
+TEST(Loader, DeferredListItemsAreTheObjectsReadWhole) {
+  const std::string list = R"({"apiVersion":"v1","kind":"ServiceList","metadata":{"resourceVersion":"9"},"items":[
+      {"metadata":{"name":"a","namespace":"dev","labels":{"x":"\u00e9"}},"spec":{"ports":[{"port":80}]}},
+      {"kind":"Service","apiVersion":"v1","metadata":{"name":"b"},"spec":{}},
+      {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"c"},"rules":[]}]})";
+  LoadOptions defer;
+  defer.default_namespace = "ops";
+  defer.defer_list_items = true;
+  InMemoryFileTree tree;
+  tree.Add("live.json", list);
+  LoadOptions read_whole;
+  read_whole.default_namespace = "ops";
+  auto whole = LoadManifests(tree, {"live.json"}, read_whole);
+  auto deferred = LoadManifests(tree, {"live.json"}, defer);
+  ASSERT_TRUE(whole.ok()) << whole.status().message();
+  ASSERT_TRUE(deferred.ok()) << deferred.status().message();
+  ASSERT_EQ(deferred.value().size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    const Object& d = deferred.value()[i];
+    EXPECT_TRUE(d.deferred()) << i;
+    EXPECT_EQ(d.key(), whole.value()[i].key());
+    EXPECT_EQ(d.where().ToString(), whole.value()[i].where().ToString());
+    EXPECT_EQ(d.Parsed().doc(), whole.value()[i].doc()) << i;
+    EXPECT_TRUE(d.deferred()) << "Parsed keeps nothing";
+  }
+  EXPECT_EQ(deferred.value()[1].ns(), "ops") << "defaulted, in the tree read too";
+  EXPECT_EQ(deferred.value()[2].ns(), "") << "cluster-scoped";
+
+  // The same errors, naming the item.
+  InMemoryFileTree bad;
+  bad.Add("noname.json",
+          R"({"apiVersion":"v1","kind":"List","items":[{"kind":"Secret","apiVersion":"v1","metadata":{}}]})");
+  bad.Add(
+      "twice.json",
+      R"({"apiVersion":"v1","kind":"ConfigMapList","items":[{"metadata":{"name":"a"}},{"metadata":{"name":"a"}}]})");
+  bad.Add("control.json", "{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[],\"x\":\"\x7f\"}");
+  bad.Add("surrogate.json", R"({"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"ConfigMap",)"
+                            R"("metadata":{"name":"z"},"data":{"a":"\ud800"}}]})");  // the fast reader gives up
+  for (const char* file : {"noname.json", "twice.json", "control.json", "surrogate.json"}) {
+    auto w = LoadManifests(bad, {file}, read_whole);
+    auto d = LoadManifests(bad, {file}, defer);
+    ASSERT_FALSE(w.ok()) << file;
+    ASSERT_FALSE(d.ok()) << file;
+    EXPECT_EQ(d.status().message(), w.status().message());
+  }
+
+  // Anything but a JSON List the fast reader reads is read whole, as before.
+  InMemoryFileTree others;
+  others.Add("one.json", R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}})");
+  others.Add("list.yaml",
+             "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: cm}}\n");
+  for (const char* file : {"one.json", "list.yaml"}) {
+    auto d = LoadManifests(others, {file}, defer);
+    ASSERT_TRUE(d.ok()) << d.status().message();
+    EXPECT_FALSE(d.value()[0].deferred()) << file;
+  }
+}
+
 TEST(Loader, BadDocumentsNameTheirLocation) {
   struct Case {
     const char* text;

@@ -71,5 +71,38 @@ TEST(ObjectCopyOnWrite, CopiesShareUntilOneIsWritten) {
   EXPECT_TRUE(Object().doc().is_null()) << "the shared empty document is never written";
 }
 
+TEST(ObjectFromText, KnowsItsIdentityWithoutATreeAndReadsOnDemand) {
+  auto text = std::make_shared<const std::string>(
+      R"(["x", {"metadata": {"name": "a", "labels": {"k": "v"}}, "spec": {"replicas": 3}}])");
+  const size_t offset = text->find('{');
+  Json head = {{"apiVersion", "apps/v1"}, {"kind", "StatefulSet"}, {"metadata", {{"name", "a"}, {"namespace", "dev"}}}};
+  Object o = Object::FromText({text, offset, text->size() - offset - 1, head}, SourceLocation{"live.json", 1, 1, 1});
+  EXPECT_EQ(o.key().ToString(), "StatefulSet dev/a");
+  EXPECT_EQ(o.api_version(), "apps/v1");
+  EXPECT_TRUE(o.deferred()) << "its identity is the head's: no tree made";
+
+  // Parsed: a tree of its own, with the head's identity written in; the original stays text.
+  Object read = o.Parsed();
+  EXPECT_FALSE(read.deferred());
+  EXPECT_EQ(read.doc().dump(),
+            R"({"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{"labels":{"k":"v"},"name":"a",)"
+            R"("namespace":"dev"},"spec":{"replicas":3}})");
+  EXPECT_TRUE(o.deferred());
+  EXPECT_NE(&o.Parsed().doc(), &read.doc()) << "each Parsed is read anew";
+
+  // doc(): made once and kept, shared by the copies made before.
+  Object copy = o;
+  const Json& kept = o.doc();
+  EXPECT_EQ(kept, read.doc());
+  EXPECT_EQ(&copy.doc(), &kept);
+  EXPECT_EQ(o.where().ToString(), "live.json:1:1 (items[1])");
+
+  // Written: its own tree, the copies untouched.
+  copy.mutable_doc()["spec"]["replicas"] = 5;
+  EXPECT_FALSE(copy.deferred());
+  EXPECT_EQ(copy.doc()["spec"]["replicas"], 5);
+  EXPECT_EQ(o.doc()["spec"]["replicas"], 3);
+}
+
 }  // namespace
 }  // namespace warren
