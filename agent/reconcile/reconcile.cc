@@ -66,13 +66,10 @@ Object StripServerFields(Object o) {
 
 // The rollout state annotation is warren's bookkeeping, applied with the hold: not a change to show
 // (an object whose only difference it is needs no apply).
-void HideRolloutState(const std::set<ResourceKey>& held, diff::DiffReport& plan) {
-  const std::string pointer = "/metadata/annotations/" + EscapePointerToken(rollout::kStateAnnotation);
-  for (diff::ObjectDiff& d : plan.objects) {
-    if (!held.count(d.key)) continue;
-    std::erase_if(d.changes, [&](const diff::Change& c) { return c.path == pointer; });
-    if (d.action == diff::Action::kUpdate && d.changes.empty()) d.action = diff::Action::kUnchanged;
-  }
+void HideRolloutState(diff::ObjectDiff& d) {
+  static const std::string pointer = "/metadata/annotations/" + EscapePointerToken(rollout::kStateAnnotation);
+  std::erase_if(d.changes, [&](const diff::Change& c) { return c.path == pointer; });
+  if (d.action == diff::Action::kUpdate && d.changes.empty()) d.action = diff::Action::kUnchanged;
 }
 
 // A rollout that did not finish is a failure of its StatefulSet: sync exits 1 naming the queue,
@@ -192,9 +189,11 @@ void KubernetesStage(std::vector<Object> desired, const Targets& t, const Option
     size_t index = 0;  // in `desired`, and in the plan
     Object unheld;     // git's StatefulSet as warren applies it without the hold
     rollout::Hold hold;
-    const Object* live = nullptr;
+    // A held scale-down, said as drift: attributed in the pair's diff, while the live object is
+    // at hand (one kept as text is let go after it).
+    std::optional<diff::Change> scale_down;
   };
-  std::vector<std::optional<Held>> held_at(desired.size());
+  std::vector<std::unique_ptr<Held>> held_at(desired.size());  // each made by the pair's thread
   auto hold_and_diff = [&](size_t i, const Object* l) {
     Object& d = desired[i];
     // Held first as if the template were unchanged (the common case; a hold never touches the
@@ -207,41 +206,40 @@ void KubernetesStage(std::vector<Object> desired, const Targets& t, const Option
       hold = rollout::HoldFor(d, l, true);
       out = diff::DiffObject(d, l, o.diff_options, write_hold);
     }
-    held_at[i] = Held{i, d, *hold, l};
+    Held& h = *(held_at[i] = std::make_unique<Held>(Held{i, d, *hold, std::nullopt}));
+    if (hold->scaling_down && l) {
+      std::vector<diff::Change> c{
+          {"/spec/replicas", ".spec.replicas", diff::Op::kReplace, hold->replicas, hold->state.scale_to}};
+      diff::Attribute(l->doc(), o.diff_options.field_manager, &c);  // who scaled it
+      h.scale_down = std::move(c.front());
+    }
     // What is applied is held. A plan has no use for the held object beyond its diff, which wrote
     // the hold into the copy it compares (a copy each was a quarter of a 10,000-StatefulSet diff's
     // memory).
     if (!o.plan_only) rollout::WriteHold(*hold, d.mutable_doc());
+    HideRolloutState(out);
     return out;
   };
   diff::DiffReport plan = diff::DiffEach(desired, live.value(), hold_and_diff);
-  std::vector<Held> held;
-  std::set<ResourceKey> held_keys;
-  for (std::optional<Held>& h : held_at) {
-    if (!h) continue;
-    held_keys.insert(h->unheld.key());
-    held.push_back(std::move(*h));
-  }
-  HideRolloutState(held_keys, plan);
+  std::vector<Held*> held;
+  for (std::unique_ptr<Held>& h : held_at)
+    if (h) held.push_back(h.get());
   // A held scale-down is drift all the same (git asks for fewer replicas), shown as such; it is
   // not applied as part of the object but stepped down by the rollout, node by node. What is
   // applied is the plan without it: a copy, made only when there is a scale-down to show.
   std::optional<diff::DiffReport> to_apply;
-  for (const Held& h : held) {
-    if (!h.hold.scaling_down) continue;
+  for (Held* h : held) {
+    if (!h->scale_down) continue;
     if (!to_apply && !o.plan_only) to_apply = plan;
-    int want = h.hold.state.scale_to;
-    diff::ObjectDiff& d = plan.objects[h.index];
+    diff::ObjectDiff& d = plan.objects[h->index];
     bool only_replicas = d.action == diff::Action::kUnchanged;
-    std::vector<diff::Change> c_list{{"/spec/replicas", ".spec.replicas", diff::Op::kReplace, h.hold.replicas, want}};
-    diff::Attribute(h.live->doc(), o.diff_options.field_manager, &c_list);  // who scaled it
-    diff::Change c = std::move(c_list.front());
+    diff::Change c = std::move(*h->scale_down);
     auto at = std::find_if(d.changes.begin(), d.changes.end(), [&](const diff::Change& x) { return x.path > c.path; });
     d.changes.insert(at, std::move(c));  // in document order, as the diff lists changes
     if (only_replicas) d.action = diff::Action::kUpdate;
   }
   if (o.plan_only) {
-    for (const Held& h : held) PlanRollout(h.unheld, h.hold, t, o, report);
+    for (const Held* h : held) PlanRollout(h->unheld, h->hold, t, o, report);
   } else {
     KubeStageOptions k;
     k.dry_run = o.dry_run;
@@ -263,8 +261,8 @@ void KubernetesStage(std::vector<Object> desired, const Targets& t, const Option
     report.applied.unchanged += applied.unchanged;
     for (auto& r : applied.results) report.applied.results.push_back(std::move(r));
     if (o.drive_rollouts && !o.dry_run && applied.Count(diff::Outcome::kFailed) == 0)
-      for (const Held& h : held)
-        if (h.hold.rolling || h.hold.scaling_down) DriveRollout(h.unheld, *t.kube, o, stop, report);
+      for (const Held* h : held)
+        if (h->hold.rolling || h->hold.scaling_down) DriveRollout(h->unheld, *t.kube, o, stop, report);
   }
   report.plan.Append(std::move(plan));
 }

@@ -168,7 +168,16 @@ DiffReport DiffEach(const std::vector<Object>& desired, const std::vector<Object
   DiffReport report;
   report.objects.resize(desired.size());
   auto diff_range = [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) report.objects[i] = diff_one(i, pairs[i]);
+    for (size_t i = begin; i < end; ++i) {
+      if (!pairs[i] || !pairs[i]->deferred()) {
+        report.objects[i] = diff_one(i, pairs[i]);
+        continue;
+      }
+      // Kept as text: read here, on this part's core, and let go once diffed, so the trees of
+      // a large live state are never all made at once.
+      Object read = pairs[i]->Parsed();
+      report.objects[i] = diff_one(i, &read);
+    }
   };
   // Each pair is diffed on its own: a large set is split across the cores (each part writes
   // only its own slots). Small sets are not worth a thread.
@@ -183,7 +192,7 @@ DiffReport DiffEach(const std::vector<Object>& desired, const std::vector<Object
   diff_range(0, std::min(desired.size(), chunk));
   for (auto& r : running) r.get();  // rethrows what a part threw
   for (const auto& [key, l] : live_by_key) {
-    if (!ManagedByWarren(*l)) continue;  // never touch what warren did not create
+    if (!ManagedByWarren(l->deferred() ? l->Parsed() : *l)) continue;  // never touch what warren did not create
     ObjectDiff prune;
     prune.key = key;
     prune.api_version = l->api_version();
@@ -231,6 +240,11 @@ bool DiffReport::HasDrift() const {
 }
 
 void DiffReport::Append(DiffReport other) {
+  if (objects.empty()) {  // the Kubernetes stage's plan, 10,000 entries perhaps: taken whole
+    objects = std::move(other.objects);
+    return;
+  }
+  objects.reserve(objects.size() + other.objects.size());
   for (ObjectDiff& o : other.objects) objects.push_back(std::move(o));
 }
 

@@ -31,7 +31,9 @@ DiffReport Diff(const std::vector<Object>& desired, const std::vector<Object>& l
 
 // Diff with the caller's diff of one pair: `diff_one(i, live)` is desired[i]'s entry (live: its
 // counterpart, or null). Pairs are diffed across the cores, so `diff_one` runs for several
-// indexes at once, once per index; it may change desired[i] and nothing else it shares.
+// indexes at once, once per index; it may change desired[i] and nothing else it shares. `live`
+// is good for the call only: a live object kept as text (Object::FromText) is read for it and
+// let go after it (copy the Object to keep it).
 using DiffOne = std::function<ObjectDiff(size_t index, const Object* live)>;
 DiffReport DiffEach(const std::vector<Object>& desired, const std::vector<Object>& live, const DiffOne& diff_one);
 

@@ -231,5 +231,39 @@ TEST(DiffEach, EveryIndexOnceWithItsCounterpartInDesiredOrder) {
   EXPECT_EQ(report.objects[n].action, Action::kPrune);
 }
 
+// Live objects kept as text (a captured List read with defer_list_items) diff as the same
+// objects read whole, each read for its pair and let go: none is left with a tree.
+TEST(DiffEach, LiveObjectsKeptAsTextAreReadForTheirPairAndLetGo) {
+  std::string list = R"({"apiVersion": "v1", "kind": "ConfigMapList", "items": [)";
+  std::vector<Object> desired;
+  for (int i = 0; i < 300; ++i) {
+    std::string name = "cm-" + std::to_string(i);
+    Json cm = {{"apiVersion", "v1"},
+               {"kind", "ConfigMap"},
+               {"metadata", {{"name", name}, {"namespace", "dev"}}},
+               {"data", {{"k", i % 4 == 0 ? "changed" : "v"}}}};
+    desired.emplace_back(cm, SourceLocation{"git.yaml"});
+    cm["data"]["k"] = "v";
+    cm.erase("kind");  // filled from the List's kind
+    list += cm.dump() + ",";
+  }
+  list += R"({"metadata": {"name": "leftover", "namespace": "dev", "labels": {")" + std::string(kManagedByLabel) +
+          R"(": "warren"}}}]})";
+  InMemoryFileTree tree;
+  tree.Add("live.json", list);
+  LoadOptions defer;
+  defer.defer_list_items = true;
+  auto deferred = LoadManifests(tree, {"live.json"}, defer);
+  auto whole = LoadManifests(tree, {"live.json"});
+  ASSERT_TRUE(deferred.ok() && whole.ok());
+  ASSERT_TRUE(deferred.value()[0].deferred());
+  DiffReport from_text = Diff(desired, deferred.value());
+  DiffReport from_trees = Diff(desired, whole.value());
+  EXPECT_EQ(ToJson(from_text).dump(), ToJson(from_trees).dump());
+  EXPECT_EQ(from_text.objects[4].action, Action::kUpdate);
+  EXPECT_EQ(from_text.objects.back().action, Action::kPrune) << "the labelled leftover, read to see its labels";
+  for (const Object& o : deferred.value()) EXPECT_TRUE(o.deferred()) << o.key().ToString();
+}
+
 }  // namespace
 }  // namespace warren::diff
