@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <future>
+#include <iterator>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -421,12 +424,14 @@ class BlockReader {
 
 }  // namespace
 
-std::optional<std::vector<FastDocument>> FastDecodeYaml(std::string_view text, int max_depth) {
-  // A byte-order mark (DecodeYaml strips a leading one) is yaml-cpp's to handle, and so is a
-  // carriage return that does not end a line (found by fuzzing: the fast reader dropped it).
-  if (text.find("\xEF\xBB\xBF") != std::string_view::npos) return std::nullopt;
-  for (size_t cr = text.find('\r'); cr != std::string_view::npos; cr = text.find('\r', cr + 1))
-    if (cr + 1 == text.size() || text[cr + 1] != '\n') return std::nullopt;
+namespace {
+
+bool IsMarkerLine(std::string_view raw) {
+  return raw.rfind("---", 0) == 0 && (raw.size() == 3 || raw[3] == ' ' || raw[3] == '\r');
+}
+
+// The documents of `text`, whose first line is line `first_line` of the file.
+std::optional<std::vector<FastDocument>> ReadDocuments(std::string_view text, int max_depth, int first_line) {
   try {
     std::vector<FastDocument> docs;
     std::vector<Line> lines;
@@ -446,7 +451,7 @@ std::optional<std::vector<FastDocument>> FastDecodeYaml(std::string_view text, i
       lines.clear();
       docs.push_back(std::move(d));
     };
-    int number = 0;
+    int number = first_line - 1;
     size_t start = 0;
     while (start < text.size()) {
       size_t end = text.find('\n', start);
@@ -454,7 +459,7 @@ std::optional<std::vector<FastDocument>> FastDecodeYaml(std::string_view text, i
       std::string_view raw = text.substr(start, end - start);
       start = end + 1;
       ++number;
-      if (raw.rfind("---", 0) == 0 && (raw.size() == 3 || raw[3] == ' ' || raw[3] == '\r')) {
+      if (IsMarkerLine(raw)) {
         std::string_view after = TrimRight(raw.substr(3));
         while (!after.empty() && after[0] == ' ') after.remove_prefix(1);
         if (!after.empty() && after[0] != '#') GiveUp();  // content on the --- line
@@ -483,6 +488,60 @@ std::optional<std::vector<FastDocument>> FastDecodeYaml(std::string_view text, i
   } catch (const Json::exception&) {
     return std::nullopt;
   }
+}
+
+}  // namespace
+
+std::vector<size_t> SplitAtDocuments(std::string_view text, size_t parts) {
+  std::vector<size_t> out{0};
+  for (size_t k = 1; k < parts; ++k) {
+    // The first line at or after the k-th share that is a --- marker.
+    size_t at = std::max(out.back() + 1, text.size() / parts * k);
+    at = text.rfind('\n', at - 1);
+    for (at = at == std::string_view::npos ? 0 : at + 1; at < text.size();) {
+      size_t end = text.find('\n', at);
+      if (end == std::string_view::npos) end = text.size();
+      if (at > out.back() && IsMarkerLine(text.substr(at, end - at))) break;
+      at = end + 1;
+    }
+    if (at >= text.size()) break;
+    out.push_back(at);
+  }
+  return out;
+}
+
+std::optional<std::vector<FastDocument>> FastDecodeYaml(std::string_view text, int max_depth, size_t split_above) {
+  // A byte-order mark (DecodeYaml strips a leading one) is yaml-cpp's to handle, and so is a
+  // carriage return that does not end a line (found by fuzzing: the fast reader dropped it).
+  if (text.find("\xEF\xBB\xBF") != std::string_view::npos) return std::nullopt;
+  for (size_t cr = text.find('\r'); cr != std::string_view::npos; cr = text.find('\r', cr + 1))
+    if (cr + 1 == text.size() || text[cr + 1] != '\n') return std::nullopt;
+  // Each part is read on a core of its own. The reader keeps nothing from one document to the
+  // next but the line number, so the parts' documents are the whole text's, in order.
+  size_t cores = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, kMaxReadThreads);
+  std::vector<size_t> starts = SplitAtDocuments(text, text.size() > split_above ? cores : 1);
+  std::vector<std::future<std::optional<std::vector<FastDocument>>>> running;
+  int line = 1;
+  for (size_t k = 0; k < starts.size(); ++k) {
+    size_t end = k + 1 < starts.size() ? starts[k + 1] : text.size();
+    std::string_view part = text.substr(starts[k], end - starts[k]);
+    running.push_back(
+        std::async(k == 0 ? std::launch::deferred : std::launch::async, ReadDocuments, part, max_depth, line));
+    line += static_cast<int>(std::count(part.begin(), part.end(), '\n'));
+  }
+  std::vector<FastDocument> docs;
+  bool read = true;
+  for (auto& part : running) {  // each waited for, even after one gave up
+    auto got = part.get();
+    read = read && got.has_value();
+    if (!read) continue;
+    if (docs.empty())
+      docs = std::move(*got);
+    else
+      std::move(got->begin(), got->end(), std::back_inserter(docs));
+  }
+  if (!read) return std::nullopt;
+  return docs;
 }
 
 }  // namespace warren

@@ -24,6 +24,15 @@ struct FastDocument {
   int line = 0, column = 0;  // 1-based start of the document's first node (0: empty document)
 };
 
-std::optional<std::vector<FastDocument>> FastDecodeYaml(std::string_view text, int max_depth);
+// A text longer than `split_above` bytes is read in parts, one per core (at most
+// kMaxReadThreads), split at `---` lines: the documents are the same.
+inline constexpr size_t kMaxReadThreads = 4;
+inline constexpr size_t kSplitYamlAbove = 1u << 20;
+std::optional<std::vector<FastDocument>> FastDecodeYaml(std::string_view text, int max_depth,
+                                                        size_t split_above = kSplitYamlAbove);
+
+// Where each of at most `parts` parts of `text` begins: 0, then the first `---` line at or after
+// each further share of the text (fewer parts when there is no such line).
+std::vector<size_t> SplitAtDocuments(std::string_view text, size_t parts);
 
 }  // namespace warren

@@ -23,6 +23,16 @@ bool SameAsYamlCpp(const std::string& text, const std::string& name) {
   // DecodeYaml checks characters and leading commas before either reader runs.
   if (!CheckYamlCharacters(text, name).ok() || !CheckLeadingCommas(text, name).ok()) return false;
   auto fast = FastDecodeYaml(text, slow_options.max_depth);
+  // Read in parts (one per core, split at --- lines) whatever its size: the same documents.
+  auto parts = FastDecodeYaml(text, slow_options.max_depth, /*split_above=*/0);
+  EXPECT_EQ(fast.has_value(), parts.has_value()) << name;
+  if (fast && parts) {
+    EXPECT_EQ(fast->size(), parts->size()) << name;
+    for (size_t i = 0; i < std::min(fast->size(), parts->size()); ++i) {
+      EXPECT_EQ((*fast)[i].value, (*parts)[i].value) << name << " document " << i;
+      EXPECT_EQ((*fast)[i].line, (*parts)[i].line) << name << " document " << i;
+    }
+  }
   if (!fast) return false;
   EXPECT_TRUE(slow.ok()) << name << ": the fast reader accepted what yaml-cpp rejects: " << slow.status().message();
   if (!slow.ok()) return true;
@@ -35,6 +45,29 @@ bool SameAsYamlCpp(const std::string& text, const std::string& name) {
     }
   }
   return true;
+}
+
+TEST(FastYaml, SplitsAtDocumentMarkersOnly) {
+  const std::string text = "a: 1\n---\nb: 2\n--- # c\nc: ---\n---x: 3\n  ---\n---\n";
+  EXPECT_EQ(SplitAtDocuments(text, 1), (std::vector<size_t>{0}));
+  // The first marker line from the line holding each share's first byte on: never "c: ---",
+  // "---x" or an indented one, never the same twice (fewer parts then).
+  EXPECT_EQ(SplitAtDocuments(text, 2), (std::vector<size_t>{0, text.rfind("---\n")}));
+  EXPECT_EQ(SplitAtDocuments(text, 4), (std::vector<size_t>{0, text.find("--- # c"), text.rfind("---\n")}));
+  EXPECT_EQ(SplitAtDocuments("a: 1\nb: 2\n", 2), (std::vector<size_t>{0})) << "no marker: one part";
+
+  // Documents and their lines as one reading, in order.
+  std::string many;
+  for (int i = 0; i < 200; ++i) many += "---\nkind: K\nmetadata: {name: n" + std::to_string(i) + "}\n";
+  auto whole = FastDecodeYaml(many, 100, many.size());
+  auto parts = FastDecodeYaml(many, 100, 0);
+  ASSERT_TRUE(whole && parts);
+  ASSERT_EQ(parts->size(), 200u);
+  for (size_t i = 0; i < 200; ++i) {
+    EXPECT_EQ((*parts)[i].value, (*whole)[i].value);
+    EXPECT_EQ((*parts)[i].line, static_cast<int>(3 * i + 1));
+  }
+  EXPECT_FALSE(FastDecodeYaml(many + "---\nx: |\n  block\n", 100, 0).has_value()) << "a part gives up: all do";
 }
 
 TEST(FastYaml, AgreesWithYamlCppOnEveryRepositoryFile) {
