@@ -246,6 +246,7 @@ Status Driver::Write(const Object& desired, const Json& live, const std::functio
   if (!o.hold) return Status::Internal("not a broker-aware StatefulSet");
   Json doc = o.desired.doc();
   RolloutState st = o.hold->state;
+  if (st.target.empty()) st.target = TemplateHash(Field(Field(desired.doc(), "spec"), "template"));  // at rest
   edit(doc, st);
   doc["metadata"]["annotations"][kStateAnnotation] = EncodeState(st);
   if (o_.dry_run) return Status::Ok();

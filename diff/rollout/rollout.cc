@@ -193,7 +193,9 @@ std::optional<Hold> HoldFor(const Object& desired, const Object* live, bool temp
     h.partition = LivePartition(l);
   } else {
     h.partition = floor;
-    if (h.state.target.empty()) h.state.target = target();
+    // At rest the target is only written with a state that is kept or a scale-down: a
+    // StatefulSet with neither is not hashed (9 in 10 of a large diff's).
+    if (h.state.target.empty() && (state || h.scaling_down)) h.state.target = target();
   }
   if (on_delete) h.partition = 0;
   h.on_delete = on_delete;

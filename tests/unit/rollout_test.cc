@@ -111,6 +111,23 @@ TEST(RolloutOverlay, AScaleDownIsHeldAtTheLiveCount) {
   EXPECT_EQ(up.desired.doc()["spec"]["replicas"], 7);
 }
 
+// A StatefulSet at rest with nothing recorded is not hashed: its hold writes no state. Once a
+// scale-down or a kept state is written, the target is the template's hash.
+TEST(RolloutOverlay, AtRestWithNoStateTheTemplateIsNotHashed) {
+  Object git = Sts("rabbitmq:3.10", "1", 3);
+  const std::string hash = TemplateHash(git.doc()["spec"]["template"]);
+  Object bare = Live(git, 0);
+  std::optional<Hold> rest = HoldFor(git, &bare, false);
+  ASSERT_TRUE(rest.has_value());
+  EXPECT_FALSE(rest->record_state);
+  EXPECT_EQ(rest->state.target, "");
+  EXPECT_FALSE(StateOf(OverlayRollout(git, &bare).desired.doc()).has_value()) << "nothing written";
+  Object scaled = Live(Sts("rabbitmq:3.10", "1", 5), 0);
+  EXPECT_EQ(HoldFor(git, &scaled, false)->state.target, hash);
+  Object kept = Live(git, 0, RolloutState{"", -1, true});
+  EXPECT_EQ(HoldFor(git, &kept, false)->state.target, hash);
+}
+
 // A plan writes the hold into the copy its diff compares (HoldFor, WriteHold) instead of copying
 // the object for it (OverlayRollout): the two must say the same, whatever the hold decided.
 TEST(RolloutOverlay, AHoldWrittenIntoTheDiffsCopyDiffsAsTheHeldObject) {
