@@ -9,6 +9,7 @@
 #include "diff/model/yaml_scalar.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <unordered_map>
@@ -293,6 +294,19 @@ bool VerbatimTagOpen(std::string_view line, size_t i) {
   return open != std::string_view::npos && line.find('>', open) == i;
 }
 
+// True when `line` has a ',', a quote, a bracket or a block scalar's '|' or '>': what the
+// comma check must read character by character (any other line leaves its state as it was).
+bool HasCommaScanMark(std::string_view line) {
+  static constexpr std::array<bool, 256> kMarks = [] {
+    std::array<bool, 256> marks{};
+    for (char c : std::string_view(",\"'[]{}|>")) marks[static_cast<unsigned char>(c)] = true;
+    return marks;
+  }();
+  for (char c : line)
+    if (kMarks[static_cast<unsigned char>(c)]) return true;
+  return false;
+}
+
 }  // namespace
 
 Status CheckLeadingCommas(std::string_view text, const std::string& file) {
@@ -318,7 +332,9 @@ Status CheckLeadingCommas(std::string_view text, const std::string& file) {
     if (block_scalar_indent >= 0 && static_cast<int>(indent) > block_scalar_indent) continue;
     block_scalar_indent = -1;
     if (!quote) after_value = false;  // a new line is a new node (a ',' starting it is caught below)
-    char prev = 0;                    // the last character outside quotes, spaces skipped; 0 at the line's start
+    // Most lines have none of the characters that are refused or change what follows: skipped.
+    if (!quote && !HasCommaScanMark(line.substr(indent))) continue;
+    char prev = 0;           // the last character outside quotes, spaces skipped; 0 at the line's start
     bool in_tag = false;     // inside a tag ("!x", "!!str", "!<uri>"): yaml-cpp ends it at the first non-URI character
     bool after_tag = false;  // the tag just ended with no space: a node begins here (`!"x"`)
     char word_first = 0;     // the first character of the word before the last space (a tag "!x", an anchor "&x")
