@@ -1,5 +1,7 @@
 #include "diff/engine/compare.h"
 
+#include <algorithm>
+#include <string_view>
 #include <unordered_map>
 
 #include "diff/engine/list_keys.h"
@@ -68,31 +70,55 @@ bool Covers(const Json& d, const Json& l) {
 
 void CompareValue(const Json& d, const Json& l, const Path& p, const std::string& field_name, std::vector<Change>* out);
 
+// For each desired item, the live item with the same key, or npos. Items sharing a key (two env
+// entries of one name, which the API server keeps) pair in order of appearance (found by fuzzing:
+// the second one was reported as removed and added). Lists are short (a container's env, its
+// ports): searched in place, indexed only when long.
+std::vector<size_t> PairByKey(const std::vector<std::string>& desired, const std::vector<std::string>& live) {
+  constexpr size_t npos = std::string::npos;
+  std::vector<size_t> out(desired.size(), npos);
+  if (desired.size() * live.size() <= 256) {
+    for (size_t i = 0; i < desired.size(); ++i) {
+      size_t occurrence = std::count(desired.begin(), desired.begin() + static_cast<std::ptrdiff_t>(i), desired[i]);
+      for (size_t j = 0; j < live.size(); ++j)
+        if (live[j] == desired[i] && occurrence-- == 0) {
+          out[i] = j;
+          break;
+        }
+    }
+    return out;
+  }
+  std::unordered_map<std::string_view, std::vector<size_t>> live_index;
+  for (size_t j = 0; j < live.size(); ++j) live_index[live[j]].push_back(j);
+  std::unordered_map<std::string_view, size_t> seen;
+  for (size_t i = 0; i < desired.size(); ++i) {
+    auto it = live_index.find(desired[i]);
+    size_t occurrence = seen[desired[i]]++;
+    if (it != live_index.end() && occurrence < it->second.size()) out[i] = it->second[occurrence];
+  }
+  return out;
+}
+
 void CompareKeyedList(const Json& d, const Json& l, const Path& p, const std::vector<std::string>& keys,
                       std::vector<Change>* out) {
-  // Items sharing a key (two env entries of one name, which the API server keeps) pair in order
-  // of appearance (found by fuzzing: the second one was reported as removed and added).
-  std::unordered_map<std::string, std::vector<size_t>> live_index;
-  for (size_t i = 0; i < l.size(); ++i) live_index[ItemKey(l[i], keys)].push_back(i);
-  std::unordered_map<std::string, size_t> seen;
+  std::vector<std::string> desired_keys, live_keys;
+  desired_keys.reserve(d.size());
+  live_keys.reserve(l.size());
+  for (const Json& item : d) desired_keys.push_back(ItemKey(item, keys));
+  for (const Json& item : l) live_keys.push_back(ItemKey(item, keys));
+  std::vector<size_t> pairs = PairByKey(desired_keys, live_keys);
   std::vector<bool> matched(l.size(), false);
   for (size_t i = 0; i < d.size(); ++i) {
-    std::string key = ItemKey(d[i], keys);
-    auto it = live_index.find(key);
-    size_t occurrence = seen[key]++;
-    if (it == live_index.end() || occurrence >= it->second.size()) {
-      Add(out, Item(p, i, key), Op::kAdd, nullptr, &d[i]);
+    size_t li = pairs[i];
+    if (li == std::string::npos) {
+      Add(out, Item(p, i, desired_keys[i]), Op::kAdd, nullptr, &d[i]);
       continue;
     }
-    size_t li = it->second[occurrence];
     matched[li] = true;
-    CompareValue(d[i], l[li], Item(p, li, key), "", out);
+    CompareValue(d[i], l[li], Item(p, li, live_keys[li]), "", out);
   }
   for (size_t i = 0; i < l.size(); ++i)
-    if (!matched[i]) {
-      const std::string key = ItemKey(l[i], keys);
-      Add(out, Item(p, i, key), Op::kRemove, &l[i], nullptr);
-    }
+    if (!matched[i]) Add(out, Item(p, i, live_keys[i]), Op::kRemove, &l[i], nullptr);
 }
 
 void CompareValue(const Json& d, const Json& l, const Path& p, const std::string& field_name,
