@@ -41,9 +41,10 @@ int RunDiff(const DiffArgs& args, std::ostream& out, std::ostream& err) {
   // two reads are most of a diff's time. (Errors are said in the same order as before.)
   std::future<Result<std::vector<Object>>> live_read;
   if (kube && !args.live_file.empty()) {
-    // Each item stays text until its pair is diffed: 10,000 live trees were half the memory.
+    // Each item of a large List stays text until its pair is diffed: 10,000 live trees were
+    // half the memory.
     LoadOptions live_options = options;
-    live_options.defer_list_items = true;
+    live_options.defer_list_items_above = 1u << 20;
     live_read = std::async(std::launch::async,
                            [&, live_options] { return LoadManifests(tree, {args.live_file}, live_options); });
   }

@@ -69,7 +69,7 @@ bool IsList(const Json& v) {
          (items->is_array() || items->is_null());
 }
 
-// A List's items kept as text (LoadOptions::defer_list_items): the file, and where each item is.
+// A List's items kept as text (LoadOptions::defer_list_items_above): the file, and where each item is.
 struct ItemTexts {
   std::shared_ptr<const std::string> text;
   std::vector<TextSpan> spans;  // one per item of the document's `items`
@@ -131,7 +131,7 @@ Status AppendDocument(Document doc, const LoadOptions& options, std::vector<Obje
   return Status::Ok();
 }
 
-// A JSON List whose items stay text until read (see LoadOptions::defer_list_items): false, and
+// A JSON List whose items stay text until read (see LoadOptions::defer_list_items_above): false, and
 // nothing appended, for any other text, which is then decoded whole as before.
 Result<bool> AppendDeferredList(std::string& text, const std::string& file, const LoadOptions& options,
                                 std::vector<Object>* out) {
@@ -350,7 +350,7 @@ Result<LoadedManifests> LoadRepository(const FileTree& tree, const std::vector<s
         return Status::Limit(file + ": " + std::to_string(size) + " bytes is more than the limit of " +
                              std::to_string(options.decode.max_bytes) + " bytes");
       WARREN_ASSIGN_OR_RETURN(auto text, tree.Read(file));
-      if (options.defer_list_items) {
+      if (text.size() > options.defer_list_items_above) {
         WARREN_ASSIGN_OR_RETURN(bool deferred, AppendDeferredList(text, file, options, &all));
         if (deferred) continue;
       }

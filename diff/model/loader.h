@@ -4,6 +4,7 @@
 // kind and metadata.name; two objects with the same identity are an error naming both places.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -48,10 +49,11 @@ struct LoadOptions {
   // Leave SOPS documents as they are, `sops` block and all (for readers that only want
   // positions, and for kustomize output, decrypted per object afterwards).
   bool keep_encrypted = false;
-  // Keep each item of a JSON List file as text, read for its identity only, its tree made when
-  // something reads it (see Object::FromText): a captured live state of 10,000 objects is then
-  // never in memory as 10,000 trees at once. Files of any other shape are read as usual.
-  bool defer_list_items = false;
+  // A JSON List file larger than this keeps each item as text, read for its identity only, its
+  // tree made when something reads it (see Object::FromText): a captured live state of 10,000
+  // objects is then never in memory as 10,000 trees at once. (A small one is cheaper read whole:
+  // the skim is a second pass.) Files of any other shape are read as usual. Default: never.
+  size_t defer_list_items_above = SIZE_MAX;
 };
 
 // A RabbitMQ definitions file (what `rabbitmqctl export_definitions` writes) found among the

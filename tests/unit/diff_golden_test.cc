@@ -231,7 +231,7 @@ TEST(DiffEach, EveryIndexOnceWithItsCounterpartInDesiredOrder) {
   EXPECT_EQ(report.objects[n].action, Action::kPrune);
 }
 
-// Live objects kept as text (a captured List read with defer_list_items) diff as the same
+// Live objects kept as text (a captured List read with defer_list_items_above) diff as the same
 // objects read whole, each read for its pair and let go: none is left with a tree.
 TEST(DiffEach, LiveObjectsKeptAsTextAreReadForTheirPairAndLetGo) {
   std::string list = R"({"apiVersion": "v1", "kind": "ConfigMapList", "items": [)";
@@ -252,7 +252,7 @@ TEST(DiffEach, LiveObjectsKeptAsTextAreReadForTheirPairAndLetGo) {
   InMemoryFileTree tree;
   tree.Add("live.json", list);
   LoadOptions defer;
-  defer.defer_list_items = true;
+  defer.defer_list_items_above = 0;
   auto deferred = LoadManifests(tree, {"live.json"}, defer);
   auto whole = LoadManifests(tree, {"live.json"});
   ASSERT_TRUE(deferred.ok() && whole.ok());

@@ -51,7 +51,7 @@ TEST(Loader, DeferredListItemsAreTheObjectsReadWhole) {
       {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"c"},"rules":[]}]})";
   LoadOptions defer;
   defer.default_namespace = "ops";
-  defer.defer_list_items = true;
+  defer.defer_list_items_above = 0;
   InMemoryFileTree tree;
   tree.Add("live.json", list);
   LoadOptions read_whole;
@@ -70,6 +70,11 @@ TEST(Loader, DeferredListItemsAreTheObjectsReadWhole) {
     EXPECT_TRUE(d.deferred()) << "Parsed keeps nothing";
   }
   EXPECT_EQ(deferred.value()[1].ns(), "ops") << "defaulted, in the tree read too";
+  LoadOptions small = defer;
+  small.defer_list_items_above = list.size();
+  auto at_limit = LoadManifests(tree, {"live.json"}, small);
+  ASSERT_TRUE(at_limit.ok());
+  EXPECT_FALSE(at_limit.value()[0].deferred()) << "a List no larger than the limit is read whole";
   EXPECT_EQ(deferred.value()[2].ns(), "") << "cluster-scoped";
 
   // The same errors, naming the item.
