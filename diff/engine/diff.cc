@@ -1,6 +1,7 @@
 #include "diff/engine/diff.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <future>
 #include <map>
@@ -167,30 +168,30 @@ DiffReport DiffEach(const std::vector<Object>& desired, const std::vector<Object
   }
   DiffReport report;
   report.objects.resize(desired.size());
-  auto diff_range = [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) {
-      if (!pairs[i] || !pairs[i]->deferred()) {
-        report.objects[i] = diff_one(i, pairs[i]);
-        continue;
+  // Each pair is diffed on its own: a large set is diffed on every core, each taking the next
+  // run of pairs as it finishes one (a core the machine lends elsewhere for a while does not hold
+  // the others up), and writing only its own slots. Small sets are not worth a thread.
+  constexpr size_t kRun = 64;
+  std::atomic<size_t> next{0};
+  auto diff_runs = [&] {
+    for (size_t begin = next.fetch_add(kRun); begin < desired.size(); begin = next.fetch_add(kRun))
+      for (size_t i = begin; i < std::min(desired.size(), begin + kRun); ++i) {
+        if (!pairs[i] || !pairs[i]->deferred()) {
+          report.objects[i] = diff_one(i, pairs[i]);
+          continue;
+        }
+        // Kept as text: read here, on this core, and let go once diffed, so the trees of a
+        // large live state are never all made at once.
+        Object read = pairs[i]->Parsed();
+        report.objects[i] = diff_one(i, &read);
       }
-      // Kept as text: read here, on this part's core, and let go once diffed, so the trees of
-      // a large live state are never all made at once.
-      Object read = pairs[i]->Parsed();
-      report.objects[i] = diff_one(i, &read);
-    }
   };
-  // Each pair is diffed on its own: a large set is split across the cores (each part writes
-  // only its own slots). Small sets are not worth a thread.
-  const size_t parts =
+  const size_t threads =
       desired.size() < 256 ? 1 : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, kMaxDiffThreads);
   std::vector<std::future<void>> running;
-  const size_t chunk = (desired.size() + parts - 1) / parts;
-  for (size_t p = 1; p < parts; ++p) {
-    size_t begin = std::min(desired.size(), p * chunk), end = std::min(desired.size(), begin + chunk);
-    running.push_back(std::async(std::launch::async, diff_range, begin, end));
-  }
-  diff_range(0, std::min(desired.size(), chunk));
-  for (auto& r : running) r.get();  // rethrows what a part threw
+  for (size_t t = 1; t < threads; ++t) running.push_back(std::async(std::launch::async, diff_runs));
+  diff_runs();
+  for (auto& r : running) r.get();  // rethrows what a thread threw
   for (const auto& [key, l] : live_by_key) {
     if (!ManagedByWarren(l->deferred() ? l->Parsed() : *l)) continue;  // never touch what warren did not create
     ObjectDiff prune;
