@@ -109,6 +109,7 @@ int RunDiff(const DiffArgs& args, std::ostream& out, std::ostream& err) {
     if (!commit.empty()) j["source"] = {{"repo", args.source.repo}, {"ref", args.source.ref}, {"commit", commit}};
     if (!report.rollout_plan.empty()) j["rollouts"] = report.rollout_plan;
     out << j.dump(2) << "\n";
+    KeepUntilExit(std::move(j));
   } else {
     if (!commit.empty()) out << "commit " << commit << "\n";
     out << diff::RenderText(report.plan, args.color);
@@ -117,7 +118,9 @@ int RunDiff(const DiffArgs& args, std::ostream& out, std::ostream& err) {
   out.flush();
   KeepUntilExit(std::move(captured));
   KeepUntilExit(std::move(desired));
-  return report.plan.HasDrift() ? kExitFindings : kExitClean;
+  const bool drift = report.plan.HasDrift();
+  KeepUntilExit(std::move(report));
+  return drift ? kExitFindings : kExitClean;
 }
 
 }  // namespace warren::cli
