@@ -48,5 +48,22 @@ TEST(DiskFileTree, ADirectoryIsWalkedInOrder) {
   EXPECT_EQ(text.value(), "a");
 }
 
+// Read to its end whatever size the file says it has: a file that says 0 (procfs) and one read
+// whole at its size alike.
+TEST(DiskFileTree, AFileIsReadToItsEnd) {
+  DiskFileTree tree;
+  auto status = tree.Read("/proc/self/status");
+  ASSERT_TRUE(status.ok()) << status.status().message();
+  EXPECT_NE(status.value().find("VmRSS:"), std::string::npos) << "procfs says 0 bytes and has more";
+  std::string path = std::filesystem::temp_directory_path() / ("warren-read-" + std::to_string(getpid()));
+  std::string text(100'000, 'x');
+  text += "end";
+  std::ofstream(path) << text;
+  auto read = tree.Read(path);
+  std::remove(path.c_str());
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read.value(), text);
+}
+
 }  // namespace
 }  // namespace warren
