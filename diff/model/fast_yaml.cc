@@ -1,6 +1,7 @@
 #include "diff/model/fast_yaml.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <future>
 #include <iterator>
@@ -516,31 +517,37 @@ std::optional<std::vector<FastDocument>> FastDecodeYaml(std::string_view text, i
   if (text.find("\xEF\xBB\xBF") != std::string_view::npos) return std::nullopt;
   for (size_t cr = text.find('\r'); cr != std::string_view::npos; cr = text.find('\r', cr + 1))
     if (cr + 1 == text.size() || text[cr + 1] != '\n') return std::nullopt;
-  // Each part is read on a core of its own. The reader keeps nothing from one document to the
-  // next but the line number, so the parts' documents are the whole text's, in order.
-  size_t cores = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, kMaxReadThreads);
-  std::vector<size_t> starts = SplitAtDocuments(text, text.size() > split_above ? cores : 1);
-  std::vector<std::future<std::optional<std::vector<FastDocument>>>> running;
-  int line = 1;
-  for (size_t k = 0; k < starts.size(); ++k) {
+  // The parts are read on every core, each core taking the next part as it finishes one (a few
+  // parts per core, so that one lent elsewhere for a while does not hold the others up). The
+  // reader keeps nothing from one document to the next but the line number, so the parts'
+  // documents are the whole text's, in order.
+  const size_t cores = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, kMaxReadThreads);
+  const std::vector<size_t> starts = SplitAtDocuments(text, text.size() > split_above ? 4 * cores : 1);
+  std::vector<std::string_view> parts;
+  std::vector<int> first_lines;
+  for (size_t k = 0, line = 1; k < starts.size(); ++k) {
     size_t end = k + 1 < starts.size() ? starts[k + 1] : text.size();
-    std::string_view part = text.substr(starts[k], end - starts[k]);
-    running.push_back(
-        std::async(k == 0 ? std::launch::deferred : std::launch::async, ReadDocuments, part, max_depth, line));
-    line += static_cast<int>(std::count(part.begin(), part.end(), '\n'));
+    parts.push_back(text.substr(starts[k], end - starts[k]));
+    first_lines.push_back(static_cast<int>(line));
+    line += static_cast<size_t>(std::count(parts.back().begin(), parts.back().end(), '\n'));
   }
-  std::vector<FastDocument> docs;
-  bool read = true;
-  for (auto& part : running) {  // each waited for, even after one gave up
-    auto got = part.get();
-    read = read && got.has_value();
-    if (!read) continue;
-    if (docs.empty())
-      docs = std::move(*got);
-    else
-      std::move(got->begin(), got->end(), std::back_inserter(docs));
-  }
-  if (!read) return std::nullopt;
+  std::vector<std::optional<std::vector<FastDocument>>> read(parts.size());
+  std::atomic<size_t> next{0};
+  std::atomic<bool> gave_up{false};
+  auto read_parts = [&] {
+    for (size_t k = next++; k < parts.size() && !gave_up; k = next++) {
+      read[k] = ReadDocuments(parts[k], max_depth, first_lines[k]);
+      if (!read[k]) gave_up = true;  // the whole text goes to yaml-cpp: the rest is not wanted
+    }
+  };
+  std::vector<std::future<void>> running;
+  for (size_t t = 1; t < std::min(cores, parts.size()); ++t)
+    running.push_back(std::async(std::launch::async, read_parts));
+  read_parts();
+  for (auto& r : running) r.get();
+  if (gave_up) return std::nullopt;
+  std::vector<FastDocument> docs = std::move(*read[0]);
+  for (size_t k = 1; k < read.size(); ++k) std::move(read[k]->begin(), read[k]->end(), std::back_inserter(docs));
   return docs;
 }
 
