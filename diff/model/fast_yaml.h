@@ -24,8 +24,8 @@ struct FastDocument {
   int line = 0, column = 0;  // 1-based start of the document's first node (0: empty document)
 };
 
-// A text longer than `split_above` bytes is read in parts, one per core (at most
-// kMaxReadThreads), split at `---` lines: the documents are the same.
+// A text longer than `split_above` bytes is read in parts on every core (at most
+// kMaxReadThreads), four parts per core split at `---` lines: the documents are the same.
 inline constexpr size_t kMaxReadThreads = 4;
 inline constexpr size_t kSplitYamlAbove = 1u << 20;
 std::optional<std::vector<FastDocument>> FastDecodeYaml(std::string_view text, int max_depth,

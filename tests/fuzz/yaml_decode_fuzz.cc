@@ -14,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Refused before either parser runs.
   if (!CheckYamlCharacters(text, "fuzz.yaml").ok() || !CheckLeadingCommas(text, "fuzz.yaml").ok()) return 0;
   auto fast = FastDecodeYaml(text, 100);
-  // Read in parts split at --- lines, one per core, as a large file is: the same documents.
+  // Read in parts split at --- lines on every core, as a large file is: the same documents.
   auto parts = FastDecodeYaml(text, 100, /*split_above=*/0);
   WARREN_FUZZ_CHECK(parts.has_value() == fast.has_value(), "read in parts, it is accepted or not as read whole");
   if (!fast) return 0;

@@ -23,7 +23,7 @@ bool SameAsYamlCpp(const std::string& text, const std::string& name) {
   // DecodeYaml checks characters and leading commas before either reader runs.
   if (!CheckYamlCharacters(text, name).ok() || !CheckLeadingCommas(text, name).ok()) return false;
   auto fast = FastDecodeYaml(text, slow_options.max_depth);
-  // Read in parts (one per core, split at --- lines) whatever its size: the same documents.
+  // Read in parts (split at --- lines, on every core) whatever its size: the same documents.
   auto parts = FastDecodeYaml(text, slow_options.max_depth, /*split_above=*/0);
   EXPECT_EQ(fast.has_value(), parts.has_value()) << name;
   if (fast && parts) {
