@@ -34,18 +34,18 @@ Result<uint64_t> DiskFileTree::Size(const std::string& file) const {
 }
 
 Result<std::string> DiskFileTree::Read(const std::string& file) const {
-  // One buffer of the file's size, read into in place: a stream copy would hold the text two or
-  // three times over at its peak, which for a 20 MB captured List is most of a diff's memory. (A
-  // file that grows while read is read to its end all the same.)
+  // One buffer of the file's size, filled in place: a stream copy would hold the text two or
+  // three times over at its peak, which for a 20 MB captured List is most of a diff's memory.
+  // (Through a small buffer: reading straight into a zero-filled string of the file's size was
+  // 20 ms slower for 20 MB, its fresh pages touched twice.)
   int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::Io(file + ": " + std::strerror(errno));
   struct stat st {};
-  std::string text(::fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0, '\0');
-  size_t filled = 0;
-  char more[1 << 12];  // past the size fstat gave: whatever the file grew by since
+  std::string text;
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) text.reserve(static_cast<size_t>(st.st_size));
+  char chunk[1 << 16];
   for (;;) {
-    const bool past = filled == text.size();
-    ssize_t n = past ? ::read(fd, more, sizeof more) : ::read(fd, text.data() + filled, text.size() - filled);
+    ssize_t n = ::read(fd, chunk, sizeof chunk);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       int err = errno;
@@ -53,11 +53,9 @@ Result<std::string> DiskFileTree::Read(const std::string& file) const {
       return Status::Io(file + ": read failed: " + std::strerror(err));
     }
     if (n == 0) break;
-    if (past) text.append(more, static_cast<size_t>(n));
-    filled += static_cast<size_t>(n);
+    text.append(chunk, static_cast<size_t>(n));
   }
   ::close(fd);
-  text.resize(filled);  // shrunk while read: what there was
   return text;
 }
 
