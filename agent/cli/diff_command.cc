@@ -25,6 +25,7 @@ Result<diff::IgnoreConfig> LoadIgnoreConfig(const DiskFileTree& tree, const std:
 }  // namespace
 
 int RunDiff(const DiffArgs& args, std::ostream& out, std::ostream& err) {
+  KeepFreedMemory();
   // Kubernetes live state from a captured file, or else from the cluster: always without
   // --rabbitmq-url, and with it when a cluster is named, as for sync.
   bool kube = !args.live_file.empty() || !args.rabbit.enabled() || ClusterNamed(args.kube);
