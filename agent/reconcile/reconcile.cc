@@ -206,12 +206,15 @@ void KubernetesStage(std::vector<Object> desired, const Targets& t, const Option
       hold = rollout::HoldFor(d, l, true);
       out = diff::DiffObject(d, l, o.diff_options, write_hold);
     }
-    Held& h = *(held_at[i] = std::make_unique<Held>(Held{i, d, *hold, std::nullopt}));
-    if (hold->scaling_down && l) {
-      std::vector<diff::Change> c{
-          {"/spec/replicas", ".spec.replicas", diff::Op::kReplace, hold->replicas, hold->state.scale_to}};
-      diff::Attribute(l->doc(), o.diff_options.field_manager, &c);  // who scaled it
-      h.scale_down = std::move(c.front());
+    // Kept when there is a rollout to plan or drive (most StatefulSets are at rest).
+    if (hold->rolling || hold->scaling_down) {
+      Held& h = *(held_at[i] = std::make_unique<Held>(Held{i, d, *hold, std::nullopt}));
+      if (hold->scaling_down && l) {
+        std::vector<diff::Change> c{
+            {"/spec/replicas", ".spec.replicas", diff::Op::kReplace, hold->replicas, hold->state.scale_to}};
+        diff::Attribute(l->doc(), o.diff_options.field_manager, &c);  // who scaled it
+        h.scale_down = std::move(c.front());
+      }
     }
     // What is applied is held. A plan has no use for the held object beyond its diff, which wrote
     // the hold into the copy it compares (a copy each was a quarter of a 10,000-StatefulSet diff's
@@ -261,8 +264,7 @@ void KubernetesStage(std::vector<Object> desired, const Targets& t, const Option
     report.applied.unchanged += applied.unchanged;
     for (auto& r : applied.results) report.applied.results.push_back(std::move(r));
     if (o.drive_rollouts && !o.dry_run && applied.Count(diff::Outcome::kFailed) == 0)
-      for (const Held* h : held)
-        if (h->hold.rolling || h->hold.scaling_down) DriveRollout(h->unheld, *t.kube, o, stop, report);
+      for (const Held* h : held) DriveRollout(h->unheld, *t.kube, o, stop, report);
   }
   report.plan.Append(std::move(plan));
 }
