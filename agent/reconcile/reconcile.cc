@@ -364,6 +364,7 @@ Result<std::vector<Object>> LiveFromApi::Live(const std::vector<Object>& desired
 
 std::vector<Object> KubernetesObjects(const LoadedManifests& desired, bool rabbit_target) {
   std::vector<Object> out;
+  out.reserve(desired.objects.size());
   for (const Object& o : desired.objects)
     if (!rabbit_target || !rabbit::IsTopologyObject(o)) out.push_back(o);
   return out;

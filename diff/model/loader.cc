@@ -298,6 +298,7 @@ Result<std::vector<Object>> ObjectsFromText(const std::string& text, const std::
 Result<std::vector<Object>> ObjectsFromDocuments(std::vector<Document> docs, const std::string& text,
                                                  const std::string& file, const LoadOptions& options) {
   std::vector<Object> out;
+  out.reserve(docs.size());  // one each, unless a List holds more
   WARREN_RETURN_IF_ERROR(OpenSops(text, file, LooksLikeJson(file, text), options, &docs));
   for (Document& d : docs) WARREN_RETURN_IF_ERROR(AppendDocument(std::move(d), options, &out));
   return out;
@@ -362,6 +363,10 @@ Result<LoadedManifests> LoadRepository(const FileTree& tree, const std::vector<s
         continue;
       }
       WARREN_ASSIGN_OR_RETURN(auto objects, ObjectsFromDocuments(std::move(docs), text, file, options));
+      if (all.empty()) {
+        all = std::move(objects);
+        continue;
+      }
       for (Object& o : objects) all.push_back(std::move(o));
     }
   }

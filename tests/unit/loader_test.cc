@@ -134,6 +134,16 @@ TEST(Loader, DuplicateIdentityNamesBothPlaces) {
   auto r = LoadManifests(tree, {"a.yaml", "b.yaml"});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message(), "b.yaml:2:1: StatefulSet default/rabbitmq is defined twice (first at a.yaml:1:1)");
+
+  // Of several repeats, the one met first in load order, with the first of its identity.
+  auto cm = [](const char* name) {
+    return std::string("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ") + name + "}\n";
+  };
+  InMemoryFileTree many;
+  many.Add("m.yaml", cm("z") + cm("a") + cm("b") + cm("z") + cm("a") + cm("a") + cm("b"));
+  auto first = LoadManifests(many, {"m.yaml"});
+  ASSERT_FALSE(first.ok());
+  EXPECT_EQ(first.status().message(), "m.yaml:13:1: ConfigMap default/z is defined twice (first at m.yaml:1:1)");
 }
 
 TEST(Loader, LocationOfFallsBackToNearestAncestor) {
