@@ -193,7 +193,7 @@ DiffReport DiffEach(const std::vector<Object>& desired, const std::vector<Object
   diff_runs();
   for (auto& r : running) r.get();  // rethrows what a thread threw
   for (const auto& [key, l] : live_by_key) {
-    if (!ManagedByWarren(l->deferred() ? l->Parsed() : *l)) continue;  // never touch what warren did not create
+    if (!ManagedByWarren(l->Parsed())) continue;  // never touch what warren did not create
     ObjectDiff prune;
     prune.key = key;
     prune.api_version = l->api_version();
@@ -245,7 +245,6 @@ void DiffReport::Append(DiffReport other) {
     objects = std::move(other.objects);
     return;
   }
-  objects.reserve(objects.size() + other.objects.size());
   for (ObjectDiff& o : other.objects) objects.push_back(std::move(o));
 }
 

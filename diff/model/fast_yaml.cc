@@ -525,11 +525,12 @@ std::optional<std::vector<FastDocument>> FastDecodeYaml(std::string_view text, i
   const std::vector<size_t> starts = SplitAtDocuments(text, text.size() > split_above ? 4 * cores : 1);
   std::vector<std::string_view> parts;
   std::vector<int> first_lines;
-  for (size_t k = 0, line = 1; k < starts.size(); ++k) {
+  for (size_t k = 0; k < starts.size(); ++k) {
     size_t end = k + 1 < starts.size() ? starts[k + 1] : text.size();
+    // A part starts on the line after its predecessor's last (the last part's lines are not counted).
+    first_lines.push_back(
+        k == 0 ? 1 : first_lines.back() + static_cast<int>(std::count(parts.back().begin(), parts.back().end(), '\n')));
     parts.push_back(text.substr(starts[k], end - starts[k]));
-    first_lines.push_back(static_cast<int>(line));
-    line += static_cast<size_t>(std::count(parts.back().begin(), parts.back().end(), '\n'));
   }
   std::vector<std::optional<std::vector<FastDocument>>> read(parts.size());
   std::atomic<size_t> next{0};

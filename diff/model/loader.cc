@@ -139,7 +139,7 @@ Result<bool> AppendDeferredList(std::string& text, const std::string& file, cons
       text.size() > options.decode.max_bytes || text.rfind("\xEF\xBB\xBF", 0) == 0)
     return false;
   auto skimmed = FastSkimJsonList(text, options.decode.max_depth);
-  if (!skimmed || !IsList(skimmed->list) || HasSopsBlock(skimmed->list) || !skimmed->list["items"].is_array())
+  if (!skimmed || !IsList(skimmed->list) || HasSopsBlock(skimmed->list) || !Field(skimmed->list, "items").is_array())
     return false;
   WARREN_RETURN_IF_ERROR(CheckYamlCharacters(text, file));  // as DecodeJson does
   ItemTexts texts{std::make_shared<const std::string>(std::move(text)), std::move(skimmed->items)};

@@ -113,10 +113,8 @@ const Json& Object::DeferredDoc() const {
 }
 
 Object Object::Parsed() const {
-  if (!deferred_) return *this;
   Object out = *this;
-  out.doc_ = std::make_shared<Json>(deferred_->Read());
-  out.deferred_.reset();
+  if (deferred_) out.mutable_doc();  // the copy reads a tree of its own; this one stays text
   return out;
 }
 
